@@ -1,0 +1,46 @@
+namespace SmartCommunity.Domain.Protocol;
+
+/// <summary>Why the hub refused a message. Wire codes are in docs/protocol.md.</summary>
+public enum RejectReason
+{
+    None,
+    TooLarge,
+    MalformedJson,
+    Schema,
+    BadTopic,
+    UnknownDevice,
+    AclDenied,
+    DeviceMismatch,
+    UnknownMeasurement,
+    WrongUnit,
+    OutOfRange,
+    ClockSkew,
+    MissingSeq,
+    Duplicate,
+    RateLimited,
+    BadCredentials,
+}
+
+public static class RejectReasons
+{
+    public static string ToCode(this RejectReason reason) => reason switch
+    {
+        RejectReason.None => "none",
+        RejectReason.TooLarge => "too_large",
+        RejectReason.MalformedJson => "malformed_json",
+        RejectReason.Schema => "schema",
+        RejectReason.BadTopic => "bad_topic",
+        RejectReason.UnknownDevice => "unknown_device",
+        RejectReason.AclDenied => "acl_denied",
+        RejectReason.DeviceMismatch => "device_mismatch",
+        RejectReason.UnknownMeasurement => "unknown_measurement",
+        RejectReason.WrongUnit => "wrong_unit",
+        RejectReason.OutOfRange => "out_of_range",
+        RejectReason.ClockSkew => "clock_skew",
+        RejectReason.MissingSeq => "missing_seq",
+        RejectReason.Duplicate => "duplicate",
+        RejectReason.RateLimited => "rate_limited",
+        RejectReason.BadCredentials => "bad_credentials",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason)),
+    };
+}

@@ -1,0 +1,101 @@
+using SmartCommunity.Domain.Alerts;
+
+namespace SmartCommunity.Domain.Tests;
+
+public sealed class AlertTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
+    private static readonly AlertPlace Place = new(1, 2, 3, 4);
+
+    private static AlertSignal Sos(string device = "sos-0001") => new(device, AlertKind.Sos, Severity.Critical, "SOS button pressed", T);
+
+    [Fact]
+    public void Raise_NewSignal_StartsRaisedWithPlaceAndOneOccurrence()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        Assert.Equal(AlertStatus.Raised, a.Status);
+        Assert.Equal(1, a.Occurrences);
+        Assert.Equal((1, 2, 3, 4), (a.ResidentId, a.HouseholdId, a.GridId, a.CommunityId));
+        Assert.Equal(1, a.Version);
+    }
+
+    [Fact]
+    public void Fold_RepeatOfSameDeviceAndKind_CountsWithoutNewAlert()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        a.Fold(Sos(), T.AddMinutes(1));
+        a.Fold(Sos(), T.AddMinutes(2));
+        Assert.Equal(3, a.Occurrences);
+        Assert.Equal(T.AddMinutes(2), a.LastSeenAt);
+        Assert.Equal(T, a.RaisedAt);
+        Assert.Equal(3, a.Version);
+    }
+
+    [Fact]
+    public void Fold_OtherDevice_Throws()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        Assert.Throws<InvalidOperationException>(() => a.Fold(Sos("sos-0002"), T));
+    }
+
+    [Fact]
+    public void Fold_HigherSeverity_Escalates()
+    {
+        var a = Alert.Raise(new AlertSignal("clim-1", AlertKind.TemperatureLow, Severity.Warning, "cold", T), Place, T);
+        a.Fold(new AlertSignal("clim-1", AlertKind.TemperatureLow, Severity.High, "colder", T), T.AddMinutes(5));
+        Assert.Equal(Severity.High, a.Severity);
+        Assert.Equal("colder", a.Message);
+    }
+
+    [Fact]
+    public void Lifecycle_AckDispatchOnSiteResolve_RecordsWhoAndWhen()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        a.Acknowledge("officer", T.AddSeconds(20));
+        a.Dispatch("officer", "worker1", T.AddSeconds(40));
+        a.ArriveOnSite(T.AddMinutes(8));
+        a.Resolve("worker1", AlertOutcome.Real, "resident helped up", T.AddMinutes(20));
+
+        Assert.Equal(AlertStatus.Resolved, a.Status);
+        Assert.Equal(("officer", T.AddSeconds(20)), (a.AcknowledgedBy, a.AcknowledgedAt!.Value));
+        Assert.Equal("worker1", a.AssignedTo);
+        Assert.Equal(T.AddMinutes(8), a.OnSiteAt);
+        Assert.Equal(("worker1", AlertOutcome.Real, "resident helped up"), (a.ResolvedBy, a.Outcome!.Value, a.ResolutionNote));
+        Assert.False(a.IsOpen);
+    }
+
+    [Fact]
+    public void Acknowledge_Twice_Throws()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        a.Acknowledge("officer", T);
+        Assert.Throws<AlertTransitionException>(() => a.Acknowledge("other", T));
+        Assert.Equal("officer", a.AcknowledgedBy);
+    }
+
+    [Fact]
+    public void Resolve_FromRaised_AlsoRecordsAcknowledgement()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        a.Resolve("officer", AlertOutcome.FalseAlarm, null, T.AddMinutes(1));
+        Assert.Equal("officer", a.AcknowledgedBy);
+        Assert.Equal(T.AddMinutes(1), a.AcknowledgedAt);
+    }
+
+    [Fact]
+    public void Resolved_AnyChange_Throws()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        a.Resolve("officer", AlertOutcome.FalseAlarm, null, T);
+        Assert.Throws<AlertTransitionException>(() => a.Fold(Sos(), T));
+        Assert.Throws<AlertTransitionException>(() => a.Acknowledge("x", T));
+        Assert.Throws<AlertTransitionException>(() => a.Resolve("x", AlertOutcome.Real, null, T));
+    }
+
+    [Fact]
+    public void ArriveOnSite_WithoutDispatch_Throws()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        Assert.Throws<AlertTransitionException>(() => a.ArriveOnSite(T));
+    }
+}

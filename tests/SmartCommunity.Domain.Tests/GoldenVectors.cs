@@ -1,0 +1,46 @@
+using System.Text.Json;
+using SmartCommunity.Domain.Devices;
+
+namespace SmartCommunity.Domain.Tests;
+
+/// <summary>The protocol's golden vectors (protocol/vectors): exact payload bytes and their meaning.</summary>
+public sealed record GoldenVector(string Name, byte[] Payload, string Topic, DeviceKind Kind, DateTimeOffset ReceivedAt, JsonElement Expected)
+{
+    public bool Accepted => Expected.GetProperty("result").GetString() == "accepted";
+
+    public override string ToString() => Name;
+
+    public static string Folder { get; } = FindFolder();
+
+    public static IReadOnlyList<GoldenVector> All { get; } = Load();
+
+    public static IEnumerable<TheoryDataRow<string>> Names(bool accepted) =>
+        All.Where(v => v.Accepted == accepted).Select(v => new TheoryDataRow<string>(v.Name));
+
+    public static GoldenVector Get(string name) => All.Single(v => v.Name == name);
+
+    private static IReadOnlyList<GoldenVector> Load()
+    {
+        var list = new List<GoldenVector>();
+        foreach (var expectedFile in Directory.GetFiles(Folder, "*.expected.json").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(expectedFile)[..^".expected.json".Length];
+            var doc = JsonDocument.Parse(File.ReadAllText(expectedFile)).RootElement;
+            DeviceKinds.TryParse(doc.GetProperty("deviceKind").GetString(), out var kind);
+            list.Add(new GoldenVector(name, File.ReadAllBytes(Path.Combine(Folder, name + ".payload")), doc.GetProperty("topic").GetString()!, kind,
+                DateTimeOffset.Parse(doc.GetProperty("receivedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture), doc));
+        }
+        return list;
+    }
+
+    private static string FindFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "protocol", "vectors");
+            if (Directory.Exists(candidate))
+                return candidate;
+        }
+        throw new DirectoryNotFoundException("protocol/vectors not found above " + AppContext.BaseDirectory);
+    }
+}
