@@ -1,0 +1,19 @@
+import { request } from "./http";
+import type { Me } from "./types";
+
+/** Cookie sign-in (ASP.NET Core Identity endpoints). Throws ApiError(401) on a wrong password. */
+export function login(email: string, password: string): Promise<void> {
+  return request<void>("POST", "/api/auth/login?useCookies=true", {
+    body: { email, password },
+    allow401: true,
+  });
+}
+
+export function logout(): Promise<void> {
+  return request<void>("POST", "/api/auth/logout", { body: {}, allow401: true });
+}
+
+/** The signed-in user; throws ApiError(401) when there is no session. */
+export function getMe(): Promise<Me> {
+  return request<Me>("GET", "/api/me", { allow401: true });
+}

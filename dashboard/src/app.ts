@@ -1,0 +1,207 @@
+// The application shell: session (who is signed in), hash routing, the header, and the services
+// that outlive a page (live alert feed, alarm sound, screen-reader announcer).
+
+import { getMe, logout } from "./api/auth";
+import { ApiError } from "./api/http";
+import type { Me, Role } from "./api/types";
+import { initLanguage, onLanguageChange, t, type MessageKey } from "./i18n";
+import { boardPage } from "./pages/boardPage";
+import { loginPage } from "./pages/loginPage";
+import { Alarm } from "./sound/alarm";
+import { needsAttention, type AlertChange } from "./state/alertStore";
+import { LiveAlerts } from "./state/liveAlerts";
+import { Announcer } from "./ui/announcer";
+import { h } from "./ui/dom";
+import { kindLabel, severityLabel, whereText } from "./ui/format";
+import { header } from "./ui/header";
+
+/** What a page gets: the signed-in user and the shared services. */
+export interface AppContext {
+  me: Me;
+  live: LiveAlerts;
+  alarm: Alarm;
+  announcer: Announcer;
+  signOut(): Promise<void>;
+}
+
+/** A mounted piece of UI that may hold timers and subscriptions. */
+export interface View {
+  element: HTMLElement;
+  dispose(): void;
+}
+
+interface Route {
+  path: string;
+  title: MessageKey;
+  /** Roles that may open it; omitted = every signed-in user. */
+  roles?: readonly Role[];
+  view(ctx: AppContext): View;
+}
+
+/** The route table: the full app (issue 5) adds residents, devices and family pages here. */
+const routes: readonly Route[] = [{ path: "board", title: "app.boardTitle", view: boardPage }];
+const DEFAULT_ROUTE = "board";
+
+export class App {
+  private readonly shell: HTMLElement;
+  private readonly alarm = new Alarm();
+  private readonly announcer: Announcer;
+  private session: AppContext | null = null;
+  private sessionCleanup: (() => void)[] = [];
+  private mounted: View[] = [];
+  private loginNotice: MessageKey | null = null;
+  /** Where to go after signing in (the route that was asked for). */
+  private returnTo: string | null = null;
+  private announcedLoad = false;
+
+  constructor(root: HTMLElement) {
+    this.shell = h("div", { class: "shell" });
+    this.announcer = new Announcer(document.body);
+    root.replaceChildren(this.shell);
+    window.addEventListener("hashchange", () => this.render());
+    onLanguageChange(() => this.render(true));
+  }
+
+  async boot(): Promise<void> {
+    initLanguage();
+    this.shell.replaceChildren(h("p", { class: "boot", role: "status" }, t("app.loading")));
+    try {
+      this.startSession(await getMe());
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) {
+        // Hub unreachable at boot: show sign-in, which explains the problem when used.
+        console.warn("Could not load the signed-in user", error);
+      }
+    }
+    this.render();
+  }
+
+  /** After a successful sign-in (or a still-valid cookie at boot). */
+  startSession(me: Me): void {
+    this.endSession();
+    this.announcedLoad = false;
+    const live = new LiveAlerts(() => this.sessionExpired());
+    const ctx: AppContext = {
+      me,
+      live,
+      alarm: this.alarm,
+      announcer: this.announcer,
+      signOut: () => this.signOut(),
+    };
+    this.session = ctx;
+    this.sessionCleanup.push(live.store.subscribe((change) => this.onAlertsChanged(live, change)));
+    initLanguage(me.language);
+    live.start();
+  }
+
+  /** Called on any 401 from the API or the hub. */
+  sessionExpired(): void {
+    if (!this.session) return;
+    this.endSession();
+    this.loginNotice = "login.expired";
+    this.render();
+  }
+
+  private async signOut(): Promise<void> {
+    this.endSession();
+    try {
+      await logout();
+    } catch {
+      // The cookie may already be gone; signing out locally is what matters.
+    }
+    this.navigate("login");
+  }
+
+  /** Changes the route; the hashchange event renders, or we do when the hash is already there. */
+  private navigate(path: string): void {
+    if (location.hash === `#/${path}`) this.render();
+    else location.hash = `#/${path}`;
+  }
+
+  private endSession(): void {
+    for (const cleanup of this.sessionCleanup) cleanup();
+    this.sessionCleanup = [];
+    if (this.session) void this.session.live.dispose();
+    this.session = null;
+    this.alarm.setActive(false);
+    this.alarm.unmute();
+    this.announcer.clear();
+    document.title = t("app.name");
+  }
+
+  /** Sound, tab title and announcements follow the alert set, whichever page is open. */
+  private onAlertsChanged(live: LiveAlerts, change: AlertChange): void {
+    const open = live.store.sorted();
+    const waiting = open.filter(needsAttention).length;
+    const newCritical = change.added.some(needsAttention);
+    this.alarm.setActive(waiting > 0, newCritical);
+    document.title = waiting > 0 ? `(${waiting}) ${t("app.boardTitle")} · ${t("app.name")}` : `${t("app.boardTitle")} · ${t("app.name")}`;
+
+    const firstLoad = change.updated.length === 0 && change.removed.length === 0 && !this.announcedLoad;
+    if (firstLoad && live.store.isLoaded) {
+      this.announcedLoad = true;
+      this.announcer.say(t("announce.loaded", { count: open.length }));
+      return;
+    }
+    for (const alert of change.added) {
+      const params = { severity: severityLabel(alert.severity), kind: kindLabel(alert.kind), where: whereText(alert) };
+      this.announcer.say(t("announce.new", params), alert.severity === "critical");
+    }
+    for (const { before, after } of change.updated) {
+      if (before.status === "raised" && after.status !== "raised") {
+        this.announcer.say(t("announce.acknowledged", { kind: kindLabel(after.kind), where: whereText(after) }));
+      }
+    }
+    for (const alert of change.removed) {
+      this.announcer.say(t("announce.resolved", { kind: kindLabel(alert.kind), where: whereText(alert) }));
+    }
+  }
+
+  /** Renders the current route. `keepFocus` restores focus to the same control (language switch). */
+  render(keepFocus = false): void {
+    const focusedId = keepFocus ? document.activeElement?.getAttribute("data-testid") : null;
+    for (const view of this.mounted) view.dispose();
+    this.mounted = [];
+
+    const path = location.hash.replace(/^#\/?/, "").split("?")[0] || DEFAULT_ROUTE;
+    const main = h("main", { id: "main", class: "main", tabindex: "-1" });
+    const skip = h("a", { class: "skip-link", href: "#main", onclick: skipToMain }, t("app.skipToContent"));
+
+    if (!this.session) {
+      if (path !== "login") this.returnTo = path;
+      const view = loginPage({
+        notice: this.loginNotice,
+        onSignedIn: (me) => {
+          this.loginNotice = null;
+          this.startSession(me);
+          this.navigate(this.returnTo ?? DEFAULT_ROUTE);
+        },
+      });
+      this.mounted.push(view);
+      main.append(view.element);
+      this.shell.replaceChildren(skip, main);
+      document.title = `${t("login.title")} · ${t("app.name")}`;
+    } else {
+      const ctx = this.session;
+      const route =
+        routes.find((r) => r.path === path && (!r.roles || ctx.me.roles.some((role) => r.roles?.includes(role)))) ??
+        routes.find((r) => r.path === DEFAULT_ROUTE);
+      if (!route) throw new Error("No default route");
+      if (path !== route.path) history.replaceState(null, "", `#/${route.path}`);
+      const top = header(ctx, t(route.title));
+      const page = route.view(ctx);
+      this.mounted.push(top, page);
+      main.append(page.element);
+      this.shell.replaceChildren(skip, top.element, main);
+    }
+
+    if (focusedId) {
+      this.shell.querySelector<HTMLElement>(`[data-testid="${focusedId}"]`)?.focus();
+    }
+  }
+}
+
+function skipToMain(event: Event): void {
+  event.preventDefault();
+  document.getElementById("main")?.focus();
+}

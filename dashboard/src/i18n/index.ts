@@ -1,0 +1,79 @@
+// Two dictionaries, one active language. The choice is stored per browser (localStorage); without
+// one it follows the user's profile (`me.language`), then the browser's language.
+
+import type { Language } from "../api/types";
+import { en, type MessageKey } from "./en";
+import { zhCN } from "./zh-CN";
+
+export type { MessageKey };
+
+const dictionaries: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zhCN };
+export const LANGUAGES: readonly { code: Language; label: string }[] = [
+  { code: "en", label: "English" },
+  { code: "zh-CN", label: "简体中文" },
+];
+
+const STORAGE_KEY = "sc.language";
+let current: Language = "en";
+const listeners = new Set<(lang: Language) => void>();
+
+export function language(): Language {
+  return current;
+}
+
+export function t(key: MessageKey, params?: Record<string, string | number>): string {
+  const template = dictionaries[current][key] ?? en[key];
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
+    name in params ? String(params[name]) : match,
+  );
+}
+
+/** Looks a key up that is built at run time (e.g. `kind.${alert.kind}`), or returns null. */
+export function tMaybe(key: string): string | null {
+  return Object.hasOwn(en, key) ? t(key as MessageKey) : null;
+}
+
+export function parseLanguage(value: string | null | undefined): Language | null {
+  if (!value) return null;
+  const lower = value.toLowerCase();
+  if (lower.startsWith("zh")) return "zh-CN"; // zh-TW/HK readers are better served by zh-CN than en
+  if (lower.startsWith("en")) return "en";
+  return null;
+}
+
+function stored(): Language | null {
+  try {
+    return parseLanguage(localStorage.getItem(STORAGE_KEY));
+  } catch {
+    return null;
+  }
+}
+
+/** Picks the language at start-up and again once the profile is known. */
+export function initLanguage(profileLanguage: Language | null = null): void {
+  const fromBrowser = navigator.languages?.map(parseLanguage).find((l) => l !== null) ?? null;
+  apply(stored() ?? profileLanguage ?? fromBrowser ?? parseLanguage(navigator.language) ?? "en");
+}
+
+/** An explicit choice by the user: remembered in this browser. */
+export function chooseLanguage(lang: Language): void {
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+  apply(lang);
+}
+
+export function onLanguageChange(listener: (lang: Language) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function apply(lang: Language): void {
+  const changed = lang !== current;
+  current = lang;
+  document.documentElement.lang = lang;
+  if (changed) for (const listener of listeners) listener(lang);
+}
