@@ -1,0 +1,217 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Simulator.Engine;
+using SmartCommunity.Simulator.Scenarios;
+
+namespace SmartCommunity.Simulator.Cli;
+
+/// <summary>The command line: options → fleet → run until Ctrl+C (or --duration).</summary>
+internal static class SimulatorCommand
+{
+    private static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(60);
+
+    private static readonly Option<FileInfo?> FleetOption = new("--fleet", "-f") { Description = "Fleet file written by the hub in demo mode (JSON with mqtt host/port and device credentials)." };
+    private static readonly Option<string[]> DeviceOption = new("--device", "-d") { Description = "A device as id:kind:secret (repeatable). Kinds: sos, wearable, smoke, climate, pir, door, leak." };
+    private static readonly Option<string?> HostOption = new("--host") { Description = "Broker host (default: from the fleet file, else 127.0.0.1)." };
+    private static readonly Option<int?> PortOption = new("--port") { Description = "Broker port (default: from the fleet file, else 1883)." };
+    private static readonly Option<string> MqttVersionOption = new("--mqtt-version") { Description = "MQTT protocol version.", DefaultValueFactory = _ => "5" };
+    private static readonly Option<double> SpeedOption = new("--speed") { Description = "Run the daily routine this many times faster (intervals are divided by it).", DefaultValueFactory = _ => 1.0 };
+    private static readonly Option<int> QosOption = new("--qos") { Description = "QoS of routine readings (events are always QoS 1).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> ClientIdSuffixOption = new("--client-id-suffix") { Description = "Appended to the device id to make the MQTT client id, e.g. -sim." };
+    private static readonly Option<string[]> ScenarioOption = new("--scenario", "-s") { Description = "scenario:deviceId[@delay], e.g. sos:sos-0001@30s (repeatable). Scenarios: sos, fall, smoke, leak, heating-failure, offline, online, test." };
+    private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed for the signal models (repeatable runs)." };
+    private static readonly Option<string?> DurationOption = new("--duration") { Description = "Stop after this long (e.g. 90s, 10m); default: until Ctrl+C." };
+    private static readonly Option<bool> NoRoutineOption = new("--no-routine") { Description = "Only connect, heartbeat once and fire scenarios (no periodic readings/heartbeats)." };
+    private static readonly Option<bool> NoInteractiveOption = new("--no-interactive") { Description = "Do not read scenario commands from standard input." };
+    private static readonly Option<bool> VerboseOption = new("--verbose", "-v") { Description = "Log every publish." };
+
+    public static Task<int> InvokeAsync(string[] args)
+    {
+        MqttVersionOption.AcceptOnlyFromAmong("3.1.1", "5");
+        QosOption.AcceptOnlyFromAmong("0", "1");
+        var root = new RootCommand("SmartCommunity device simulator: virtual SOS buttons, wearables, smoke, climate, PIR, door and leak sensors publishing SenML over MQTT with their own credentials.")
+        {
+            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, QosOption, ClientIdSuffixOption,
+            ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, VerboseOption,
+        };
+        root.SetAction(RunAsync);
+        // Stopping disconnects every device cleanly; give it time before the process is torn down.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .SetMinimumLevel(parse.GetValue(VerboseOption) ? LogLevel.Debug : LogLevel.Information));
+        var logger = loggerFactory.CreateLogger("SmartCommunity.Simulator");
+
+        List<DeviceCredentials> devices;
+        SimulatorOptions options;
+        List<ScenarioRequest> scenarios;
+        TimeSpan? duration;
+        try
+        {
+            FleetFile? file = parse.GetValue(FleetOption) is { } fleetPath ? await FleetFile.LoadAsync(fleetPath.FullName, cancellationToken) : null;
+            devices = [.. file?.Devices ?? []];
+            devices.AddRange((parse.GetValue(DeviceOption) ?? []).Select(DeviceCredentials.Parse));
+            if (devices.Count == 0)
+            {
+                logger.LogError("No devices: pass --fleet <file> or --device id:kind:secret");
+                return 2;
+            }
+
+            options = new SimulatorOptions
+            {
+                Host = parse.GetValue(HostOption) ?? file?.Mqtt.Host ?? FleetMqtt.Default.Host,
+                Port = parse.GetValue(PortOption) ?? file?.Mqtt.Port ?? FleetMqtt.Default.Port,
+                ProtocolVersion = parse.GetValue(MqttVersionOption) == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500,
+                Speed = parse.GetValue(SpeedOption),
+                ReadingQos = parse.GetValue(QosOption) == 1 ? MqttQualityOfServiceLevel.AtLeastOnce : MqttQualityOfServiceLevel.AtMostOnce,
+                ClientIdSuffix = parse.GetValue(ClientIdSuffixOption),
+                Seed = parse.GetValue(SeedOption),
+                RoutineTraffic = !parse.GetValue(NoRoutineOption),
+            };
+            options.Validate();
+            scenarios = [.. (parse.GetValue(ScenarioOption) ?? []).Select(ScenarioRequest.Parse)];
+            duration = parse.GetValue(DurationOption) is { } d ? Durations.Parse(d) : null;
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("{Message}", ex.Message);
+            return 2;
+        }
+
+        await using var fleet = new SimulatedFleet(devices, options, TimeProvider.System, loggerFactory);
+        fleet.MessageReceived += (_, m) => logger.LogInformation("{DeviceId} ← {Topic}: {Payload}", m.DeviceId, m.Topic, m.PayloadText);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var background = new List<Task>();
+        try
+        {
+            await fleet.StartAsync(cancellationToken);
+            background.AddRange(scenarios.Select(s => FireLaterAsync(fleet, s, logger, stopping.Token)));
+            background.Add(ReportStatsAsync(fleet, logger, stopping.Token));
+            if (!parse.GetValue(NoInteractiveOption) && !Console.IsInputRedirected)
+            {
+                logger.LogInformation("Type '<scenario> <deviceId>' (e.g. 'sos {DeviceId}'), 'status', 'devices' or 'help'", devices[0].Id);
+            }
+
+            if (!parse.GetValue(NoInteractiveOption))
+            {
+                // Not awaited on shutdown: Console.In cannot be cancelled while it waits for a line.
+                _ = Task.Run(() => ReadCommandsAsync(fleet, logger, stopping.Token), CancellationToken.None);
+            }
+
+            await Task.Delay(duration ?? Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            await stopping.CancelAsync();
+            await Task.WhenAll(background).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await fleet.StopAsync();
+        }
+
+        var counters = fleet.GetCounters();
+        logger.LogInformation("Done: {Published} published, {Failed} failed", counters.Published, counters.Failed);
+        return 0;
+    }
+
+    private static async Task FireLaterAsync(SimulatedFleet fleet, ScenarioRequest request, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(request.Delay, TimeProvider.System, cancellationToken);
+            await FireAsync(fleet, request, logger, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped before the scenario was due.
+        }
+    }
+
+    private static async Task FireAsync(SimulatedFleet fleet, ScenarioRequest request, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await fleet.InjectAsync(request.DeviceId, request.Scenario, cancellationToken);
+            if (result.Sequence is { } seq)
+            {
+                logger.LogInformation("{Scenario} on {DeviceId} published: seq {Seq}, bt {Time:O}", request.Scenario.ToCliName(), request.DeviceId, seq, result.Timestamp);
+            }
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or ArgumentException or InvalidOperationException or PublishFailedException)
+        {
+            logger.LogError("{Scenario} on {DeviceId} failed: {Message}", request.Scenario.ToCliName(), request.DeviceId, ex.Message);
+        }
+    }
+
+    private static async Task ReadCommandsAsync(SimulatedFleet fleet, ILogger logger, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var line = await Console.In.ReadLineAsync(cancellationToken);
+            if (line is null)
+            {
+                return; // End of input: keep simulating.
+            }
+
+            line = line.Trim();
+            switch (line.ToUpperInvariant())
+            {
+                case "":
+                    continue;
+                case "HELP" or "?":
+                    logger.LogInformation("Commands: <scenario> <deviceId> ({Scenarios}); status; devices", string.Join(", ", ScenarioNames.CliNames));
+                    continue;
+                case "STATUS":
+                    logger.LogInformation("{Counters}", fleet.GetCounters());
+                    continue;
+                case "DEVICES":
+                    foreach (var d in fleet.Devices)
+                    {
+                        logger.LogInformation("{DeviceId} {Kind} {State} last seq {Seq}", d.Id, d.Kind, d.IsConnected ? "connected" : "offline", d.Sequence.Last);
+                    }
+
+                    continue;
+            }
+
+            ScenarioRequest request;
+            try
+            {
+                request = ScenarioRequest.ParseLine(line);
+            }
+            catch (FormatException ex)
+            {
+                logger.LogWarning("{Message} (type 'help')", ex.Message);
+                continue;
+            }
+
+            await FireAsync(fleet, request, logger, cancellationToken);
+        }
+    }
+
+    private static async Task ReportStatsAsync(SimulatedFleet fleet, ILogger logger, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(StatsInterval, TimeProvider.System);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var c = fleet.GetCounters();
+                logger.LogInformation("{Connected}/{Devices} connected, {Published} published, {Failed} failed, {Received} received", c.Connected, c.Devices, c.Published, c.Failed, c.Received);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet.Protocol;
+using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Simulator.Protocol;
+using SmartCommunity.Simulator.Scenarios;
+using SmartCommunity.Simulator.Signals;
+
+namespace SmartCommunity.Simulator.Engine;
+
+/// <summary>
+/// A fleet of simulated devices, each on its own MQTT connection with its own credentials, running
+/// its routine (heartbeats, readings) until stopped. Scenarios are injected with <see cref="InjectAsync"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var fleet = SimulatedFleet.FromFleetFile(await FleetFile.LoadAsync(path));
+/// await fleet.StartAsync(ct);
+/// var sos = await fleet.InjectAsync("sos-0001", Scenario.Sos, ct);   // returns after the PUBACK
+/// </code>
+/// </example>
+public sealed class SimulatedFleet : IAsyncDisposable
+{
+    private readonly Dictionary<string, DeviceAgent> _agents = new(StringComparer.Ordinal);
+    private readonly SimulatorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _connectGate;
+    private readonly Random _random;
+    private readonly Lock _lifecycle = new();
+    private CancellationTokenSource? _runCts;
+    private Task[] _running = [];
+    private bool _disposed;
+
+    public SimulatedFleet(IEnumerable<DeviceCredentials> devices, SimulatorOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        _options = options ?? new SimulatorOptions();
+        _options.Validate();
+        _time = timeProvider ?? TimeProvider.System;
+        var loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = loggers.CreateLogger<SimulatedFleet>();
+        var deviceLogger = loggers.CreateLogger<SimulatedDevice>();
+        _connectGate = new SemaphoreSlim(_options.MaxConcurrentConnects, _options.MaxConcurrentConnects);
+        _random = _options.Seed is { } seed ? new Random(seed) : new Random();
+        Clock = new SimulatedClock(_time, _options.Speed);
+
+        foreach (var credentials in devices)
+        {
+            if (_agents.ContainsKey(credentials.Id))
+            {
+                throw new ArgumentException($"Device {credentials.Id} is listed twice.", nameof(devices));
+            }
+
+            // Random is not thread-safe: the device (heartbeats) and its agent (readings) each get their own.
+            var deviceSeed = Noise.StableHash(credentials.Id) ^ (_options.Seed ?? _random.Next());
+            var random = new Random(deviceSeed);
+            var device = new SimulatedDevice(credentials, _options, _time, Clock, new Random(~deviceSeed), deviceLogger);
+            device.MessageReceived += (sender, message) => MessageReceived?.Invoke(sender, message);
+            _agents.Add(credentials.Id, new DeviceAgent(device, Clock, _options, _time, _connectGate, random, deviceLogger));
+        }
+
+        Devices = _agents.Values.Select(a => a.Device).ToArray();
+    }
+
+    /// <summary>
+    /// A fleet from the hub's fleet file. The broker address comes from the file unless
+    /// <paramref name="options"/> is given (then its Host and Port are used as they are).
+    /// </summary>
+    public static SimulatedFleet FromFleetFile(FleetFile file, SimulatorOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        options ??= new SimulatorOptions { Host = file.Mqtt.Host, Port = file.Mqtt.Port };
+        return new SimulatedFleet(file.Devices, options, timeProvider, loggerFactory);
+    }
+
+    public IReadOnlyList<SimulatedDevice> Devices { get; }
+
+    public SimulatorOptions Options => _options;
+
+    /// <summary>The simulation clock (real time × speed) the signal models use.</summary>
+    public SimulatedClock Clock { get; }
+
+    public bool IsRunning => _runCts is not null;
+
+    public long Published => Devices.Sum(d => d.Published);
+
+    public long Failed => Devices.Sum(d => d.Failed);
+
+    public int ConnectedDevices => Devices.Count(d => d.IsConnected);
+
+    /// <summary>A device received a message on its <c>down</c> or <c>cfg</c> topic (sender: the <see cref="SimulatedDevice"/>).</summary>
+    public event EventHandler<DownlinkMessage>? MessageReceived;
+
+    public SimulatedDevice GetDevice(string deviceId) => GetAgent(deviceId).Device;
+
+    public FleetCounters GetCounters() => new(
+        Devices.Count,
+        ConnectedDevices,
+        Published,
+        Failed,
+        Devices.Sum(d => d.ConnectAttempts),
+        Devices.Sum(d => d.ConnectFailures),
+        Devices.Sum(d => d.Received));
+
+    /// <summary>
+    /// Starts every device and returns once each has made its first connection attempt (successful
+    /// or not; failed ones keep retrying with backoff).
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_lifecycle)
+        {
+            if (_runCts is not null)
+            {
+                throw new InvalidOperationException("The fleet is already running.");
+            }
+
+            _runCts = new CancellationTokenSource();
+            var token = _runCts.Token;
+            _running = _agents.Values.Select(a => Task.Run(() => a.RunAsync(token), CancellationToken.None)).ToArray();
+        }
+
+        _logger.LogInformation("Starting {Count} simulated devices against {Host}:{Port} (MQTT {Version}, speed ×{Speed})",
+            _agents.Count, _options.Host, _options.Port, _options.ProtocolVersion, _options.Speed);
+        await Task.WhenAll(_agents.Values.Select(a => a.FirstAttempt)).WaitAsync(cancellationToken);
+        _logger.LogInformation("{Connected}/{Count} devices connected", ConnectedDevices, _agents.Count);
+    }
+
+    /// <summary>Waits until every device that is not held offline is connected.</summary>
+    public async Task WaitUntilConnectedAsync(CancellationToken cancellationToken = default) =>
+        await Task.WhenAll(_agents.Values.Where(a => !a.HeldOffline).Select(a => a.Device.WaitUntilConnectedAsync(cancellationToken)));
+
+    /// <summary>Stops every device: its routine ends and it disconnects cleanly.</summary>
+    public async Task StopAsync()
+    {
+        CancellationTokenSource? cts;
+        Task[] running;
+        lock (_lifecycle)
+        {
+            (cts, _runCts) = (_runCts, null);
+            (running, _running) = (_running, []);
+        }
+
+        if (cts is null)
+        {
+            return;
+        }
+
+        await cts.CancelAsync();
+        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cts.Dispose();
+
+        using var timeout = new CancellationTokenSource(_options.CommunicationTimeout, _time);
+        await Task.WhenAll(Devices.Select(d => d.DisconnectAsync(_options.AnnounceOfflineOnStop, timeout.Token)))
+            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _logger.LogInformation("Stopped {Count} simulated devices: {Counters}", _agents.Count, GetCounters());
+    }
+
+    /// <summary>
+    /// Makes <paramref name="scenario"/> happen on a device. Event scenarios (sos, fall, smoke, leak,
+    /// test) return once the pack was published at QoS 1 and acknowledged, with the sequence number
+    /// and timestamp it carried. heating-failure, offline and online return once they took effect.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such device.</exception>
+    /// <exception cref="ArgumentException">The scenario does not apply to the device's kind.</exception>
+    /// <exception cref="InvalidOperationException">The device is held offline, or did not reconnect within the inject timeout.</exception>
+    /// <exception cref="PublishFailedException">The broker refused or did not acknowledge.</exception>
+    public async Task<InjectionResult> InjectAsync(string deviceId, Scenario scenario, CancellationToken cancellationToken = default)
+    {
+        var agent = GetAgent(deviceId);
+        var device = agent.Device;
+        if (!scenario.AppliesTo(device.Kind))
+        {
+            throw new ArgumentException($"Scenario {scenario.ToCliName()} does not apply to {device.Kind.ToWireName()} device {deviceId}.", nameof(scenario));
+        }
+
+        _logger.LogInformation("Scenario {Scenario} on {DeviceId}", scenario.ToCliName(), deviceId);
+        switch (scenario)
+        {
+            case Scenario.HeatingFailure:
+                ((ClimateReadings)agent.Readings!).Model.StartHeatingFailure(Clock.LocalNow);
+                return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
+            case Scenario.Offline:
+                await agent.GoOfflineAsync(cancellationToken);
+                return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
+            case Scenario.Online:
+                agent.GoOnline();
+                await WithInjectTimeoutAsync(device, cancellationToken);
+                return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
+        }
+
+        if (agent.HeldOffline)
+        {
+            throw new InvalidOperationException($"{deviceId} is offline (scenario 'online' brings it back).");
+        }
+
+        await WithInjectTimeoutAsync(device, cancellationToken);
+        var receipt = await device.PublishAsync(EventRecords(agent, scenario), MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: cancellationToken);
+        return new InjectionResult(deviceId, scenario, receipt.Sequence, receipt.Timestamp, receipt.Payload);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        await StopAsync();
+        _disposed = true;
+        foreach (var agent in _agents.Values)
+        {
+            agent.Dispose();
+            await agent.Device.DisposeAsync();
+        }
+
+        _connectGate.Dispose();
+    }
+
+    private static SenmlRecord[] EventRecords(DeviceAgent agent, Scenario scenario) => scenario switch
+    {
+        Scenario.Sos => [SenmlRecord.Flag(Measurements.Sos, true)],
+        Scenario.Fall => [SenmlRecord.Flag(Measurements.Fall, true)],
+        Scenario.Smoke => [SenmlRecord.Flag(Measurements.Smoke, true), SenmlRecord.Number(Measurements.Gas, ((SmokeReadings)agent.Readings!).Gas.AlarmSample())],
+        Scenario.Leak => [SenmlRecord.Flag(Measurements.Leak, true)],
+        Scenario.Test => [SenmlRecord.Flag(Measurements.Test, true)],
+        _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Not an event scenario."),
+    };
+
+    private async Task WithInjectTimeoutAsync(SimulatedDevice device, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.InjectTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            await device.WaitUntilConnectedAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"{device.Id} did not connect within {_options.InjectTimeout}.");
+        }
+    }
+
+    private DeviceAgent GetAgent(string deviceId) =>
+        _agents.TryGetValue(deviceId, out var agent) ? agent : throw new KeyNotFoundException($"No simulated device '{deviceId}'.");
+}

@@ -1,0 +1,102 @@
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace SmartCommunity.Simulator.Engine;
+
+/// <summary>How the simulated devices connect and behave. Defaults match the real firmware.</summary>
+public sealed record SimulatorOptions
+{
+    public string Host { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 1883;
+
+    /// <summary>MQTT 5 by default; <see cref="MqttProtocolVersion.V311"/> for 3.1.1 devices.</summary>
+    public MqttProtocolVersion ProtocolVersion { get; init; } = MqttProtocolVersion.V500;
+
+    /// <summary>Appended to the device id to form the client id (e.g. "-sim"); the hub requires the id as prefix.</summary>
+    public string? ClientIdSuffix { get; init; }
+
+    /// <summary>How much faster than real time the routine runs (intervals are divided by it).</summary>
+    public double Speed { get; init; } = 1.0;
+
+    /// <summary>QoS of routine readings (climate, PIR, gas). Events are always QoS 1.</summary>
+    public MqttQualityOfServiceLevel ReadingQos { get; init; } = MqttQualityOfServiceLevel.AtMostOnce;
+
+    /// <summary>Publish routine readings and periodic heartbeats. Off for tests that only want events.</summary>
+    public bool RoutineTraffic { get; init; } = true;
+
+    /// <summary>Seed for the signal models; null for a different fleet each run.</summary>
+    public int? Seed { get; init; }
+
+    public string FirmwareVersion { get; init; } = "1.0.0";
+
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout of one MQTT exchange (CONNECT, PUBLISH/PUBACK, SUBSCRIBE).</summary>
+    public TimeSpan CommunicationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>MQTT 5 session expiry: the broker keeps the session (subscriptions, queued commands) this long.</summary>
+    public TimeSpan SessionExpiry { get; init; } = TimeSpan.FromDays(1);
+
+    public TimeSpan ReconnectDelayMin { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectDelayMax { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Connection attempts in flight at once across the fleet, so a big fleet does not stampede the broker.</summary>
+    public int MaxConcurrentConnects { get; init; } = 16;
+
+    /// <summary>How long <c>InjectAsync</c> waits for a reconnecting device before giving up.</summary>
+    public TimeSpan InjectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>On stop, publish the offline status (the last-will payload) before a clean DISCONNECT.</summary>
+    public bool AnnounceOfflineOnStop { get; init; } = true;
+
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw new ArgumentException("Host is required.", nameof(Host));
+        }
+
+        if (Port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"Port {Port} is out of range.", nameof(Port));
+        }
+
+        if (ProtocolVersion is not (MqttProtocolVersion.V311 or MqttProtocolVersion.V500))
+        {
+            throw new ArgumentException("Protocol version must be 3.1.1 or 5.", nameof(ProtocolVersion));
+        }
+
+        if (!double.IsFinite(Speed) || Speed <= 0 || Speed > 100_000)
+        {
+            throw new ArgumentException($"Speed {Speed} must be in (0, 100000].", nameof(Speed));
+        }
+
+        if (ReadingQos is not (MqttQualityOfServiceLevel.AtMostOnce or MqttQualityOfServiceLevel.AtLeastOnce))
+        {
+            throw new ArgumentException("Reading QoS must be 0 or 1.", nameof(ReadingQos));
+        }
+
+        if (ClientIdSuffix is { Length: > 16 })
+        {
+            throw new ArgumentException("Client id suffix is limited to 16 characters.", nameof(ClientIdSuffix));
+        }
+
+        if (ReconnectDelayMin <= TimeSpan.Zero || ReconnectDelayMax < ReconnectDelayMin)
+        {
+            throw new ArgumentException("Reconnect delays must be positive and min ≤ max.", nameof(ReconnectDelayMin));
+        }
+
+        if (CommunicationTimeout <= TimeSpan.Zero || InjectTimeout <= TimeSpan.Zero || KeepAlive < TimeSpan.Zero)
+        {
+            throw new ArgumentException("Timeouts must be positive.", nameof(CommunicationTimeout));
+        }
+
+        if (MaxConcurrentConnects < 1)
+        {
+            throw new ArgumentException("MaxConcurrentConnects must be at least 1.", nameof(MaxConcurrentConnects));
+        }
+    }
+}

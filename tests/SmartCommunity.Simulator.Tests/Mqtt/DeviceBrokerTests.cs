@@ -1,0 +1,237 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Simulator.Engine;
+using SmartCommunity.Simulator.Protocol;
+using SmartCommunity.Simulator.Scenarios;
+
+namespace SmartCommunity.Simulator.Tests.Mqtt;
+
+/// <summary>Simulated devices against a real broker on a 127.0.0.1 socket.</summary>
+public sealed class DeviceBrokerTests
+{
+    private static readonly DeviceCredentials SosButton = new("sos-0001", DeviceKind.Sos, "sos-secret-0001");
+    private static readonly DeviceCredentials Wearable = new("wear-0001", DeviceKind.Wearable, "wear-secret-0001");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public async Task Device_ValidCredentials_AuthenticatesAndRetainsHeartbeat(MqttProtocolVersion version)
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker) with { ProtocolVersion = version });
+
+        await fleet.StartAsync(Ct);
+        await fleet.WaitUntilConnectedAsync(Ct);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        var heartbeat = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/status", Ct);
+
+        Assert.Contains(("sos-0001", "sos-0001", version), broker.Accepted);
+        Assert.True(heartbeat.Retain, "the heartbeat is delivered as a retained message");
+        using var pack = JsonDocument.Parse(heartbeat.Payload);
+        var records = pack.RootElement;
+        Assert.Equal("urn:dev:sc:sos-0001:", records[0].GetProperty("bn").GetString());
+        Assert.Equal("seq", records[0].GetProperty("n").GetString());
+        Assert.Equal(1u, records[0].GetProperty("v").GetUInt32());
+        Assert.Equal(["online", "bat", "rssi", "fw"], records.EnumerateArray().Skip(1).Select(r => r.GetProperty("n").GetString()));
+        Assert.True(records[1].GetProperty("vb").GetBoolean());
+        Assert.InRange(records[2].GetProperty("v").GetDouble(), 0, 100);
+        Assert.InRange(records[3].GetProperty("v").GetDouble(), -130, 0);
+        Assert.Equal("1.0.0", records[4].GetProperty("vs").GetString());
+    }
+
+    [Fact]
+    public async Task Device_ClientIdSuffix_ConnectsWithDeviceIdAsPrefix()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker) with { ClientIdSuffix = "-sim" });
+
+        await fleet.StartAsync(Ct);
+        await fleet.WaitUntilConnectedAsync(Ct);
+
+        Assert.Contains(broker.Accepted, a => a.ClientId == "sos-0001-sim" && a.UserName == "sos-0001");
+    }
+
+    [Fact]
+    public async Task Device_WrongSecret_IsRefusedAndKeepsRetrying()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        var impostor = SosButton with { Secret = "not-the-secret" };
+        await using var fleet = new SimulatedFleet([impostor], OptionsFor(broker));
+
+        await fleet.StartAsync(Ct);
+        await Eventually.TrueAsync(() => fleet.GetCounters().ConnectFailures >= 2, "the device retried after being refused", Ct);
+
+        Assert.Equal(0, fleet.ConnectedDevices);
+        Assert.Contains(broker.Refused, r => r.UserName == "sos-0001");
+        Assert.Empty(broker.Accepted);
+    }
+
+    [Fact]
+    public async Task Fleet_SosInjected_ArrivesOnUpWithExactPayload()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker));
+        await fleet.StartAsync(Ct);
+
+        var result = await fleet.InjectAsync("sos-0001", Scenario.Sos, Ct);
+        var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/up", Ct);
+
+        Assert.Equal(2u, result.Sequence); // 1 was the heartbeat on connect
+        var bt = result.Timestamp.ToUnixTimeSeconds();
+        Assert.Equal($$"""[{"bn":"urn:dev:sc:sos-0001:","bt":{{bt}},"n":"seq","v":2},{"n":"sos","vb":true}]""", message.Text);
+        Assert.Equal(result.Payload.ToArray(), message.Payload);
+        Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, message.Qos);
+        Assert.False(message.Retain);
+    }
+
+    [Fact]
+    public async Task Fleet_FallOnWearable_PublishesFallEvent()
+    {
+        await using var broker = await TestBroker.StartAsync(Wearable);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await using var fleet = new SimulatedFleet([Wearable], OptionsFor(broker));
+        await fleet.StartAsync(Ct);
+
+        var result = await fleet.InjectAsync("wear-0001", Scenario.Fall, Ct);
+        var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/wear-0001/up", Ct);
+
+        Assert.EndsWith("""{"n":"fall","vb":true}]""", message.Text, StringComparison.Ordinal);
+        Assert.Equal(result.Payload.ToArray(), message.Payload);
+    }
+
+    [Fact]
+    public async Task Fleet_ScenarioForAnotherKind_IsRefusedWithoutPublishing()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker));
+        await fleet.StartAsync(Ct);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => fleet.InjectAsync("sos-0001", Scenario.Fall, Ct));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => fleet.InjectAsync("sos-9999", Scenario.Sos, Ct));
+        Assert.Equal(1u, fleet.GetDevice("sos-0001").Sequence.Last);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public async Task Fleet_OfflineScenario_BrokerPublishesLastWill(MqttProtocolVersion version)
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker) with { ProtocolVersion = version });
+        await fleet.StartAsync(Ct);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/status" && m.Text.Contains("\"online\",\"vb\":true", StringComparison.Ordinal), Ct);
+
+        await fleet.InjectAsync("sos-0001", Scenario.Offline, Ct);
+        var will = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/status", Ct);
+
+        var expected = File.ReadAllBytes(Path.Combine(RepoPaths.Vectors, "last-will.payload"));
+        Assert.Equal(Encoding.UTF8.GetString(expected), will.Text);
+        Assert.False(fleet.GetDevice("sos-0001").IsConnected);
+        await Eventually.ValueAsync(
+            async () => await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status") is { } r && r.Payload.ToArray().SequenceEqual(expected) ? r : null,
+            "the last will retained on status", Ct);
+
+        await fleet.InjectAsync("sos-0001", Scenario.Online, Ct);
+        var back = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/status", Ct);
+        Assert.Contains("\"n\":\"seq\",\"v\":2}", back.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fleet_EventWhileHeldOffline_Throws()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker));
+        await fleet.StartAsync(Ct);
+
+        await fleet.InjectAsync("sos-0001", Scenario.Offline, Ct);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => fleet.InjectAsync("sos-0001", Scenario.Sos, Ct));
+    }
+
+    [Fact]
+    public async Task Device_DownCommand_RaisesMessageReceived()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker));
+        var received = new TaskCompletionSource<DownlinkMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        fleet.MessageReceived += (_, m) => received.TrySetResult(m);
+        await fleet.StartAsync(Ct);
+
+        var command = new MqttApplicationMessageBuilder().WithTopic("sc/v1/sos-0001/down").WithPayload("""{"cmd":"help-coming"}""")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        await broker.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(command) { SenderClientId = "hub" }, Ct);
+        var message = await received.Task.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+
+        Assert.Equal("sos-0001", message.DeviceId);
+        Assert.True(message.IsCommand);
+        Assert.Equal("""{"cmd":"help-coming"}""", message.PayloadText);
+    }
+
+    [Fact]
+    public async Task Device_RawPublishToForeignTopic_IsSentUnchangedWithoutSequence()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await using var device = new SimulatedDevice(SosButton, OptionsFor(broker));
+        await device.ConnectAsync(Ct);
+        var malformed = """[{"bn":"urn:dev:sc:sos-0001:","bt":1795921200,"n":"seq","v":44},{"n":"sos","vb":true}"""u8.ToArray();
+
+        var result = await device.PublishRawAsync("sc/v1/clim-0001/up", malformed, cancellationToken: Ct);
+        var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/clim-0001/up", Ct);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(malformed, message.Payload);
+        Assert.Equal(1u, device.Sequence.Last); // only the heartbeat used a sequence number
+    }
+
+    [Fact]
+    public async Task Device_BrokerRestarts_ReconnectsAndSendsNextHeartbeat()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker));
+        await fleet.StartAsync(Ct);
+        var device = fleet.GetDevice("sos-0001");
+
+        await broker.StopAsync();
+        await Eventually.TrueAsync(() => !device.IsConnected, "the device noticed the broker is gone", Ct);
+        await broker.RestartAsync();
+        await device.WaitUntilConnectedAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct);
+
+        var retained = await Eventually.ValueAsync(
+            () => broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status"), "the reconnect heartbeat retained on the new broker", Ct);
+        Assert.Contains("\"n\":\"seq\",\"v\":2}", Encoding.UTF8.GetString(retained.Payload.ToArray()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fleet_Stop_DisconnectsCleanlyAndAnnouncesOffline()
+    {
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker));
+        await fleet.StartAsync(Ct);
+
+        await fleet.StopAsync();
+
+        Assert.Equal(0, fleet.ConnectedDevices);
+        var retained = await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status");
+        Assert.Equal(SenmlEncoder.EncodeLastWill("sos-0001"), retained.Payload.ToArray());
+    }
+
+    internal static SimulatorOptions OptionsFor(TestBroker broker) => new()
+    {
+        Host = "127.0.0.1",
+        Port = broker.Port,
+        Seed = 42,
+        ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
+        ReconnectDelayMax = TimeSpan.FromMilliseconds(500),
+    };
+}

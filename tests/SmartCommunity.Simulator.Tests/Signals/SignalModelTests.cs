@@ -1,0 +1,159 @@
+using Microsoft.Extensions.Time.Testing;
+using SmartCommunity.Simulator.Engine;
+using SmartCommunity.Simulator.Signals;
+
+namespace SmartCommunity.Simulator.Tests.Signals;
+
+public sealed class SignalModelTests
+{
+    private static readonly DateTimeOffset Midnight = new(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void ClimateModel_TwoDays_StaysInIndoorRange()
+    {
+        var model = new ClimateModel(new Random(1));
+
+        for (var minute = 0; minute < 2 * 24 * 60; minute++)
+        {
+            var (temp, hum) = model.Sample(Midnight.AddMinutes(minute));
+            Assert.InRange(temp, 20.0, 23.0);
+            Assert.InRange(hum, 35.0, 60.0);
+        }
+    }
+
+    [Fact]
+    public void ClimateModel_Afternoon_IsWarmerThanEarlyMorning()
+    {
+        var model = new ClimateModel(new Random(2));
+
+        var early = Enumerable.Range(0, 60).Average(m => model.Sample(Midnight.AddHours(4).AddMinutes(m)).Temperature);
+        var afternoon = Enumerable.Range(0, 60).Average(m => model.Sample(Midnight.AddHours(16).AddMinutes(m)).Temperature);
+
+        Assert.True(afternoon > early + 1.0, $"afternoon {afternoon:F2} °C should be clearly warmer than early morning {early:F2} °C");
+    }
+
+    [Fact]
+    public void ClimateModel_HeatingFailure_CoolsAboutOneDegreePerTwentyMinutesTowardTen()
+    {
+        var model = new ClimateModel(new Random(3));
+        var start = Midnight.AddHours(12);
+        var before = ClimateModel.DiurnalTemperature(start.TimeOfDay);
+
+        model.StartHeatingFailure(start);
+        var after20 = model.Sample(start.AddMinutes(20)).Temperature;
+        var after60 = model.Sample(start.AddMinutes(60)).Temperature;
+        var afterDay = model.Sample(start.AddHours(24)).Temperature;
+
+        Assert.InRange(before - after20, 0.7, 1.3);
+        Assert.InRange(before - after60, 2.7, 3.3);
+        Assert.Equal(ClimateModel.HeatingFailureFloor, afterDay, 1);
+    }
+
+    [Fact]
+    public void ActivityRoutine_Night_IsMuchQuieterThanMorningAndEvening()
+    {
+        var random = new Random(4);
+        double Mean(int fromHour, int hours) => Enumerable.Range(0, hours * 12)
+            .Average(i => ActivityRoutine.SampleCount(Midnight.AddHours(fromHour).AddMinutes(5 * i), random));
+
+        var night = Mean(0, 6);       // 00:00–06:00
+        var morning = Mean(7, 3);     // 07:00–10:00
+        var evening = Mean(17, 4);    // 17:00–21:00
+
+        Assert.True(night < 1, $"night mean {night:F2} should be below 1 activation per 5 min");
+        Assert.True(morning > 5 * Math.Max(night, 0.2), $"morning {morning:F2} vs night {night:F2}");
+        Assert.True(evening > 5 * Math.Max(night, 0.2), $"evening {evening:F2} vs night {night:F2}");
+    }
+
+    [Theory]
+    [InlineData(23.5, true)]
+    [InlineData(3, true)]
+    [InlineData(6.9, true)]
+    [InlineData(7, false)]
+    [InlineData(12, false)]
+    public void ActivityRoutine_Hour_KnowsWhenAsleep(double hour, bool asleep)
+    {
+        Assert.Equal(asleep, ActivityRoutine.IsAsleep(TimeSpan.FromHours(hour)));
+    }
+
+    [Fact]
+    public void DoorRoutine_SeveralDays_OpensAFewTimesADayAndOnlyInDaytime()
+    {
+        var door = new DoorRoutine(new Random(5));
+        var now = Midnight;
+        var opens = 0;
+        var end = Midnight.AddDays(7);
+
+        while (now < end)
+        {
+            now += door.NextChangeIn(now);
+            if (door.Toggle())
+            {
+                opens++;
+                Assert.InRange(now.TimeOfDay.TotalHours, DoorRoutine.FirstHour, DoorRoutine.LastHour);
+            }
+        }
+
+        Assert.InRange(opens / 7.0, 2, 10);
+    }
+
+    [Fact]
+    public void GasModel_Routine_StaysBetween50And300AndAlarmIsAbove()
+    {
+        var gas = new GasModel(new Random(6));
+
+        for (var i = 0; i < 5000; i++)
+        {
+            Assert.InRange(gas.Sample(), 50, 300);
+        }
+
+        Assert.InRange(gas.AlarmSample(), 350, 800);
+    }
+
+    [Fact]
+    public void SequenceCounter_ManyConcurrentCalls_AreUniqueAndStartAtOne()
+    {
+        var counter = new SequenceCounter();
+
+        var numbers = new uint[10_000];
+        Parallel.For(0, numbers.Length, i => numbers[i] = counter.Next());
+
+        Assert.Equal(Enumerable.Range(1, numbers.Length).Select(i => (uint)i), numbers.Order());
+        Assert.Equal((uint)numbers.Length, counter.Last);
+    }
+
+    [Fact]
+    public void SequenceCounter_Sequential_IsStrictlyIncreasing()
+    {
+        var counter = new SequenceCounter();
+        var previous = 0u;
+
+        for (var i = 0; i < 1000; i++)
+        {
+            var next = counter.Next();
+            Assert.True(next > previous);
+            previous = next;
+        }
+    }
+
+    [Fact]
+    public void SequenceCounter_AtMaxValue_WrapsToOneNotZero()
+    {
+        var counter = new SequenceCounter(uint.MaxValue);
+
+        Assert.Equal(uint.MaxValue, counter.Next());
+        Assert.Equal(1u, counter.Next());
+    }
+
+    [Fact]
+    public void SimulatedClock_SpeedSixty_RunsAnHourPerMinute()
+    {
+        var time = new FakeTimeProvider(Midnight);
+        var clock = new SimulatedClock(time, speed: 60);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(Midnight.AddHours(1), clock.LocalNow);
+        Assert.Equal(TimeSpan.FromSeconds(1), clock.ToReal(TimeSpan.FromMinutes(1)));
+    }
+}
