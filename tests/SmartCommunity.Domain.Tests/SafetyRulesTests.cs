@@ -90,7 +90,7 @@ public sealed class SafetyRulesTests
         Assert.Null(Supervision.Check("sos-1", DeviceKind.Sos, seen, false, seen + TimeSpan.FromMinutes(15)));
         var s = Supervision.Check("sos-1", DeviceKind.Sos, seen, false, seen + TimeSpan.FromMinutes(16));
         Assert.Equal(AlertKind.DeviceOffline, s?.Kind);
-        Assert.Null(Supervision.Check("sos-1", DeviceKind.Sos, seen, knownOffline: true, seen + TimeSpan.FromHours(5)));
+        Assert.Null(Supervision.Check("sos-1", DeviceKind.Sos, seen, alreadyReported: true, seen + TimeSpan.FromHours(5)));
         Assert.Null(Supervision.Check("smk-1", DeviceKind.Smoke, seen, false, seen + TimeSpan.FromHours(71)));
     }
 }

@@ -4,12 +4,13 @@ using SmartCommunity.Domain.Devices;
 namespace SmartCommunity.Domain.Rules;
 
 /// <summary>Heartbeat supervision: a device not heard from for <see cref="DeviceProfile.OfflineAfter"/> is offline,
-/// even when the broker never delivered its last will (power cut at the router, broker restart).</summary>
+/// even when the broker never delivered its last will (power cut at the router, broker restart) or the
+/// device disconnected cleanly and never came back. Reported once until the device is heard again.</summary>
 public static class Supervision
 {
-    public static AlertSignal? Check(string deviceId, DeviceKind kind, DateTimeOffset? lastSeen, bool knownOffline, DateTimeOffset now)
+    public static AlertSignal? Check(string deviceId, DeviceKind kind, DateTimeOffset? lastSeen, bool alreadyReported, DateTimeOffset now)
     {
-        if (lastSeen is not { } seen || knownOffline)
+        if (lastSeen is not { } seen || alreadyReported)
             return null;
         var profile = DeviceProfile.For(kind);
         var silent = now - seen;

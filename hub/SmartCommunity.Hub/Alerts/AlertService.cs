@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Realtime;
+
+namespace SmartCommunity.Hub.Alerts;
+
+/// <summary>
+/// Raises, folds and changes alerts: persisted first, then pushed. The alert path never waits for
+/// time-series batching. Writes are serialised: alerts are rare next to readings, and one writer makes
+/// "fold into the open alert of this (device, kind)" race-free without database locks.
+/// </summary>
+public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, AlertNotifier notifier, PlaceNames names, HubMetrics metrics,
+    TimeProvider time, ILogger<AlertService> logger)
+{
+    private readonly SemaphoreSlim _write = new(1, 1);
+
+    public async Task<Alert> RaiseAsync(AlertSignal signal, AlertPlace place, CancellationToken ct)
+    {
+        Alert alert;
+        bool isNew;
+        await _write.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var open = await db.Alerts
+                .Where(a => a.DeviceId == signal.DeviceId && a.Kind == signal.Kind && a.Status != AlertStatus.Resolved)
+                .OrderByDescending(a => a.Id).FirstOrDefaultAsync(ct);
+            isNew = open is null;
+            if (open is null)
+            {
+                alert = Alert.Raise(signal, place, time.GetUtcNow());
+                db.Alerts.Add(alert);
+            }
+            else
+            {
+                alert = open;
+                alert.Fold(signal, time.GetUtcNow());
+            }
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            _write.Release();
+        }
+        var dto = AlertDto.From(alert, names);
+        if (isNew)
+        {
+            metrics.AlertRaised(alert.Kind.ToWire(), alert.Severity.ToWire());
+            logger.LogInformation("Alert {AlertId} raised: {Kind} ({Severity}) from {DeviceId}", alert.Id, dto.Kind, dto.Severity, alert.DeviceId);
+            await notifier.RaisedAsync(alert, dto);
+        }
+        else
+        {
+            await notifier.UpdatedAsync(alert, dto);
+        }
+        return alert;
+    }
+
+    /// <summary>Applies a change to one alert; returns null when it does not exist.</summary>
+    public async Task<Alert?> ChangeAsync(long alertId, Action<Alert> change, CancellationToken ct)
+    {
+        Alert? alert;
+        await _write.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            alert = await db.Alerts.SingleOrDefaultAsync(a => a.Id == alertId, ct);
+            if (alert is null)
+                return null;
+            change(alert);
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            _write.Release();
+        }
+        await notifier.UpdatedAsync(alert, AlertDto.From(alert, names));
+        return alert;
+    }
+
+    /// <summary>Closes the open offline alert of a device that is back, so the board clears by itself.</summary>
+    public async Task ResolveRecoveredAsync(string deviceId, CancellationToken ct)
+    {
+        long? openId;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            openId = await db.Alerts
+                .Where(a => a.DeviceId == deviceId && a.Kind == AlertKind.DeviceOffline && a.Status != AlertStatus.Resolved)
+                .Select(a => (long?)a.Id).FirstOrDefaultAsync(ct);
+        }
+        if (openId is { } id)
+            await ChangeAsync(id, a => a.Resolve("system", AlertOutcome.Recovered, "Device is back online", time.GetUtcNow()), ct);
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+
+namespace SmartCommunity.Hub.Dashboard;
+
+/// <summary>
+/// Serves the built browser app (dashboard/dist). It is a client of the public API like any other;
+/// the hub only hands out its files.
+/// </summary>
+public static class DashboardFiles
+{
+    public static void UseDashboard(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
+        var root = Locate(options.DashboardPath, app.Environment.ContentRootPath);
+        if (root is null)
+        {
+            app.Logger.LogWarning("Dashboard not built (no dashboard/dist found); run `npm ci && npm run build` in dashboard/ or use ./run");
+            app.MapGet("/", () => Results.Content(
+                "<!doctype html><title>SmartCommunity</title><p>The dashboard is not built. Run <code>./run</code> (or <code>npm ci &amp;&amp; npm run build</code> in <code>dashboard/</code>).</p>",
+                "text/html")).AllowAnonymous();
+            return;
+        }
+        var files = new PhysicalFileProvider(root);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            OnPrepareResponse = ctx =>
+            {
+                // index.html must never be cached, or a browser keeps an old app after an upgrade.
+                if (ctx.File.Name.EndsWith(".html", StringComparison.Ordinal))
+                    ctx.Context.Response.Headers.CacheControl = "no-cache";
+            },
+        });
+        app.Logger.LogInformation("Serving the dashboard from {DashboardRoot}", root);
+    }
+
+    internal static string? Locate(string? configured, string contentRoot)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+            return File.Exists(Path.Combine(configured, "index.html")) ? Path.GetFullPath(configured) : null;
+        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "dashboard", "dist");
+            if (File.Exists(Path.Combine(candidate, "index.html")))
+                return candidate;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Places;
+using SmartCommunity.Domain.Rules;
+using SmartCommunity.Hub.Persistence;
+
+namespace SmartCommunity.Hub.Devices;
+
+/// <summary>
+/// What ingestion needs to know about a device, in memory: credentials, where it is, its rules and its
+/// live health. The database is the source of truth; this is rebuilt at start and updated on register.
+/// Health is written back by <see cref="DeviceStateFlusher"/> so the hot path never waits for SQL.
+/// </summary>
+public sealed class DeviceEntry
+{
+    public DeviceEntry(Device device, AlertPlace place)
+    {
+        Id = device.Id;
+        Kind = device.Kind;
+        SecretHash = device.SecretHash;
+        Revoked = device.Revoked;
+        Place = place;
+        Rules = new RuleContext(device.Id, device.Kind, device.Location);
+        Window = device.LastSeq >= 0 ? new SequenceWindow((uint)device.LastSeq) : new SequenceWindow();
+        LastSeenAt = device.LastSeenAt;
+        Online = device.Online;
+        Battery = device.Battery;
+        Rssi = device.Rssi;
+        Firmware = device.Firmware;
+    }
+
+    public string Id { get; }
+    public DeviceKind Kind { get; }
+    public string SecretHash { get; set; }
+    public bool Revoked { get; set; }
+    public AlertPlace Place { get; set; }
+    public RuleContext Rules { get; set; }
+
+    /// <summary>Guards the fields below; MQTT delivers one client's messages in order, so contention is rare.</summary>
+    public Lock Sync { get; } = new();
+    public SequenceWindow Window { get; set; }
+    public DateTimeOffset? LastSeenAt { get; set; }
+    public bool Online { get; set; }
+    public double? Battery { get; set; }
+    public double? Rssi { get; set; }
+    public string? Firmware { get; set; }
+    public bool Dirty { get; set; }
+
+    /// <summary>An offline alert was raised (last will or missed heartbeats) and nothing was heard since.</summary>
+    public bool OfflineReported { get; set; }
+}
+
+public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory)
+{
+    private readonly ConcurrentDictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
+
+    public DeviceEntry? Find(string deviceId) => _devices.GetValueOrDefault(deviceId);
+
+    public IEnumerable<DeviceEntry> All => _devices.Values;
+
+    public int Count => _devices.Count;
+
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var places = await PlaceIndex.LoadAsync(db, ct);
+        foreach (var d in await db.Devices.AsNoTracking().ToListAsync(ct))
+            _devices[d.Id] = new DeviceEntry(d, places.PlaceOf(d));
+    }
+
+    /// <summary>Adds or refreshes one device after it was registered or changed in the database.</summary>
+    public async Task RefreshAsync(string deviceId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var d = await db.Devices.AsNoTracking().SingleOrDefaultAsync(x => x.Id == deviceId, ct);
+        if (d is null)
+        {
+            _devices.TryRemove(deviceId, out _);
+            return;
+        }
+        var places = await PlaceIndex.LoadAsync(db, ct);
+        var place = places.PlaceOf(d);
+        _devices.AddOrUpdate(deviceId, _ => new DeviceEntry(d, place), (_, existing) =>
+        {
+            // A re-registered device (new secret) starts a new sequence; otherwise keep the live state.
+            if (existing.SecretHash != d.SecretHash)
+                return new DeviceEntry(d, place);
+            existing.Revoked = d.Revoked;
+            existing.Place = place;
+            existing.Rules = new RuleContext(d.Id, d.Kind, d.Location);
+            return existing;
+        });
+    }
+}
+
+/// <summary>Resolves household → grid → community for devices; small tables, loaded whole.</summary>
+public sealed class PlaceIndex
+{
+    private Dictionary<int, Household> _households = [];
+    private Dictionary<int, Grid> _grids = [];
+    private Dictionary<int, Resident> _residents = [];
+
+    public static async Task<PlaceIndex> LoadAsync(HubDbContext db, CancellationToken ct) => new()
+    {
+        _households = await db.Households.AsNoTracking().ToDictionaryAsync(h => h.Id, ct),
+        _grids = await db.Grids.AsNoTracking().ToDictionaryAsync(g => g.Id, ct),
+        _residents = await db.Residents.AsNoTracking().ToDictionaryAsync(r => r.Id, ct),
+    };
+
+    public AlertPlace PlaceOf(Device d)
+    {
+        int? householdId = d.HouseholdId;
+        if (householdId is null && d.ResidentId is { } rid && _residents.TryGetValue(rid, out var res))
+            householdId = res.HouseholdId;
+        int? gridId = d.GridId;
+        if (householdId is { } hid && _households.TryGetValue(hid, out var h))
+            gridId = h.GridId;
+        int? communityId = gridId is { } gid && _grids.TryGetValue(gid, out var g) ? g.CommunityId : null;
+        // A household device with no named wearer belongs to the household's only resident, if there is one.
+        int? residentId = d.ResidentId;
+        if (residentId is null && householdId is { } hh)
+        {
+            var inHousehold = _residents.Values.Where(r => r.HouseholdId == hh).Take(2).ToList();
+            if (inHousehold.Count == 1)
+                residentId = inHousehold[0].Id;
+        }
+        return new AlertPlace(residentId, householdId, gridId, communityId);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics.Metrics;
+
+namespace SmartCommunity.Hub.Diagnostics;
+
+/// <summary>
+/// The hub's instruments (meter "SmartCommunity.Hub"), readable with dotnet-counters or any
+/// OpenTelemetry exporter; the same numbers are summarised at /api/stats for technicians.
+/// </summary>
+public sealed class HubMetrics : IDisposable
+{
+    public const string MeterName = "SmartCommunity.Hub";
+    private readonly Meter _meter;
+    private readonly Counter<long> _messages;
+    private readonly Counter<long> _readings;
+    private readonly Counter<long> _rejections;
+    private readonly Counter<long> _alerts;
+    private long _messagesTotal, _readingsTotal, _rejectionsTotal, _alertsTotal;
+
+    public HubMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _messages = _meter.CreateCounter<long>("sc.messages.accepted", description: "MQTT messages accepted from devices");
+        _readings = _meter.CreateCounter<long>("sc.readings.accepted", description: "SenML records accepted (readings/s is its rate)");
+        _rejections = _meter.CreateCounter<long>("sc.messages.rejected", description: "Messages refused, by reason");
+        _alerts = _meter.CreateCounter<long>("sc.alerts.raised", description: "Alerts raised, by kind and severity");
+    }
+
+    public Func<long>? QueueDepth { get; set; }
+
+    public void ObserveQueueDepth(Func<long> depth)
+    {
+        QueueDepth = depth;
+        _meter.CreateObservableGauge("sc.telemetry.queue_depth", depth, description: "Readings waiting to be stored");
+    }
+
+    public void Accepted(int records)
+    {
+        _messages.Add(1);
+        _readings.Add(records);
+        Interlocked.Increment(ref _messagesTotal);
+        Interlocked.Add(ref _readingsTotal, records);
+    }
+
+    public void Rejected(string reason)
+    {
+        _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Interlocked.Increment(ref _rejectionsTotal);
+    }
+
+    public void AlertRaised(string kind, string severity)
+    {
+        _alerts.Add(1, new("kind", kind), new("severity", severity));
+        Interlocked.Increment(ref _alertsTotal);
+    }
+
+    public StatsDto Snapshot(int devices, int connected) => new(
+        Interlocked.Read(ref _messagesTotal), Interlocked.Read(ref _readingsTotal), Interlocked.Read(ref _rejectionsTotal),
+        Interlocked.Read(ref _alertsTotal), QueueDepth?.Invoke() ?? 0, devices, connected);
+
+    public void Dispose() => _meter.Dispose();
+}
+
+public sealed record StatsDto(long MessagesAccepted, long ReadingsAccepted, long MessagesRejected, long AlertsRaised, long TelemetryQueueDepth, int Devices, int DevicesOnline);

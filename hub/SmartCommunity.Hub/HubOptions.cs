@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SmartCommunity.Hub;
+
+/// <summary>Hub settings: defaults here, then the "Hub" configuration section, validated at start.</summary>
+public sealed class HubOptions
+{
+    public const string Section = "Hub";
+
+    /// <summary>Everything the hub persists lives here: hub.db (people, devices, alerts) and telemetry.db.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Loopback by default: plain MQTT passwords must not cross a LAN until TLS is configured.
+    /// Set 0.0.0.0 to let devices on the community network connect.</summary>
+    [Required]
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    [Range(0, 65535)]
+    public int HttpPort { get; set; } = 8080;
+
+    [Range(0, 65535)]
+    public int MqttPort { get; set; } = 1883;
+
+    /// <summary>MQTT over WebSockets on the HTTP port.</summary>
+    [Required]
+    public string MqttWebSocketPath { get; set; } = "/mqtt";
+
+    [Range(256, 262_144)]
+    public int MaxPayloadBytes { get; set; } = 4096;
+
+    /// <summary>Seeds a demo community (people, places, devices) on first start and writes demo-fleet.json for the simulator.</summary>
+    public bool Demo { get; set; }
+
+    /// <summary>Where the built dashboard is; empty means "find dashboard/dist above the content root".</summary>
+    public string? DashboardPath { get; set; }
+
+    /// <summary>How often in-memory device health (last seen, battery, sequence) is written back.</summary>
+    public TimeSpan DeviceStateFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often devices are checked for missed heartbeats.</summary>
+    public TimeSpan SupervisionInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public FirstAdminOptions FirstAdmin { get; set; } = new();
+
+    public string DataPath(string file) => Path.Combine(Path.GetFullPath(DataDirectory), file);
+}
+
+/// <summary>The first administrator, from the environment (Hub__FirstAdmin__Email / __Password); never from a committed file.</summary>
+public sealed class FirstAdminOptions
+{
+    public string? Email { get; set; }
+    public string? Password { get; set; }
+}

@@ -1,0 +1,213 @@
+using System.Net;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MQTTnet.AspNetCore;
+using MQTTnet.Server;
+using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Dashboard;
+using SmartCommunity.Hub.Demo;
+using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Readings;
+using SmartCommunity.Hub.Realtime;
+using SmartCommunity.Telemetry;
+
+namespace SmartCommunity.Hub;
+
+/// <summary>The hub's registrations, one method per area; Program.cs lists them in order.</summary>
+public static class HubServices
+{
+    public const string AuthScheme = "HubAuth";
+
+    private static HubOptions ReadOptions(IConfiguration configuration) =>
+        configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
+
+    public static void AddHubOptions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateDataAnnotations()
+            .Validate(o => IPAddress.TryParse(o.BindAddress, out _), "Hub:BindAddress must be an IP address")
+            .Validate(o => o.MqttPort != o.HttpPort || o.HttpPort == 0, "Hub:MqttPort and Hub:HttpPort must differ")
+            .ValidateOnStart();
+        builder.Services.TryAddTimeProvider();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var o = ReadOptions(context.Configuration);
+            var ip = IPAddress.TryParse(o.BindAddress, out var parsed) ? parsed : IPAddress.Loopback;
+            kestrel.Listen(ip, o.HttpPort);
+            kestrel.Listen(ip, o.MqttPort, listen => listen.UseMqtt());
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+        });
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+            services.AddSingleton(TimeProvider.System);
+    }
+
+    public static void AddHubPersistence(this WebApplicationBuilder builder)
+    {
+        var o = ReadOptions(builder.Configuration);
+        Directory.CreateDirectory(Path.GetFullPath(o.DataDirectory));
+        builder.Services.AddDbContextFactory<HubDbContext>(db => db.UseSqlite($"Data Source={o.DataPath("hub.db")}"));
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext());
+        // Keys in the data directory: sign-in cookies and tokens stay valid across restarts.
+        builder.Services.AddDataProtection().SetApplicationName("SmartCommunity.Hub").PersistKeysToFileSystem(new DirectoryInfo(o.DataPath("keys")));
+        builder.Services.AddSingleton<PlaceNames>();
+    }
+
+    public static void AddHubTelemetry(this WebApplicationBuilder builder)
+    {
+        var o = ReadOptions(builder.Configuration);
+        builder.Services.AddSqliteTelemetry(t => t.Path = o.DataPath("telemetry.db"));
+    }
+
+    public static void AddHubPeople(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication(a =>
+            {
+                a.DefaultScheme = AuthScheme;
+                a.DefaultChallengeScheme = AuthScheme;
+            })
+            // Browsers use the cookie; API clients and SignalR clients send a bearer token
+            // (SignalR over WebSockets can only pass it in the access_token query parameter).
+            .AddPolicyScheme(AuthScheme, "Cookie or bearer token", p => p.ForwardDefaultSelector = ctx =>
+                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
+                || (ctx.Request.Path.StartsWithSegments("/hubs") && ctx.Request.Query.ContainsKey("access_token"))
+                    ? IdentityConstants.BearerScheme
+                    : IdentityConstants.ApplicationScheme)
+            .AddBearerToken(IdentityConstants.BearerScheme, b =>
+            {
+                b.BearerTokenExpiration = TimeSpan.FromHours(12);
+                b.Events.OnMessageReceived = ctx =>
+                {
+                    if (ctx.Request.Path.StartsWithSegments("/hubs") && ctx.Request.Query["access_token"].ToString() is { Length: > 0 } token)
+                        ctx.Token = token;
+                    return Task.CompletedTask;
+                };
+            })
+            .AddIdentityCookies();
+        builder.Services.ConfigureApplicationCookie(c =>
+        {
+            c.Cookie.Name = "sc.auth";
+            c.Cookie.HttpOnly = true;
+            c.Cookie.SameSite = SameSiteMode.Strict;
+            c.ExpireTimeSpan = TimeSpan.FromHours(12);
+            c.SlidingExpiration = true;
+            // An API answers 401/403; it never redirects to a login page.
+            c.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
+            c.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+        });
+        builder.Services.AddIdentityCore<HubUser>(i =>
+            {
+                i.User.RequireUniqueEmail = true;
+                i.Password.RequiredLength = 10;
+                i.Password.RequireNonAlphanumeric = false;
+                i.Lockout.MaxFailedAccessAttempts = 5;
+                i.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<HubDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        builder.Services.AddAuthorization();
+        builder.Services.AddSingleton<AccessScopeResolver>();
+        builder.Services.AddScoped<UserAdministration>();
+    }
+
+    public static void AddHubDevices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DeviceDirectory>();
+        builder.Services.AddSingleton<RejectionLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RejectionLog>());
+        builder.Services.AddSingleton<DeviceStateFlusher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceStateFlusher>());
+        builder.Services.AddSingleton<SupervisionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SupervisionService>());
+    }
+
+    public static void AddHubAlerts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton<AlertNotifier>();
+        builder.Services.AddSingleton<AlertService>();
+    }
+
+    public static void AddHubBroker(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHostedMqttServer(mqtt => mqtt
+                // Kestrel owns the sockets (TCP listener above, WebSockets at MapMqtt); MQTTnet's own listener stays off.
+                .WithoutDefaultEndpoint()
+                .WithPersistentSessions(true)
+                .WithMaxPendingMessagesPerClient(1000))
+            .AddMqttConnectionHandler()
+            .AddConnections();
+        builder.Services.AddSingleton<DeviceGate>();
+        builder.Services.AddSingleton<Ingestion>();
+    }
+
+    public static void AddHubOperations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<HubMetrics>();
+        builder.Services.AddOpenApi();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks()
+            .AddDbContextCheck<HubDbContext>("database")
+            .AddCheck<BrokerHealthCheck>("broker")
+            .AddCheck<TelemetryHealthCheck>("telemetry");
+        builder.Services.AddSingleton<DemoSeeder>();
+        // Start-up work (migrations, caches, first admin, demo data) runs before the broker accepts devices.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, HubStartup>());
+    }
+
+    public static void UseHubPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWebSockets();
+        app.UseDashboard();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
+        var ingestion = app.Services.GetRequiredService<Ingestion>();
+        var gate = app.Services.GetRequiredService<DeviceGate>();
+        app.UseMqttServer(server =>
+        {
+            server.ValidatingConnectionAsync += gate.ValidateConnectionAsync;
+            server.InterceptingSubscriptionAsync += gate.InterceptSubscriptionAsync;
+            server.InterceptingPublishAsync += ingestion.InterceptPublishAsync;
+            server.ClientDisconnectedAsync += ingestion.ClientDisconnectedAsync;
+        });
+        app.MapMqtt(options.MqttWebSocketPath);
+    }
+
+    public static void MapHubRealtime(this WebApplication app) =>
+        app.MapHub<AlertsHub>(AlertsHub.Path);
+}
+
+public sealed class BrokerHealthCheck(MqttServer server) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(server.IsStarted ? HealthCheckResult.Healthy("MQTT broker running") : HealthCheckResult.Unhealthy("MQTT broker not started"));
+}
+
+public sealed class TelemetryHealthCheck(TelemetryWriter writer, IOptions<TelemetryOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var depth = writer.QueueDepth;
+        var capacity = options.Value.QueueCapacity;
+        // A queue that stays nearly full means the store cannot keep up and devices are being slowed down.
+        return Task.FromResult(depth < capacity * 0.9
+            ? HealthCheckResult.Healthy($"queue {depth}/{capacity}")
+            : HealthCheckResult.Degraded($"telemetry queue {depth}/{capacity}: the store is not keeping up"));
+    }
+}

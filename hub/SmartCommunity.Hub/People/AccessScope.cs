@@ -1,0 +1,78 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Hub.Persistence;
+
+namespace SmartCommunity.Hub.People;
+
+/// <summary>
+/// What one person may see, resolved from the database on each request or connection (never from
+/// client input): admins everything; emergency staff their community; grid workers their grid;
+/// family members their linked residents; technicians devices only.
+/// </summary>
+public sealed record AccessScope(string UserId, string UserName, bool All, IReadOnlyList<int> CommunityIds, IReadOnlyList<int> GridIds, IReadOnlyList<int> ResidentIds, bool Devices)
+{
+    public static readonly AccessScope None = new("", "", false, [], [], [], false);
+
+    public bool IsResponder => All || CommunityIds.Count > 0 || GridIds.Count > 0;
+
+    public bool CanSee(Alert a) =>
+        All
+        || (a.CommunityId is { } c && CommunityIds.Contains(c))
+        || (a.GridId is { } g && GridIds.Contains(g))
+        || (a.ResidentId is { } r && ResidentIds.Contains(r));
+
+    /// <summary>Only people who handle alerts for that place may change them; families may view.</summary>
+    public bool CanHandle(Alert a) =>
+        All
+        || (a.CommunityId is { } c && CommunityIds.Contains(c))
+        || (a.GridId is { } g && GridIds.Contains(g));
+
+    public IQueryable<Alert> Filter(IQueryable<Alert> alerts)
+    {
+        if (All)
+            return alerts;
+        var communities = CommunityIds;
+        var grids = GridIds;
+        var residents = ResidentIds;
+        return alerts.Where(a =>
+            (a.CommunityId != null && communities.Contains(a.CommunityId.Value))
+            || (a.GridId != null && grids.Contains(a.GridId.Value))
+            || (a.ResidentId != null && residents.Contains(a.ResidentId.Value)));
+    }
+
+    public bool CanSeeResident(int residentId, int? gridId, int? communityId) =>
+        All
+        || ResidentIds.Contains(residentId)
+        || (gridId is { } g && GridIds.Contains(g))
+        || (communityId is { } c && CommunityIds.Contains(c));
+}
+
+public sealed class AccessScopeResolver(IDbContextFactory<HubDbContext> dbFactory)
+{
+    public async Task<AccessScope> ResolveAsync(ClaimsPrincipal principal, CancellationToken ct)
+    {
+        var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (userId is null)
+            return AccessScope.None;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null)
+            return AccessScope.None;
+        // Roles come from the database too, so a role removed by an admin takes effect at the next request.
+        var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id where ur.UserId == userId select r.Name).ToListAsync(ct);
+        var name = user.UserName ?? "";
+        if (roles.Contains(Roles.Admin))
+            return new AccessScope(userId, name, true, [], [], [], true);
+        var communities = new List<int>();
+        var grids = new List<int>();
+        var residents = new List<int>();
+        if (roles.Contains(Roles.EmergencyStaff) && user.CommunityId is { } c)
+            communities.Add(c);
+        if (roles.Contains(Roles.GridWorker) && user.GridId is { } g)
+            grids.Add(g);
+        if (roles.Contains(Roles.Family))
+            residents.AddRange(await db.FamilyLinks.Where(l => l.UserId == userId).Select(l => l.ResidentId).ToListAsync(ct));
+        return new AccessScope(userId, name, false, communities, grids, residents, roles.Contains(Roles.Technician));
+    }
+}

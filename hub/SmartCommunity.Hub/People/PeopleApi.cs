@@ -1,0 +1,152 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Hub.Persistence;
+
+namespace SmartCommunity.Hub.People;
+
+public sealed record LoginRequest(string Email, string Password);
+public sealed record MeDto(string Id, string UserName, string DisplayName, IReadOnlyList<string> Roles, string? Language, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds);
+public sealed record CreateUserRequest(string Email, string Password, string DisplayName, string Role, int? CommunityId, int? GridId, IReadOnlyList<int>? ResidentIds, string? Language);
+public sealed record UserDto(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds);
+public sealed record LanguageRequest(string? Language);
+
+/// <summary>Sign-in (cookie for the browser, bearer token for API and SignalR clients), the caller's profile, and user administration.</summary>
+public static class PeopleApi
+{
+    public static RouteGroupBuilder MapPeopleApi(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("People");
+        // Sign-in is the one anonymous write; no public self-registration: accounts are created by admins.
+        auth.MapPost("/login", LoginAsync).AllowAnonymous().WithSummary("useCookies=true sets a cookie; otherwise returns a bearer token");
+        auth.MapPost("/logout", LogoutAsync).RequireAuthorization();
+
+        app.MapGet("/api/me", MeAsync).WithTags("People").RequireAuthorization();
+        app.MapPut("/api/me/language", SetLanguageAsync).WithTags("People").RequireAuthorization();
+
+        var users = app.MapGroup("/api/users").WithTags("People").RequireAuthorization(p => p.RequireRole(Roles.Admin));
+        users.MapGet("/", ListUsersAsync);
+        users.MapPost("/", CreateUserAsync);
+        return users;
+    }
+
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> LoginAsync(LoginRequest req, bool? useCookies, SignInManager<HubUser> signIn)
+    {
+        signIn.AuthenticationScheme = useCookies == true ? IdentityConstants.ApplicationScheme : IdentityConstants.BearerScheme;
+        var result = await signIn.PasswordSignInAsync(req.Email ?? "", req.Password ?? "", isPersistent: useCookies == true, lockoutOnFailure: true);
+        if (!result.Succeeded)
+            return TypedResults.Problem(result.IsLockedOut ? "locked out; try again later" : "wrong email or password", statusCode: StatusCodes.Status401Unauthorized);
+        // The sign-in has already written the cookie or the token response.
+        return TypedResults.Empty;
+    }
+
+    private static async Task<Ok> LogoutAsync(SignInManager<HubUser> signIn)
+    {
+        await signIn.SignOutAsync();
+        return TypedResults.Ok();
+    }
+
+    private static async Task<Results<Ok<MeDto>, UnauthorizedHttpResult>> MeAsync(ClaimsPrincipal principal, UserManager<HubUser> users, AccessScopeResolver scopes, CancellationToken ct)
+    {
+        var user = await users.GetUserAsync(principal);
+        if (user is null)
+            return TypedResults.Unauthorized();
+        var scope = await scopes.ResolveAsync(principal, ct);
+        var roles = await users.GetRolesAsync(user);
+        return TypedResults.Ok(new MeDto(user.Id, user.UserName ?? "", user.DisplayName, roles.ToList(), user.Language, user.CommunityId, user.GridId, scope.ResidentIds));
+    }
+
+    private static async Task<Results<NoContent, BadRequest<string>, UnauthorizedHttpResult>> SetLanguageAsync(LanguageRequest req, ClaimsPrincipal principal, UserManager<HubUser> users)
+    {
+        if (req.Language is not (null or "en" or "zh-CN"))
+            return TypedResults.BadRequest("language must be en, zh-CN or null");
+        var user = await users.GetUserAsync(principal);
+        if (user is null)
+            return TypedResults.Unauthorized();
+        user.Language = req.Language;
+        await users.UpdateAsync(user);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<List<UserDto>>> ListUsersAsync(HubDbContext db, CancellationToken ct)
+    {
+        var users = await db.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(ct);
+        var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id select new { ur.UserId, r.Name }).ToListAsync(ct);
+        var links = await db.FamilyLinks.AsNoTracking().ToListAsync(ct);
+        return TypedResults.Ok(users.Select(u => new UserDto(u.Id, u.Email ?? "", u.DisplayName,
+            roles.Where(r => r.UserId == u.Id).Select(r => r.Name!).ToList(), u.CommunityId, u.GridId,
+            links.Where(l => l.UserId == u.Id).Select(l => l.ResidentId).ToList())).ToList());
+    }
+
+    private static async Task<Results<Created<UserDto>, ValidationProblem>> CreateUserAsync(CreateUserRequest req, UserAdministration admin, CancellationToken ct)
+    {
+        var (user, errors) = await admin.CreateAsync(req, ct);
+        if (user is null)
+            return TypedResults.ValidationProblem(errors);
+        return TypedResults.Created($"/api/users/{user.Id}", user);
+    }
+}
+
+/// <summary>Creates people with a role and a scope; used by the API, the CLI and the demo seeder.</summary>
+public sealed class UserAdministration(UserManager<HubUser> users, RoleManager<IdentityRole> roles, HubDbContext db)
+{
+    public async Task EnsureRolesAsync()
+    {
+        foreach (var role in Roles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+                await roles.CreateAsync(new IdentityRole(role));
+        }
+    }
+
+    public async Task<(UserDto? User, Dictionary<string, string[]> Errors)> CreateAsync(CreateUserRequest req, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!Roles.All.Contains(req.Role))
+            errors["role"] = [$"role must be one of {string.Join(", ", Roles.All)}"];
+        if (req.Role == Roles.EmergencyStaff && (req.CommunityId is not { } c || !await db.Communities.AnyAsync(x => x.Id == c, ct)))
+            errors["communityId"] = ["emergency staff need an existing communityId"];
+        int? communityId = req.CommunityId;
+        if (req.Role == Roles.GridWorker)
+        {
+            var grid = req.GridId is { } g ? await db.Grids.AsNoTracking().SingleOrDefaultAsync(x => x.Id == g, ct) : null;
+            if (grid is null)
+                errors["gridId"] = ["grid workers need an existing gridId"];
+            else
+                communityId = grid.CommunityId;
+        }
+        var residentIds = req.ResidentIds ?? [];
+        if (req.Role == Roles.Family)
+        {
+            if (residentIds.Count == 0)
+                errors["residentIds"] = ["family members need at least one resident"];
+            else if (await db.Residents.CountAsync(r => residentIds.Contains(r.Id), ct) != residentIds.Distinct().Count())
+                errors["residentIds"] = ["no such resident"];
+        }
+        if (req.Language is not (null or "en" or "zh-CN"))
+            errors["language"] = ["language must be en or zh-CN"];
+        if (errors.Count > 0)
+            return (null, errors);
+
+        var user = new HubUser
+        {
+            UserName = req.Email, Email = req.Email, EmailConfirmed = true, DisplayName = string.IsNullOrWhiteSpace(req.DisplayName) ? req.Email : req.DisplayName.Trim(),
+            CommunityId = req.Role is Roles.EmergencyStaff or Roles.GridWorker ? communityId : null,
+            GridId = req.Role == Roles.GridWorker ? req.GridId : null,
+            Language = req.Language,
+        };
+        var created = await users.CreateAsync(user, req.Password ?? "");
+        if (!created.Succeeded)
+            return (null, created.Errors.GroupBy(e => e.Code.Contains("Password", StringComparison.Ordinal) ? "password" : "email")
+                .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+        await users.AddToRoleAsync(user, req.Role);
+        if (req.Role == Roles.Family)
+        {
+            foreach (var rid in residentIds.Distinct())
+                db.FamilyLinks.Add(new FamilyLink { UserId = user.Id, ResidentId = rid });
+            await db.SaveChangesAsync(ct);
+        }
+        return (new UserDto(user.Id, user.Email!, user.DisplayName, [req.Role], user.CommunityId, user.GridId, residentIds.Distinct().ToList()), errors);
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Places;
+using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.People;
+
+namespace SmartCommunity.Hub.Persistence;
+
+public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : IdentityDbContext<HubUser>(options)
+{
+    public DbSet<Community> Communities => Set<Community>();
+    public DbSet<Grid> Grids => Set<Grid>();
+    public DbSet<Household> Households => Set<Household>();
+    public DbSet<Resident> Residents => Set<Resident>();
+    public DbSet<Device> Devices => Set<Device>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<FamilyLink> FamilyLinks => Set<FamilyLink>();
+    public DbSet<RejectionCount> RejectionCounts => Set<RejectionCount>();
+    public DbSet<RejectionEntry> Rejections => Set<RejectionEntry>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot order or compare DateTimeOffset; store UTC ticks so range queries and sorting stay in SQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<Community>(e => e.Property(x => x.Name).HasMaxLength(200));
+        builder.Entity<Grid>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.HasOne<Community>().WithMany().HasForeignKey(x => x.CommunityId);
+        });
+        builder.Entity<Household>(e =>
+        {
+            e.Property(x => x.Address).HasMaxLength(300);
+            e.HasOne<Grid>().WithMany().HasForeignKey(x => x.GridId);
+        });
+        builder.Entity<Resident>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Notes).HasMaxLength(2000);
+            e.HasOne<Household>().WithMany().HasForeignKey(x => x.HouseholdId);
+        });
+        builder.Entity<Device>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(32);
+            e.Property(x => x.Label).HasMaxLength(200);
+            e.Property(x => x.SecretHash).HasMaxLength(200);
+            e.Property(x => x.Firmware).HasMaxLength(32);
+            e.HasOne<Household>().WithMany().HasForeignKey(x => x.HouseholdId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Grid>().WithMany().HasForeignKey(x => x.GridId).OnDelete(DeleteBehavior.SetNull);
+        });
+        builder.Entity<Alert>(e =>
+        {
+            e.Property(x => x.DeviceId).HasMaxLength(32);
+            e.Property(x => x.Message).HasMaxLength(500);
+            e.Property(x => x.ResolutionNote).HasMaxLength(2000);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasIndex(x => new { x.Status, x.RaisedAt });
+            e.HasIndex(x => new { x.DeviceId, x.Kind, x.Status });
+            e.HasIndex(x => x.ResidentId);
+            e.HasIndex(x => x.GridId);
+        });
+        builder.Entity<HubUser>(e =>
+        {
+            e.Property(x => x.DisplayName).HasMaxLength(200);
+            e.Property(x => x.Language).HasMaxLength(16);
+        });
+        builder.Entity<FamilyLink>(e =>
+        {
+            e.HasKey(x => new { x.UserId, x.ResidentId });
+            e.HasOne<HubUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<RejectionCount>(e =>
+        {
+            e.HasKey(x => new { x.DeviceId, x.Reason });
+            e.Property(x => x.DeviceId).HasMaxLength(64);
+            e.Property(x => x.Reason).HasMaxLength(32);
+            e.Property(x => x.LastDetail).HasMaxLength(300);
+        });
+        builder.Entity<RejectionEntry>(e =>
+        {
+            e.Property(x => x.DeviceId).HasMaxLength(64);
+            e.Property(x => x.Reason).HasMaxLength(32);
+            e.Property(x => x.Detail).HasMaxLength(300);
+            e.Property(x => x.Topic).HasMaxLength(200);
+            e.HasIndex(x => new { x.DeviceId, x.At });
+            e.HasIndex(x => x.At);
+        });
+    }
+
+    private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks,
+        v => new DateTimeOffset(v, TimeSpan.Zero));
+}

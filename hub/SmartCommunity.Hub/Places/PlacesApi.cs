@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Domain.Places;
+using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Persistence;
+
+namespace SmartCommunity.Hub.Places;
+
+public sealed record GridDto(int Id, int CommunityId, string Name);
+public sealed record CommunityDto(int Id, string Name, string TimeZone, IReadOnlyList<GridDto> Grids);
+public sealed record HouseholdDto(int Id, int GridId, string Address);
+public sealed record ResidentDto(int Id, string Name, int? BirthYear, bool SpecialDifficulty, int HouseholdId, string? HouseholdAddress, int? GridId, string? GridName, int? CommunityId);
+public sealed record ResidentDetailDto(ResidentDto Resident, IReadOnlyList<DeviceDto> Devices);
+
+public sealed record CreateCommunityRequest(string Name, string? TimeZone);
+public sealed record CreateGridRequest(int CommunityId, string Name);
+public sealed record CreateHouseholdRequest(int GridId, string Address);
+public sealed record CreateResidentRequest(int HouseholdId, string Name, int? BirthYear, bool SpecialDifficulty);
+
+/// <summary>Communities → grids → households → residents. Reads are scoped to the caller; changes are for admins.</summary>
+public static class PlacesApi
+{
+    public static RouteGroupBuilder MapPlacesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api").WithTags("Places").RequireAuthorization();
+        group.MapGet("/communities", CommunitiesAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker, Roles.Technician));
+        group.MapGet("/residents", ResidentsAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker, Roles.Family));
+        group.MapGet("/residents/{id:int}", ResidentAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker, Roles.Family));
+
+        var admin = app.MapGroup("/api").WithTags("Places").RequireAuthorization(p => p.RequireRole(Roles.Admin));
+        admin.MapPost("/communities", CreateCommunityAsync);
+        admin.MapPost("/grids", CreateGridAsync);
+        admin.MapPost("/households", CreateHouseholdAsync);
+        admin.MapPost("/residents", CreateResidentAsync);
+        return group;
+    }
+
+    private static async Task<Ok<List<CommunityDto>>> CommunitiesAsync(HubDbContext db, CancellationToken ct)
+    {
+        var grids = await db.Grids.AsNoTracking().OrderBy(g => g.Id).ToListAsync(ct);
+        var communities = await db.Communities.AsNoTracking().OrderBy(c => c.Id).ToListAsync(ct);
+        return TypedResults.Ok(communities.Select(c => new CommunityDto(c.Id, c.Name, c.TimeZone,
+            grids.Where(g => g.CommunityId == c.Id).Select(g => new GridDto(g.Id, g.CommunityId, g.Name)).ToList())).ToList());
+    }
+
+    private static async Task<List<ResidentDto>> ResidentRowsAsync(HubDbContext db, int? residentId, CancellationToken ct)
+    {
+        var rows = await (
+            from r in db.Residents.AsNoTracking()
+            join h in db.Households on r.HouseholdId equals h.Id
+            join g in db.Grids on h.GridId equals g.Id
+            where residentId == null || r.Id == residentId
+            orderby r.Id
+            select new { r.Id, r.Name, r.BirthYear, r.SpecialDifficulty, HouseholdId = h.Id, h.Address, GridId = g.Id, GridName = g.Name, g.CommunityId }).ToListAsync(ct);
+        return rows.Select(x => new ResidentDto(x.Id, x.Name, x.BirthYear, x.SpecialDifficulty, x.HouseholdId, x.Address, x.GridId, x.GridName, x.CommunityId)).ToList();
+    }
+
+    private static async Task<Ok<List<ResidentDto>>> ResidentsAsync(HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        var rows = await ResidentRowsAsync(db, null, ct);
+        return TypedResults.Ok(rows.Where(r => scope.CanSeeResident(r.Id, r.GridId, r.CommunityId)).ToList());
+    }
+
+    private static async Task<Results<Ok<ResidentDetailDto>, NotFound>> ResidentAsync(int id, HttpContext http, HubDbContext db, AccessScopeResolver scopes,
+        DeviceDirectory directory, RejectionLog rejections, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        var row = (await ResidentRowsAsync(db, id, ct)).SingleOrDefault();
+        if (row is null || !scope.CanSeeResident(row.Id, row.GridId, row.CommunityId))
+            return TypedResults.NotFound();
+        var devices = await db.Devices.AsNoTracking().Where(d => d.ResidentId == id || d.HouseholdId == row.HouseholdId).OrderBy(d => d.Id).ToListAsync(ct);
+        return TypedResults.Ok(new ResidentDetailDto(row, devices.Select(d => DevicesApi.ToDto(d, directory.Find(d.Id), rejections)).ToList()));
+    }
+
+    private static async Task<Results<Created<CommunityDto>, BadRequest<string>>> CreateCommunityAsync(CreateCommunityRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(req.Name) || req.Name.Length > 200)
+            return TypedResults.BadRequest("name is required (at most 200 characters)");
+        var c = new Community { Name = req.Name.Trim(), TimeZone = req.TimeZone ?? "Asia/Shanghai" };
+        db.Communities.Add(c);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/communities/{c.Id}", new CommunityDto(c.Id, c.Name, c.TimeZone, []));
+    }
+
+    private static async Task<Results<Created<GridDto>, BadRequest<string>>> CreateGridAsync(CreateGridRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(req.Name) || !await db.Communities.AnyAsync(c => c.Id == req.CommunityId, ct))
+            return TypedResults.BadRequest("a name and an existing communityId are required");
+        var g = new Grid { CommunityId = req.CommunityId, Name = req.Name.Trim() };
+        db.Grids.Add(g);
+        await db.SaveChangesAsync(ct);
+        await names.ReloadAsync(db, ct);
+        return TypedResults.Created($"/api/grids/{g.Id}", new GridDto(g.Id, g.CommunityId, g.Name));
+    }
+
+    private static async Task<Results<Created<HouseholdDto>, BadRequest<string>>> CreateHouseholdAsync(CreateHouseholdRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(req.Address) || !await db.Grids.AnyAsync(g => g.Id == req.GridId, ct))
+            return TypedResults.BadRequest("an address and an existing gridId are required");
+        var h = new Household { GridId = req.GridId, Address = req.Address.Trim() };
+        db.Households.Add(h);
+        await db.SaveChangesAsync(ct);
+        await names.ReloadAsync(db, ct);
+        return TypedResults.Created($"/api/households/{h.Id}", new HouseholdDto(h.Id, h.GridId, h.Address));
+    }
+
+    private static async Task<Results<Created<ResidentDto>, BadRequest<string>>> CreateResidentAsync(CreateResidentRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    {
+        var household = await db.Households.AsNoTracking().SingleOrDefaultAsync(h => h.Id == req.HouseholdId, ct);
+        if (string.IsNullOrWhiteSpace(req.Name) || household is null)
+            return TypedResults.BadRequest("a name and an existing householdId are required");
+        var r = new Resident { HouseholdId = req.HouseholdId, Name = req.Name.Trim(), BirthYear = req.BirthYear, SpecialDifficulty = req.SpecialDifficulty };
+        db.Residents.Add(r);
+        await db.SaveChangesAsync(ct);
+        await names.ReloadAsync(db, ct);
+        var row = (await ResidentRowsAsync(db, r.Id, ct)).Single();
+        return TypedResults.Created($"/api/residents/{r.Id}", row);
+    }
+}

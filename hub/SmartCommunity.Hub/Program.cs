@@ -1,0 +1,39 @@
+using SmartCommunity.Hub;
+using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Readings;
+
+// `create-admin --email E --password P`: the first administrator from the command line.
+if (args is ["create-admin", ..])
+    return await HubCli.CreateAdminAsync(args[1..]);
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddHubOptions();        // Hub settings, validated at start; Kestrel endpoints for HTTP and MQTT
+builder.AddHubPersistence();    // EF Core on SQLite in the data directory (people, places, devices, alerts)
+builder.AddHubTelemetry();      // time series: embedded SQLite store behind a batching writer
+builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients
+builder.AddHubDevices();        // device directory, rejection log, supervision
+builder.AddHubAlerts();         // rules → alerts, SignalR push
+builder.AddHubBroker();         // embedded MQTT broker on TCP and WebSockets, device auth, ACL, ingestion
+builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tasks and demo data
+
+var app = builder.Build();
+
+app.UseHubPipeline();
+app.MapPeopleApi();
+app.MapPlacesApi();
+app.MapDevicesApi();
+app.MapReadingsApi();
+app.MapAlertsApi();
+app.MapOperationsApi();
+app.MapHubRealtime();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point marker for WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.People;
+using SmartCommunity.Telemetry;
+
+namespace SmartCommunity.Hub.Readings;
+
+public sealed record PointDto(DateTimeOffset T, double V);
+public sealed record BucketDto(DateTimeOffset T, double Min, double Max, double Mean, int Count);
+public sealed record LatestDto(string Name, DateTimeOffset T, double V);
+
+/// <summary>Time series of one device: raw ranges, latest values and downsampled aggregates for charts.</summary>
+public static class ReadingsApi
+{
+    private static readonly TimeSpan MaxRange = TimeSpan.FromDays(400);
+
+    public static RouteGroupBuilder MapReadingsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/devices/{deviceId}/readings").WithTags("Readings").RequireAuthorization();
+        group.MapGet("/", RangeAsync).WithSummary("Raw points of one series in [from, to), oldest first");
+        group.MapGet("/latest", LatestAsync).WithSummary("Latest value of every series of the device");
+        group.MapGet("/aggregate", AggregateAsync).WithSummary("Min/max/mean/count per interval (e.g. PT1H) for charts");
+        return group;
+    }
+
+    private static async Task<Results<Ok<List<PointDto>>, NotFound, BadRequest<string>>> RangeAsync(
+        string deviceId, string name, DateTimeOffset? from, DateTimeOffset? to, int? limit,
+        HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, ITelemetryStore store, TimeProvider time, CancellationToken ct)
+    {
+        if (!await CanReadAsync(deviceId, http, devices, scopes, ct))
+            return TypedResults.NotFound();
+        var (f, t, error) = Window(from, to, time);
+        if (error is not null)
+            return TypedResults.BadRequest(error);
+        var points = await store.QueryRangeAsync(new SeriesKey(deviceId, name), f, t, Math.Clamp(limit ?? 5000, 1, 50_000), ct);
+        return TypedResults.Ok(points.Select(p => new PointDto(p.Time, p.Value)).ToList());
+    }
+
+    private static async Task<Results<Ok<List<LatestDto>>, NotFound>> LatestAsync(
+        string deviceId, HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, ITelemetryStore store, CancellationToken ct)
+    {
+        if (!await CanReadAsync(deviceId, http, devices, scopes, ct))
+            return TypedResults.NotFound();
+        var latest = await store.LatestForDeviceAsync(deviceId, ct);
+        return TypedResults.Ok(latest.Values.OrderBy(p => p.Series.Name, StringComparer.Ordinal).Select(p => new LatestDto(p.Series.Name, p.Time, p.Value)).ToList());
+    }
+
+    private static async Task<Results<Ok<List<BucketDto>>, NotFound, BadRequest<string>>> AggregateAsync(
+        string deviceId, string name, DateTimeOffset? from, DateTimeOffset? to, TimeSpan? interval,
+        HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, ITelemetryStore store, TimeProvider time, CancellationToken ct)
+    {
+        if (!await CanReadAsync(deviceId, http, devices, scopes, ct))
+            return TypedResults.NotFound();
+        var (f, t, error) = Window(from, to, time);
+        if (error is not null)
+            return TypedResults.BadRequest(error);
+        var step = interval ?? TimeSpan.FromHours(1);
+        if (step < TimeSpan.FromSeconds(1) || (t - f) / step > 10_000)
+            return TypedResults.BadRequest("interval must be at least 1 s and give at most 10,000 buckets");
+        var buckets = await store.AggregateAsync(new SeriesKey(deviceId, name), f, t, step, ct);
+        return TypedResults.Ok(buckets.Select(b => new BucketDto(b.Start, b.Min, b.Max, b.Mean, b.Count)).ToList());
+    }
+
+    private static (DateTimeOffset From, DateTimeOffset To, string? Error) Window(DateTimeOffset? from, DateTimeOffset? to, TimeProvider time)
+    {
+        var t = to ?? time.GetUtcNow();
+        var f = from ?? t - TimeSpan.FromHours(24);
+        if (f >= t)
+            return (f, t, "from must be before to");
+        if (t - f > MaxRange)
+            return (f, t, "the range is limited to 400 days");
+        return (f, t, null);
+    }
+
+    /// <summary>Technicians see every device's data; others only devices at places in their scope. Unknown and forbidden look alike.</summary>
+    private static async Task<bool> CanReadAsync(string deviceId, HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, CancellationToken ct)
+    {
+        if (devices.Find(deviceId) is not { } entry)
+            return false;
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        if (scope.All || scope.Devices)
+            return true;
+        var p = entry.Place;
+        return (p.ResidentId is { } r && scope.ResidentIds.Contains(r))
+            || (p.GridId is { } g && scope.GridIds.Contains(g))
+            || (p.CommunityId is { } c && scope.CommunityIds.Contains(c));
+    }
+}

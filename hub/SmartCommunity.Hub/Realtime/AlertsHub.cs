@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.People;
+
+namespace SmartCommunity.Hub.Realtime;
+
+/// <summary>What the hub pushes to browsers and apps.</summary>
+public interface IAlertsClient
+{
+    Task AlertRaised(AlertDto alert);
+    Task AlertUpdated(AlertDto alert);
+}
+
+/// <summary>
+/// Live alerts. Thin: on connect it puts the connection into the groups its scope allows
+/// (admin → all; staff → their community; grid worker → their grid; family → each linked resident).
+/// Clients cannot join groups themselves, so a family member can never listen to another family's alerts.
+/// </summary>
+[Authorize]
+public sealed class AlertsHub(AccessScopeResolver scopes) : Hub<IAlertsClient>
+{
+    public const string Path = "/hubs/alerts";
+
+    public override async Task OnConnectedAsync()
+    {
+        var scope = await scopes.ResolveAsync(Context.User!, Context.ConnectionAborted);
+        foreach (var group in AlertGroups.For(scope))
+            await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+        await base.OnConnectedAsync();
+    }
+}
+
+public static class AlertGroups
+{
+    public const string All = "all";
+    public static string Community(int id) => $"community:{id}";
+    public static string Grid(int id) => $"grid:{id}";
+    public static string Resident(int id) => $"resident:{id}";
+
+    public static IEnumerable<string> For(AccessScope scope)
+    {
+        if (scope.All)
+            yield return All;
+        foreach (var c in scope.CommunityIds)
+            yield return Community(c);
+        foreach (var g in scope.GridIds)
+            yield return Grid(g);
+        foreach (var r in scope.ResidentIds)
+            yield return Resident(r);
+    }
+
+    /// <summary>Every group that may see an alert at this place.</summary>
+    public static List<string> Audience(Domain.Alerts.Alert a)
+    {
+        var groups = new List<string>(4) { All };
+        if (a.CommunityId is { } c) groups.Add(Community(c));
+        if (a.GridId is { } g) groups.Add(Grid(g));
+        if (a.ResidentId is { } r) groups.Add(Resident(r));
+        return groups;
+    }
+}
+
+/// <summary>Pushes alert changes through the hub context; the only way the server talks to alert clients.</summary>
+public sealed class AlertNotifier(IHubContext<AlertsHub, IAlertsClient> hub)
+{
+    public Task RaisedAsync(Domain.Alerts.Alert alert, AlertDto dto) => hub.Clients.Groups(AlertGroups.Audience(alert)).AlertRaised(dto);
+    public Task UpdatedAsync(Domain.Alerts.Alert alert, AlertDto dto) => hub.Clients.Groups(AlertGroups.Audience(alert)).AlertUpdated(dto);
+}

@@ -1,0 +1,399 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace SmartCommunity.Telemetry;
+
+/// <summary>
+/// The embedded time-series store: one SQLite file in WAL mode, points in a WITHOUT ROWID table clustered by
+/// (series, time) so range scans, latest-value lookups and per-bucket aggregates all walk the primary key.
+/// </summary>
+/// <remarks>
+/// <para>Writes go through one connection and are serialized; each <see cref="WriteAsync"/> is one transaction.
+/// Reads open their own (pooled, read-only) connections, so WAL lets them run beside a commit.</para>
+/// <para>Durability: <c>synchronous=NORMAL</c> in WAL mode means a completed write survives a crash of the process
+/// but the last commits before a power loss or OS crash may roll back. That trade is made for write throughput;
+/// alerts live in the relational store, not here.</para>
+/// <para>Microsoft.Data.Sqlite executes synchronously even through its async methods, so every method here runs
+/// its SQL on the calling thread and returns a completed task.</para>
+/// </remarks>
+public sealed class SqliteTelemetryStore : ITelemetryStore, IDisposable, IAsyncDisposable
+{
+    private readonly string _readConnectionString;
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // Prepared once on the writer connection and reused for every batch.
+    private readonly SqliteCommand _upsertPoint;
+    private readonly SqliteParameter _upsertSeries;
+    private readonly SqliteParameter _upsertTime;
+    private readonly SqliteParameter _upsertValue;
+    private readonly SqliteCommand _selectSeriesId;
+    private readonly SqliteCommand _insertSeries;
+
+    // Series ids never change once committed (retention deletes points, never series), so they can be cached forever.
+    private readonly ConcurrentDictionary<SeriesKey, long> _seriesIds = new();
+    private int _disposed;
+
+    public SqliteTelemetryStore(TelemetryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+
+        var path = System.IO.Path.GetFullPath(options.Path);
+        if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        // The writer is not pooled: closing it must really close the file so the WAL is checkpointed and a later
+        // store (or another process) can open it cleanly.
+        var writeConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString();
+        _readConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = true,
+        }.ToString();
+
+        _writer = new SqliteConnection(writeConnectionString);
+        try
+        {
+            _writer.Open();
+            Execute(_writer, "PRAGMA journal_mode = WAL;");
+            Execute(_writer, "PRAGMA synchronous = NORMAL;");
+            SqliteTelemetrySchema.Migrate(_writer);
+
+            _upsertPoint = _writer.CreateCommand();
+            _upsertPoint.CommandText = SqliteTelemetrySchema.UpsertPoint;
+            _upsertSeries = _upsertPoint.Parameters.Add("$s", SqliteType.Integer);
+            _upsertTime = _upsertPoint.Parameters.Add("$t", SqliteType.Integer);
+            _upsertValue = _upsertPoint.Parameters.Add("$v", SqliteType.Real);
+            _upsertPoint.Prepare();
+
+            _selectSeriesId = _writer.CreateCommand();
+            _selectSeriesId.CommandText = SqliteTelemetrySchema.SelectSeriesId;
+            _selectSeriesId.Parameters.Add("$d", SqliteType.Text);
+            _selectSeriesId.Parameters.Add("$n", SqliteType.Text);
+            _selectSeriesId.Prepare();
+
+            _insertSeries = _writer.CreateCommand();
+            _insertSeries.CommandText = SqliteTelemetrySchema.InsertSeries;
+            _insertSeries.Parameters.Add("$d", SqliteType.Text);
+            _insertSeries.Parameters.Add("$n", SqliteType.Text);
+            _insertSeries.Prepare();
+        }
+        catch
+        {
+            _writer.Dispose();
+            throw;
+        }
+    }
+
+    public async Task WriteAsync(IReadOnlyList<TelemetryPoint> points, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        TelemetryPointValidation.Validate(points, nameof(points));
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (points.Count == 0)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+            // BEGIN IMMEDIATE: take the write lock up front so a busy database fails here, not halfway through.
+            using var tx = _writer.BeginTransaction(deferred: false);
+            _upsertPoint.Transaction = tx;
+            _selectSeriesId.Transaction = tx;
+            _insertSeries.Transaction = tx;
+
+            // Series created in this transaction join the cache only after the commit: on rollback their ids
+            // would not exist.
+            Dictionary<SeriesKey, long>? created = null;
+            for (var i = 0; i < points.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var p = points[i];
+                _upsertSeries.Value = ResolveSeriesIdForWrite(p.Series, ref created);
+                _upsertTime.Value = TelemetryTime.ToUnixMs(p.Time);
+                _upsertValue.Value = p.Value;
+                _upsertPoint.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            if (created is not null)
+            {
+                foreach (var (key, id) in created)
+                {
+                    _seriesIds.TryAdd(key, id);
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<TelemetryPoint>> QueryRangeAsync(
+        SeriesKey series, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct)
+    {
+        TelemetryPointValidation.ValidateSeries(series, nameof(series));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ct.ThrowIfCancellationRequested();
+
+        using var connection = OpenReader();
+        var result = new List<TelemetryPoint>();
+        if (FindSeriesId(connection, series) is not { } id)
+        {
+            return Task.FromResult<IReadOnlyList<TelemetryPoint>>(result);
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteTelemetrySchema.SelectRange;
+        command.Parameters.AddWithValue("$s", id);
+        command.Parameters.AddWithValue("$from", TelemetryTime.ToUnixMs(from));
+        command.Parameters.AddWithValue("$to", TelemetryTime.ToUnixMs(to));
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(new TelemetryPoint(series, TelemetryTime.FromUnixMs(reader.GetInt64(0)), reader.GetDouble(1)));
+        }
+        return Task.FromResult<IReadOnlyList<TelemetryPoint>>(result);
+    }
+
+    public Task<TelemetryPoint?> LatestAsync(SeriesKey series, CancellationToken ct)
+    {
+        TelemetryPointValidation.ValidateSeries(series, nameof(series));
+        ct.ThrowIfCancellationRequested();
+
+        using var connection = OpenReader();
+        if (FindSeriesId(connection, series) is not { } id)
+        {
+            return Task.FromResult<TelemetryPoint?>(null);
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteTelemetrySchema.SelectLatest;
+        command.Parameters.AddWithValue("$s", id);
+        using var reader = command.ExecuteReader();
+        TelemetryPoint? latest = reader.Read()
+            ? new TelemetryPoint(series, TelemetryTime.FromUnixMs(reader.GetInt64(0)), reader.GetDouble(1))
+            : null;
+        return Task.FromResult(latest);
+    }
+
+    public Task<IReadOnlyDictionary<SeriesKey, TelemetryPoint>> LatestForDeviceAsync(string deviceId, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ct.ThrowIfCancellationRequested();
+
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteTelemetrySchema.SelectLatestForDevice;
+        command.Parameters.AddWithValue("$d", deviceId);
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<SeriesKey, TelemetryPoint>();
+        while (reader.Read())
+        {
+            var key = new SeriesKey(deviceId, reader.GetString(0));
+            result[key] = new TelemetryPoint(key, TelemetryTime.FromUnixMs(reader.GetInt64(1)), reader.GetDouble(2));
+        }
+        return Task.FromResult<IReadOnlyDictionary<SeriesKey, TelemetryPoint>>(result);
+    }
+
+    public Task<IReadOnlyList<AggregateBucket>> AggregateAsync(
+        SeriesKey series, DateTimeOffset from, DateTimeOffset to, TimeSpan interval, CancellationToken ct)
+    {
+        TelemetryPointValidation.ValidateSeries(series, nameof(series));
+        var bucketMs = TelemetryTime.IntervalMs(interval, nameof(interval));
+        ct.ThrowIfCancellationRequested();
+
+        using var connection = OpenReader();
+        var result = new List<AggregateBucket>();
+        if (FindSeriesId(connection, series) is not { } id)
+        {
+            return Task.FromResult<IReadOnlyList<AggregateBucket>>(result);
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteTelemetrySchema.SelectAggregate;
+        command.Parameters.AddWithValue("$s", id);
+        command.Parameters.AddWithValue("$from", TelemetryTime.ToUnixMs(from));
+        command.Parameters.AddWithValue("$to", TelemetryTime.ToUnixMs(to));
+        command.Parameters.AddWithValue("$b", bucketMs);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(new AggregateBucket(
+                TelemetryTime.FromUnixMs(reader.GetInt64(0)),
+                Min: reader.GetDouble(1),
+                Max: reader.GetDouble(2),
+                Mean: reader.GetDouble(3),
+                Count: checked((int)reader.GetInt64(4))));
+        }
+        return Task.FromResult<IReadOnlyList<AggregateBucket>>(result);
+    }
+
+    public Task<long> CountAsync(SeriesKey series, CancellationToken ct)
+    {
+        TelemetryPointValidation.ValidateSeries(series, nameof(series));
+        ct.ThrowIfCancellationRequested();
+
+        using var connection = OpenReader();
+        if (FindSeriesId(connection, series) is not { } id)
+        {
+            return Task.FromResult(0L);
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteTelemetrySchema.CountPoints;
+        command.Parameters.AddWithValue("$s", id);
+        return Task.FromResult((long)command.ExecuteScalar()!);
+    }
+
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var cutoffMs = TelemetryTime.ToUnixMs(cutoff);
+
+        List<long> seriesIds = [];
+        using (var connection = OpenReader())
+        using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT id FROM series ORDER BY id";
+            using var reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                seriesIds.Add(reader.GetInt64(0));
+            }
+        }
+
+        // One short transaction per series walks the primary key (series, t) instead of scanning the whole table,
+        // and releases the write lock between series so ingestion keeps committing during a large purge.
+        long deleted = 0;
+        foreach (var id in seriesIds)
+        {
+            await _writeLock.WaitAsync(ct);
+            try
+            {
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                using var command = _writer.CreateCommand();
+                command.CommandText = SqliteTelemetrySchema.DeleteOlderThan;
+                command.Parameters.AddWithValue("$s", id);
+                command.Parameters.AddWithValue("$cutoff", cutoffMs);
+                deleted += command.ExecuteNonQuery();
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        return deleted;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Wait for a commit in flight; later writers see _disposed once they get the lock.
+        _writeLock.Wait();
+        try
+        {
+            _upsertPoint.Dispose();
+            _selectSeriesId.Dispose();
+            _insertSeries.Dispose();
+            _writer.Dispose();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        // Idle pooled readers would otherwise keep the file open after the store is gone.
+        using var pooled = new SqliteConnection(_readConnectionString);
+        SqliteConnection.ClearPool(pooled);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private long ResolveSeriesIdForWrite(SeriesKey key, ref Dictionary<SeriesKey, long>? created)
+    {
+        if (_seriesIds.TryGetValue(key, out var id) || (created?.TryGetValue(key, out id) ?? false))
+        {
+            return id;
+        }
+
+        _selectSeriesId.Parameters[0].Value = key.DeviceId;
+        _selectSeriesId.Parameters[1].Value = key.Name;
+        if (_selectSeriesId.ExecuteScalar() is long existing)
+        {
+            _seriesIds.TryAdd(key, existing); // committed earlier (for example by a previous run), so safe to cache now
+            return existing;
+        }
+
+        _insertSeries.Parameters[0].Value = key.DeviceId;
+        _insertSeries.Parameters[1].Value = key.Name;
+        id = (long)_insertSeries.ExecuteScalar()!;
+        (created ??= []).Add(key, id);
+        return id;
+    }
+
+    private long? FindSeriesId(SqliteConnection connection, SeriesKey key)
+    {
+        if (_seriesIds.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteTelemetrySchema.SelectSeriesId;
+        command.Parameters.AddWithValue("$d", key.DeviceId);
+        command.Parameters.AddWithValue("$n", key.Name);
+        if (command.ExecuteScalar() is long id)
+        {
+            _seriesIds.TryAdd(key, id);
+            return id;
+        }
+        return null; // misses are not cached: the series may be created by the next write
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var connection = new SqliteConnection(_readConnectionString);
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+
+namespace SmartCommunity.Telemetry;
+
+/// <summary>Settings of the embedded time-series store and its batching writer (configuration section "Telemetry").</summary>
+public sealed class TelemetryOptions
+{
+    public const string SectionName = "Telemetry";
+
+    /// <summary>The SQLite file; its folder is created when missing.</summary>
+    public string Path { get; set; } = System.IO.Path.Combine("data", "telemetry.db");
+
+    /// <summary>Points the writer queues before producers wait (back-pressure). 50,000 points are about 2.5 MB.</summary>
+    public int QueueCapacity { get; set; } = 50_000;
+
+    /// <summary>Most points committed in one transaction; bounds how long one commit holds the write lock.</summary>
+    public int MaxBatch { get; set; } = 5_000;
+
+    /// <summary>First wait after a failed commit; doubles on each further failure up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The first problem with these settings, or null when they are usable.</summary>
+    internal string? FindError()
+    {
+        if (string.IsNullOrWhiteSpace(Path))
+        {
+            return "Telemetry:Path must name a file.";
+        }
+        if (QueueCapacity < 1)
+        {
+            return "Telemetry:QueueCapacity must be at least 1.";
+        }
+        if (MaxBatch < 1)
+        {
+            return "Telemetry:MaxBatch must be at least 1.";
+        }
+        if (RetryInitialDelay <= TimeSpan.Zero || RetryMaxDelay < RetryInitialDelay)
+        {
+            return "Telemetry:RetryInitialDelay must be positive and not above RetryMaxDelay.";
+        }
+        return null;
+    }
+
+    internal void ThrowIfInvalid()
+    {
+        if (FindError() is { } error)
+        {
+            throw new ArgumentException(error, "options");
+        }
+    }
+}
+
+/// <summary>Makes <c>ValidateOnStart</c> report the concrete problem.</summary>
+internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TelemetryOptions options) =>
+        options.FindError() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of the project: builds the dashboard (the browser tests drive it in Chromium),
+# checks the firmware core against nanoFramework's mscorlib, then runs all xUnit projects of the
+# solution with `dotnet test`. Ends with one line: "tests: N passed, N failed[, N skipped]".
+set -uo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+status=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== dashboard: install, type-check, unit tests, build"
+(cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm run --silent test && npm run --silent build) || status=1
+
+if [ -x scripts/firmware-check ]; then
+  echo "== firmware: compile the core against nanoFramework mscorlib and check its metadata"
+  scripts/firmware-check || status=1
+fi
+
+echo "== dotnet test"
+dotnet test --solution SmartCommunity.sln -c Release 2>&1 | tee "$log"
+test_status=${PIPESTATUS[0]}
+[ "$test_status" -eq 0 ] || status=1
+
+# The test platform prints a summary per run; add up every "total/failed/succeeded/skipped" block.
+read -r passed failed skipped < <(awk '
+  /^[[:space:]]*failed:[[:space:]]*[0-9]+/    { f = $2 }
+  /^[[:space:]]*succeeded:[[:space:]]*[0-9]+/ { p = $2 }
+  /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s = $2 }
+  END { print p + 0, f + 0, s + 0 }' "$log")
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # A build or tool failure outside the test runs still fails the whole run.
+  failed=1
+fi
+if [ "$skipped" -gt 0 ]; then
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+else
+  echo "tests: $passed passed, $failed failed"
+fi
+exit $status

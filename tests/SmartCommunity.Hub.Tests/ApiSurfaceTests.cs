@@ -1,0 +1,54 @@
+using System.Net;
+using System.Text.Json;
+using SmartCommunity.Hub.Tests.Infrastructure;
+
+namespace SmartCommunity.Hub.Tests;
+
+public sealed class ApiSurfaceTests : IAsyncLifetime
+{
+    private readonly HubApp _hub = new();
+
+    public ValueTask InitializeAsync()
+    {
+        _hub.Start();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
+
+    [Fact]
+    public async Task OpenApiDocument_ListsTheApiGroups()
+    {
+        using var anon = _hub.Anonymous();
+        using var doc = JsonDocument.Parse(await anon.GetStringAsync("/openapi/v1.json"));
+        var paths = doc.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/alerts", paths);
+        Assert.Contains("/api/alerts/{id}/ack", paths);
+        Assert.Contains("/api/devices", paths);
+        Assert.Contains("/api/devices/{id}/rejections", paths);
+        Assert.Contains("/api/devices/{deviceId}/readings/aggregate", paths);
+        Assert.Contains("/api/residents", paths);
+        Assert.Contains("/api/auth/login", paths);
+    }
+
+    [Fact]
+    public async Task Health_WhenRunning_IsHealthy()
+    {
+        using var anon = _hub.Anonymous();
+        var response = await anon.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task SignIn_WrongPassword_Is401_AndNoSelfRegistration()
+    {
+        using var anon = _hub.Anonymous();
+        var response = await anon.PostAsync("/api/auth/login", JsonContent(new { email = HubApp.AdminEmail, password = "wrong-password" }));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anon.PostAsync("/api/auth/register", JsonContent(new { email = "x@y.z", password = "Whatever-123" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anon.PostAsync("/api/users", JsonContent(new { }))).StatusCode);
+    }
+
+    private static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+}

@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Places;
+
+namespace SmartCommunity.Hub.Tests.Infrastructure;
+
+/// <summary>
+/// The real hub on real sockets (Kestrel on 127.0.0.1: HTTP and MQTT on free ports) over a data
+/// directory that outlives the process, so a test can stop and restart the hub on the same data.
+/// Errors logged by the hub are collected; tests assert there were none they did not expect.
+/// </summary>
+public sealed class HubApp : IAsyncDisposable
+{
+    public const string AdminEmail = "admin@test.local";
+    public const string Password = "Test-password-1";
+
+    private WebApplicationFactory<Program>? _factory;
+    private readonly bool _ownsDirectory;
+
+    public HubApp(string? dataDirectory = null, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    {
+        Time = time;
+        _ownsDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "sc-hub-" + Guid.NewGuid().ToString("N"));
+        Settings = settings ?? new Dictionary<string, string?>();
+        HttpPort = FreePort();
+        MqttPort = FreePort();
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>When set (e.g. a FakeTimeProvider), replaces the hub's clock.</summary>
+    public TimeProvider? Time { get; }
+    public IDictionary<string, string?> Settings { get; }
+    public int HttpPort { get; }
+    public int MqttPort { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
+    public ConcurrentQueue<string> LoggedErrors { get; } = new();
+    public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("not started");
+
+    public HubApp Start()
+    {
+        _factory = new Factory(this);
+        _factory.UseKestrel();
+        _factory.StartServer();
+        return this;
+    }
+
+    /// <summary>Stops the hub process-equivalent: hosted services stop, queues drain, sockets close.</summary>
+    public async Task StopAsync()
+    {
+        if (_factory is not null)
+            await _factory.DisposeAsync();
+        _factory = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (!_ownsDirectory)
+            return;
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException) { }
+    }
+
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };
+
+    public async Task<string> TokenAsync(string email, string password = Password)
+    {
+        using var http = Anonymous();
+        var response = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(email, password));
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenResponse>();
+        return token!.AccessToken;
+    }
+
+    public async Task<HttpClient> ClientAsync(string email, string password = Password)
+    {
+        var http = Anonymous();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(email, password));
+        return http;
+    }
+
+    public Task<HttpClient> AdminAsync() => ClientAsync(AdminEmail);
+
+    public async Task<HubConnection> SignalRAsync(string email)
+    {
+        var token = await TokenAsync(email);
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "/hubs/alerts"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        return connection;
+    }
+
+    public async Task<DeviceCredentials> RegisterDeviceAsync(string kind, int? householdId = null, int? residentId = null, string? id = null, string? location = null)
+    {
+        using var admin = await AdminAsync();
+        var response = await admin.PostAsJsonAsync("/api/devices", new RegisterDeviceRequest(kind, id, location, null, householdId, residentId, null));
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"register failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<DeviceCredentials>())!;
+    }
+
+    public MqttClientOptions DeviceOptions(string deviceId, string secret, MqttProtocolVersion version = MqttProtocolVersion.V500, string? clientId = null) =>
+        new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", MqttPort)
+            .WithCredentials(deviceId, secret)
+            .WithClientId(clientId ?? deviceId)
+            .WithProtocolVersion(version)
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .Build();
+
+    public async Task<IMqttClient> ConnectDeviceAsync(DeviceCredentials device, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(DeviceOptions(device.Device.Id, device.Secret, version));
+        return client;
+    }
+
+    /// <summary>Creates a small world: one community, grids A and B, one resident in each, and people for every role.</summary>
+    public async Task<World> SeedWorldAsync()
+    {
+        using var admin = await AdminAsync();
+        var community = await PostAsync<CommunityDto>(admin, "/api/communities", new CreateCommunityRequest("Test Community", null));
+        var gridA = await PostAsync<GridDto>(admin, "/api/grids", new CreateGridRequest(community.Id, "Grid A"));
+        var gridB = await PostAsync<GridDto>(admin, "/api/grids", new CreateGridRequest(community.Id, "Grid B"));
+        var homeA = await PostAsync<HouseholdDto>(admin, "/api/households", new CreateHouseholdRequest(gridA.Id, "Bldg 1, Flat 101"));
+        var homeB = await PostAsync<HouseholdDto>(admin, "/api/households", new CreateHouseholdRequest(gridB.Id, "Bldg 9, Flat 909"));
+        var residentA = await PostAsync<ResidentDto>(admin, "/api/residents", new CreateResidentRequest(homeA.Id, "Resident A", 1940, true));
+        var residentB = await PostAsync<ResidentDto>(admin, "/api/residents", new CreateResidentRequest(homeB.Id, "Resident B", 1942, false));
+        var world = new World(community.Id, gridA.Id, gridB.Id, homeA.Id, homeB.Id, residentA.Id, residentB.Id);
+        await PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(World.Staff, Password, "Staff", Roles.EmergencyStaff, community.Id, null, null, null));
+        await PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(World.WorkerA, Password, "Worker A", Roles.GridWorker, null, gridA.Id, null, null));
+        await PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(World.WorkerB, Password, "Worker B", Roles.GridWorker, null, gridB.Id, null, null));
+        await PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(World.Technician, Password, "Tech", Roles.Technician, null, null, null, null));
+        await PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(World.FamilyA, Password, "Family A", Roles.Family, null, null, [residentA.Id], null));
+        await PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(World.FamilyB, Password, "Family B", Roles.Family, null, null, [residentB.Id], null));
+        return world;
+    }
+
+    public static async Task<T> PostAsync<T>(HttpClient http, string path, object body)
+    {
+        var response = await http.PostAsJsonAsync(path, body);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<T>())!;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed record TokenResponse(string AccessToken);
+
+    private sealed class Factory(HubApp app) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("Hub:DataDirectory", app.DataDirectory);
+            builder.UseSetting("Hub:BindAddress", "127.0.0.1");
+            builder.UseSetting("Hub:HttpPort", app.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Hub:MqttPort", app.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Hub:FirstAdmin:Email", AdminEmail);
+            builder.UseSetting("Hub:FirstAdmin:Password", Password);
+            foreach (var (key, value) in app.Settings)
+                builder.UseSetting(key, value);
+            builder.ConfigureLogging(l => l.AddProvider(new ErrorCollector(app.LoggedErrors)));
+            if (app.Time is { } time)
+            {
+                builder.ConfigureServices(services =>
+                {
+                    services.RemoveAll<TimeProvider>();
+                    services.AddSingleton(time);
+                });
+            }
+        }
+    }
+
+    private sealed class ErrorCollector(ConcurrentQueue<string> errors) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, errors);
+        public void Dispose() { }
+
+        private sealed class Logger(string category, ConcurrentQueue<string> errors) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel >= LogLevel.Error)
+                    errors.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+            }
+        }
+    }
+}
+
+public sealed record World(int CommunityId, int GridA, int GridB, int HouseholdA, int HouseholdB, int ResidentA, int ResidentB)
+{
+    public const string Staff = "staff@test.local";
+    public const string WorkerA = "worker.a@test.local";
+    public const string WorkerB = "worker.b@test.local";
+    public const string Technician = "tech@test.local";
+    public const string FamilyA = "family.a@test.local";
+    public const string FamilyB = "family.b@test.local";
+}
+
+/// <summary>Builds canonical SenML packs for tests.</summary>
+public static class Senml
+{
+    public static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    public static byte[] Pack(string deviceId, uint seq, string records, long? bt = null) =>
+        Encoding.UTF8.GetBytes($"[{{\"bn\":\"urn:dev:sc:{deviceId}:\",\"bt\":{bt ?? Now},\"n\":\"seq\",\"v\":{seq}}},{records}]");
+
+    public static byte[] Sos(string deviceId, uint seq) => Pack(deviceId, seq, "{\"n\":\"sos\",\"vb\":true}");
+
+    public static byte[] Temp(string deviceId, uint seq, double celsius, long? bt = null) =>
+        Pack(deviceId, seq, $"{{\"n\":\"temp\",\"u\":\"Cel\",\"v\":{celsius.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", bt);
+}
+
+/// <summary>Bounded polling for effects that cross real I/O (sockets, databases). Never a fixed sleep.</summary>
+public static class Eventually
+{
+    public static async Task<T> GetAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        T value;
+        while (true)
+        {
+            value = await probe();
+            if (done(value))
+                return value;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"timed out waiting for {what ?? "condition"}; last value: {value}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static async Task<T> ReceiveAsync<T>(TaskCompletionSource<T> tcs, TimeSpan? timeout = null, string? what = null)
+    {
+        var finished = await Task.WhenAny(tcs.Task, Task.Delay(timeout ?? TimeSpan.FromSeconds(20)));
+        if (finished != tcs.Task)
+            throw new TimeoutException($"timed out waiting for {what ?? "message"}");
+        return await tcs.Task;
+    }
+}
