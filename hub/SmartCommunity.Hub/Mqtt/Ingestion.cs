@@ -20,8 +20,9 @@ namespace SmartCommunity.Hub.Mqtt;
 /// </summary>
 public sealed class Ingestion(
     DeviceDirectory devices, RejectionLog rejections, AlertService alerts, TelemetryWriter telemetry, HubMetrics metrics,
-    TimeProvider time, IOptions<HubOptions> options, ILogger<Ingestion> logger)
+    IEnumerable<IReadingObserver> observers, TimeProvider time, IOptions<HubOptions> options, ILogger<Ingestion> logger)
 {
+    private readonly IReadingObserver[] _observers = [.. observers];
     private readonly DecoderLimits _limits = DecoderLimits.Default with { MaxPayloadBytes = options.Value.MaxPayloadBytes };
 
     public async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
@@ -115,6 +116,18 @@ public sealed class Ingestion(
             await alerts.RaiseAsync(signal, entry.Place, ct);
         if (cameBack)
             await alerts.ResolveRecoveredAsync(deviceId, ct);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                await observer.OnAcceptedAsync(entry, pack, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // An analysis fault must never cost the reading itself.
+                logger.LogError(ex, "Reading observer {Observer} failed on a pack from {DeviceId}", observer.GetType().Name, deviceId);
+            }
+        }
 
         var points = new List<TelemetryPoint>(pack.Records.Count);
         foreach (var r in pack.Records)
