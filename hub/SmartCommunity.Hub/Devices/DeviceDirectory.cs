@@ -70,6 +70,18 @@ public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory)
             _devices[d.Id] = new DeviceEntry(d, places.PlaceOf(d));
     }
 
+    /// <summary>Re-resolves where every device is after places changed (a resident moved in), keeping live state.</summary>
+    public async Task RefreshPlacesAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var places = await PlaceIndex.LoadAsync(db, ct);
+        foreach (var d in await db.Devices.AsNoTracking().ToListAsync(ct))
+        {
+            if (_devices.TryGetValue(d.Id, out var entry))
+                entry.Place = places.PlaceOf(d);
+        }
+    }
+
     /// <summary>Adds or refreshes one device after it was registered or changed in the database.</summary>
     public async Task RefreshAsync(string deviceId, CancellationToken ct)
     {
@@ -101,13 +113,19 @@ public sealed class PlaceIndex
     private Dictionary<int, Household> _households = [];
     private Dictionary<int, Grid> _grids = [];
     private Dictionary<int, Resident> _residents = [];
+    private ILookup<int, Resident> _residentsByHousehold = Enumerable.Empty<Resident>().ToLookup(r => r.HouseholdId);
 
-    public static async Task<PlaceIndex> LoadAsync(HubDbContext db, CancellationToken ct) => new()
+    public static async Task<PlaceIndex> LoadAsync(HubDbContext db, CancellationToken ct)
     {
-        _households = await db.Households.AsNoTracking().ToDictionaryAsync(h => h.Id, ct),
-        _grids = await db.Grids.AsNoTracking().ToDictionaryAsync(g => g.Id, ct),
-        _residents = await db.Residents.AsNoTracking().ToDictionaryAsync(r => r.Id, ct),
-    };
+        var residents = await db.Residents.AsNoTracking().ToDictionaryAsync(r => r.Id, ct);
+        return new()
+        {
+            _households = await db.Households.AsNoTracking().ToDictionaryAsync(h => h.Id, ct),
+            _grids = await db.Grids.AsNoTracking().ToDictionaryAsync(g => g.Id, ct),
+            _residents = residents,
+            _residentsByHousehold = residents.Values.ToLookup(r => r.HouseholdId),
+        };
+    }
 
     public AlertPlace PlaceOf(Device d)
     {
@@ -122,9 +140,9 @@ public sealed class PlaceIndex
         int? residentId = d.ResidentId;
         if (residentId is null && householdId is { } hh)
         {
-            var inHousehold = _residents.Values.Where(r => r.HouseholdId == hh).Take(2).ToList();
-            if (inHousehold.Count == 1)
-                residentId = inHousehold[0].Id;
+            var inHousehold = _residentsByHousehold[hh];
+            if (inHousehold.Count() == 1)
+                residentId = inHousehold.First().Id;
         }
         return new AlertPlace(residentId, householdId, gridId, communityId);
     }

@@ -106,7 +106,8 @@ public static class PlacesApi
         return TypedResults.Created($"/api/households/{h.Id}", new HouseholdDto(h.Id, h.GridId, h.Address));
     }
 
-    private static async Task<Results<Created<ResidentDto>, BadRequest<string>>> CreateResidentAsync(CreateResidentRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    private static async Task<Results<Created<ResidentDto>, BadRequest<string>>> CreateResidentAsync(CreateResidentRequest req, HubDbContext db, PlaceNames names,
+        DeviceDirectory directory, CancellationToken ct)
     {
         var household = await db.Households.AsNoTracking().SingleOrDefaultAsync(h => h.Id == req.HouseholdId, ct);
         if (string.IsNullOrWhiteSpace(req.Name) || household is null)
@@ -115,6 +116,8 @@ public static class PlacesApi
         db.Residents.Add(r);
         await db.SaveChangesAsync(ct);
         await names.ReloadAsync(db, ct);
+        // Household devices without a named wearer belong to a household's only resident.
+        await directory.RefreshPlacesAsync(ct);
         var row = (await ResidentRowsAsync(db, r.Id, ct)).Single();
         return TypedResults.Created($"/api/residents/{r.Id}", row);
     }
