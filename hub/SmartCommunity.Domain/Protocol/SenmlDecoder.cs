@@ -30,6 +30,11 @@ public static class SenmlDecoder
         {
             return DecodeResult.Reject(RejectReason.MalformedJson, Trim(ex.Message));
         }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader validates structure, not the UTF-8 inside strings; decoding them reports bad bytes this way.
+            return DecodeResult.Reject(RejectReason.MalformedJson, "invalid UTF-8 in a string: " + Trim(ex.Message));
+        }
         return Validate(raw, deviceId, kind, channel, now, limits);
     }
 
