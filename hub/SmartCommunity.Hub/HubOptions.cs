@@ -29,6 +29,14 @@ public sealed class HubOptions
     [Range(256, 262_144)]
     public int MaxPayloadBytes { get; set; } = 4096;
 
+    /// <summary>Sustained messages per second one device may send; a pendant sends one every few minutes.</summary>
+    [Range(0.01, 100_000)]
+    public double DeviceMessagesPerSecond { get; set; } = 20;
+
+    /// <summary>Burst allowance, e.g. an offline buffer replayed after reconnect.</summary>
+    [Range(1, 1_000_000)]
+    public double DeviceMessageBurst { get; set; } = 200;
+
     /// <summary>Seeds a demo community (people, places, devices) on first start and writes demo-fleet.json for the simulator.</summary>
     public bool Demo { get; set; }
 

@@ -82,3 +82,47 @@ public sealed class SequenceWindowTests
         }).QuickCheckThrowOnFailure();
     }
 }
+
+public sealed class TokenBucketTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void TryTake_BurstThenEmpty_RefusesUntilRefilled()
+    {
+        var bucket = new TokenBucket(ratePerSecond: 2, capacity: 5);
+        Assert.All(Enumerable.Range(0, 5), _ => Assert.True(bucket.TryTake(T)));
+        Assert.False(bucket.TryTake(T));
+        Assert.False(bucket.TryTake(T.AddMilliseconds(400)));
+        Assert.Equal(2, bucket.RefusedInARow);
+        Assert.True(bucket.TryTake(T.AddMilliseconds(600)));
+        Assert.Equal(0, bucket.RefusedInARow);
+    }
+
+    [Fact]
+    public void TryTake_SteadyRateAtLimit_AllAccepted()
+    {
+        var bucket = new TokenBucket(ratePerSecond: 10, capacity: 1);
+        for (var i = 0; i < 1000; i++)
+            Assert.True(bucket.TryTake(T.AddMilliseconds(100 * i)));
+    }
+
+    [Fact]
+    public void TryTake_LongIdle_RefillsOnlyToCapacity()
+    {
+        var bucket = new TokenBucket(ratePerSecond: 100, capacity: 3);
+        bucket.TryTake(T);
+        var later = T.AddHours(1);
+        Assert.Equal(3, Enumerable.Range(0, 10).Count(_ => bucket.TryTake(later)));
+    }
+
+    [Fact]
+    public void TryTake_ClockGoesBackwards_DoesNotMintTokens()
+    {
+        var bucket = new TokenBucket(ratePerSecond: 1, capacity: 1);
+        Assert.True(bucket.TryTake(T));
+        Assert.False(bucket.TryTake(T.AddSeconds(-30)));
+        Assert.False(bucket.TryTake(T.AddMilliseconds(500)));
+        Assert.True(bucket.TryTake(T.AddSeconds(1)));
+    }
+}

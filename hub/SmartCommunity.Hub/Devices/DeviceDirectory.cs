@@ -15,8 +15,9 @@ namespace SmartCommunity.Hub.Devices;
 /// </summary>
 public sealed class DeviceEntry
 {
-    public DeviceEntry(Device device, AlertPlace place)
+    public DeviceEntry(Device device, AlertPlace place, TokenBucket? budget = null)
     {
+        Budget = budget ?? new TokenBucket(20, 200);
         Id = device.Id;
         Kind = device.Kind;
         SecretHash = device.SecretHash;
@@ -48,12 +49,20 @@ public sealed class DeviceEntry
     public string? Firmware { get; set; }
     public bool Dirty { get; set; }
 
+    /// <summary>The device's message budget (see <see cref="HubOptions.DeviceMessagesPerSecond"/>).</summary>
+    public TokenBucket Budget { get; }
+
+    /// <summary>Messages delayed or refused because the device exceeded its budget; shown to technicians.</summary>
+    public long Throttled { get; set; }
+
     /// <summary>An offline alert was raised (last will or missed heartbeats) and nothing was heard since.</summary>
     public bool OfflineReported { get; set; }
 }
 
-public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory)
+public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options)
 {
+    private TokenBucket NewBudget() => new(options.Value.DeviceMessagesPerSecond, options.Value.DeviceMessageBurst);
+
     private readonly ConcurrentDictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
 
     public DeviceEntry? Find(string deviceId) => _devices.GetValueOrDefault(deviceId);
@@ -67,7 +76,7 @@ public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory)
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var places = await PlaceIndex.LoadAsync(db, ct);
         foreach (var d in await db.Devices.AsNoTracking().ToListAsync(ct))
-            _devices[d.Id] = new DeviceEntry(d, places.PlaceOf(d));
+            _devices[d.Id] = new DeviceEntry(d, places.PlaceOf(d), NewBudget());
     }
 
     /// <summary>Re-resolves where every device is after places changed (a resident moved in), keeping live state.</summary>
@@ -94,11 +103,11 @@ public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory)
         }
         var places = await PlaceIndex.LoadAsync(db, ct);
         var place = places.PlaceOf(d);
-        _devices.AddOrUpdate(deviceId, _ => new DeviceEntry(d, place), (_, existing) =>
+        _devices.AddOrUpdate(deviceId, _ => new DeviceEntry(d, place, NewBudget()), (_, existing) =>
         {
             // A re-registered device (new secret) starts a new sequence; otherwise keep the live state.
             if (existing.SecretHash != d.SecretHash)
-                return new DeviceEntry(d, place);
+                return new DeviceEntry(d, place, NewBudget());
             existing.Revoked = d.Revoked;
             existing.Place = place;
             existing.Rules = new RuleContext(d.Id, d.Kind, d.Location);

@@ -18,7 +18,7 @@ public sealed record DeviceCredentials(DeviceDto Device, string Secret, MqttConn
 
 public sealed record DeviceDto(
     string Id, string Kind, string Location, string? Label, int? HouseholdId, int? ResidentId, int? GridId,
-    bool Online, DateTimeOffset? LastSeenAt, double? Battery, double? Rssi, string? Firmware, long Rejected, DateTimeOffset RegisteredAt, bool Revoked);
+    bool Online, DateTimeOffset? LastSeenAt, double? Battery, double? Rssi, string? Firmware, long Rejected, long Throttled, DateTimeOffset RegisteredAt, bool Revoked);
 
 public static class DevicesApi
 {
@@ -114,6 +114,7 @@ public static class DevicesApi
         bool online = d.Online;
         double? bat = d.Battery, rssi = d.Rssi;
         string? fw = d.Firmware;
+        long throttled = 0;
         if (live is not null)
         {
             lock (live.Sync)
@@ -123,10 +124,11 @@ public static class DevicesApi
                 bat = live.Battery;
                 rssi = live.Rssi;
                 fw = live.Firmware;
+                throttled = live.Throttled;
             }
         }
         return new DeviceDto(d.Id, d.Kind.ToWire(), d.Location.ToString(), d.Label, d.HouseholdId, d.ResidentId, d.GridId,
-            online, seen, bat, rssi, fw, rejections.Total(d.Id), d.RegisteredAt, d.Revoked);
+            online, seen, bat, rssi, fw, rejections.Total(d.Id), throttled, d.RegisteredAt, d.Revoked);
     }
 
     private static MqttConnectionInfo ConnectionInfo(string id, HubOptions o, HttpContext http) =>

@@ -44,6 +44,9 @@ public sealed class RejectionLog(IDbContextFactory<HubDbContext> dbFactory, HubM
     private readonly Channel<RejectionEntry> _pending = Channel.CreateBounded<RejectionEntry>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly HashSet<(string, string)> _dirty = [];
+    // A flooding device must not flood the log too: one line per device and reason per interval, with a count.
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<(string, string), (long LastTicks, long Suppressed)> _logged = new();
     private readonly Lock _dirtyLock = new();
 
     public void Record(string deviceId, RejectReason reason, string detail, string? topic)
@@ -63,9 +66,19 @@ public sealed class RejectionLog(IDbContextFactory<HubDbContext> dbFactory, HubM
         metrics.Rejected(code);
         _pending.Writer.TryWrite(new RejectionEntry { DeviceId = deviceId, Reason = code, Detail = Truncate(detail, 300), Topic = Truncate(topic, 200), At = now });
         if (reason == RejectReason.Duplicate)
+        {
             logger.LogDebug("Dropped duplicate from {DeviceId}: {Detail}", deviceId, detail);
-        else
-            logger.LogWarning("Rejected message from {DeviceId} on {Topic}: {Reason} ({Detail})", deviceId, topic, code, detail);
+            return;
+        }
+        var previous = _logged.GetValueOrDefault(key);
+        if (now.UtcTicks - previous.LastTicks < LogInterval.Ticks)
+        {
+            _logged[key] = previous with { Suppressed = previous.Suppressed + 1 };
+            return;
+        }
+        _logged[key] = (now.UtcTicks, 0);
+        logger.LogWarning("Rejected message from {DeviceId} on {Topic}: {Reason} ({Detail}); {Suppressed} more like it not logged",
+            deviceId, topic, code, detail, previous.Suppressed);
     }
 
     public IReadOnlyList<RejectionCountDto> Counts(string? deviceId = null) =>

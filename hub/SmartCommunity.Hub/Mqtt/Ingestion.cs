@@ -69,6 +69,9 @@ public sealed class Ingestion(
             return;
         }
 
+        if (!await WithinBudgetAsync(e, entry, deviceId))
+            return;
+
         var payload = message.Payload;
         if (payload.Length > _limits.MaxPayloadBytes)
         {
@@ -140,6 +143,35 @@ public sealed class Ingestion(
 
         // Status is retained for anyone allowed to read it; readings have no subscribers to route to.
         e.ProcessPublish = channel == TopicChannel.Status;
+    }
+
+    /// <summary>
+    /// Per-device budget. At QoS 1 an over-budget device is slowed down, not dropped: its PUBACK waits
+    /// for budget, and since MQTT handles one client's messages in order, the flood backs up on that
+    /// device alone. QoS 0 has no acknowledgement to hold, so excess QoS 0 messages are refused and counted.
+    /// </summary>
+    private async ValueTask<bool> WithinBudgetAsync(InterceptingPublishEventArgs e, DeviceEntry entry, string deviceId)
+    {
+        var qos0 = e.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce;
+        while (true)
+        {
+            TimeSpan wait;
+            lock (entry.Sync)
+            {
+                if (entry.Budget.TryTake(time.GetUtcNow()))
+                    return true;
+                entry.Throttled++;
+                wait = entry.Budget.TimeUntilAvailable;
+                if (entry.Budget.RefusedInARow == 1)
+                    logger.LogWarning("Device {DeviceId} exceeds its message budget ({Rate}/s); throttling it", deviceId, entry.Budget.RatePerSecond);
+            }
+            if (qos0)
+            {
+                Refuse(e, deviceId, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s", MqttPubAckReasonCode.QuotaExceeded);
+                return false;
+            }
+            await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, time, e.CancellationToken);
+        }
     }
 
     private static void ApplyStatus(DeviceEntry entry, DecodedPack pack)

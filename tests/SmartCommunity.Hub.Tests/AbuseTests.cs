@@ -1,0 +1,78 @@
+using System.Net.Http.Json;
+using MQTTnet;
+using MQTTnet.Protocol;
+using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Readings;
+using SmartCommunity.Hub.Tests.Infrastructure;
+
+namespace SmartCommunity.Hub.Tests;
+
+/// <summary>A flooding device exhausts its own budget only; nothing it sent at QoS 1 is lost.</summary>
+public sealed class AbuseTests : IAsyncLifetime
+{
+    private readonly HubApp _hub = new(settings: new Dictionary<string, string?>
+    {
+        ["Hub:DeviceMessagesPerSecond"] = "20",
+        ["Hub:DeviceMessageBurst"] = "5",
+    });
+    private World _world = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub.Start();
+        _world = await _hub.SeedWorldAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
+
+    private static MqttApplicationMessage Temp(string id, uint seq, MqttQualityOfServiceLevel qos) =>
+        new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{id}/up").WithPayload(Senml.Temp(id, seq, 20 + seq / 100.0, bt: Senml.Now - 1000 + seq))
+            .WithQualityOfServiceLevel(qos).Build();
+
+    [Fact]
+    public async Task FloodAtQos0_ExcessRefusedAsRateLimited_OtherDeviceUnaffected()
+    {
+        var flooder = await _hub.RegisterDeviceAsync("climate", householdId: _world.HouseholdA);
+        var neighbour = await _hub.RegisterDeviceAsync("climate", householdId: _world.HouseholdB);
+        using var flood = await _hub.ConnectDeviceAsync(flooder);
+        using var calm = await _hub.ConnectDeviceAsync(neighbour);
+
+        for (uint seq = 1; seq <= 200; seq++)
+            await flood.PublishAsync(Temp(flooder.Device.Id, seq, MqttQualityOfServiceLevel.AtMostOnce));
+        for (uint seq = 1; seq <= 5; seq++)
+            await calm.PublishAsync(Temp(neighbour.Device.Id, seq, MqttQualityOfServiceLevel.AtLeastOnce));
+
+        using var tech = await _hub.ClientAsync(World.Technician);
+        var counts = await Eventually.GetAsync(
+            () => tech.GetFromJsonAsync<DeviceRejections>($"/api/devices/{flooder.Device.Id}/rejections")!,
+            r => r!.Counts.Any(c => c.Reason == "rate_limited"), what: "rate_limited count");
+        var limited = counts!.Counts.Single(c => c.Reason == "rate_limited").Count;
+        Assert.InRange(limited, 1, 195);
+        var device = await tech.GetFromJsonAsync<DeviceDto>($"/api/devices/{flooder.Device.Id}");
+        Assert.True(device!.Throttled > 0);
+        var neighbourReadings = await tech.GetFromJsonAsync<List<PointDto>>($"/api/devices/{neighbour.Device.Id}/readings?name=temp&from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"))}");
+        Assert.Equal(5, neighbourReadings!.Count);
+        var neighbourDevice = await tech.GetFromJsonAsync<DeviceDto>($"/api/devices/{neighbour.Device.Id}");
+        Assert.Equal((0L, 0L), (neighbourDevice!.Throttled, neighbourDevice.Rejected));
+    }
+
+    [Fact]
+    public async Task FloodAtQos1_IsSlowedNotDropped_EveryReadingStored()
+    {
+        var flooder = await _hub.RegisterDeviceAsync("climate", householdId: _world.HouseholdA);
+        using var flood = await _hub.ConnectDeviceAsync(flooder);
+
+        for (uint seq = 1; seq <= 40; seq++)
+        {
+            var result = await flood.PublishAsync(Temp(flooder.Device.Id, seq, MqttQualityOfServiceLevel.AtLeastOnce));
+            Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        }
+
+        using var tech = await _hub.ClientAsync(World.Technician);
+        var readings = await tech.GetFromJsonAsync<List<PointDto>>($"/api/devices/{flooder.Device.Id}/readings?name=temp&from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"))}");
+        Assert.Equal(40, readings!.Count);
+        var device = await tech.GetFromJsonAsync<DeviceDto>($"/api/devices/{flooder.Device.Id}");
+        Assert.True(device!.Throttled > 0);
+        Assert.Equal(0, device.Rejected);
+    }
+}
