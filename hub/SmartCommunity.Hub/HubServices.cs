@@ -56,7 +56,7 @@ public static class HubServices
     {
         var o = ReadOptions(builder.Configuration);
         Directory.CreateDirectory(Path.GetFullPath(o.DataDirectory));
-        builder.Services.AddDbContextFactory<HubDbContext>(db => db.UseSqlite($"Data Source={o.DataPath("hub.db")}"));
+        builder.Services.AddDbContextFactory<HubDbContext>(db => db.UseSqlite($"Data Source={o.DataPath("hub.db")}").AddInterceptors(new SqliteBusyTimeout()));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext());
         // Keys in the data directory: sign-in cookies and tokens stay valid across restarts.
         builder.Services.AddDataProtection().SetApplicationName("SmartCommunity.Hub").PersistKeysToFileSystem(new DirectoryInfo(o.DataPath("keys")));
@@ -171,6 +171,7 @@ public static class HubServices
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSecurityHeaders();
         app.UseWebSockets();
         app.UseDashboard();
         app.UseAuthentication();

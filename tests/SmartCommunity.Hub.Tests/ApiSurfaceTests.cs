@@ -52,3 +52,31 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
 
     private static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 }
+
+public sealed class SecurityHeaderTests : IAsyncLifetime
+{
+    private readonly HubApp _hub = new();
+
+    public ValueTask InitializeAsync()
+    {
+        _hub.Start();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/api/alerts")]
+    [InlineData("/health")]
+    public async Task AnyResponse_CarriesSecurityHeaders(string path)
+    {
+        using var anon = _hub.Anonymous();
+        var response = await anon.GetAsync(path);
+        Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+}
