@@ -66,7 +66,25 @@ public static class HubServices
     public static void AddHubTelemetry(this WebApplicationBuilder builder)
     {
         var o = ReadOptions(builder.Configuration);
-        builder.Services.AddSqliteTelemetry(t => t.Path = o.DataPath("telemetry.db"));
+        // Telemetry:Backend picks the store: the embedded SQLite file (default) or InfluxDB for a city deployment.
+        var backend = builder.Configuration["Telemetry:Backend"] ?? "sqlite";
+        if (string.Equals(backend, "influxdb", StringComparison.OrdinalIgnoreCase))
+        {
+            // The spool sits in the data directory unless configured elsewhere, so an outage survives a restart.
+            var spool = builder.Configuration["Telemetry:Influx:SpoolDirectory"] ?? o.DataPath("influx-spool");
+            builder.Services.AddSingleton<SmartCommunity.Telemetry.Influx.ITelemetryTagResolver, SmartCommunity.Hub.Telemetry.DeviceTelemetryTags>();
+            builder.Services.AddInfluxTelemetry(i => i.SpoolDirectory = spool);
+            builder.Services.AddHealthChecks().AddCheck<SmartCommunity.Telemetry.Influx.InfluxTelemetryHealthCheck>("influxdb");
+        }
+        else if (string.Equals(backend, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddSqliteTelemetry(t => t.Path = o.DataPath("telemetry.db"));
+        }
+        else
+        {
+            throw new InvalidOperationException($"Telemetry:Backend '{backend}' is unknown; use 'sqlite' or 'influxdb'.");
+        }
+        builder.Services.AddTelemetryRetention(builder.Configuration);
     }
 
     public static void AddHubPeople(this WebApplicationBuilder builder)

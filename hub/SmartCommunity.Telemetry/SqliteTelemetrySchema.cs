@@ -27,6 +27,19 @@ internal static class SqliteTelemetrySchema
             PRIMARY KEY (series, t)
         ) WITHOUT ROWID;
         """,
+        """
+        -- Hourly downsampling kept after raw points expire (retention job). Sum rather than mean, so a mean over
+        -- several hours can be computed exactly from the rows.
+        CREATE TABLE rollups_1h (
+            series INTEGER NOT NULL,
+            t      INTEGER NOT NULL, -- Unix milliseconds, start of the hour
+            min    REAL    NOT NULL,
+            max    REAL    NOT NULL,
+            sum    REAL    NOT NULL,
+            count  INTEGER NOT NULL,
+            PRIMARY KEY (series, t)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
@@ -62,6 +75,21 @@ internal static class SqliteTelemetrySchema
         """;
 
     public const string CountPoints = "SELECT COUNT(*) FROM points WHERE series = $s";
+
+    // Per series, so it walks the primary key (series, t) instead of scanning all points of the hour range.
+    public const string RollUpSeries = """
+        INSERT INTO rollups_1h (series, t, min, max, sum, count)
+        SELECT series, t - ((t % 3600000) + 3600000) % 3600000 AS hour, MIN(v), MAX(v), SUM(v), COUNT(*)
+        FROM points
+        WHERE series = $s AND t >= $from AND t < $to
+        GROUP BY hour
+        ON CONFLICT (series, t) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count
+        """;
+
+    public const string SelectHourly =
+        "SELECT t, min, max, sum / count, count FROM rollups_1h WHERE series = $s AND t >= $from AND t < $to ORDER BY t";
+
+    public const string DeleteHourlyOlderThan = "DELETE FROM rollups_1h WHERE series = $s AND t < $cutoff";
 
     public const string DeleteOlderThan = "DELETE FROM points WHERE series = $s AND t < $cutoff";
 

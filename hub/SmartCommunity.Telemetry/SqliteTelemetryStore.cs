@@ -16,7 +16,7 @@ namespace SmartCommunity.Telemetry;
 /// <para>Microsoft.Data.Sqlite executes synchronously even through its async methods, so every method here runs
 /// its SQL on the calling thread and returns a completed task.</para>
 /// </remarks>
-public sealed class SqliteTelemetryStore : ITelemetryStore, IDisposable, IAsyncDisposable
+public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, IDisposable, IAsyncDisposable
 {
     private readonly string _readConnectionString;
     private readonly SqliteConnection _writer;
@@ -261,10 +261,59 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, IDisposable, IAsyncD
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 
-    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct)
+    public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct) =>
+        ForEachSeriesAsync(SqliteTelemetrySchema.DeleteOlderThan, c => c.Parameters.AddWithValue("$cutoff", TelemetryTime.ToUnixMs(cutoff)), ct);
+
+    public Task<long> RollUpHourlyAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const long Hour = 3_600_000;
+        var fromMs = TelemetryTime.ToUnixMs(from);
+        var toMs = TelemetryTime.ToUnixMs(to);
+        fromMs -= ((fromMs % Hour) + Hour) % Hour;
+        toMs -= ((toMs % Hour) + Hour) % Hour;
+        if (toMs <= fromMs)
+        {
+            return Task.FromResult(0L);
+        }
+        return ForEachSeriesAsync(SqliteTelemetrySchema.RollUpSeries, c =>
+        {
+            c.Parameters.AddWithValue("$from", fromMs);
+            c.Parameters.AddWithValue("$to", toMs);
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<AggregateBucket>> QueryHourlyAsync(SeriesKey series, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        TelemetryPointValidation.ValidateSeries(series, nameof(series));
+        ct.ThrowIfCancellationRequested();
+
+        using var connection = OpenReader();
+        var result = new List<AggregateBucket>();
+        if (FindSeriesId(connection, series) is not { } id)
+        {
+            return Task.FromResult<IReadOnlyList<AggregateBucket>>(result);
+        }
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteTelemetrySchema.SelectHourly;
+        command.Parameters.AddWithValue("$s", id);
+        command.Parameters.AddWithValue("$from", TelemetryTime.ToUnixMs(from));
+        command.Parameters.AddWithValue("$to", TelemetryTime.ToUnixMs(to));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(new AggregateBucket(TelemetryTime.FromUnixMs(reader.GetInt64(0)), reader.GetDouble(1), reader.GetDouble(2),
+                reader.GetDouble(3), checked((int)reader.GetInt64(4))));
+        }
+        return Task.FromResult<IReadOnlyList<AggregateBucket>>(result);
+    }
+
+    public Task<long> DeleteHourlyOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct) =>
+        ForEachSeriesAsync(SqliteTelemetrySchema.DeleteHourlyOlderThan, c => c.Parameters.AddWithValue("$cutoff", TelemetryTime.ToUnixMs(cutoff)), ct);
+
+    /// <summary>Runs a per-series statement (parameter $s) for every series and adds up the rows it changed.</summary>
+    private async Task<long> ForEachSeriesAsync(string sql, Action<SqliteCommand> bind, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var cutoffMs = TelemetryTime.ToUnixMs(cutoff);
 
         List<long> seriesIds = [];
         using (var connection = OpenReader())
@@ -280,7 +329,7 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, IDisposable, IAsyncD
 
         // One short transaction per series walks the primary key (series, t) instead of scanning the whole table,
         // and releases the write lock between series so ingestion keeps committing during a large purge.
-        long deleted = 0;
+        long changed = 0;
         foreach (var id in seriesIds)
         {
             await _writeLock.WaitAsync(ct);
@@ -288,17 +337,17 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, IDisposable, IAsyncD
             {
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
                 using var command = _writer.CreateCommand();
-                command.CommandText = SqliteTelemetrySchema.DeleteOlderThan;
+                command.CommandText = sql;
                 command.Parameters.AddWithValue("$s", id);
-                command.Parameters.AddWithValue("$cutoff", cutoffMs);
-                deleted += command.ExecuteNonQuery();
+                bind(command);
+                changed += command.ExecuteNonQuery();
             }
             finally
             {
                 _writeLock.Release();
             }
         }
-        return deleted;
+        return changed;
     }
 
     public void Dispose()

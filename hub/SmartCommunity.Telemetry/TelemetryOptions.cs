@@ -16,6 +16,16 @@ public sealed class TelemetryOptions
     /// <summary>Most points committed in one transaction; bounds how long one commit holds the write lock.</summary>
     public int MaxBatch { get; set; } = 5_000;
 
+    /// <summary>
+    /// How long the writer may hold a partly filled batch waiting for more points (the "flush interval"). Zero (the
+    /// default, right for SQLite) is pure group commit. A remote store such as InfluxDB prefers fewer, larger requests;
+    /// but QoS 1 ingestion waits for durability, so every millisecond here is added to a device's PUBACK.
+    /// </summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The store backend the hub uses: "sqlite" (embedded default) or "influxdb".</summary>
+    public string Backend { get; set; } = "sqlite";
+
     /// <summary>First wait after a failed commit; doubles on each further failure up to <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -35,6 +45,10 @@ public sealed class TelemetryOptions
         if (MaxBatch < 1)
         {
             return "Telemetry:MaxBatch must be at least 1.";
+        }
+        if (FlushInterval < TimeSpan.Zero)
+        {
+            return "Telemetry:FlushInterval must not be negative.";
         }
         if (RetryInitialDelay <= TimeSpan.Zero || RetryMaxDelay < RetryInitialDelay)
         {

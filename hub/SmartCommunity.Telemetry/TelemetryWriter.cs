@@ -13,9 +13,12 @@ namespace SmartCommunity.Telemetry;
 /// <remarks>
 /// <para>Never drops: a full queue makes producers wait, and a failed commit is retried with exponential backoff
 /// until it succeeds. Points are given up only when shutdown runs out of time (the token passed to
-/// <see cref="StopAsync"/> is cancelled); their waiters then see the exception and the loss is logged and counted.</para>
+/// <see cref="StopAsync"/> is cancelled); their waiters then see the exception and the loss is logged and counted.
+/// The one exception is a batch the store refuses for good (<see cref="TelemetryRejectedException"/>): it is not
+/// retried, its waiters get the exception and it is counted as rejected.</para>
 /// <para>Group commit: there is no linger timer. While one commit runs, new points queue up and the next commit takes
-/// them all, so batches grow by themselves under load and a lone point is committed at once when idle.</para>
+/// them all, so batches grow by themselves under load and a lone point is committed at once when idle. A positive
+/// <see cref="TelemetryOptions.FlushInterval"/> adds a linger: a partly filled batch waits up to that long for more.</para>
 /// </remarks>
 public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
 {
@@ -24,6 +27,7 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
     private readonly ITelemetryStore _store;
     private readonly Channel<QueuedPoint> _queue;
     private readonly int _maxBatch;
+    private readonly TimeSpan _flushInterval;
     private readonly TimeSpan _retryInitialDelay;
     private readonly TimeSpan _retryMaxDelay;
     private readonly TimeProvider _time;
@@ -31,6 +35,7 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _pointsWritten;
     private readonly Counter<long> _pointsLost;
+    private readonly Counter<long> _pointsRejected;
     private readonly Counter<long> _commitFailures;
     private readonly Histogram<int> _batchSize;
 
@@ -53,6 +58,7 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
 
         _store = store;
         _maxBatch = options.MaxBatch;
+        _flushInterval = options.FlushInterval;
         _retryInitialDelay = options.RetryInitialDelay;
         _retryMaxDelay = options.RetryMaxDelay;
         _time = timeProvider ?? TimeProvider.System;
@@ -67,6 +73,8 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _pointsWritten = _meter.CreateCounter<long>(
             "smartcommunity.telemetry.points.written", "{point}", "Points committed to the time-series store.");
+        _pointsRejected = _meter.CreateCounter<long>(
+            "smartcommunity.telemetry.points.rejected", "{point}", "Points the store refused for good (for example an InfluxDB type conflict); not retried.");
         _pointsLost = _meter.CreateCounter<long>(
             "smartcommunity.telemetry.points.lost", "{point}", "Points given up because shutdown ran out of time while commits failed.");
         _commitFailures = _meter.CreateCounter<long>(
@@ -198,6 +206,10 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
                     waiters.Add(waiter);
                 }
             }
+            if (_flushInterval > TimeSpan.Zero && batch.Count < _maxBatch)
+            {
+                await FillUntilFlushAsync(reader, batch, waiters);
+            }
 
             var failure = await CommitAsync(batch);
             if (failure is null)
@@ -207,6 +219,15 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
                 foreach (var waiter in waiters)
                 {
                     waiter.TrySetResult();
+                }
+            }
+            else if (failure is TelemetryRejectedException rejected)
+            {
+                _pointsRejected.Add(batch.Count);
+                LogPointsRejected(batch.Count, rejected);
+                foreach (var waiter in waiters)
+                {
+                    waiter.TrySetException(failure);
                 }
             }
             else
@@ -223,6 +244,47 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>Keeps taking points until the batch is full, the flush interval has passed, or the queue is completed.</summary>
+    private async Task FillUntilFlushAsync(ChannelReader<QueuedPoint> reader, List<TelemetryPoint> batch, List<TaskCompletionSource> waiters)
+    {
+        using var flush = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        using var timer = _time.CreateTimer(static s => CancelQuietly((CancellationTokenSource)s!), flush, _flushInterval, Timeout.InfiniteTimeSpan);
+        try
+        {
+            while (batch.Count < _maxBatch)
+            {
+                if (reader.TryRead(out var item))
+                {
+                    batch.Add(item.Point);
+                    if (item.Durable is { } waiter)
+                    {
+                        waiters.Add(waiter);
+                    }
+                }
+                else if (!await reader.WaitToReadAsync(flush.Token))
+                {
+                    return; // completed by StopAsync: flush now
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The interval is over (or shutdown is aborting): commit what there is.
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The timer fired while the batch was already being committed; nothing left to cut short.
+        }
+    }
+
     /// <returns>null when committed; otherwise the exception that ended the attempts (only after abort).</returns>
     private async Task<Exception?> CommitAsync(List<TelemetryPoint> batch)
     {
@@ -236,6 +298,10 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
             }
             // Any failure is retried: the batch was validated on enqueue, so what remains is I/O trouble (disk full,
             // database busy or locked by a backup, server unreachable) that can heal. Losing the points is worse.
+            catch (TelemetryRejectedException ex)
+            {
+                return ex; // the store refused these points for good: retrying would block every later point forever
+            }
             catch (Exception ex) when (!_abort.IsCancellationRequested)
             {
                 _commitFailures.Add(1);
@@ -260,6 +326,10 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Committing {Count} telemetry points failed (attempt {Attempt}); retrying in {Delay}")]
     private partial void LogCommitFailed(int count, int attempt, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "The store refused {Count} telemetry points; they are not retried")]
+    private partial void LogPointsRejected(int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error,
         Message = "Shutdown ran out of time: {Count} telemetry points were not committed and are lost")]

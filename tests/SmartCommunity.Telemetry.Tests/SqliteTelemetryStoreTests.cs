@@ -27,7 +27,7 @@ public sealed class SqliteTelemetryStoreTests : TelemetryStoreContractTests
         await OpenAsync();
 
         using var connection = OpenRaw();
-        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version"));
+        Assert.Equal((long)SqliteTelemetrySchema.CurrentVersion, Scalar(connection, "PRAGMA user_version"));
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
         var pointsSql = (string)Scalar(connection, "SELECT sql FROM sqlite_schema WHERE name = 'points'")!;
         Assert.Contains("WITHOUT ROWID", pointsSql, StringComparison.Ordinal);
@@ -100,6 +100,13 @@ public sealed class SqliteTelemetryStoreTests : TelemetryStoreContractTests
 
         Assert.Contains(plan, step => step.StartsWith("SEARCH s USING", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Retention_RawAndHourlyData_RollsUpThenDeletesEachPastItsRetention()
+    {
+        var store = await OpenAsync();
+        await RetentionScenario.RunAsync(store, Temp);
     }
 
     private SqliteConnection OpenRaw()
