@@ -2,6 +2,7 @@ using SmartCommunity.Hub;
 using SmartCommunity.Hub.Diagnostics;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Readings;
@@ -18,6 +19,7 @@ builder.AddHubTelemetry();      // time series: embedded SQLite store behind a b
 builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients
 builder.AddHubDevices();        // device directory, rejection log, supervision
 builder.AddHubAlerts();         // rules → alerts, SignalR push
+builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines, ML.NET retraining (Quartz)
 builder.AddHubBroker();         // embedded MQTT broker on TCP and WebSockets, device auth, ACL, ingestion
 builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tasks and demo data
 

@@ -11,6 +11,17 @@ public enum AlertKind
     TemperatureHigh,
     DeviceOffline,
     Test,
+    // Closed loop (supervision and routine): appended so stored names and other additions stay put.
+    MissedHeartbeat,
+    LowBattery,
+    Inactivity,
+    // Early warning (issue 7), appended for the same reason.
+    Anomaly,
+    Routine,
+    HeatingFailure,
+    HeatStress,
+    GasRising,
+    DoorLeftOpen,
 }
 
 public enum Severity
@@ -53,6 +64,15 @@ public static class AlertNames
         AlertKind.TemperatureHigh => "temperature_high",
         AlertKind.DeviceOffline => "device_offline",
         AlertKind.Test => "test",
+        AlertKind.Anomaly => "anomaly",
+        AlertKind.Routine => "routine",
+        AlertKind.HeatingFailure => "heating_failure",
+        AlertKind.HeatStress => "heat_stress",
+        AlertKind.GasRising => "gas_rising",
+        AlertKind.DoorLeftOpen => "door_left_open",
+        AlertKind.MissedHeartbeat => "missed_heartbeat",
+        AlertKind.LowBattery => "low_battery",
+        AlertKind.Inactivity => "inactivity",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Domain.Rules;
+using SmartCommunity.EarlyWarning.Watches;
+using SmartCommunity.EarlyWarning.Routines;
+using SmartCommunity.EarlyWarning.Streaming;
+
+namespace SmartCommunity.EarlyWarning;
+
+/// <summary>Where a reading came from, as far as early warning cares.</summary>
+public readonly record struct Source(string DeviceId, DeviceKind Kind, RuleContext Rules, int? ResidentId);
+
+/// <summary>
+/// Routes readings to the per-series detectors, the per-resident routines and the environmental watches,
+/// and collects their findings. Not thread-safe by design: the hub feeds it from one queue consumer, which
+/// keeps every detector single-writer without locks. Learned state (detectors, routines) is saved and
+/// restored; the short-memory watches (trends over the last hour) simply relearn after a restart.
+/// </summary>
+public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, RoutineOptions? routineOptions = null)
+{
+    private const int SnapshotVersion = 1;
+    private static readonly string[] DetectedMeasurements = ["temp", "hum", "gas"];
+
+    private readonly DetectorOptions _detector = detectorOptions ?? DetectorOptions.Default;
+    private readonly Dictionary<string, SeriesMonitor> _series = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, RoutineMonitor> _routines = [];
+    private readonly Dictionary<string, ClimateWatch> _climate = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GasWatch> _gas = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DoorWatch> _doors = new(StringComparer.Ordinal);
+
+    public int SeriesCount => _series.Count;
+    public int ResidentCount => _routines.Count;
+    public IEnumerable<string> SeriesIds => _series.Keys;
+
+    /// <summary>Operator "false alarm" verdicts applied so far (all series).</summary>
+    public int FalseAlarmCount => _series.Values.Sum(s => s.Detector.FalseAlarms);
+
+    public static string SeriesId(string deviceId, string measurement) => $"{deviceId}/{measurement}";
+
+    public void Observe(Source source, DecodedRecord r, List<Finding> findings)
+    {
+        var id = source.DeviceId;
+        switch (r.Name)
+        {
+            case "temp":
+                Add(findings, Climate(source).AddTemperature(r.Time, r.Value));
+                break;
+            case "hum":
+                Climate(source).AddHumidity(r.Value);
+                break;
+            case "gas":
+                Add(findings, Gas(source).Add(r.Time, r.Value));
+                break;
+            case "motion" when r.Value > 0 && source.ResidentId is { } resident:
+                Routine(resident).Activity(r.Time);
+                break;
+            case "door":
+                Door(id).Set(r.Time, r.IsTrue);
+                if (r.IsTrue && source.ResidentId is { } res && source.Rules.Location != DeviceLocation.Kitchen)
+                    Add(findings, Routine(res).DoorOpened(r.Time));
+                break;
+        }
+        if (DetectedMeasurements.Contains(r.Name))
+            Add(findings, Series(id, r.Name).Update(r.Time, r.Value));
+    }
+
+    /// <summary>Clock tick: the rules about something that did not happen (not up, silence, door still open).</summary>
+    public void Tick(DateTimeOffset now, List<Finding> findings)
+    {
+        foreach (var routine in _routines.Values)
+            Add(findings, routine.Tick(now));
+        foreach (var door in _doors.Values)
+            Add(findings, door.Tick(now));
+    }
+
+    public bool CancelPreAlarm(int residentId)
+    {
+        if (!_routines.TryGetValue(residentId, out var routine))
+            return false;
+        routine.Cancel();
+        return true;
+    }
+
+    /// <summary>Operator said "false alarm" on an anomaly alert of this series: the series becomes less eager.</summary>
+    public bool FalseAlarm(string seriesId)
+    {
+        if (!_series.TryGetValue(seriesId, out var monitor))
+            return false;
+        monitor.Detector.FalseAlarm();
+        return true;
+    }
+
+    public StreamingDetector? Detector(string seriesId) => _series.GetValueOrDefault(seriesId)?.Detector;
+
+    private SeriesMonitor Series(string deviceId, string measurement)
+    {
+        var id = SeriesId(deviceId, measurement);
+        if (!_series.TryGetValue(id, out var m))
+            _series[id] = m = new SeriesMonitor(id, Label(measurement), Unit(measurement), new StreamingDetector(_detector));
+        return m;
+    }
+
+    private ClimateWatch Climate(Source s) =>
+        _climate.TryGetValue(s.DeviceId, out var c) ? c : _climate[s.DeviceId] = new ClimateWatch(SeriesId(s.DeviceId, "temp"), s.Rules.TemperatureBand);
+
+    private GasWatch Gas(Source s) =>
+        _gas.TryGetValue(s.DeviceId, out var g) ? g : _gas[s.DeviceId] = new GasWatch(SeriesId(s.DeviceId, "gas"), s.Rules.GasAlarmPpm);
+
+    private DoorWatch Door(string deviceId) =>
+        _doors.TryGetValue(deviceId, out var d) ? d : _doors[deviceId] = new DoorWatch(SeriesId(deviceId, "door"));
+
+    private RoutineMonitor Routine(int residentId) =>
+        _routines.TryGetValue(residentId, out var r) ? r : _routines[residentId] = new RoutineMonitor(ResidentSeriesId(residentId), routineOptions);
+
+    public static string ResidentSeriesId(int residentId) => $"resident:{residentId}";
+
+    private static string Label(string measurement) => measurement switch
+    {
+        "temp" => "Temperature",
+        "hum" => "Humidity",
+        "gas" => "Gas",
+        _ => measurement,
+    };
+
+    private static string Unit(string measurement) => measurement switch
+    {
+        "temp" => "°C",
+        "hum" => "%",
+        "gas" => "ppm",
+        _ => "",
+    };
+
+    private static void Add(List<Finding> findings, Finding? f)
+    {
+        if (f is not null)
+            findings.Add(f);
+    }
+
+    private sealed record Snapshot(int Version, Dictionary<string, string> Detectors, Dictionary<int, RoutineState> Routines);
+
+    /// <summary>Saves the learned state as one JSON document (detectors as their compact binary state).</summary>
+    public void Save(Stream stream)
+    {
+        var detectors = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (id, m) in _series)
+        {
+            using var ms = new MemoryStream();
+            m.Detector.Save(ms);
+            detectors[id] = Convert.ToBase64String(ms.ToArray());
+        }
+        JsonSerializer.Serialize(stream, new Snapshot(SnapshotVersion, detectors, _routines.ToDictionary(r => r.Key, r => r.Value.State)));
+    }
+
+    /// <summary>Restores state saved by <see cref="Save"/>; <paramref name="modelFor"/> supplies the persisted model of (series, version).</summary>
+    public void Load(Stream stream, Func<string, string, IWindowModel?>? modelFor = null)
+    {
+        var snapshot = JsonSerializer.Deserialize<Snapshot>(stream) ?? throw new InvalidDataException("Empty early-warning state.");
+        if (snapshot.Version != SnapshotVersion)
+            throw new InvalidDataException($"Early-warning state version {snapshot.Version} is not supported.");
+        foreach (var (id, blob) in snapshot.Detectors)
+        {
+            using var ms = new MemoryStream(Convert.FromBase64String(blob));
+            var detector = StreamingDetector.Restore(ms, _detector, modelFor is null ? null : version => modelFor(id, version), out _);
+            var measurement = id[(id.LastIndexOf('/') + 1)..];
+            _series[id] = new SeriesMonitor(id, Label(measurement), Unit(measurement), detector);
+        }
+        foreach (var (resident, state) in snapshot.Routines)
+            _routines[resident] = new RoutineMonitor(ResidentSeriesId(resident), routineOptions, state);
+    }
+}

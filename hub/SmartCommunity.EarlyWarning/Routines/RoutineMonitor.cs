@@ -1,0 +1,243 @@
+using System.Globalization;
+using SmartCommunity.Domain.Alerts;
+
+namespace SmartCommunity.EarlyWarning.Routines;
+
+public sealed record RoutineOptions
+{
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>No routine alert before this many days were observed: a new resident has no "usual" yet.</summary>
+    public int LearningDays { get; init; } = 14;
+
+    /// <summary>Local hour at which a new "day" starts for the wake-up rule (night activity belongs to the day before).</summary>
+    public int DayStartHour { get; init; } = 4;
+
+    /// <summary>"Not up": later than the usual first activity by this many standard deviations, and at least the margin.</summary>
+    public double WakeSigmas { get; init; } = 3;
+    public TimeSpan MinWakeMargin { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>"Inactive too long": the silent hours together were this unlikely to be silent.</summary>
+    public double InactivityProbability { get; init; } = 0.001;
+
+    /// <summary>Night for the door rule, local hours [start, end).</summary>
+    public int NightStartHour { get; init; } = 23;
+    public int NightEndHour { get; init; } = 5;
+    public double NightDoorProbability { get; init; } = 0.05;
+
+    /// <summary>A pre-alarm the resident or family can cancel before it becomes an alert.</summary>
+    public TimeSpan PreAlarmFor { get; init; } = TimeSpan.FromMinutes(20);
+}
+
+/// <summary>The learned routine of one resident; plain data so it can be stored as JSON and restored.</summary>
+public sealed class RoutineState
+{
+    public double[] HourActive { get; set; } = new double[168];
+    public int[] HourSeen { get; set; } = new int[168];
+    public double[] HourDoor { get; set; } = new double[168];
+    public double[] WakeMean { get; set; } = new double[2];
+    public double[] WakeVar { get; set; } = new double[2];
+    public int[] WakeDays { get; set; } = new int[2];
+    public int DaysObserved { get; set; }
+    /// <summary>Today's hours with activity / door openings, one bit per clock hour; folded into the profile
+    /// when the day ends, so a silence in progress cannot teach itself as usual.</summary>
+    public int ActiveHours { get; set; }
+    public int DoorHours { get; set; }
+    public DateOnly? Day { get; set; }
+    public DateTimeOffset? FirstActivityToday { get; set; }
+    public DateTimeOffset? LastActivity { get; set; }
+    public FindingKind? Pending { get; set; }
+    public DateTimeOffset? PendingSince { get; set; }
+    public bool Escalated { get; set; }
+    public bool NotUpToday { get; set; }
+    public bool InactivityEpisodeHandled { get; set; }
+}
+
+/// <summary>
+/// A resident's daily routine from PIR and door events: an hour-of-week activity profile and the usual time
+/// of the first activity (weekdays and weekends apart, so a late Sunday is normal). Raises "not up by the
+/// usual time", "no activity for longer than usual at this hour" (first as a cancellable pre-alarm) and
+/// "door opened at night". Pure: events and clock ticks in, findings out.
+/// </summary>
+public sealed class RoutineMonitor(string residentId, RoutineOptions? options = null, RoutineState? state = null)
+{
+    private const double ProfileAlpha = 0.15;
+    private readonly RoutineOptions _o = options ?? new RoutineOptions();
+
+    public RoutineState State { get; } = state ?? new RoutineState();
+    public string ResidentId => residentId;
+    public bool Learning => State.DaysObserved < _o.LearningDays;
+
+    /// <summary>Motion (or any sign of life): updates the profile and clears a pending pre-alarm.</summary>
+    public void Activity(DateTimeOffset at)
+    {
+        Roll(at);
+        var s = State;
+        s.ActiveHours |= 1 << Local(at).Hour;
+        if (s.FirstActivityToday is null)
+        {
+            s.FirstActivityToday = at;
+            // A day with a missed morning is not a sample of the usual wake-up time.
+            if (!s.NotUpToday)
+            {
+                var g = Group(at);
+                var minutes = MinutesIntoDay(at);
+                var n = ++s.WakeDays[g];
+                var a = Math.Max(1.0 / n, ProfileAlpha);
+                var d = minutes - s.WakeMean[g];
+                s.WakeMean[g] += a * d;
+                s.WakeVar[g] = (1 - a) * (s.WakeVar[g] + a * d * d);
+            }
+        }
+        s.LastActivity = at;
+        s.InactivityEpisodeHandled = false;
+        s.Pending = null;
+        s.PendingSince = null;
+        s.Escalated = false;
+    }
+
+    /// <summary>The front door opened; at night and unlike the learned profile this is an alert at once.</summary>
+    public Finding? DoorOpened(DateTimeOffset at)
+    {
+        Roll(at);
+        var local = Local(at);
+        var h = HourOfWeek(local);
+        var night = local.Hour >= _o.NightStartHour || local.Hour < _o.NightEndHour;
+        var unusual = !Learning && night && State.HourDoor[h] < _o.NightDoorProbability;
+        State.DoorHours |= 1 << local.Hour;
+        Activity(at);
+        if (!unusual)
+            return null;
+        return new Finding(residentId, FindingKind.DoorOpenAtNight, Severity.High,
+            Invariant($"Front door opened at {local:HH:mm}; at this hour it is opened on fewer than {_o.NightDoorProbability:P0} of nights"), at, at);
+    }
+
+    /// <summary>The resident or family cancelled the pre-alarm ("I'm fine").</summary>
+    public void Cancel()
+    {
+        State.Pending = null;
+        State.PendingSince = null;
+        State.InactivityEpisodeHandled = true;
+    }
+
+    /// <summary>Clock tick (every few minutes): checks the absence rules.</summary>
+    public Finding? Tick(DateTimeOffset now)
+    {
+        Roll(now);
+        var s = State;
+        if (Learning)
+            return null;
+        if (s.Pending is { } pending && s.PendingSince is { } since)
+        {
+            if (!s.Escalated && now - since >= _o.PreAlarmFor)
+            {
+                s.Escalated = true;
+                return new Finding(residentId, pending, Severity.High, Explain(pending, now) + " — pre-alarm not cancelled", since, now);
+            }
+            return null;
+        }
+        var kind = NotUp(now) ? FindingKind.NotUpAsUsual : InactiveTooLong(now) ? FindingKind.InactiveTooLong : (FindingKind?)null;
+        if (kind is not { } k)
+            return null;
+        if (k == FindingKind.NotUpAsUsual)
+            s.NotUpToday = true;
+        else
+            s.InactivityEpisodeHandled = true;
+        s.Pending = k;
+        s.PendingSince = now;
+        return new Finding(residentId, k, Severity.Warning, Explain(k, now) + " (pre-alarm: can be cancelled)", s.LastActivity ?? now, now, IsPreAlarm: true);
+    }
+
+    private bool NotUp(DateTimeOffset now)
+    {
+        var s = State;
+        if (s.FirstActivityToday is not null || s.NotUpToday)
+            return false;
+        var g = Group(now);
+        if (s.WakeDays[g] < 2)
+            return false;
+        var late = s.WakeMean[g] + Math.Max(_o.WakeSigmas * Math.Sqrt(s.WakeVar[g]), _o.MinWakeMargin.TotalMinutes);
+        return MinutesIntoDay(now) > late;
+    }
+
+    private bool InactiveTooLong(DateTimeOffset now)
+    {
+        var s = State;
+        if (s.FirstActivityToday is null || s.LastActivity is not { } last || s.InactivityEpisodeHandled)
+            return false;
+        return SilenceProbability(last, now, out _) < _o.InactivityProbability;
+    }
+
+    /// <summary>Probability that all whole hours between the last activity and now would be silent on a usual
+    /// week; each hour is capped below certainty so one odd hour never decides alone.</summary>
+    private double SilenceProbability(DateTimeOffset last, DateTimeOffset now, out int usuallyActive)
+    {
+        var p = 1.0;
+        usuallyActive = 0;
+        var hour = Local(last);
+        hour = new DateTimeOffset(hour.Year, hour.Month, hour.Day, hour.Hour, 0, 0, hour.Offset).AddHours(1);
+        var end = Local(now);
+        for (var i = 0; i < 48 && hour.AddHours(1) <= end; i++, hour = hour.AddHours(1))
+        {
+            var active = Math.Min(State.HourActive[HourOfWeek(hour)], 0.95);
+            p *= 1 - active;
+            if (active >= 0.5)
+                usuallyActive++;
+        }
+        return p;
+    }
+
+    private string Explain(FindingKind kind, DateTimeOffset now)
+    {
+        var s = State;
+        var last = s.LastActivity is { } l ? Invariant($"{Local(l):ddd HH:mm}") : "unknown";
+        if (kind == FindingKind.NotUpAsUsual)
+        {
+            var g = Group(now);
+            var usual = TimeSpan.FromMinutes(_o.DayStartHour * 60 + s.WakeMean[g]);
+            return Invariant($"No movement this morning (last movement {last}); usually up by {usual:hh\\:mm} on {(g == 1 ? "weekends" : "weekdays")}");
+        }
+        SilenceProbability(s.LastActivity ?? now, now, out var usuallyActive);
+        return Invariant($"No movement since {last}; {usuallyActive} of the silent hours usually have movement");
+    }
+
+    /// <summary>Starts a new day at the day-start hour, folding the finished day into the hour-of-week profile.
+    /// After an outage of several days only the last day is folded: a dead gateway is not a silent resident.</summary>
+    private void Roll(DateTimeOffset at)
+    {
+        var s = State;
+        var local = Local(at);
+        var day = DateOnly.FromDateTime(local.AddHours(-_o.DayStartHour).DateTime);
+        if (s.Day == day)
+            return;
+        if (s.Day is { } previous)
+        {
+            for (var i = 0; i < 24; i++)
+            {
+                var clock = (_o.DayStartHour + i) % 24;
+                var date = _o.DayStartHour + i >= 24 ? previous.AddDays(1) : previous;
+                var h = (int)date.DayOfWeek * 24 + clock;
+                var a = Math.Max(1.0 / ++s.HourSeen[h], ProfileAlpha);
+                s.HourActive[h] += a * (((s.ActiveHours >> clock) & 1) - s.HourActive[h]);
+                s.HourDoor[h] += a * (((s.DoorHours >> clock) & 1) - s.HourDoor[h]);
+            }
+            s.DaysObserved++;
+        }
+        s.Day = day;
+        s.ActiveHours = 0;
+        s.DoorHours = 0;
+        s.FirstActivityToday = null;
+        s.NotUpToday = false;
+    }
+
+    private DateTimeOffset Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, _o.TimeZone);
+
+    private static int HourOfWeek(DateTimeOffset local) => (int)local.DayOfWeek * 24 + local.Hour;
+
+    private double MinutesIntoDay(DateTimeOffset at) => ((Local(at).TimeOfDay.TotalMinutes - _o.DayStartHour * 60) % 1440 + 1440) % 1440;
+
+    /// <summary>0 = weekday, 1 = weekend, by the day the morning belongs to.</summary>
+    private int Group(DateTimeOffset at) => Local(at).AddHours(-_o.DayStartHour).DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 1 : 0;
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

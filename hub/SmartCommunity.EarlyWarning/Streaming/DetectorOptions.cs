@@ -1,0 +1,53 @@
+namespace SmartCommunity.EarlyWarning.Streaming;
+
+/// <summary>
+/// Settings of <see cref="StreamingDetector"/>. One set for every series: the NAB figures are produced
+/// with these defaults and nothing is tuned per file; operator feedback moves only
+/// <see cref="StreamingDetector.Sensitivity"/> of the one series it concerns.
+/// </summary>
+public sealed record DetectorOptions
+{
+    /// <summary>Points before any score: the baselines need some history to mean anything.</summary>
+    public int WarmUp { get; init; } = 300;
+
+    /// <summary>Weight of the newest point in the level baseline (one-step-ahead prediction).</summary>
+    public double LevelAlpha { get; init; } = 0.1;
+
+    /// <summary>Seasonal baseline: slots per day (48 = half-hour slots) and the weight of a new day.</summary>
+    public int SlotsPerDay { get; init; } = 48;
+    public double SeasonalAlpha { get; init; } = 0.3;
+    public int SeasonalMinDays { get; init; } = 2;
+
+    /// <summary>Anomaly likelihood: the recent mean of a raw score is compared with the long-run
+    /// distribution of that mean (the HTM "anomaly likelihood" step).</summary>
+    public double LikelihoodAlpha { get; init; } = 1.0 / 1500;
+    public int ShortWindow { get; init; } = 10;
+
+    /// <summary>Raw scores the likelihood step must have seen before it reports anything.</summary>
+    public int MinHistory { get; init; } = 20;
+
+
+    /// <summary>"Far outside the range seen so far": beyond min/max by this fraction of the range.</summary>
+    public double RangeTolerance { get; init; } = 0.02;
+    public double RangeScore { get; init; } = 1.0;
+
+    /// <summary>A firing: score at or above this level; afterwards scores are held down for
+    /// <see cref="SuppressFor"/> points, so one event yields one alarm.</summary>
+    public double FireLevel { get; init; } = 0.65;
+    public int SuppressFor { get; init; } = 100;
+
+    /// <summary>After the hard suppression, a firing keeps costing: the score is lowered by
+    /// <see cref="RefractoryPenalty"/>, fading linearly over <see cref="RefractoryFor"/> points, so a series that
+    /// alarms often needs ever stronger evidence (a soft per-series alarm budget).</summary>
+    public double RefractoryPenalty { get; init; } = 0.3;
+    public int RefractoryFor { get; init; } = 1000;
+
+    /// <summary>The model channel's tail probability is multiplied by this before it competes with the
+    /// baselines: it sees shapes the baselines cannot, but it also sees more harmless novelty.</summary>
+    public double ModelTailFactor { get; init; } = 1;
+
+    /// <summary>Points in the window handed to the ML.NET window model.</summary>
+    public int Window { get; init; } = 8;
+
+    public static DetectorOptions Default { get; } = new();
+}

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SmartCommunity.Domain.Alerts;
+using SmartCommunity.EarlyWarning;
+using SmartCommunity.EarlyWarning.Ml;
+using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Persistence;
+
+namespace SmartCommunity.Hub.EarlyWarning;
+
+/// <summary>
+/// The one owner of the early-warning engine: drains the queue, ticks the absence rules, swaps in retrained
+/// models between two readings, turns findings into alerts, applies operators' "false alarm" verdicts and
+/// saves the learned state (periodically and at shutdown). A single consumer keeps every detector
+/// single-writer without locks.
+/// </summary>
+public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelStore store, AlertService alerts, IDbContextFactory<HubDbContext> dbFactory,
+    TimeProvider time, IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
+{
+    private static readonly string[] Detected = ["temp", "hum", "gas"];
+    private readonly EarlyWarningEngine _engine = new();
+    private readonly ConcurrentQueue<(string SeriesId, PcaWindowModel Model)> _swaps = new();
+    private readonly Dictionary<string, AlertPlace> _places = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, string> _residentDevice = [];
+    private readonly List<Finding> _findings = [];
+    private volatile string[] _series = [];
+    private long _feedbackAfter;
+
+    /// <summary>Series the engine tracks (a snapshot, for the retraining job).</summary>
+    public IReadOnlyList<string> Series => _series;
+
+    /// <summary>Hands a retrained model to the worker; it is swapped in before the next reading.</summary>
+    public void Swap(string seriesId, PcaWindowModel model) => _swaps.Enqueue((seriesId, model));
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        if (!options.Value.Enabled)
+            return;
+        Load();
+        _feedbackAfter = await LatestFalseAlarmIdAsync(ct);
+        var tick = TimeSpan.FromSeconds(options.Value.TickSeconds);
+        var saveEvery = TimeSpan.FromSeconds(options.Value.SaveEverySeconds);
+        var lastTick = time.GetUtcNow();
+        var lastSave = lastTick;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                try
+                {
+                    await queue.Reader.WaitToReadAsync(ct).AsTask().WaitAsync(tick, time, ct);
+                }
+                catch (TimeoutException)
+                {
+                    // Nothing arrived: still tick, the absence rules are about what does not arrive.
+                }
+                while (_swaps.TryDequeue(out var swap))
+                    _engine.Detector(swap.SeriesId)?.UseModel(swap.Model);
+                while (queue.Reader.TryRead(out var work))
+                    await ObserveAsync(work, ct);
+                var now = time.GetUtcNow();
+                if (now - lastTick >= tick)
+                {
+                    lastTick = now;
+                    _findings.Clear();
+                    _engine.Tick(now, _findings);
+                    await RaiseAsync(_findings, null, ct);
+                    await ApplyFeedbackAsync(ct);
+                }
+                if (now - lastSave >= saveEvery)
+                {
+                    lastSave = now;
+                    Save();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Save();
+        }
+    }
+
+    private async Task ObserveAsync(EarlyWarningWork work, CancellationToken ct)
+    {
+        _places[work.Source.DeviceId] = work.Place;
+        if (work.Source.ResidentId is { } resident && work.Source.Kind is Domain.Devices.DeviceKind.Pir or Domain.Devices.DeviceKind.Door)
+            _residentDevice[resident] = work.Source.DeviceId;
+        _findings.Clear();
+        foreach (var r in work.Records)
+            _engine.Observe(work.Source, r, _findings);
+        if (_engine.SeriesCount != _series.Length)
+            _series = [.. _engine.SeriesIds];
+        await RaiseAsync(_findings, work.Source.DeviceId, ct);
+    }
+
+    private async Task RaiseAsync(List<Finding> findings, string? deviceId, CancellationToken ct)
+    {
+        foreach (var f in findings)
+        {
+            var device = deviceId ?? DeviceOf(f.SeriesId);
+            if (device is null)
+                continue;
+            var message = f.Explanation.Length > 500 ? f.Explanation[..500] : f.Explanation;
+            try
+            {
+                await alerts.RaiseAsync(new AlertSignal(device, KindOf(f.Kind), f.Severity, message, f.At), _places.GetValueOrDefault(device), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // An alert that cannot be stored must not stop detection for everyone else.
+                logger.LogError(e, "Early-warning alert for {DeviceId} could not be raised", device);
+            }
+        }
+    }
+
+    private string? DeviceOf(string seriesId)
+    {
+        if (seriesId.StartsWith("resident:", StringComparison.Ordinal))
+            return int.TryParse(seriesId.AsSpan("resident:".Length), out var id) ? _residentDevice.GetValueOrDefault(id) : null;
+        var slash = seriesId.LastIndexOf('/');
+        return slash > 0 ? seriesId[..slash] : null;
+    }
+
+    public static AlertKind KindOf(FindingKind kind) => kind switch
+    {
+        FindingKind.Anomaly => AlertKind.Anomaly,
+        FindingKind.HeatingFailure => AlertKind.HeatingFailure,
+        FindingKind.HeatStress => AlertKind.HeatStress,
+        FindingKind.GasRising => AlertKind.GasRising,
+        FindingKind.DoorLeftOpen => AlertKind.DoorLeftOpen,
+        _ => AlertKind.Routine,
+    };
+
+    /// <summary>"False alarm" outcomes on anomaly alerts since the last look make that device's series less eager.</summary>
+    private async Task ApplyFeedbackAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var verdicts = await db.Alerts.AsNoTracking()
+            .Where(a => a.Id > _feedbackAfter && a.Kind == AlertKind.Anomaly && a.Outcome == AlertOutcome.FalseAlarm)
+            .OrderBy(a => a.Id).Select(a => new { a.Id, a.DeviceId }).ToListAsync(ct);
+        foreach (var v in verdicts)
+        {
+            var applied = Detected.Count(m => _engine.FalseAlarm(EarlyWarningEngine.SeriesId(v.DeviceId, m)));
+            logger.LogInformation("False alarm on anomaly alert {AlertId}: {Series} series of {DeviceId} made less eager", v.Id, applied, v.DeviceId);
+            _feedbackAfter = v.Id;
+        }
+    }
+
+    private async Task<long> LatestFalseAlarmIdAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Alerts.Where(a => a.Kind == AlertKind.Anomaly && a.Outcome == AlertOutcome.FalseAlarm).MaxAsync(a => (long?)a.Id, ct) ?? 0;
+    }
+
+    private void Load()
+    {
+        if (!File.Exists(store.StatePath))
+            return;
+        try
+        {
+            using var file = File.OpenRead(store.StatePath);
+            _engine.Load(file, store.Load);
+            _series = [.. _engine.SeriesIds];
+            logger.LogInformation("Early-warning state restored: {Series} series, {Residents} residents", _engine.SeriesCount, _engine.ResidentCount);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException)
+        {
+            // A damaged or older state only costs relearning; it must not keep the hub from starting.
+            logger.LogWarning(e, "Early-warning state in {Path} could not be read; starting to learn afresh", store.StatePath);
+        }
+    }
+
+    private void Save()
+    {
+        try
+        {
+            Directory.CreateDirectory(store.Root);
+            var tmp = store.StatePath + ".tmp";
+            using (var file = File.Create(tmp))
+                _engine.Save(file);
+            File.Move(tmp, store.StatePath, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            logger.LogError(e, "Early-warning state could not be saved to {Path}", store.StatePath);
+        }
+    }
+}
