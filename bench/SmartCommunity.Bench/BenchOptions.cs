@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace SmartCommunity.Bench;
+
+/// <summary>
+/// What one run does. Every phase is bounded twice: by a duration and by a message or event count, so a
+/// slow or stuck hub makes the run slower, never endless.
+/// </summary>
+public sealed record BenchOptions
+{
+    /// <summary>Small sizes for a smoke run of a few seconds per phase.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>The hub's Release build output (SmartCommunity.Hub.dll); found from the repository root when not given.</summary>
+    public string? HubDll { get; init; }
+
+    /// <summary>Publisher fleet size K: the same K MQTT clients publish to the bare broker and to the hub.</summary>
+    public int Clients { get; init; } = 100;
+
+    /// <summary>How long each throughput phase publishes.</summary>
+    public TimeSpan ThroughputDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Throughput rounds (ceiling and hub interleaved, QoS 0 then 1); the report takes the median per target and QoS.</summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>Upper bound on messages per throughput phase (all clients together).</summary>
+    public long ThroughputMaxMessages { get; init; } = 2_000_000;
+
+    /// <summary>SOS events per latency phase.</summary>
+    public int AlertEvents { get; init; } = 1000;
+
+    /// <summary>SOS devices used round-robin; each alert is resolved before its device presses again.</summary>
+    public int SosDevices { get; init; } = 4;
+
+    /// <summary>The background load during the "load" latency phase, in readings/s (a climate pack carries 2 readings).</summary>
+    public int BackgroundReadingsPerSecond { get; init; } = 5000;
+
+    /// <summary>Also measure latency at 5,000 messages/s (10,000 readings/s), the background rate issue #8 names.</summary>
+    public bool HeavyLoadPhase { get; init; } = true;
+
+    /// <summary>Messages/s of the optional heavy phase.</summary>
+    public int HeavyMessagesPerSecond { get; init; } = 5000;
+
+    /// <summary>No single SOS may take longer than this to arrive; a miss is reported, not waited on forever.</summary>
+    public TimeSpan AlertTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Settings every run gives the hub. The per-device message budget (default 20 msg/s, burst 200) is a
+    /// policy against a misbehaving device; here K clients stand in for a fleet of thousands, each sending
+    /// thousands of msg/s, so the budget is raised out of the way. The token bucket still runs on every message.
+    /// </summary>
+    public static readonly IReadOnlyList<string> StandardHubArgs =
+        ["--Hub:DeviceMessagesPerSecond=100000", "--Hub:DeviceMessageBurst=1000000"];
+
+    /// <summary>Extra hub settings for experiments, e.g. <c>--Hub:DeviceStateFlushInterval=00:00:01</c> (appended last, so they win).</summary>
+    public IReadOnlyList<string> HubArgs { get; init; } = [];
+
+    /// <summary>Keeps the hub's data directory after the run (for looking at hub.log or the databases).</summary>
+    public bool KeepData { get; init; }
+
+    public static BenchOptions QuickDefaults => new()
+    {
+        Quick = true,
+        Clients = 20,
+        ThroughputDuration = TimeSpan.FromSeconds(3),
+        Rounds = 1,
+        ThroughputMaxMessages = 200_000,
+        AlertEvents = 50,
+        SosDevices = 2,
+        BackgroundReadingsPerSecond = 2000,
+        HeavyLoadPhase = false,
+    };
+
+    public const string Usage = """
+        usage: SmartCommunity.Bench [--quick] [--hub-dll PATH] [--clients K] [--duration SECONDS] [--rounds R]
+                                    [--alerts N] [--bg-readings R] [--no-heavy] [--keep-data] [--hub-arg ARG]...
+          --quick          small sizes, a few seconds per phase (smoke run)
+          --hub-dll PATH   the hub's Release build (default: hub/SmartCommunity.Hub/bin/Release/net10.0 from the repo root)
+          --clients K      publisher fleet size (default 100; quick 20)
+          --duration S     seconds per throughput phase (default 10; quick 3)
+          --rounds R       throughput rounds, ceiling and hub interleaved; medians reported (default 3; quick 1)
+          --alerts N       SOS events per latency phase (default 1000; quick 50)
+          --bg-readings R  background readings/s during the load latency phase (default 5000)
+          --no-heavy       skip the extra latency phase at 5,000 messages/s
+          --keep-data      keep the hub's temporary data directory and log
+          --hub-arg ARG    pass a setting to the hub, e.g. --hub-arg --Hub:DeviceStateFlushInterval=00:00:01 (repeatable;
+                           after the bench's own --Hub:DeviceMessagesPerSecond=100000 --Hub:DeviceMessageBurst=1000000, so it wins)
+        """;
+
+    /// <summary>Parses the command line; --quick first sets the small defaults, later flags override them.</summary>
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = args.Contains("--quick") ? QuickDefaults : new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int NextInt() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture) is var v && v > 0
+                ? v : throw new ArgumentException($"{args[i]} must be a positive integer");
+            o = args[i] switch
+            {
+                "--quick" => o,
+                "--hub-dll" => o with { HubDll = Next() },
+                "--clients" => o with { Clients = NextInt() },
+                "--duration" => o with { ThroughputDuration = TimeSpan.FromSeconds(NextInt()) },
+                "--rounds" => o with { Rounds = NextInt() },
+                "--alerts" => o with { AlertEvents = NextInt() },
+                "--bg-readings" => o with { BackgroundReadingsPerSecond = NextInt() },
+                "--no-heavy" => o with { HeavyLoadPhase = false },
+                "--keep-data" => o with { KeepData = true },
+                "--hub-arg" => o with { HubArgs = [.. o.HubArgs, Next()] },
+                _ => throw new ArgumentException($"unknown argument {args[i]}"),
+            };
+        }
+        return o;
+    }
+}

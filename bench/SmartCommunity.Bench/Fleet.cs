@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace SmartCommunity.Bench;
+
+/// <summary>One simulated device: its MQTT connection and its sequence counter (kept across phases, as the hub drops repeats).</summary>
+public sealed class Publisher(string deviceId, IMqttClient client)
+{
+    private long _seq;
+
+    public string DeviceId { get; } = deviceId;
+    public string Topic { get; } = Senml.UpTopic(deviceId);
+    public IMqttClient Client { get; } = client;
+
+    public uint NextSeq() => (uint)Interlocked.Increment(ref _seq);
+
+    public MqttApplicationMessage Climate(MqttQualityOfServiceLevel qos) => new MqttApplicationMessageBuilder()
+        .WithTopic(Topic).WithPayload(Senml.Climate(DeviceId, NextSeq())).WithQualityOfServiceLevel(qos).Build();
+
+    public MqttApplicationMessage Sos() => new MqttApplicationMessageBuilder()
+        .WithTopic(Topic).WithPayload(Senml.Sos(DeviceId, NextSeq())).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+}
+
+/// <summary>
+/// K MQTTnet clients, one per device. The same fleet code drives the bare broker and the hub, so the
+/// only difference between the two measurements is what sits behind the socket.
+/// </summary>
+public sealed class Fleet : IAsyncDisposable
+{
+    private readonly List<Publisher> _publishers;
+
+    private Fleet(List<Publisher> publishers) => _publishers = publishers;
+
+    public IReadOnlyList<Publisher> Publishers => _publishers;
+
+    /// <summary>Connects every device (a few at a time: a connect storm would only measure the handshake).</summary>
+    public static async Task<Fleet> ConnectAsync(int port, IReadOnlyList<(string Id, string? Secret)> devices, CancellationToken ct)
+    {
+        var factory = new MqttClientFactory();
+        var publishers = new Publisher[devices.Count];
+        await Parallel.ForAsync(0, devices.Count, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
+        {
+            var (id, secret) = devices[i];
+            var builder = new MqttClientOptionsBuilder()
+                .WithTcpServer("127.0.0.1", port)
+                .WithClientId(id)
+                // MQTT 5, like the simulator's default; 30 s keep-alive like a mains-powered sensor node.
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
+                .WithTimeout(TimeSpan.FromSeconds(30))
+                .WithCleanSession();
+            if (secret is not null)
+                builder.WithCredentials(id, secret);
+            var client = factory.CreateMqttClient();
+            var result = await client.ConnectAsync(builder.Build(), token);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+                throw new InvalidOperationException($"{id}: connect refused ({result.ResultCode} {result.ReasonString})");
+            publishers[i] = new Publisher(id, client);
+        });
+        return new Fleet([.. publishers]);
+    }
+
+    /// <summary>
+    /// Every client publishes climate packs back to back (one message in flight per client: a QoS 1
+    /// publish waits for its PUBACK, a QoS 0 publish for the socket write) until the duration ends or
+    /// the fleet has sent <paramref name="maxMessages"/>. Returns what was sent; what was received is
+    /// the receiver's business (see <see cref="Throughput"/>).
+    /// </summary>
+    public async Task<FloodResult> FloodAsync(MqttQualityOfServiceLevel qos, TimeSpan duration, long maxMessages, CancellationToken ct)
+    {
+        long budget = 0, failures = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(duration);
+        var started = Stopwatch.GetTimestamp();
+        var loops = _publishers.Select(p => Task.Run(async () =>
+        {
+            long sent = 0;
+            while (!stop.IsCancellationRequested && Interlocked.Increment(ref budget) <= maxMessages)
+            {
+                try
+                {
+                    // Not cancelled mid-publish: tearing a QoS 1 exchange apart would break the session, and
+                    // the stop flag ends the loop within one round trip anyway.
+                    await p.Client.PublishAsync(p.Climate(qos), CancellationToken.None);
+                    sent++;
+                }
+                catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+                {
+                    // A client that lost its connection stops; the result reports it instead of hiding it.
+                    Interlocked.Increment(ref failures);
+                    break;
+                }
+            }
+            return sent;
+        }, CancellationToken.None)).ToList();
+        var perClient = await Task.WhenAll(loops);
+        return new FloodResult(perClient.Sum(), Stopwatch.GetElapsedTime(started), Interlocked.Read(ref failures));
+    }
+
+    /// <summary>
+    /// Background load: QoS 0 climate packs at a fixed rate, round-robin across the fleet, until
+    /// <paramref name="ct"/> fires. Paced on a 5 ms tick from the start time (not tick by tick), so a late
+    /// tick is caught up; a backlog of more than 100 ms is dropped and reported as a shortfall instead of
+    /// turning into a burst.
+    /// </summary>
+    public async Task<PacedResult> PaceAsync(int messagesPerSecond, CancellationToken ct)
+    {
+        long sent = 0, skipped = 0;
+        var next = 0;
+        var started = Stopwatch.GetTimestamp();
+        var maxBacklog = Math.Max(1, messagesPerSecond / 10);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(5));
+        try
+        {
+            while (await tick.WaitForNextTickAsync(ct))
+            {
+                var due = (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * messagesPerSecond) - sent - skipped;
+                if (due > maxBacklog)
+                {
+                    skipped += due - maxBacklog;
+                    due = maxBacklog;
+                }
+                for (var i = 0; i < due; i++)
+                {
+                    var p = _publishers[next];
+                    next = (next + 1) % _publishers.Count;
+                    await p.Client.PublishAsync(p.Climate(MqttQualityOfServiceLevel.AtMostOnce), CancellationToken.None);
+                    sent++;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        return new PacedResult(sent, skipped, Stopwatch.GetElapsedTime(started));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _publishers)
+        {
+            try
+            {
+                if (p.Client.IsConnected)
+                    await p.Client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception ex) when (ex is TimeoutException or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+            {
+                // Ending the run: a connection that will not close cleanly is closed by Dispose below.
+            }
+            p.Client.Dispose();
+        }
+    }
+}
+
+public sealed record FloodResult(long Sent, TimeSpan Elapsed, long FailedClients);
+
+public sealed record PacedResult(long Sent, long Skipped, TimeSpan Elapsed)
+{
+    public double Rate => Sent / Elapsed.TotalSeconds;
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MQTTnet.Protocol;
+using SmartCommunity.Bench;
+
+// Load benchmark (issues #2 and #8): the same MQTT fleet against a bare MQTTnet broker (the ceiling) and
+// against the real hub in its own process, then publish → SignalR alert latency at idle and under load.
+// Measures and prints; never asserts. Run through scripts/bench, which builds both in Release first.
+
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+using var cts = new CancellationTokenSource();
+// Ctrl+C, SIGTERM and SIGHUP all let the run unwind, so the hub process is killed and its data directory removed.
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    cts.Cancel();
+}
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
+
+try
+{
+    var report = await Bench.RunAsync(options, cts.Token);
+    report.Print(Console.Out);
+    return 0;
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    Console.Error.WriteLine("bench: cancelled");
+    return 130;
+}
+catch (Exception ex)
+{
+    // By now the hub has been stopped (await using); report and fail the script.
+    Console.Error.WriteLine($"bench: failed: {ex}");
+    return 1;
+}
+
+namespace SmartCommunity.Bench
+{
+    public static class Bench
+    {
+        public static async Task<Report> RunAsync(BenchOptions o, CancellationToken ct)
+        {
+            var hubDll = o.HubDll ?? DefaultHubDll();
+            var report = new Report(o);
+            Log($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+            Log($"fleet: {o.Clients} clients, climate pack {Senml.Climate(Senml.ClimateId(0), 42).Length} bytes, {o.Rounds} round(s) of {o.ThroughputDuration.TotalSeconds:0} s per throughput phase, {o.AlertEvents} SOS per latency phase");
+            var climateIds = Enumerable.Range(0, o.Clients).Select(Senml.ClimateId).ToList();
+
+            Log($"starting the hub: {hubDll} {string.Join(' ', [.. BenchOptions.StandardHubArgs, .. o.HubArgs])}");
+            await using var hub = await HubProcess.StartAsync(hubDll, [.. BenchOptions.StandardHubArgs, .. o.HubArgs], o.KeepData, TimeSpan.FromSeconds(90), ct);
+            try
+            {
+                await RunPhasesAsync(hub, o, report, climateIds, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"bench: failed: {ex.Message}\n--- last lines of the hub log ({hub.LogPath}) ---\n{hub.Tail(30)}");
+                throw;
+            }
+            return report;
+        }
+
+        private static async Task RunPhasesAsync(HubProcess hub, BenchOptions o, Report report, List<string> climateIds, CancellationToken ct)
+        {
+            // 1. Set-up through the API: a place for the alerts to belong to, a staff member to see them, the devices.
+            using var api = new HubApi(hub.BaseAddress, await HubApi.LoginAsync(hub.BaseAddress, HubProcess.AdminEmail, hub.AdminPassword, ct));
+            var world = await api.CreateWorldAsync(ct);
+            var climate = new List<(string, string?)>();
+            foreach (var id in climateIds)
+                climate.Add((id, (await api.RegisterDeviceAsync("climate", id, world.HouseholdId, null, ct)).Secret));
+            var sos = new List<(string, string?)>();
+            for (var i = 0; i < o.SosDevices; i++)
+            {
+                var id = Senml.SosId(i);
+                sos.Add((id, (await api.RegisterDeviceAsync("sos", id, world.HouseholdId, world.ResidentId, ct)).Secret));
+            }
+            Log($"hub up (pid {hub.ProcessId}, http {hub.HttpPort}, mqtt {hub.MqttPort}); registered {climate.Count} climate and {sos.Count} SOS devices");
+
+            await using var alerts = await AlertLatency.ConnectAsync(hub.BaseAddress, await HubApi.LoginAsync(hub.BaseAddress, world.StaffEmail, world.StaffPassword, ct), ct);
+            await using var fleet = await Fleet.ConnectAsync(hub.MqttPort, climate, ct);
+            await using var buttons = await Fleet.ConnectAsync(hub.MqttPort, sos, ct);
+
+            // 2 and 3. Ceiling and hub, interleaved round by round: this box is shared, and a ceiling measured a
+            // minute apart from the hub would compare two different machines. Both fleets stay connected;
+            // the idle one costs nothing but keep-alives.
+            await using (var broker = await CeilingBroker.StartAsync(HubProcess.FreePort()))
+            {
+                await using var ceilingFleet = await Fleet.ConnectAsync(broker.Port, [.. climateIds.Select(id => (id, (string?)null))], ct);
+                // Warm-up (JIT tiers, SQLite caches, first batches), not recorded.
+                await WarmUpAsync(ceilingFleet, ct);
+                await WarmUpAsync(fleet, ct);
+                await api.WaitQueueEmptyAsync(TimeSpan.FromSeconds(60), ct);
+                for (var round = 1; round <= o.Rounds; round++)
+                {
+                    foreach (var qos in new[] { MqttQualityOfServiceLevel.AtMostOnce, MqttQualityOfServiceLevel.AtLeastOnce })
+                    {
+                        report.Throughput.Add(await MeasureThroughputAsync("ceiling", round, ceilingFleet, qos, o, broker.CountersAsync, hub, ct));
+                        report.Throughput.Add(await MeasureThroughputAsync("hub", round, fleet, qos, o, api.CountersAsync, hub, ct));
+                        // No phase inherits the store's backlog.
+                        await api.WaitQueueEmptyAsync(TimeSpan.FromSeconds(120), ct);
+                    }
+                }
+            }
+
+            // 4. Alert latency: idle, then under paced background load.
+            await alerts.MeasureAsync("warm-up", buttons.Publishers, Math.Min(20, o.AlertEvents), o.AlertTimeout, api, ct);
+            report.Idle = await MeasureLatencyAsync("idle", 0, alerts, buttons, fleet, api, hub, o, ct);
+            var bgMessages = Math.Max(1, o.BackgroundReadingsPerSecond / Senml.ReadingsPerClimatePack);
+            report.Load = await MeasureLatencyAsync($"load {o.BackgroundReadingsPerSecond} readings/s", bgMessages, alerts, buttons, fleet, api, hub, o, ct);
+            if (o.HeavyLoadPhase)
+            {
+                await api.WaitQueueEmptyAsync(TimeSpan.FromSeconds(60), ct);
+                report.Heavy = await MeasureLatencyAsync($"load {o.HeavyMessagesPerSecond} msg/s", o.HeavyMessagesPerSecond, alerts, buttons, fleet, api, hub, o, ct);
+            }
+            var final = await api.StatsAsync(ct);
+            report.HubRejected = final.MessagesRejected;
+            report.RejectedByReason = await api.RejectionsByReasonAsync(ct);
+            if (final.MessagesRejected > 0)
+                Log($"WARNING: the hub rejected {final.MessagesRejected} messages ({string.Join(", ", report.RejectedByReason.Select(r => $"{r.Key} {r.Value}"))}); the rates above count accepted messages only");
+            report.HubResidentBytes = hub.ResidentBytes();
+        }
+
+        private static async Task WarmUpAsync(Fleet fleet, CancellationToken ct)
+        {
+            await fleet.FloodAsync(MqttQualityOfServiceLevel.AtMostOnce, TimeSpan.FromSeconds(1), 50_000, ct);
+            await fleet.FloodAsync(MqttQualityOfServiceLevel.AtLeastOnce, TimeSpan.FromSeconds(1), 50_000, ct);
+        }
+
+        private static async Task<ThroughputResult> MeasureThroughputAsync(
+            string target, int round, Fleet fleet, MqttQualityOfServiceLevel qos, BenchOptions o, Func<CancellationToken, Task<Counters>> probe, HubProcess? hub, CancellationToken ct)
+        {
+            var cpu = new CpuMeter(hub);
+            var r = await Throughput.MeasureAsync(target, fleet, qos, o, probe, ct);
+            r = r with { Cpu = cpu.Stop(), Round = round };
+            Log($"round {round}, {target} QoS {(int)qos}: sent {r.Sent}, received {r.Received.Messages} in {r.Elapsed.TotalSeconds:0.0} s (drain {r.Drain.TotalSeconds:0.0} s) → {r.MessagesPerSecond:0} msg/s, {r.ReadingsPerSecond:0} readings/s ({r.StoredReadingsPerSecond:0} stored/s); " +
+                $"store queue max {r.MaxQueueDepth}, mean {r.MeanQueueDepth:0}; cpu hub/bench/other {r.Cpu}");
+            return r;
+        }
+
+        private static async Task<LatencyRun> MeasureLatencyAsync(
+            string phase, int backgroundMessagesPerSecond, AlertLatency alerts, Fleet buttons, Fleet fleet, HubApi api, HubProcess hub, BenchOptions o, CancellationToken ct)
+        {
+            using var background = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var pacing = backgroundMessagesPerSecond > 0 ? fleet.PaceAsync(backgroundMessagesPerSecond, background.Token) : null;
+            try
+            {
+                // Let the background load settle into its steady state before the first press.
+                if (pacing is not null)
+                    await Task.Delay(o.Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(3), ct);
+                var before = await api.StatsAsync(ct);
+                var cpu = new CpuMeter(hub);
+                var started = Stopwatch.GetTimestamp();
+                var latency = await alerts.MeasureAsync(phase, buttons.Publishers, o.AlertEvents, o.AlertTimeout, api, ct);
+                var window = Stopwatch.GetElapsedTime(started);
+                var use = cpu.Stop();
+                var after = await api.StatsAsync(ct);
+                // The hub's counters include the presses themselves (one message, one record each).
+                var bgMessages = after.MessagesAccepted - before.MessagesAccepted - (latency.Events - latency.Missed);
+                var bgReadings = after.ReadingsAccepted - before.ReadingsAccepted - (latency.Events - latency.Missed);
+                await background.CancelAsync();
+                var paced = pacing is null ? null : await pacing;
+                var run = new LatencyRun(latency, backgroundMessagesPerSecond, bgMessages / window.TotalSeconds, bgReadings / window.TotalSeconds,
+                    paced, after.TelemetryQueueDepth, use, window);
+                Log($"alert latency ({phase}): p50 {latency.Percentile(0.5):0.00} ms, p99 {latency.Percentile(0.99):0.00} ms, max {latency.Max:0.00} ms, missed {latency.Missed}; " +
+                    $"background ingested {run.BackgroundMessagesPerSecond:0} msg/s = {run.BackgroundReadingsPerSecond:0} readings/s (target {backgroundMessagesPerSecond} msg/s); cpu hub/bench/other {use}");
+                if (latency.Outliers.Count > 0)
+                    Log($"  presses over {AlertLatency.OutlierMs:0} ms (s into the phase: ms): " +
+                        string.Join(", ", latency.Outliers.Select(x => $"{x.AtSeconds:0.0}: {x.Ms:0}")));
+                return run;
+            }
+            finally
+            {
+                await background.CancelAsync();
+                if (pacing is not null)
+                    await pacing;
+            }
+        }
+
+        /// <summary>hub/SmartCommunity.Hub/bin/Release/net10.0 under the repository root (the folder holding SmartCommunity.sln).</summary>
+        private static string DefaultHubDll()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "SmartCommunity.sln")))
+                    return Path.Combine(dir.FullName, "hub", "SmartCommunity.Hub", "bin", "Release", "net10.0", "SmartCommunity.Hub.dll");
+            }
+            throw new InvalidOperationException("repository root (SmartCommunity.sln) not found above the bench; pass --hub-dll");
+        }
+
+        private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+    }
+}
