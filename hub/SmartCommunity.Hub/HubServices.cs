@@ -17,6 +17,10 @@ using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Realtime;
+using SmartCommunity.Hub.Notifications;
+using SmartCommunity.Hub.Reports;
+using SmartCommunity.Hub.Visits;
+using SmartCommunity.Hub.Workflow;
 using SmartCommunity.Telemetry;
 
 namespace SmartCommunity.Hub;
@@ -158,6 +162,34 @@ public static class HubServices
         builder.Services.AddSingleton<AlertService>();
     }
 
+    public static void AddHubWorkflow(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<OnCall>();
+        builder.Services.AddSingleton<Downlink>();
+        builder.Services.AddSingleton<EscalationService>();
+        builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<EscalationService>());
+        builder.Services.AddSingleton<VisitService>();
+        builder.Services.AddSingleton<IReadingObserver, DeviceButtons>();
+        builder.Services.AddSingleton<ReportService>();
+    }
+
+    public static void AddHubNotifications(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHttpClient();
+        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
+            .Validate(o => o.Endpoints.All(e => Uri.TryCreate(e.Url, UriKind.Absolute, out _) && e.Secret.Length >= 16), "Hub:Webhooks:Endpoints need an absolute Url and a Secret of at least 16 characters")
+            .Validate(o => o.MaxAttempts is >= 1 and <= 20, "Hub:Webhooks:MaxAttempts is 1–20")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<VapidKeys>();
+        builder.Services.AddSingleton<WebPushSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebPushSender>());
+        builder.Services.AddSingleton<WebhookChannel>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookChannel>());
+        builder.Services.AddSingleton<Paging>();
+        builder.Services.AddSingleton<FamilyNotifications>();
+        builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<FamilyNotifications>());
+    }
+
     public static void AddHubBroker(this WebApplicationBuilder builder)
     {
         builder.Services.AddHostedMqttServer(mqtt => mqtt
@@ -194,6 +226,7 @@ public static class HubServices
         app.UseDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<AuditTrail>();
 
         var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         var ingestion = app.Services.GetRequiredService<Ingestion>();

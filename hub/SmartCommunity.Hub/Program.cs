@@ -6,6 +6,11 @@ using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Readings;
+using SmartCommunity.Hub.Notifications;
+using SmartCommunity.Hub.Reports;
+using SmartCommunity.Hub.Scheduling;
+using SmartCommunity.Hub.Visits;
+using SmartCommunity.Hub.Workflow;
 
 // `create-admin --email E --password P`: the first administrator from the command line.
 if (args is ["create-admin", ..])
@@ -20,6 +25,9 @@ builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers,
 builder.AddHubDevices();        // device directory, rejection log, supervision
 builder.AddHubAlerts();         // rules → alerts, SignalR push
 builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines, ML.NET retraining (Quartz)
+builder.AddHubWorkflow();       // escalation, on-call rosters, downlinks, device buttons, visits, reports
+builder.AddHubNotifications();  // Web Push (VAPID) and signed webhooks for SMS/voice gateways
+builder.AddHubScheduling();     // Quartz on SQLite: escalation timers and the monthly report survive restarts
 builder.AddHubBroker();         // embedded MQTT broker on TCP and WebSockets, device auth, ACL, ingestion
 builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tasks and demo data
 
@@ -31,6 +39,11 @@ app.MapPlacesApi();
 app.MapDevicesApi();
 app.MapReadingsApi();
 app.MapAlertsApi();
+app.MapRostersApi();
+app.MapVisitsApi();
+app.MapReportsApi();
+app.MapNotificationsApi();
+app.MapAuditApi();
 app.MapOperationsApi();
 app.MapHubRealtime();
 

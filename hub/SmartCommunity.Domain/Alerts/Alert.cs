@@ -35,9 +35,40 @@ public sealed class Alert
     /// <summary>Bumped on every change, so clients can keep the newest copy of an alert they receive twice.</summary>
     public int Version { get; private set; }
 
+    /// <summary>Set for pre-alarms: staff are paged only after this, unless the resident or family cancel first.</summary>
+    public DateTimeOffset? PreAlarmUntil { get; private set; }
+
+    /// <summary>How many escalation pages went out; the next step is this index (idempotence guard for timers).</summary>
+    public int PagesSent { get; private set; }
+    public int? EscalationLevel { get; private set; }
+
+    public int? FeedbackRating { get; private set; }
+    public string? FeedbackComment { get; private set; }
+    public string? FeedbackBy { get; private set; }
+    public DateTimeOffset? FeedbackAt { get; private set; }
+
+    private readonly List<AlertEvent> _timeline = [];
+
+    /// <summary>Timeline entries: all of them when loaded with the alert, otherwise the ones added since loading.</summary>
+    public IReadOnlyList<AlertEvent> Timeline => _timeline;
+
     public bool IsOpen => Status != AlertStatus.Resolved;
 
-    public static Alert Raise(AlertSignal signal, AlertPlace place, DateTimeOffset at) => new()
+    /// <summary>When escalation starts: at once, or when the pre-alarm window ends.</summary>
+    public DateTimeOffset PagingStartsAt => PreAlarmUntil ?? RaisedAt;
+
+    public bool InPreAlarm(DateTimeOffset now) => IsOpen && PreAlarmUntil is { } until && now < until && AcknowledgedAt is null;
+
+    public static Alert Raise(AlertSignal signal, AlertPlace place, DateTimeOffset at, TimeSpan? preAlarm = null)
+    {
+        var alert = Create(signal, place, at);
+        alert.PreAlarmUntil = preAlarm is { } w && w > TimeSpan.Zero ? at + w : null;
+        alert._timeline.Add(new AlertEvent(AlertEventType.Raised, "device:" + signal.DeviceId, at,
+            alert.PreAlarmUntil is { } u ? $"{signal.Message} (pre-alarm until {u:O})" : signal.Message));
+        return alert;
+    }
+
+    private static Alert Create(AlertSignal signal, AlertPlace place, DateTimeOffset at) => new()
     {
         Kind = signal.Kind,
         Severity = signal.Severity,
@@ -66,6 +97,7 @@ public sealed class Alert
         Message = signal.Message;
         if (signal.Severity > Severity)
             Severity = signal.Severity;
+        _timeline.Add(new AlertEvent(AlertEventType.Repeated, "device:" + DeviceId, at, signal.Message));
         Version++;
     }
 
@@ -77,6 +109,7 @@ public sealed class Alert
         Status = AlertStatus.Acknowledged;
         AcknowledgedBy = by;
         AcknowledgedAt = at;
+        _timeline.Add(new AlertEvent(AlertEventType.Acknowledged, by, at));
         Version++;
     }
 
@@ -90,15 +123,63 @@ public sealed class Alert
         Status = AlertStatus.Dispatched;
         AssignedTo = assignee;
         DispatchedAt = at;
+        _timeline.Add(new AlertEvent(AlertEventType.Dispatched, by, at, assignee));
         Version++;
     }
 
-    public void ArriveOnSite(DateTimeOffset at)
+    public void ArriveOnSite(DateTimeOffset at, string? by = null)
     {
         if (Status != AlertStatus.Dispatched)
             throw new AlertTransitionException(this, "arrive on site");
         Status = AlertStatus.OnSite;
         OnSiteAt = at;
+        _timeline.Add(new AlertEvent(AlertEventType.OnSite, by ?? AssignedTo ?? "system", at));
+        Version++;
+    }
+
+    public void Comment(string by, string text, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        _timeline.Add(new AlertEvent(AlertEventType.Comment, by, at, text.Trim()));
+        Version++;
+    }
+
+    /// <summary>Records escalation page <paramref name="step"/>; false when it was already sent (a timer firing twice) or
+    /// the alert no longer needs paging, so the caller sends nothing.</summary>
+    public bool RecordPage(int step, int level, string recipients, DateTimeOffset at)
+    {
+        if (!IsOpen || AcknowledgedAt is not null || step != PagesSent)
+            return false;
+        PagesSent = step + 1;
+        EscalationLevel = level;
+        _timeline.Add(new AlertEvent(AlertEventType.Paged, "system", at, recipients, level));
+        Version++;
+        return true;
+    }
+
+    /// <summary>The resident or family called it off inside the pre-alarm window; afterwards only staff can resolve.</summary>
+    public void CancelPreAlarm(string by, DateTimeOffset at)
+    {
+        if (!InPreAlarm(at))
+            throw new AlertTransitionException(this, "cancel outside the pre-alarm window");
+        _timeline.Add(new AlertEvent(AlertEventType.PreAlarmCancelled, by, at));
+        Resolve(by, AlertOutcome.ResidentCancelled, "Cancelled during the pre-alarm window", at);
+    }
+
+    /// <summary>Family feedback on a closed alert: a 1–5 rating and an optional comment, given once.</summary>
+    public void GiveFeedback(string by, int rating, string? comment, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rating, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rating, 5);
+        if (IsOpen || FeedbackRating is not null)
+            throw new AlertTransitionException(this, IsOpen ? "rate an open alert" : "rate an alert twice");
+        FeedbackRating = rating;
+        FeedbackComment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
+        FeedbackBy = by;
+        FeedbackAt = at;
+        _timeline.Add(new AlertEvent(AlertEventType.Feedback, by, at, $"{rating}/5" + (FeedbackComment is null ? "" : ": " + FeedbackComment)));
         Version++;
     }
 
@@ -117,6 +198,7 @@ public sealed class Alert
         ResolvedAt = at;
         Outcome = outcome;
         ResolutionNote = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        _timeline.Add(new AlertEvent(AlertEventType.Resolved, by, at, outcome.ToWire() + (ResolutionNote is null ? "" : ": " + ResolutionNote)));
         Version++;
     }
 

@@ -26,6 +26,9 @@ public sealed record Measurement(string Name, string? Unit, ValueType Type, doub
         new("door", null, ValueType.Bool, 0, 1, 0),
         new("leak", null, ValueType.Bool, 0, 1, 0),
         new("test", null, ValueType.Bool, 0, 1, 0),
+        // Button events of pendants and wearables: "cancel" calls off a pre-alarm, "visit" confirms a grid worker's visit.
+        new("cancel", null, ValueType.Bool, 0, 1, 0),
+        new("visit", null, ValueType.Bool, 0, 1, 0),
         new("online", null, ValueType.Bool, 0, 1, 0, StatusOnly: true),
         new("bat", "%EL", ValueType.Number, 0, 100, 0, StatusOnly: true),
         new("rssi", "dBm", ValueType.Number, -130, 0, 0, StatusOnly: true),

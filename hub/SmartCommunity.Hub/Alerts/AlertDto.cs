@@ -1,5 +1,6 @@
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Alerts;
 
@@ -9,12 +10,22 @@ public sealed record AlertDto(
     int? ResidentId, string? ResidentName, int? HouseholdId, string? HouseholdLabel, int? GridId, string? GridName, int? CommunityId,
     string Message, DateTimeOffset RaisedAt, DateTimeOffset LastSeenAt, int Occurrences,
     string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? AssignedTo, DateTimeOffset? DispatchedAt, DateTimeOffset? OnSiteAt,
-    string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Outcome, string? ResolutionNote, int Version)
+    string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Outcome, string? ResolutionNote, int Version,
+    DateTimeOffset? PreAlarmUntil = null, int PagesSent = 0, string? EscalationLevel = null, int? FeedbackRating = null, string? FeedbackComment = null)
 {
     public static AlertDto From(Alert a, PlaceNames names) => new(
         a.Id, a.Kind.ToWire(), a.Severity.ToWire(), a.Status.ToWire(), a.DeviceId,
         a.ResidentId, names.Resident(a.ResidentId), a.HouseholdId, names.Household(a.HouseholdId), a.GridId, names.Grid(a.GridId), a.CommunityId,
         a.Message, a.RaisedAt, a.LastSeenAt, a.Occurrences,
         a.AcknowledgedBy, a.AcknowledgedAt, a.AssignedTo, a.DispatchedAt, a.OnSiteAt,
-        a.ResolvedBy, a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version);
+        a.ResolvedBy, a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version,
+        a.PreAlarmUntil, a.PagesSent, a.EscalationLevel is { } l ? ((Domain.Workflow.EscalationLevel)l).ToWire() : null, a.FeedbackRating, a.FeedbackComment);
 }
+
+public sealed record AlertEventDto(long Id, DateTimeOffset At, string Type, string Actor, string? Detail, int? Level)
+{
+    public static AlertEventDto From(AlertEvent e) => new(e.Id, e.At, e.Type.ToWire(), e.Actor, e.Detail, e.Level);
+}
+
+/// <summary>A page to on-call people: the alert, the escalation level and step.</summary>
+public sealed record PageDto(AlertDto Alert, string Level, int Step);

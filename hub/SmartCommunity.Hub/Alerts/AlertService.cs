@@ -13,9 +13,13 @@ namespace SmartCommunity.Hub.Alerts;
 /// "fold into the open alert of this (device, kind)" race-free without database locks.
 /// </summary>
 public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, AlertNotifier notifier, PlaceNames names, HubMetrics metrics,
-    TimeProvider time, ILogger<AlertService> logger)
+    TimeProvider time, IServiceProvider services, ILogger<AlertService> logger)
 {
     private readonly SemaphoreSlim _write = new(1, 1);
+
+    // Resolved on first use: the handlers (escalation, family notifications) change alerts through this service themselves.
+    private IAlertRaisedHandler[]? _handlers;
+    private IAlertRaisedHandler[] Handlers => _handlers ??= [.. services.GetServices<IAlertRaisedHandler>()];
 
     public async Task<Alert> RaiseAsync(AlertSignal signal, AlertPlace place, CancellationToken ct)
     {
@@ -31,7 +35,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
             isNew = open is null;
             if (open is null)
             {
-                alert = Alert.Raise(signal, place, time.GetUtcNow());
+                alert = Alert.Raise(signal, place, time.GetUtcNow(), Domain.Workflow.PreAlarm.WindowFor(signal.Kind));
                 db.Alerts.Add(alert);
             }
             else
@@ -51,6 +55,18 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
             metrics.AlertRaised(alert.Kind.ToWire(), alert.Severity.ToWire());
             logger.LogInformation("Alert {AlertId} raised: {Kind} ({Severity}) from {DeviceId}", alert.Id, dto.Kind, dto.Severity, alert.DeviceId);
             await notifier.RaisedAsync(alert, dto);
+            foreach (var handler in Handlers)
+            {
+                try
+                {
+                    await handler.OnRaisedAsync(alert, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The alert is stored and on the board; a failed follow-up must not lose it or the device's message.
+                    logger.LogError(ex, "Follow-up {Handler} failed for alert {AlertId}", handler.GetType().Name, alert.Id);
+                }
+            }
         }
         else
         {
@@ -60,7 +76,11 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     }
 
     /// <summary>Applies a change to one alert; returns null when it does not exist.</summary>
-    public async Task<Alert?> ChangeAsync(long alertId, Action<Alert> change, CancellationToken ct)
+    public Task<Alert?> ChangeAsync(long alertId, Action<Alert> change, CancellationToken ct) =>
+        TryChangeAsync(alertId, a => { change(a); return true; }, ct);
+
+    /// <summary>Like <see cref="ChangeAsync"/>, but the change may decline (return false): then nothing is saved or pushed.</summary>
+    public async Task<Alert?> TryChangeAsync(long alertId, Func<Alert, bool> change, CancellationToken ct)
     {
         Alert? alert;
         await _write.WaitAsync(ct);
@@ -70,7 +90,8 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
             alert = await db.Alerts.SingleOrDefaultAsync(a => a.Id == alertId, ct);
             if (alert is null)
                 return null;
-            change(alert);
+            if (!change(alert))
+                return alert;
             await db.SaveChangesAsync(ct);
         }
         finally
@@ -84,14 +105,33 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     /// <summary>Closes the open offline alert of a device that is back, so the board clears by itself.</summary>
     public async Task ResolveRecoveredAsync(string deviceId, CancellationToken ct)
     {
+        await ResolveRecoveredAsync(deviceId, AlertKind.DeviceOffline, "Device is back online", ct);
+        await ResolveRecoveredAsync(deviceId, AlertKind.MissedHeartbeat, "Heartbeats are back", ct);
+    }
+
+    /// <summary>Closes the open alert of this (device, kind), if any, as recovered.</summary>
+    public async Task ResolveRecoveredAsync(string deviceId, AlertKind kind, string note, CancellationToken ct)
+    {
         long? openId;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             openId = await db.Alerts
-                .Where(a => a.DeviceId == deviceId && a.Kind == AlertKind.DeviceOffline && a.Status != AlertStatus.Resolved)
+                .Where(a => a.DeviceId == deviceId && a.Kind == kind && a.Status != AlertStatus.Resolved)
                 .Select(a => (long?)a.Id).FirstOrDefaultAsync(ct);
         }
         if (openId is { } id)
-            await ChangeAsync(id, a => a.Resolve("system", AlertOutcome.Recovered, "Device is back online", time.GetUtcNow()), ct);
+            await TryChangeAsync(id, a =>
+            {
+                if (!a.IsOpen)
+                    return false;
+                a.Resolve("system", AlertOutcome.Recovered, note, time.GetUtcNow());
+                return true;
+            }, ct);
     }
+}
+
+/// <summary>Follow-up work when a new alert is stored: escalation timers, family notifications.</summary>
+public interface IAlertRaisedHandler
+{
+    Task OnRaisedAsync(Alert alert, CancellationToken ct);
 }

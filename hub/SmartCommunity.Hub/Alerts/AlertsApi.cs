@@ -1,15 +1,42 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Alerts;
 
 public sealed record ResolveRequest(string Outcome, string? Note);
 public sealed record AcknowledgeRequest(string? Note);
+public sealed record DispatchRequest(string Assignee);
+public sealed record CommentRequest(string Text);
+public sealed record FeedbackRequest(int Rating, string? Comment);
 
+/// <summary>What the workflow endpoints need, bundled so handler signatures stay readable.</summary>
+public sealed class AlertServices(HttpContext http, AlertService alerts, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, TimeProvider time,
+    EscalationService escalation, Downlink downlink, FamilyNotifications family)
+{
+    public HttpContext Http { get; } = http;
+    public AlertService Alerts { get; } = alerts;
+    public AccessScopeResolver Scopes { get; } = scopes;
+    public HubDbContext Db { get; } = db;
+    public PlaceNames Names { get; } = names;
+    public TimeProvider Time { get; } = time;
+    public EscalationService Escalation { get; } = escalation;
+    public Downlink Downlink { get; } = downlink;
+    public FamilyNotifications Family { get; } = family;
+    public DateTimeOffset Now => Time.GetUtcNow();
+}
+
+/// <summary>
+/// The alert workflow: list and read; acknowledge, dispatch, on site, resolve, comment (responders with the place in
+/// scope); the timeline; cancelling a pre-alarm and rating a resolved alert (family of that resident only).
+/// Every change goes through <see cref="AlertService"/>, which persists, records the timeline and pushes AlertUpdated.
+/// </summary>
 public static class AlertsApi
 {
     public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)
@@ -17,8 +44,16 @@ public static class AlertsApi
         var group = app.MapGroup("/api/alerts").WithTags("Alerts").RequireAuthorization();
         group.MapGet("/", ListAsync).WithSummary("Alerts visible to the caller, newest first; status=open|resolved|all");
         group.MapGet("/{id:long}", GetAsync);
-        group.MapPost("/{id:long}/ack", AcknowledgeAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker));
-        group.MapPost("/{id:long}/resolve", ResolveAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker));
+        group.MapGet("/{id:long}/timeline", TimelineAsync);
+        var staff = group.MapGroup("/{id:long}").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker));
+        staff.MapPost("/ack", AcknowledgeAsync);
+        staff.MapPost("/dispatch", DispatchAsync);
+        staff.MapPost("/on-site", OnSiteAsync);
+        staff.MapPost("/resolve", ResolveAsync);
+        staff.MapPost("/comments", CommentAsync);
+        var family = group.MapGroup("/{id:long}").RequireAuthorization(p => p.RequireRole(Roles.Family));
+        family.MapPost("/cancel", CancelAsync).WithSummary("Family calls off a pre-alarm before staff are paged");
+        family.MapPost("/feedback", FeedbackAsync).WithSummary("Family rates a resolved alert of their own relative (1–5)");
         return group;
     }
 
@@ -57,42 +92,99 @@ public static class AlertsApi
         return TypedResults.Ok(AlertDto.From(alert, names));
     }
 
-    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>>> AcknowledgeAsync(
-        long id, AcknowledgeRequest? body, HttpContext http, AlertService alerts, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, TimeProvider time, CancellationToken ct) =>
-        ChangeAsync(id, http, alerts, scopes, db, names, (a, who) => a.Acknowledge(who, time.GetUtcNow()), ct);
+    private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        var alert = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
+        if (alert is null || !scope.CanSee(alert))
+            return TypedResults.NotFound();
+        var events = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
+        return TypedResults.Ok(events.Select(AlertEventDto.From).ToList());
+    }
 
-    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> ResolveAsync(
-        long id, ResolveRequest body, HttpContext http, AlertService alerts, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, TimeProvider time, CancellationToken ct)
+    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> AcknowledgeAsync(long id, AcknowledgeRequest? body, [AsParameters] AlertServices s, CancellationToken ct) =>
+        ChangeAsync(id, s, Responder, (a, who) =>
+        {
+            a.Acknowledge(who, s.Now);
+            if (!string.IsNullOrWhiteSpace(body?.Note))
+                a.Comment(who, body.Note, s.Now);
+        }, ct);
+
+    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> DispatchAsync(long id, DispatchRequest body, [AsParameters] AlertServices s, UserManager<HubUser> users, CancellationToken ct)
+    {
+        var assignee = string.IsNullOrWhiteSpace(body.Assignee) ? null : await users.FindByIdAsync(body.Assignee) ?? await users.FindByEmailAsync(body.Assignee);
+        if (assignee is null)
+            return TypedResults.BadRequest("assignee must be the id or email of a user");
+        return await ChangeAsync(id, s, Responder, (a, who) => a.Dispatch(who, assignee.UserName!, s.Now), ct);
+    }
+
+    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> OnSiteAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
+        ChangeAsync(id, s, Responder, (a, who) => a.ArriveOnSite(s.Now, who), ct);
+
+    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> ResolveAsync(long id, ResolveRequest body, [AsParameters] AlertServices s, CancellationToken ct)
     {
         if (!AlertNames.TryParseOutcome(body.Outcome, out var outcome) || outcome == AlertOutcome.Recovered)
             return TypedResults.BadRequest("outcome must be real, false_alarm, device_fault or resident_cancelled");
         if (body.Note is { Length: > 2000 })
             return TypedResults.BadRequest("note is longer than 2000 characters");
-        var result = await ChangeAsync(id, http, alerts, scopes, db, names, (a, who) => a.Resolve(who, outcome, body.Note, time.GetUtcNow()), ct);
-        return result.Result switch
-        {
-            Ok<AlertDto> ok => ok,
-            NotFound nf => nf,
-            Conflict<string> c => c,
-            _ => throw new InvalidOperationException(),
-        };
+        return await ChangeAsync(id, s, Responder, (a, who) => a.Resolve(who, outcome, body.Note, s.Now), ct);
     }
 
-    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>>> ChangeAsync(
-        long id, HttpContext http, AlertService alerts, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, Action<Alert, string> change, CancellationToken ct)
+    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> CommentAsync(long id, CommentRequest body, [AsParameters] AlertServices s, CancellationToken ct)
     {
-        var scope = await scopes.ResolveAsync(http.User, ct);
-        var current = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
-        if (current is null || !scope.CanHandle(current))
+        if (string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > 2000)
+            return Task.FromResult<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>>(TypedResults.BadRequest("text is 1–2000 characters"));
+        return ChangeAsync(id, s, Responder, (a, who) => a.Comment(who, body.Text, s.Now), ct);
+    }
+
+    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> CancelAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
+        ChangeAsync(id, s, Relative, (a, who) => a.CancelPreAlarm(who, s.Now), ct);
+
+    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> FeedbackAsync(long id, FeedbackRequest body, [AsParameters] AlertServices s, CancellationToken ct)
+    {
+        if (body.Rating is < 1 or > 5 || body.Comment is { Length: > 2000 })
+            return Task.FromResult<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>>(TypedResults.BadRequest("rating is 1–5; comment at most 2000 characters"));
+        return ChangeAsync(id, s, Relative, (a, who) => a.GiveFeedback(who, body.Rating, body.Comment, s.Now), ct);
+    }
+
+    private static bool Responder(AccessScope scope, Alert a) => scope.CanHandle(a);
+
+    // The object-level rule for families: only alerts of a resident they are linked to.
+    private static bool Relative(AccessScope scope, Alert a) => a.ResidentId is { } r && scope.ResidentIds.Contains(r);
+
+    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> ChangeAsync(
+        long id, AlertServices s, Func<AccessScope, Alert, bool> allowed, Action<Alert, string> change, CancellationToken ct)
+    {
+        var scope = await s.Scopes.ResolveAsync(s.Http.User, ct);
+        var current = await s.Db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
+        if (current is null || !allowed(scope, current))
             return TypedResults.NotFound();
+        Alert? changed;
         try
         {
-            var changed = await alerts.ChangeAsync(id, a => change(a, scope.UserName), ct);
-            return changed is null ? TypedResults.NotFound() : TypedResults.Ok(AlertDto.From(changed, names));
+            changed = await s.Alerts.ChangeAsync(id, a => change(a, scope.UserName), ct);
         }
         catch (AlertTransitionException ex)
         {
             return TypedResults.Conflict(ex.Message);
         }
+        if (changed is null)
+            return TypedResults.NotFound();
+        await AfterChangeAsync(current, changed, s, ct);
+        return TypedResults.Ok(AlertDto.From(changed, s.Names));
+    }
+
+    /// <summary>Side effects of a state change, after it is stored: stop paging and tell the device once someone has it; tell the family when it is over.</summary>
+    private static async Task AfterChangeAsync(Alert before, Alert after, AlertServices s, CancellationToken ct)
+    {
+        if (before.AcknowledgedAt is null && after.AcknowledgedAt is not null)
+        {
+            await s.Escalation.StopAsync(after, ct);
+            // Resolving straight away (a false alarm) also stamps the acknowledgement, but nobody is coming then.
+            if (after.IsOpen)
+                await s.Downlink.SendAsync(after.DeviceId, Downlink.HelpComing, ct);
+        }
+        if (before.IsOpen && !after.IsOpen && after.Outcome is not AlertOutcome.ResidentCancelled)
+            await s.Family.ResolvedAsync(after, ct);
     }
 }

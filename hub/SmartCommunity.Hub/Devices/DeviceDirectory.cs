@@ -57,6 +57,12 @@ public sealed class DeviceEntry
 
     /// <summary>An offline alert was raised (last will or missed heartbeats) and nothing was heard since.</summary>
     public bool OfflineReported { get; set; }
+
+    /// <summary>A missed-heartbeat alert is open (device connected but silent).</summary>
+    public bool MissedHeartbeatReported { get; set; }
+
+    /// <summary>A low-battery alert is open.</summary>
+    public bool LowBatteryReported { get; set; }
 }
 
 public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options)

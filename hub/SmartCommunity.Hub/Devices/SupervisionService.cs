@@ -4,7 +4,8 @@ using SmartCommunity.Hub.Alerts;
 
 namespace SmartCommunity.Hub.Devices;
 
-/// <summary>Raises "device offline" for devices whose heartbeats stopped without a last will (power cut at the router, broker restart).</summary>
+/// <summary>Raises "device offline" for devices whose heartbeats stopped without a last will (power cut at the router, broker restart),
+/// "missed heartbeat" for connected devices that skip one, and "low battery"; each closes itself when the device recovers.</summary>
 public sealed class SupervisionService(DeviceDirectory devices, AlertService alerts, IOptions<HubOptions> options, TimeProvider time, ILogger<SupervisionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -32,7 +33,8 @@ public sealed class SupervisionService(DeviceDirectory devices, AlertService ale
         var now = time.GetUtcNow();
         foreach (var entry in devices.All)
         {
-            Domain.Alerts.AlertSignal? signal;
+            Domain.Alerts.AlertSignal? signal, missed, battery;
+            bool heartbeatBack, batteryBack;
             lock (entry.Sync)
             {
                 signal = Supervision.Check(entry.Id, entry.Kind, entry.LastSeenAt, alreadyReported: entry.OfflineReported, now);
@@ -42,9 +44,29 @@ public sealed class SupervisionService(DeviceDirectory devices, AlertService ale
                     entry.Online = false;
                     entry.Dirty = true;
                 }
+                missed = Supervision.CheckMissedHeartbeat(entry.Id, entry.Kind, entry.LastSeenAt, entry.Online, entry.MissedHeartbeatReported, now);
+                if (missed is not null)
+                    entry.MissedHeartbeatReported = true;
+                heartbeatBack = entry.MissedHeartbeatReported && missed is null && Supervision.HeartbeatRecovered(entry.Kind, entry.LastSeenAt, now);
+                if (heartbeatBack)
+                    entry.MissedHeartbeatReported = false;
+                battery = Supervision.CheckBattery(entry.Id, entry.Kind, entry.Battery, entry.LowBatteryReported, now);
+                if (battery is not null)
+                    entry.LowBatteryReported = true;
+                batteryBack = entry.LowBatteryReported && battery is null && Supervision.BatteryRecovered(entry.Kind, entry.Battery);
+                if (batteryBack)
+                    entry.LowBatteryReported = false;
             }
             if (signal is { } s)
                 await alerts.RaiseAsync(s, entry.Place, ct);
+            if (missed is { } m)
+                await alerts.RaiseAsync(m, entry.Place, ct);
+            if (battery is { } b)
+                await alerts.RaiseAsync(b, entry.Place, ct);
+            if (heartbeatBack)
+                await alerts.ResolveRecoveredAsync(entry.Id, Domain.Alerts.AlertKind.MissedHeartbeat, "Heartbeats are back", ct);
+            if (batteryBack)
+                await alerts.ResolveRecoveredAsync(entry.Id, Domain.Alerts.AlertKind.LowBattery, "Battery replaced", ct);
         }
     }
 }

@@ -4,6 +4,9 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Places;
+using SmartCommunity.Domain.Workflow;
+using SmartCommunity.Hub.Notifications;
+using SmartCommunity.Hub.Workflow;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
 
@@ -20,6 +23,13 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : Ident
     public DbSet<FamilyLink> FamilyLinks => Set<FamilyLink>();
     public DbSet<RejectionCount> RejectionCounts => Set<RejectionCount>();
     public DbSet<RejectionEntry> Rejections => Set<RejectionEntry>();
+    public DbSet<AlertEvent> AlertEvents => Set<AlertEvent>();
+    public DbSet<RosterShift> RosterShifts => Set<RosterShift>();
+    public DbSet<Visit> Visits => Set<Visit>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<PushSubscriptionRecord> PushSubscriptions => Set<PushSubscriptionRecord>();
+    public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
+    public DbSet<WebhookDeadLetter> WebhookDeadLetters => Set<WebhookDeadLetter>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -71,7 +81,12 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : Ident
             e.HasIndex(x => new { x.DeviceId, x.Kind, x.Status });
             e.HasIndex(x => x.ResidentId);
             e.HasIndex(x => x.GridId);
+            e.Property(x => x.FeedbackComment).HasMaxLength(2000);
+            e.Property(x => x.FeedbackBy).HasMaxLength(256);
+            e.HasMany(x => x.Timeline).WithOne().HasForeignKey(x => x.AlertId).OnDelete(DeleteBehavior.Cascade);
+            e.Navigation(x => x.Timeline).UsePropertyAccessMode(PropertyAccessMode.Field);
         });
+        ConfigureWorkflow(builder);
         builder.Entity<HubUser>(e =>
         {
             e.Property(x => x.DisplayName).HasMaxLength(200);
@@ -98,6 +113,66 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : Ident
             e.Property(x => x.Topic).HasMaxLength(200);
             e.HasIndex(x => new { x.DeviceId, x.At });
             e.HasIndex(x => x.At);
+        });
+    }
+
+    private static void ConfigureWorkflow(ModelBuilder builder)
+    {
+        builder.Entity<AlertEvent>(e =>
+        {
+            e.Property(x => x.Actor).HasMaxLength(256);
+            e.Property(x => x.Detail).HasMaxLength(2000);
+            e.HasIndex(x => new { x.AlertId, x.At });
+        });
+        builder.Entity<RosterShift>(e =>
+        {
+            e.Property(x => x.UserId).HasMaxLength(64);
+            // Flags combine ("Monday, Tuesday, …"): an integer mask, not the string convention.
+            e.Property(x => x.Days).HasConversion<int>();
+            e.HasOne<Community>().WithMany().HasForeignKey(x => x.CommunityId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Grid>().WithMany().HasForeignKey(x => x.GridId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<HubUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.CommunityId, x.Role });
+        });
+        builder.Entity<Visit>(e =>
+        {
+            e.Property(x => x.By).HasMaxLength(256);
+            e.Property(x => x.Source).HasMaxLength(64);
+            e.Property(x => x.Note).HasMaxLength(2000);
+            e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.CommunityId, x.At });
+            e.HasIndex(x => new { x.ResidentId, x.At });
+        });
+        builder.Entity<AuditEntry>(e =>
+        {
+            e.Property(x => x.UserId).HasMaxLength(64);
+            e.Property(x => x.UserName).HasMaxLength(256);
+            e.Property(x => x.Action).HasMaxLength(300);
+            e.Property(x => x.Detail).HasMaxLength(2000);
+            e.HasIndex(x => x.At);
+        });
+        builder.Entity<PushSubscriptionRecord>(e =>
+        {
+            e.Property(x => x.UserId).HasMaxLength(64);
+            e.Property(x => x.Endpoint).HasMaxLength(1000);
+            e.Property(x => x.P256dh).HasMaxLength(200);
+            e.Property(x => x.Auth).HasMaxLength(100);
+            e.HasIndex(x => x.Endpoint).IsUnique();
+            e.HasOne<HubUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<NotificationPreference>(e =>
+        {
+            e.HasKey(x => x.UserId);
+            e.Property(x => x.UserId).HasMaxLength(64);
+            e.HasOne<HubUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<WebhookDeadLetter>(e =>
+        {
+            e.Property(x => x.Endpoint).HasMaxLength(100);
+            e.Property(x => x.Url).HasMaxLength(1000);
+            e.Property(x => x.EventType).HasMaxLength(64);
+            e.Property(x => x.LastError).HasMaxLength(1000);
+            e.HasIndex(x => x.FailedAt);
         });
     }
 

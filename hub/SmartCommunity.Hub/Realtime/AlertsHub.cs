@@ -10,6 +10,9 @@ public interface IAlertsClient
 {
     Task AlertRaised(AlertDto alert);
     Task AlertUpdated(AlertDto alert);
+
+    /// <summary>Sent only to the people paged for an alert (escalation), on every connection they have.</summary>
+    Task Paged(PageDto page);
 }
 
 /// <summary>
@@ -66,4 +69,7 @@ public sealed class AlertNotifier(IHubContext<AlertsHub, IAlertsClient> hub)
 {
     public Task RaisedAsync(Domain.Alerts.Alert alert, AlertDto dto) => hub.Clients.Groups(AlertGroups.Audience(alert)).AlertRaised(dto);
     public Task UpdatedAsync(Domain.Alerts.Alert alert, AlertDto dto) => hub.Clients.Groups(AlertGroups.Audience(alert)).AlertUpdated(dto);
+
+    // SignalR's user id is the NameIdentifier claim, i.e. the hub user id: no per-user groups needed.
+    public Task PagedAsync(IReadOnlyList<string> userIds, PageDto page) => userIds.Count == 0 ? Task.CompletedTask : hub.Clients.Users(userIds).Paged(page);
 }

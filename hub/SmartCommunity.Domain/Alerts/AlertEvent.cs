@@ -1,0 +1,61 @@
+namespace SmartCommunity.Domain.Alerts;
+
+/// <summary>What happened to an alert, in order: its timeline. Produced by the <see cref="Alert"/> methods themselves,
+/// so a state change and its record cannot drift apart.</summary>
+public enum AlertEventType
+{
+    Raised,
+    Repeated,
+    Acknowledged,
+    Dispatched,
+    OnSite,
+    Resolved,
+    Comment,
+    Paged,
+    PreAlarmCancelled,
+    Feedback,
+}
+
+public sealed class AlertEvent
+{
+    private AlertEvent() { }
+
+    public AlertEvent(AlertEventType type, string actor, DateTimeOffset at, string? detail = null, int? level = null)
+    {
+        Type = type;
+        Actor = actor;
+        At = at;
+        Detail = detail;
+        Level = level;
+    }
+
+    public long Id { get; private set; }
+    public long AlertId { get; private set; }
+    public DateTimeOffset At { get; private set; }
+    public AlertEventType Type { get; private set; }
+
+    /// <summary>User name, "system", or "device:{id}".</summary>
+    public string Actor { get; private set; } = "";
+    public string? Detail { get; private set; }
+
+    /// <summary>Escalation level for <see cref="AlertEventType.Paged"/>.</summary>
+    public int? Level { get; private set; }
+}
+
+public static class AlertEventNames
+{
+    public static string ToWire(this AlertEventType type) => type switch
+    {
+        AlertEventType.Raised => "raised",
+        AlertEventType.Repeated => "repeated",
+        AlertEventType.Acknowledged => "acknowledged",
+        AlertEventType.Dispatched => "dispatched",
+        AlertEventType.OnSite => "on_site",
+        AlertEventType.Resolved => "resolved",
+        AlertEventType.Comment => "comment",
+        AlertEventType.Paged => "paged",
+        AlertEventType.PreAlarmCancelled => "pre_alarm_cancelled",
+        AlertEventType.Feedback => "feedback",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+}

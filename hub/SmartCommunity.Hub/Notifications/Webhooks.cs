@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Persistence;
+
+namespace SmartCommunity.Hub.Notifications;
+
+/// <summary>
+/// Events for SMS/voice gateways. Each POST carries <c>X-SC-Timestamp</c> and
+/// <c>X-SC-Signature: sha256=hex(HMAC-SHA256(secret, "{timestamp}.{body}"))</c> so the gateway can reject forgeries
+/// and replays, and <c>X-SC-Delivery</c>, stable across retries, so it can drop duplicates. Failures are retried with
+/// exponential backoff; a delivery that never succeeds lands on the dead-letter list for admins.
+/// </summary>
+public sealed class WebhookChannel(IOptionsMonitor<WebhookOptions> options, IHttpClientFactory http, IDbContextFactory<HubDbContext> dbFactory,
+    TimeProvider time, ILogger<WebhookChannel> logger) : IHostedService
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HashSet<Task> _inFlight = [];
+    private readonly Lock _sync = new();
+
+    public void Enqueue(string eventType, object payload)
+    {
+        var endpoints = options.CurrentValue.Endpoints;
+        if (endpoints.Count == 0)
+            return;
+        var body = JsonSerializer.Serialize(new { type = eventType, at = time.GetUtcNow(), data = payload }, JsonSerializerOptions.Web);
+        foreach (var endpoint in endpoints)
+            Track(DeliverAsync(endpoint.Name, endpoint.Url, endpoint.Secret, eventType, body, Guid.NewGuid().ToString("N"), _stopping.Token));
+    }
+
+    /// <summary>Sends a dead letter again (admin action); it leaves the list when the send starts.</summary>
+    public async Task<bool> RetryAsync(long deadLetterId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var letter = await db.WebhookDeadLetters.SingleOrDefaultAsync(d => d.Id == deadLetterId, ct);
+        if (letter is null)
+            return false;
+        var endpoint = options.CurrentValue.Endpoints.FirstOrDefault(e => e.Name == letter.Endpoint);
+        db.WebhookDeadLetters.Remove(letter);
+        await db.SaveChangesAsync(ct);
+        Track(DeliverAsync(letter.Endpoint, endpoint?.Url ?? letter.Url, endpoint?.Secret ?? "", letter.EventType, letter.Payload, Guid.NewGuid().ToString("N"), _stopping.Token));
+        return true;
+    }
+
+    public static string Sign(string secret, string timestamp, string body)
+    {
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}"));
+        return "sha256=" + Convert.ToHexStringLower(mac);
+    }
+
+    private void Track(Task task)
+    {
+        lock (_sync)
+            _inFlight.Add(task);
+        task.ContinueWith(t => { lock (_sync) _inFlight.Remove(t); }, TaskScheduler.Default);
+    }
+
+    private async Task DeliverAsync(string name, string url, string secret, string eventType, string body, string deliveryId, CancellationToken ct)
+    {
+        var o = options.CurrentValue;
+        var client = http.CreateClient(nameof(WebhookChannel));
+        client.Timeout = o.Timeout;
+        string? lastError = null;
+        var attempts = 0;
+        for (var delay = o.FirstRetryDelay; attempts < o.MaxAttempts; delay *= 2)
+        {
+            attempts++;
+            try
+            {
+                var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("X-SC-Event", eventType);
+                request.Headers.Add("X-SC-Delivery", deliveryId);
+                request.Headers.Add("X-SC-Timestamp", timestamp);
+                request.Headers.Add("X-SC-Signature", Sign(secret, timestamp, body));
+                using var response = await client.SendAsync(request, ct);
+                if (response.IsSuccessStatusCode)
+                    return;
+                lastError = $"HTTP {(int)response.StatusCode}";
+                // 4xx other than 408/429 will not get better by retrying.
+                if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429)
+                    break;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                lastError = "hub stopped before delivery";
+                break;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                lastError = ex.Message;
+            }
+            if (attempts < o.MaxAttempts)
+            {
+                try
+                {
+                    await Task.Delay(delay, time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    lastError = "hub stopped before delivery";
+                    break;
+                }
+            }
+        }
+        logger.LogWarning("Webhook {Event} to {Endpoint} failed after {Attempts} attempts ({Error}); dead-lettered", eventType, name, attempts, lastError);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            db.WebhookDeadLetters.Add(new WebhookDeadLetter
+            {
+                Endpoint = name, Url = url, EventType = eventType, Payload = body, Attempts = attempts,
+                LastError = lastError is { Length: > 1000 } ? lastError[..1000] : lastError, FailedAt = time.GetUtcNow(),
+            });
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not store the dead letter for webhook {Event} to {Endpoint}", eventType, name);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        Task[] pending;
+        lock (_sync)
+            pending = [.. _inFlight];
+        await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}
+
+public sealed record DeadLetterDto(long Id, string Endpoint, string Url, string EventType, string Payload, int Attempts, string? LastError, DateTimeOffset FailedAt);
+public sealed record SubscribeRequest(string Endpoint, SubscriptionKeys Keys);
+public sealed record SubscriptionKeys(string P256dh, string Auth);
+public sealed record PreferencesDto(string? QuietStart, string? QuietEnd, bool WebPush);
+
+/// <summary>Web Push subscriptions and preferences for the caller; the webhook dead-letter list for admins.</summary>
+public static class NotificationsApi
+{
+    public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/notifications").WithTags("Notifications").RequireAuthorization();
+        group.MapGet("/vapid-public-key", (VapidKeys keys) => TypedResults.Ok(new { publicKey = keys.PublicKey }));
+        group.MapPost("/subscriptions", SubscribeAsync);
+        group.MapDelete("/subscriptions", UnsubscribeAsync);
+        group.MapGet("/preferences", GetPreferencesAsync);
+        group.MapPut("/preferences", SetPreferencesAsync);
+        var admin = group.MapGroup("/dead-letters").RequireAuthorization(p => p.RequireRole(Roles.Admin));
+        admin.MapGet("/", DeadLettersAsync);
+        admin.MapPost("/{id:long}/retry", RetryAsync);
+        return group;
+    }
+
+    private static async Task<Results<NoContent, BadRequest<string>>> SubscribeAsync(SubscribeRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(req.Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback)
+            || req.Keys is null || string.IsNullOrEmpty(req.Keys.P256dh) || string.IsNullOrEmpty(req.Keys.Auth) || req.Endpoint.Length > 1000)
+            return TypedResults.BadRequest("endpoint must be an https URL and keys.p256dh and keys.auth are required");
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        // One row per endpoint: a browser that subscribes again (or another user on the same browser) takes it over.
+        var existing = await db.PushSubscriptions.SingleOrDefaultAsync(s => s.Endpoint == req.Endpoint, ct);
+        if (existing is not null)
+            db.PushSubscriptions.Remove(existing);
+        db.PushSubscriptions.Add(new PushSubscriptionRecord { UserId = scope.UserId, Endpoint = req.Endpoint, P256dh = req.Keys.P256dh, Auth = req.Keys.Auth, CreatedAt = time.GetUtcNow() });
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> UnsubscribeAsync(string endpoint, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        await db.PushSubscriptions.Where(s => s.Endpoint == endpoint && s.UserId == scope.UserId).ExecuteDeleteAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<PreferencesDto>> GetPreferencesAsync(HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        var p = await db.NotificationPreferences.AsNoTracking().SingleOrDefaultAsync(x => x.UserId == scope.UserId, ct);
+        return TypedResults.Ok(new PreferencesDto(p?.QuietStart?.ToString("HH:mm", CultureInfo.InvariantCulture), p?.QuietEnd?.ToString("HH:mm", CultureInfo.InvariantCulture), p?.WebPush ?? true));
+    }
+
+    private static async Task<Results<NoContent, BadRequest<string>>> SetPreferencesAsync(PreferencesDto req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+    {
+        TimeOnly? start = null, end = null;
+        if (req.QuietStart is not null || req.QuietEnd is not null)
+        {
+            if (!TimeOnly.TryParse(req.QuietStart, CultureInfo.InvariantCulture, out var s) || !TimeOnly.TryParse(req.QuietEnd, CultureInfo.InvariantCulture, out var e))
+                return TypedResults.BadRequest("quietStart and quietEnd are both HH:mm (community time), or both null");
+            (start, end) = (s, e);
+        }
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        var p = await db.NotificationPreferences.SingleOrDefaultAsync(x => x.UserId == scope.UserId, ct);
+        if (p is null)
+            db.NotificationPreferences.Add(p = new NotificationPreference { UserId = scope.UserId });
+        p.QuietStart = start;
+        p.QuietEnd = end;
+        p.WebPush = req.WebPush;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<List<DeadLetterDto>>> DeadLettersAsync(HubDbContext db, CancellationToken ct)
+    {
+        var rows = await db.WebhookDeadLetters.AsNoTracking().OrderByDescending(d => d.Id).Take(500).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(d => new DeadLetterDto(d.Id, d.Endpoint, d.Url, d.EventType, d.Payload, d.Attempts, d.LastError, d.FailedAt)).ToList());
+    }
+
+    private static async Task<Results<Accepted, NotFound>> RetryAsync(long id, WebhookChannel webhooks, CancellationToken ct) =>
+        await webhooks.RetryAsync(id, ct) ? TypedResults.Accepted((string?)null) : TypedResults.NotFound();
+}

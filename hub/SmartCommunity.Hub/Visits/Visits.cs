@@ -1,0 +1,128 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Domain.Places;
+using SmartCommunity.Domain.Workflow;
+using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Persistence;
+
+namespace SmartCommunity.Hub.Visits;
+
+public sealed record VisitDto(long Id, int ResidentId, int GridId, DateTimeOffset At, string By, string Source, string? Note);
+public sealed record RecordVisitRequest(int ResidentId, string? Note);
+public sealed record OverdueDto(int ResidentId, string Name, int GridId, DateTimeOffset? LastVisit);
+public sealed record CoverageDto(string Month, int CommunityId, int Required, int Visited, double Coverage, IReadOnlyList<GridCoverageDto> Grids);
+public sealed record GridCoverageDto(int GridId, int Required, int Visited, double Coverage);
+
+/// <summary>Records visits and answers the monthly-visit questions for a community, in its local calendar.</summary>
+public sealed class VisitService(IDbContextFactory<HubDbContext> dbFactory)
+{
+    public async Task<Visit?> RecordAsync(int residentId, string by, string source, string? note, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var place = await (from r in db.Residents
+                           join h in db.Households on r.HouseholdId equals h.Id
+                           join g in db.Grids on h.GridId equals g.Id
+                           where r.Id == residentId
+                           select new { g.Id, g.CommunityId }).SingleOrDefaultAsync(ct);
+        if (place is null)
+            return null;
+        var visit = new Visit { ResidentId = residentId, GridId = place.Id, CommunityId = place.CommunityId, At = at, By = by, Source = source, Note = note };
+        db.Visits.Add(visit);
+        await db.SaveChangesAsync(ct);
+        return visit;
+    }
+
+    public async Task<(List<ResidentToVisit> Residents, List<Visit> Visits, TimeZoneInfo Zone)> LoadAsync(HubDbContext db, int communityId, CancellationToken ct)
+    {
+        var community = await db.Communities.AsNoTracking().SingleOrDefaultAsync(c => c.Id == communityId, ct);
+        var residents = await (from r in db.Residents
+                               join h in db.Households on r.HouseholdId equals h.Id
+                               join g in db.Grids on h.GridId equals g.Id
+                               where g.CommunityId == communityId && r.SpecialDifficulty
+                               select new ResidentToVisit(r.Id, r.Name, g.Id, g.CommunityId)).ToListAsync(ct);
+        var visits = await db.Visits.AsNoTracking().Where(v => v.CommunityId == communityId).ToListAsync(ct);
+        return (residents, visits, Roster.Zone(community?.TimeZone));
+    }
+}
+
+/// <summary>Visit check-ins, the overdue list and monthly coverage per grid and community.</summary>
+public static class VisitsApi
+{
+    public static RouteGroupBuilder MapVisitsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/visits").WithTags("Visits").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker));
+        group.MapPost("/", RecordAsync).WithSummary("Check-in: the caller visited this resident now");
+        group.MapGet("/", ListAsync);
+        group.MapGet("/overdue", OverdueAsync).WithSummary("Special-difficulty residents not yet visited this month (community time)");
+        group.MapGet("/coverage", CoverageAsync).WithSummary("month=yyyy-MM in community time; default the current month");
+        return group;
+    }
+
+    private static async Task<(Resident Resident, int GridId, int CommunityId)?> ResidentPlaceAsync(HubDbContext db, int residentId, CancellationToken ct) =>
+        await (from r in db.Residents
+               join h in db.Households on r.HouseholdId equals h.Id
+               join g in db.Grids on h.GridId equals g.Id
+               where r.Id == residentId
+               select new ValueTuple<Resident, int, int>(r, g.Id, g.CommunityId)).SingleOrDefaultAsync(ct) is { Item1: not null } t ? t : null;
+
+    private static async Task<Results<Created<VisitDto>, NotFound, BadRequest<string>>> RecordAsync(RecordVisitRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
+    {
+        if (req.Note is { Length: > 2000 })
+            return TypedResults.BadRequest("note is at most 2000 characters");
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        var place = await ResidentPlaceAsync(db, req.ResidentId, ct);
+        if (place is not { } p || !scope.CanSeeResident(req.ResidentId, p.GridId, p.CommunityId))
+            return TypedResults.NotFound();
+        var visit = (await visits.RecordAsync(req.ResidentId, scope.UserName, "api", req.Note, time.GetUtcNow(), ct))!;
+        return TypedResults.Created($"/api/visits/{visit.Id}", new VisitDto(visit.Id, visit.ResidentId, visit.GridId, visit.At, visit.By, visit.Source, visit.Note));
+    }
+
+    private static async Task<Ok<List<VisitDto>>> ListAsync(HttpContext http, AccessScopeResolver scopes, HubDbContext db, int? residentId, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        var q = db.Visits.AsNoTracking();
+        if (!scope.All)
+        {
+            var c = scope.CommunityIds;
+            var g = scope.GridIds;
+            q = q.Where(v => c.Contains(v.CommunityId) || g.Contains(v.GridId));
+        }
+        if (residentId is { } r)
+            q = q.Where(v => v.ResidentId == r);
+        var rows = await q.OrderByDescending(v => v.At).Take(500).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(v => new VisitDto(v.Id, v.ResidentId, v.GridId, v.At, v.By, v.Source, v.Note)).ToList());
+    }
+
+    private static async Task<Results<Ok<List<OverdueDto>>, NotFound>> OverdueAsync(int communityId, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        if (!await db.Communities.AnyAsync(c => c.Id == communityId, ct))
+            return TypedResults.NotFound();
+        var (residents, all, zone) = await visits.LoadAsync(db, communityId, ct);
+        // Grid workers see their own grid's list; staff and admins the community's.
+        residents = residents.Where(r => scope.All || scope.CommunityIds.Contains(r.CommunityId) || scope.GridIds.Contains(r.GridId)).ToList();
+        var overdue = VisitCoverage.Overdue(residents, all, LocalMonth.Of(time.GetUtcNow(), zone), zone);
+        return TypedResults.Ok(overdue.Select(o => new OverdueDto(o.ResidentId, o.Name, o.GridId, o.LastVisit)).ToList());
+    }
+
+    private static async Task<Results<Ok<CoverageDto>, NotFound, BadRequest<string>>> CoverageAsync(int communityId, string? month, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        if (!(scope.All || scope.CommunityIds.Contains(communityId) || await db.Grids.AnyAsync(g => g.CommunityId == communityId && scope.GridIds.Contains(g.Id), ct)))
+            return TypedResults.NotFound();
+        var (residents, all, zone) = await visits.LoadAsync(db, communityId, ct);
+        LocalMonth m;
+        if (month is null)
+            m = LocalMonth.Of(time.GetUtcNow(), zone);
+        else if (!LocalMonth.TryParse(month, out m))
+            return TypedResults.BadRequest("month is yyyy-MM");
+        return TypedResults.Ok(Coverage(communityId, residents, all, m, zone));
+    }
+
+    public static CoverageDto Coverage(int communityId, IReadOnlyList<ResidentToVisit> residents, IReadOnlyList<Visit> visits, LocalMonth month, TimeZoneInfo zone)
+    {
+        var total = VisitCoverage.Total(residents, visits, month, zone);
+        var grids = VisitCoverage.ByGrid(residents, visits, month, zone).Select(g => new GridCoverageDto(g.GridId!.Value, g.Required, g.Visited, g.Coverage)).ToList();
+        return new CoverageDto(month.ToString(), communityId, total.Required, total.Visited, total.Coverage, grids);
+    }
+}

@@ -1,0 +1,182 @@
+using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Workflow;
+
+namespace SmartCommunity.Domain.Tests;
+
+/// <summary>The pure closed-loop decisions: escalation steps, rosters across midnight, monthly visits in UTC+8, KPIs.</summary>
+public sealed class ClosedLoopDomainTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 29, 2, 0, 0, TimeSpan.Zero);
+    private static readonly AlertPlace Place = new(1, 1, 1, 1);
+    private static readonly TimeZoneInfo Shanghai = Roster.Zone("Asia/Shanghai");
+
+    private static Alert Sos(DateTimeOffset at) => Alert.Raise(new AlertSignal("sos-1", AlertKind.Sos, Severity.Critical, "SOS", at), Place, at);
+
+    [Fact]
+    public void Escalation_CriticalUnacknowledged_WalksGridWorkerDutyOfficerEmergencyCentreEvery60s()
+    {
+        var policy = EscalationPolicy.For(Severity.Critical)!;
+
+        var steps = Enumerable.Range(0, 6).Select(i => Escalation.Step(policy, T, i)).ToList();
+
+        Assert.Equal([EscalationLevel.GridWorker, EscalationLevel.GridWorker, EscalationLevel.DutyOfficer, EscalationLevel.DutyOfficer, EscalationLevel.EmergencyCentre, EscalationLevel.EmergencyCentre],
+            steps.Select(s => s.Level));
+        Assert.Equal(T.AddSeconds(60), steps[2].DueAt);
+        Assert.Equal(T.AddSeconds(120), steps[4].DueAt);
+    }
+
+    [Fact]
+    public void Escalation_Acknowledged_HasNoNextStep()
+    {
+        var alert = Sos(T);
+        var policy = EscalationPolicy.For(Severity.Critical)!;
+        Assert.NotNull(Escalation.Next(policy, alert, T, 0));
+
+        alert.Acknowledge("staff", T.AddSeconds(20));
+
+        Assert.Null(Escalation.Next(policy, alert, T, 0));
+    }
+
+    [Fact]
+    public void Escalation_DueByAfterDowntime_ListsEveryMissedStepInOrder()
+    {
+        var alert = Sos(T);
+        var policy = EscalationPolicy.For(Severity.Critical)!;
+
+        var due = Escalation.DueBy(policy, alert, T, done: 0, now: T.AddSeconds(95)).ToList();
+
+        Assert.Equal([1, 2, 3], due.Select(s => s.Index));
+    }
+
+    [Fact]
+    public void RecordPage_SameStepTwice_RecordsOnce()
+    {
+        var alert = Sos(T);
+
+        Assert.True(alert.RecordPage(0, 0, "grid worker", T));
+        Assert.False(alert.RecordPage(0, 0, "grid worker", T));
+
+        Assert.Equal(1, alert.PagesSent);
+        Assert.Single(alert.Timeline, e => e.Type == AlertEventType.Paged);
+    }
+
+    [Fact]
+    public void Alert_Lifecycle_ProducesTimelineInOrder()
+    {
+        var alert = Sos(T);
+        alert.Acknowledge("staff", T.AddSeconds(10));
+        alert.Dispatch("staff", "worker", T.AddSeconds(20));
+        alert.ArriveOnSite(T.AddMinutes(5), "worker");
+        alert.Comment("worker", "Resident fine, pressed by mistake", T.AddMinutes(6));
+        alert.Resolve("worker", AlertOutcome.FalseAlarm, null, T.AddMinutes(7));
+        alert.GiveFeedback("family", 5, "Quick", T.AddHours(1));
+
+        Assert.Equal([AlertEventType.Raised, AlertEventType.Acknowledged, AlertEventType.Dispatched, AlertEventType.OnSite, AlertEventType.Comment, AlertEventType.Resolved, AlertEventType.Feedback],
+            alert.Timeline.Select(e => e.Type));
+    }
+
+    [Fact]
+    public void GiveFeedback_OpenAlertOrTwice_Throws()
+    {
+        var alert = Sos(T);
+        Assert.Throws<AlertTransitionException>(() => alert.GiveFeedback("family", 4, null, T));
+        alert.Resolve("staff", AlertOutcome.Real, null, T.AddMinutes(1));
+        alert.GiveFeedback("family", 4, null, T.AddMinutes(2));
+        Assert.Throws<AlertTransitionException>(() => alert.GiveFeedback("family", 1, null, T.AddMinutes(3)));
+    }
+
+    [Fact]
+    public void CancelPreAlarm_InsideWindow_ResolvesAsResidentCancelled_AfterWindow_Throws()
+    {
+        var fall = Alert.Raise(new AlertSignal("w-1", AlertKind.Fall, Severity.Critical, "fall", T), Place, T, PreAlarm.WindowFor(AlertKind.Fall));
+        var late = Alert.Raise(new AlertSignal("w-2", AlertKind.Fall, Severity.Critical, "fall", T), Place, T, PreAlarm.WindowFor(AlertKind.Fall));
+
+        fall.CancelPreAlarm("device:w-1", T.AddSeconds(30));
+
+        Assert.Equal(AlertOutcome.ResidentCancelled, fall.Outcome);
+        Assert.Throws<AlertTransitionException>(() => late.CancelPreAlarm("device:w-2", T.AddSeconds(61)));
+        Assert.Equal(T.AddSeconds(60), late.PagingStartsAt);
+    }
+
+    [Theory]
+    [InlineData("2026-11-29T15:59:59Z", "day")]   // 23:59:59 Shanghai
+    [InlineData("2026-11-29T16:00:00Z", "night")] // 00:00 Shanghai: handover
+    [InlineData("2026-11-29T23:59:59Z", "night")] // 07:59:59 Shanghai
+    [InlineData("2026-11-30T00:00:00Z", "day")]   // 08:00 Shanghai
+    public void Roster_HandoverAtMidnightShanghai_ExactlyOneShiftOnDuty(string utc, string expected)
+    {
+        var day = new RosterShift { Id = 1, CommunityId = 1, GridId = 1, UserId = "day", Role = EscalationLevel.GridWorker, Start = new(8, 0), End = new(0, 0) };
+        var night = new RosterShift { Id = 2, CommunityId = 1, GridId = 1, UserId = "night", Role = EscalationLevel.GridWorker, Start = new(0, 0), End = new(8, 0) };
+
+        var onDuty = Roster.OnDuty([day, night], EscalationLevel.GridWorker, 1, 1, DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), Shanghai).ToList();
+
+        Assert.Equal(expected, Assert.Single(onDuty).UserId);
+    }
+
+    [Fact]
+    public void Roster_OvernightShiftStartedOnFriday_CoversSaturdayMorningOnly()
+    {
+        var friNight = new RosterShift { CommunityId = 1, UserId = "u", Role = EscalationLevel.DutyOfficer, Start = new(22, 0), End = new(6, 0), Days = WeekDays.Friday };
+        // 2026-11-28 is a Saturday; 05:00 Shanghai = 21:00 UTC on Friday the 27th.
+        Assert.True(Roster.Covers(friNight, new DateTimeOffset(2026, 11, 27, 21, 0, 0, TimeSpan.Zero), Shanghai));
+        // Sunday 05:00 Shanghai: the shift did not start on Saturday.
+        Assert.False(Roster.Covers(friNight, new DateTimeOffset(2026, 11, 28, 21, 0, 0, TimeSpan.Zero), Shanghai));
+    }
+
+    [Fact]
+    public void VisitCoverage_VisitAtUtcMonthEndIsNextMonthInShanghai_CountsForNextMonth()
+    {
+        var residents = new List<ResidentToVisit> { new(1, "A", 10, 1), new(2, "B", 10, 1), new(3, "C", 11, 1) };
+        var visits = new List<Visit>
+        {
+            // 2026-11-30 17:00 UTC is 2026-12-01 01:00 in Shanghai: a December visit.
+            new() { ResidentId = 1, GridId = 10, CommunityId = 1, At = new DateTimeOffset(2026, 11, 30, 17, 0, 0, TimeSpan.Zero), By = "w", Source = "api" },
+            // 2026-10-31 16:30 UTC is 2026-11-01 00:30 in Shanghai: a November visit.
+            new() { ResidentId = 3, GridId = 11, CommunityId = 1, At = new DateTimeOffset(2026, 10, 31, 16, 30, 0, TimeSpan.Zero), By = "w", Source = "api" },
+        };
+
+        var november = VisitCoverage.ByGrid(residents, visits, new LocalMonth(2026, 11), Shanghai);
+        var december = VisitCoverage.Total(residents, visits, new LocalMonth(2026, 12), Shanghai);
+
+        Assert.Equal([(10, 2, 0), (11, 1, 1)], november.Select(r => (r.GridId!.Value, r.Required, r.Visited)));
+        Assert.Equal((3, 1), (december.Required, december.Visited));
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 16, 0, 0, TimeSpan.Zero), new LocalMonth(2026, 12).StartUtc(Shanghai));
+        Assert.Equal([1, 2], VisitCoverage.Overdue(residents, visits, new LocalMonth(2026, 11), Shanghai).Select(o => o.ResidentId).Order());
+    }
+
+    [Fact]
+    public void Kpi_MixedAlerts_ComputesShareMedianP90AndFalseAlarmRates()
+    {
+        var alerts = new List<Alert>();
+        for (var i = 0; i < 10; i++)
+        {
+            var a = Sos(T.AddMinutes(i));
+            a.Acknowledge("staff", a.RaisedAt.AddSeconds(10 * (i + 1)));   // 10 … 100 s
+            a.Resolve("staff", i < 3 ? AlertOutcome.FalseAlarm : AlertOutcome.Real, null, a.RaisedAt.AddMinutes(10));
+            if (i < 4)
+                a.GiveFeedback("family", 4 + i % 2, null, a.RaisedAt.AddHours(1));
+            alerts.Add(a);
+        }
+
+        var report = Kpi.Compute(T, T.AddDays(1), alerts, new VisitCoverageRow(null, 4, 3), []);
+
+        Assert.Equal(10, report.Paged);
+        Assert.Equal(0.6, report.ShareAcknowledgedWithin60s);
+        Assert.Equal(TimeSpan.FromSeconds(50), report.MedianTimeToAcknowledge);
+        Assert.Equal(TimeSpan.FromSeconds(90), report.P90TimeToAcknowledge);
+        Assert.Equal(0.3, Assert.Single(report.FalseAlarmsByKind).Rate, 3);
+        Assert.Equal(4.5, report.AverageRating);
+        Assert.Equal(0.75, report.VisitCoverage.Coverage);
+    }
+
+    [Fact]
+    public void QuietHours_OvernightWindow_SilencesWarningNotCritical()
+    {
+        var quiet = new QuietHours(new TimeOnly(22, 0), new TimeOnly(7, 0));
+        var at = new DateTimeOffset(2026, 11, 29, 15, 0, 0, TimeSpan.Zero); // 23:00 Shanghai
+
+        Assert.True(quiet.Silences(Severity.Warning, at, Shanghai));
+        Assert.False(quiet.Silences(Severity.Critical, at, Shanghai));
+        Assert.False(quiet.Silences(Severity.Warning, at.AddHours(9), Shanghai)); // 08:00
+    }
+}
