@@ -27,6 +27,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private readonly List<Finding> _findings = [];
     private volatile string[] _series = [];
     private long _feedbackAfter;
+    private long _cancelledAfter;
 
     /// <summary>Series the engine tracks (a snapshot, for the retraining job).</summary>
     public IReadOnlyList<string> Series => _series;
@@ -40,6 +41,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             return;
         Load();
         _feedbackAfter = await LatestFalseAlarmIdAsync(ct);
+        _cancelledAfter = await LatestCancelledInactivityIdAsync(ct);
         var tick = TimeSpan.FromSeconds(options.Value.TickSeconds);
         var saveEvery = TimeSpan.FromSeconds(options.Value.SaveEverySeconds);
         var lastTick = time.GetUtcNow();
@@ -68,6 +70,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                     _engine.Tick(now, _findings);
                     await RaiseAsync(_findings, null, ct);
                     await ApplyFeedbackAsync(ct);
+                    await ApplyCancellationsAsync(ct);
                 }
                 if (now - lastSave >= saveEvery)
                 {
@@ -133,6 +136,9 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         FindingKind.HeatStress => AlertKind.HeatStress,
         FindingKind.GasRising => AlertKind.GasRising,
         FindingKind.DoorLeftOpen => AlertKind.DoorLeftOpen,
+        // "Not up as usual" and "silent too long" are inactivity: they go through the closed loop's
+        // pre-alarm window, in which the resident (device button) or the family can call them off.
+        FindingKind.NotUpAsUsual or FindingKind.InactiveTooLong => AlertKind.Inactivity,
         _ => AlertKind.Routine,
     };
 
@@ -149,6 +155,27 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             logger.LogInformation("False alarm on anomaly alert {AlertId}: {Series} series of {DeviceId} made less eager", v.Id, applied, v.DeviceId);
             _feedbackAfter = v.Id;
         }
+    }
+
+    /// <summary>An inactivity pre-alarm the resident or family called off also calls off the routine's own escalation.</summary>
+    private async Task ApplyCancellationsAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var cancelled = await db.Alerts.AsNoTracking()
+            .Where(a => a.Id > _cancelledAfter && a.Kind == AlertKind.Inactivity && a.Outcome == AlertOutcome.ResidentCancelled && a.ResidentId != null)
+            .OrderBy(a => a.Id).Select(a => new { a.Id, a.ResidentId }).ToListAsync(ct);
+        foreach (var c in cancelled)
+        {
+            if (_engine.CancelPreAlarm(c.ResidentId!.Value))
+                logger.LogInformation("Inactivity pre-alarm {AlertId} was called off; resident {ResidentId}'s routine stands down", c.Id, c.ResidentId);
+            _cancelledAfter = c.Id;
+        }
+    }
+
+    private async Task<long> LatestCancelledInactivityIdAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Alerts.Where(a => a.Kind == AlertKind.Inactivity && a.Outcome == AlertOutcome.ResidentCancelled).MaxAsync(a => (long?)a.Id, ct) ?? 0;
     }
 
     private async Task<long> LatestFalseAlarmIdAsync(CancellationToken ct)
