@@ -44,6 +44,30 @@ public sealed record BenchOptions
     /// <summary>No single SOS may take longer than this to arrive; a miss is reported, not waited on forever.</summary>
     public TimeSpan AlertTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Fleet-size phase: devices registered, connected and held on a fresh hub; 0 skips the phase.</summary>
+    public int FleetDevices { get; init; } = 10_000;
+
+    /// <summary>How long the whole fleet publishes once it is connected.</summary>
+    public TimeSpan FleetHold { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Each fleet device publishes one climate pack per interval (spread evenly: devices / interval msg/s in total).</summary>
+    public TimeSpan FleetReadingInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Registration requests in flight (POST /api/devices registers one device per request).</summary>
+    public int FleetRegisterParallelism { get; init; } = 4;
+
+    /// <summary>MQTT handshakes in flight while the fleet connects.</summary>
+    public int FleetConnectParallelism { get; init; } = 32;
+
+    /// <summary>Registration stops here; the phase goes on with the devices registered so far.</summary>
+    public TimeSpan FleetRegisterDeadline { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Connecting the fleet fails the phase after this long.</summary>
+    public TimeSpan FleetConnectDeadline { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Runs only the fleet-size phase (skips ceiling, throughput and latency).</summary>
+    public bool FleetOnly { get; init; }
+
     /// <summary>
     /// Settings every run gives the hub. The per-device message budget (default 20 msg/s, burst 200) is a
     /// policy against a misbehaving device; here K clients stand in for a fleet of thousands, each sending
@@ -69,11 +93,14 @@ public sealed record BenchOptions
         SosDevices = 2,
         BackgroundReadingsPerSecond = 2000,
         HeavyLoadPhase = false,
+        FleetDevices = 200,
+        FleetHold = TimeSpan.FromSeconds(15),
     };
 
     public const string Usage = """
         usage: SmartCommunity.Bench [--quick] [--hub-dll PATH] [--clients K] [--duration SECONDS] [--rounds R]
-                                    [--alerts N] [--bg-readings R] [--no-heavy] [--keep-data] [--hub-arg ARG]...
+                                    [--alerts N] [--bg-readings R] [--no-heavy] [--fleet N] [--fleet-hold SECONDS] [--fleet-only]
+                                    [--keep-data] [--hub-arg ARG]...
           --quick          small sizes, a few seconds per phase (smoke run)
           --hub-dll PATH   the hub's Release build (default: hub/SmartCommunity.Hub/bin/Release/net10.0 from the repo root)
           --clients K      publisher fleet size (default 100; quick 20)
@@ -82,6 +109,10 @@ public sealed record BenchOptions
           --alerts N       SOS events per latency phase (default 1000; quick 50)
           --bg-readings R  background readings/s during the load latency phase (default 5000)
           --no-heavy       skip the extra latency phase at 5,000 messages/s
+          --fleet N        fleet-size phase: N devices connected at once on a fresh hub, one reading per 10 s each
+                           (default 10000; quick 200; 0 skips it). Needs ulimit -n above N + 1000
+          --fleet-hold S   seconds the connected fleet publishes (default 90; quick 15)
+          --fleet-only     run only the fleet-size phase
           --keep-data      keep the hub's temporary data directory and log
           --hub-arg ARG    pass a setting to the hub, e.g. --hub-arg --Hub:DeviceStateFlushInterval=00:00:01 (repeatable;
                            after the bench's own --Hub:DeviceMessagesPerSecond=100000 --Hub:DeviceMessageBurst=1000000, so it wins)
@@ -96,6 +127,8 @@ public sealed record BenchOptions
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             int NextInt() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture) is var v && v > 0
                 ? v : throw new ArgumentException($"{args[i]} must be a positive integer");
+            int NextCount() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture) is var v && v >= 0
+                ? v : throw new ArgumentException($"{args[i]} must be 0 or a positive integer");
             o = args[i] switch
             {
                 "--quick" => o,
@@ -106,6 +139,9 @@ public sealed record BenchOptions
                 "--alerts" => o with { AlertEvents = NextInt() },
                 "--bg-readings" => o with { BackgroundReadingsPerSecond = NextInt() },
                 "--no-heavy" => o with { HeavyLoadPhase = false },
+                "--fleet" => o with { FleetDevices = NextCount() },
+                "--fleet-hold" => o with { FleetHold = TimeSpan.FromSeconds(NextInt()) },
+                "--fleet-only" => o with { FleetOnly = true },
                 "--keep-data" => o with { KeepData = true },
                 "--hub-arg" => o with { HubArgs = [.. o.HubArgs, Next()] },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),

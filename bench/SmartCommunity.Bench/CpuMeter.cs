@@ -23,6 +23,9 @@ public sealed class CpuMeter
         _machineStart = MachineBusySeconds();
     }
 
+    /// <summary>Time since the meter started.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+
     public CpuUse Stop()
     {
         var wall = Stopwatch.GetElapsedTime(_started).TotalSeconds;

@@ -140,6 +140,9 @@ public sealed class HubProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>VmRSS, VmHWM and open fds of the hub process, from /proc/{pid}/status and /proc/{pid}/fd.</summary>
+    public ProcMemory Memory() => ProcStatus.Read(_process.Id);
+
     /// <summary>CPU time the hub has used so far (user + system, all threads).</summary>
     public TimeSpan? CpuTime()
     {

@@ -4,7 +4,8 @@ using MQTTnet.Protocol;
 using SmartCommunity.Bench;
 
 // Load benchmark (issues #2 and #8): the same MQTT fleet against a bare MQTTnet broker (the ceiling) and
-// against the real hub in its own process, then publish → SignalR alert latency at idle and under load.
+// against the real hub in its own process, then publish → SignalR alert latency at idle and under load,
+// then 10,000 connected devices on a fresh hub (RSS and CPU).
 // Measures and prints; never asserts. Run through scripts/bench, which builds both in Release first.
 
 if (args is ["--help"] or ["-h"])
@@ -63,20 +64,27 @@ namespace SmartCommunity.Bench
             var hubDll = o.HubDll ?? DefaultHubDll();
             var report = new Report(o);
             Log($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+            Log($"fleet-size phase: {(o.FleetDevices > 0 ? $"{o.FleetDevices} devices, one reading per {o.FleetReadingInterval.TotalSeconds:0} s each, held {o.FleetHold.TotalSeconds:0} s" : "skipped")}");
             Log($"fleet: {o.Clients} clients, climate pack {Senml.Climate(Senml.ClimateId(0), 42).Length} bytes, {o.Rounds} round(s) of {o.ThroughputDuration.TotalSeconds:0} s per throughput phase, {o.AlertEvents} SOS per latency phase");
             var climateIds = Enumerable.Range(0, o.Clients).Select(Senml.ClimateId).ToList();
 
-            Log($"starting the hub: {hubDll} {string.Join(' ', [.. BenchOptions.StandardHubArgs, .. o.HubArgs])}");
-            await using var hub = await HubProcess.StartAsync(hubDll, [.. BenchOptions.StandardHubArgs, .. o.HubArgs], o.KeepData, TimeSpan.FromSeconds(90), ct);
-            try
+            if (!o.FleetOnly)
             {
-                await RunPhasesAsync(hub, o, report, climateIds, ct);
+                Log($"starting the hub: {hubDll} {string.Join(' ', [.. BenchOptions.StandardHubArgs, .. o.HubArgs])}");
+                await using var hub = await HubProcess.StartAsync(hubDll, [.. BenchOptions.StandardHubArgs, .. o.HubArgs], o.KeepData, TimeSpan.FromSeconds(90), ct);
+                try
+                {
+                    await RunPhasesAsync(hub, o, report, climateIds, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Console.Error.WriteLine($"bench: failed: {ex.Message}\n--- last lines of the hub log ({hub.LogPath}) ---\n{hub.Tail(30)}");
+                    throw;
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Console.Error.WriteLine($"bench: failed: {ex.Message}\n--- last lines of the hub log ({hub.LogPath}) ---\n{hub.Tail(30)}");
-                throw;
-            }
+            // 5. Fleet size, on a fresh hub (the first one is stopped by now), so its memory is the fleet's alone.
+            if (o.FleetDevices > 0)
+                report.Fleet = await FleetSize.RunAsync(hubDll, o, ct);
             return report;
         }
 

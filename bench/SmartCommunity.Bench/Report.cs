@@ -37,6 +37,7 @@ public sealed class Report(BenchOptions options)
     public long HubRejected { get; set; }
     public IReadOnlyDictionary<string, long> RejectedByReason { get; set; } = new Dictionary<string, long>();
     public long? HubResidentBytes { get; set; }
+    public FleetResult? Fleet { get; set; }
 
     private static string F(double v, string format = "0") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
@@ -44,6 +45,35 @@ public sealed class Report(BenchOptions options)
         hub is null || ceiling is null || ceiling.MessagesPerSecond <= 0 ? double.NaN : hub.MessagesPerSecond / ceiling.MessagesPerSecond;
 
     public void Print(TextWriter w)
+    {
+        if (Throughput.Count > 0)
+            PrintThroughputAndLatency(w);
+        if (Fleet is { } f)
+            PrintFleet(w, f);
+        w.WriteLine();
+        w.WriteLine(SummaryLine());
+        w.WriteLine(IssueLine());
+    }
+
+    private static void PrintFleet(TextWriter w, FleetResult f)
+    {
+        w.WriteLine();
+        w.WriteLine($"Fleet size: {f.Devices} devices connected at once (MQTT 5, 30 s keep-alive) to a fresh hub, one climate pack (QoS 0) per {F(f.ReadingInterval.TotalSeconds)} s each, " +
+                    $"spread evenly, held {F(f.Hold.TotalSeconds)} s; memory from /proc/<pid>/status");
+        w.WriteLine();
+        w.WriteLine("| devices | register s (devices/s, in flight) | connect s (devices/s) | hold s | target msg/s | sent (skipped) | accepted | accepted/sent | rejected | online at hub | " +
+                    "hub VmRSS MiB: before registration / registered / connected / end of hold | hub max VmRSS in hold MiB | hub VmHWM MiB | hub fds | CPU cores hub / bench / other: connect; hold | bench VmRSS MiB, fds |");
+        w.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        var registered = f.Devices < f.Requested ? $" of {f.Requested} requested" : "";
+        w.WriteLine($"| {f.Devices}{registered} | {F(f.RegisterElapsed.TotalSeconds, "0.0")} ({F(f.RegisterPerSecond)}, {f.RegisterParallelism}) | {F(f.ConnectElapsed.TotalSeconds, "0.0")} ({F(f.ConnectPerSecond)}) | " +
+                    $"{F(f.Hold.TotalSeconds)} | {F(f.Devices / f.ReadingInterval.TotalSeconds)} | {f.Paced.Sent} ({f.Paced.Skipped}) | {f.Accepted} | {F(f.AcceptedRatio, "0.000")} | {f.Rejected} | {f.OnlineAtHub} | " +
+                    $"{M(f.HubBeforeRegistration.RssBytes)} / {M(f.HubRegistered.RssBytes)} / {M(f.HubConnected.RssBytes)} / {M(f.HubEnd.RssBytes)} | {M(f.HubMaxRssDuringHold)} | {M(f.HubEnd.HwmBytes)} | " +
+                    $"{f.HubEnd.OpenFds?.ToString(CultureInfo.InvariantCulture) ?? "?"} | {f.ConnectCpu}; {f.HoldCpu} | {M(f.BenchEnd.RssBytes)}, {f.BenchEnd.OpenFds?.ToString(CultureInfo.InvariantCulture) ?? "?"} |");
+    }
+
+    private static string M(long? bytes) => F(ProcMemory.Mib(bytes));
+
+    private void PrintThroughputAndLatency(TextWriter w)
     {
         w.WriteLine();
         w.WriteLine($"Throughput ({options.Clients} MQTT clients, one message in flight each, climate packs of 2 readings; {F(options.ThroughputDuration.TotalSeconds)} s per phase; " +
@@ -82,8 +112,17 @@ public sealed class Report(BenchOptions options)
         w.WriteLine();
         var reasons = RejectedByReason.Count == 0 ? "" : $" ({string.Join(", ", RejectedByReason.Select(r => $"{r.Key} {r.Value}"))})";
         w.WriteLine($"hub: {HubRejected} messages rejected in the whole run{reasons}; RSS at the end {(HubResidentBytes is { } b ? F(b / 1048576.0) + " MiB" : "n/a")}");
-        w.WriteLine();
-        w.WriteLine(SummaryLine());
+    }
+
+    /// <summary>
+    /// The line issue #8 asks for: hub/ceiling at QoS 0 and 1, the hub's QoS 0 msg/s, alert p99 under the 5,000 msg/s
+    /// background (the heavy phase), and the fleet hub's peak RSS (VmHWM) with 10,000 devices — n/a for a smaller fleet.
+    /// </summary>
+    public string IssueLine()
+    {
+        var rss = Fleet is { Devices: >= 10_000 } f ? F(ProcMemory.Mib(f.HubEnd.HwmBytes)) : "n/a";
+        return $"bench ingest_ratio_qos0={F(Ratio(HubQos0, CeilingQos0), "0.00")} ingest_ratio_qos1={F(Ratio(HubQos1, CeilingQos1), "0.00")} " +
+               $"hub_qos0_msgs={F(HubQos0?.MessagesPerSecond ?? double.NaN)} alert_p99_ms={F(Heavy?.Latency.Percentile(0.99) ?? double.NaN, "0.00")} rss_10k_mib={rss}";
     }
 
     /// <summary>
@@ -121,6 +160,17 @@ public sealed class Report(BenchOptions options)
         fields.Add(("alerts_missed", missed.ToString(CultureInfo.InvariantCulture)));
         fields.Add(("hub_rejected", HubRejected.ToString(CultureInfo.InvariantCulture)));
         fields.Add(("hub_rss_mib", HubResidentBytes is { } b ? F(b / 1048576.0) : "n/a"));
+        if (Fleet is { } f)
+        {
+            fields.Add(("fleet_devices", f.Devices.ToString(CultureInfo.InvariantCulture)));
+            fields.Add(("fleet_register_s", F(f.RegisterElapsed.TotalSeconds, "0.0")));
+            fields.Add(("fleet_connect_s", F(f.ConnectElapsed.TotalSeconds, "0.0")));
+            fields.Add(("fleet_sent", f.Paced.Sent.ToString(CultureInfo.InvariantCulture)));
+            fields.Add(("fleet_accepted", f.Accepted.ToString(CultureInfo.InvariantCulture)));
+            fields.Add(("fleet_rss_mib", F(ProcMemory.Mib(f.HubEnd.RssBytes))));
+            fields.Add(("fleet_hwm_mib", F(ProcMemory.Mib(f.HubEnd.HwmBytes))));
+            fields.Add(("fleet_hold_hub_cores", F(f.HoldCpu.HubCores ?? double.NaN, "0.00")));
+        }
         fields.Add(("quick", options.Quick ? "1" : "0"));
         return "bench " + string.Join(' ', fields.Select(f => $"{f.Item1}={f.Item2}"));
     }

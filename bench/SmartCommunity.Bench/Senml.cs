@@ -17,6 +17,9 @@ public static class Senml
 
     public static string ClimateId(int i) => string.Create(CultureInfo.InvariantCulture, $"clim-{i + 1:D4}");
 
+    /// <summary>Devices of the fleet-size phase: fleet-00001 … (a separate hub, but distinct ids keep logs unambiguous).</summary>
+    public static string FleetId(int i) => string.Create(CultureInfo.InvariantCulture, $"fleet-{i + 1:D5}");
+
     public static string SosId(int i) => string.Create(CultureInfo.InvariantCulture, $"sos-{i + 1:D4}");
 
     public static string UpTopic(string deviceId) => $"sc/v1/{deviceId}/up";
