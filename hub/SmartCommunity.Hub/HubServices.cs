@@ -192,11 +192,16 @@ public static class HubServices
 
     public static void AddHubBroker(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHostedMqttServer(mqtt => mqtt
-                // Kestrel owns the sockets (TCP listener above, WebSockets at MapMqtt); MQTTnet's own listener stays off.
-                .WithoutDefaultEndpoint()
-                .WithPersistentSessions(true)
-                .WithMaxPendingMessagesPerClient(1000))
+        var mqtt = new MqttServerOptionsBuilder()
+            // Kestrel owns the sockets (TCP listener above, WebSockets at MapMqtt); MQTTnet's own listener stays off.
+            .WithoutDefaultEndpoint()
+            .WithPersistentSessions(true)
+            .WithMaxPendingMessagesPerClient(1000)
+            .Build();
+        // Every connection keeps a write buffer; what the hub sends devices (acks, small commands) fits in 256 bytes,
+        // and at 10,000 devices the default 4 KB buffers alone were ~100 MB of the heap. Larger writes still grow it.
+        mqtt.WriterBufferSize = 256;
+        builder.Services.AddHostedMqttServer(mqtt)
             .AddMqttConnectionHandler()
             .AddConnections();
         builder.Services.AddSingleton<DeviceGate>();
