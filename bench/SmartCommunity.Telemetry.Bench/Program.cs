@@ -4,11 +4,19 @@
 //
 //   tests/infra/influx/up.sh
 //   dotnet run -c Release --project bench/SmartCommunity.Telemetry.Bench -- [points=500000] [url=http://127.0.0.1:18087]
+//
+// "hub" mode (HubBench.cs): the same three rows with MQTT and the whole hub (a child process) in front of the stores:
+//   dotnet run -c Release --project bench/SmartCommunity.Telemetry.Bench -- hub [points=240000] [url] [devices=200]
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using SmartCommunity.Telemetry;
 using SmartCommunity.Telemetry.Influx;
+
+if (args.Length > 0 && args[0] == "hub")
+{
+    return await SmartCommunity.Telemetry.Bench.HubBench.RunAsync(args[1..]);
+}
 
 var points = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 500_000;
 var url = args.Length > 1 ? args[1] : Environment.GetEnvironmentVariable("SC_INFLUX_URL") ?? "http://127.0.0.1:18087";
@@ -106,3 +114,4 @@ foreach (var (name, rate) in rows)
     Console.WriteLine($"| {name} | {rate:N0} | {rate / ceiling:P0} |");
 }
 Directory.Delete(work, recursive: true);
+return 0;

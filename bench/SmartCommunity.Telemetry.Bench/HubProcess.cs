@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace SmartCommunity.Telemetry.Bench;
+
+/// <summary>
+/// Copied from bench/SmartCommunity.Bench/HubProcess.cs (without the /proc memory probe), so this bench does not
+/// depend on that project.
+/// The real hub as a separate process, exactly as it is deployed (its Release build, its own runtime,
+/// its own GC), on loopback ports and a throw-away data directory. Killed when the run ends, however it ends.
+/// </summary>
+public sealed class HubProcess : IAsyncDisposable
+{
+    public const string AdminEmail = "bench@local";
+
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private Task _pumps = Task.CompletedTask;
+    private bool _logClosed;
+    private readonly bool _keepData;
+    private int _stopped;
+
+    private HubProcess(Process process, StreamWriter log, string dataDirectory, int httpPort, int mqttPort, string adminPassword, bool keepData)
+    {
+        _process = process;
+        _log = log;
+        DataDirectory = dataDirectory;
+        HttpPort = httpPort;
+        MqttPort = mqttPort;
+        AdminPassword = adminPassword;
+        _keepData = keepData;
+    }
+
+    public string DataDirectory { get; }
+    public int HttpPort { get; }
+    public int MqttPort { get; }
+    public string AdminPassword { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
+    public string LogPath => Path.Combine(DataDirectory, "hub.log");
+    public int ProcessId => _process.Id;
+
+    /// <summary>Starts the hub and waits until GET /health answers Healthy.</summary>
+    public static async Task<HubProcess> StartAsync(string hubDll, IReadOnlyList<string> extraArgs, bool keepData, TimeSpan deadline, CancellationToken ct)
+    {
+        // Absolute: the process starts in the build output folder, not in the caller's directory.
+        hubDll = Path.GetFullPath(hubDll);
+        if (!File.Exists(hubDll))
+            throw new FileNotFoundException($"hub build not found at {hubDll}; build it with `dotnet build hub/SmartCommunity.Hub -c Release`", hubDll);
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "sc-bench-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dataDirectory);
+        var httpPort = FreePort();
+        var mqttPort = FreePort();
+        // Identity's default rules want upper, lower and a digit; 24 random hex digits plus a fixed tail satisfy them.
+        var password = "Bench-" + RandomNumberGenerator.GetHexString(24, lowercase: true) + "A1";
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // The content root is the build output, where the hub's appsettings.json lives.
+            WorkingDirectory = Path.GetDirectoryName(hubDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+                 {
+                     hubDll,
+                     $"--Hub:DataDirectory={dataDirectory}",
+                     "--Hub:BindAddress=127.0.0.1",
+                     $"--Hub:HttpPort={httpPort.ToString(CultureInfo.InvariantCulture)}",
+                     $"--Hub:MqttPort={mqttPort.ToString(CultureInfo.InvariantCulture)}",
+                     $"--Hub:FirstAdmin:Email={AdminEmail}",
+                     $"--Hub:FirstAdmin:Password={password}",
+                 }.Concat(extraArgs))
+            start.ArgumentList.Add(arg);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        // The hub logs to the console; unread pipes would fill up and stall it, so both are copied to a file.
+        var log = new StreamWriter(Path.Combine(dataDirectory, "hub.log")) { AutoFlush = true };
+        var hub = new HubProcess(process, log, dataDirectory, httpPort, mqttPort, password, keepData);
+        hub._pumps = Task.WhenAll(hub.PumpAsync(process.StandardOutput), hub.PumpAsync(process.StandardError));
+        // Ctrl+C is handled by the caller's cancellation and DisposeAsync; this covers SIGTERM and an unhandled exception.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => hub.Kill();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => hub.Kill();
+        try
+        {
+            await hub.WaitHealthyAsync(deadline, ct);
+        }
+        catch
+        {
+            Console.Error.WriteLine($"--- last lines of the hub log ---\n{hub.Tail(30)}");
+            await hub.DisposeAsync();
+            throw;
+        }
+        return hub;
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan deadline, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var started = Stopwatch.GetTimestamp();
+        var last = "no answer";
+        while (Stopwatch.GetElapsedTime(started) < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"the hub exited with code {_process.ExitCode} during start-up; see {LogPath}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/health", UriKind.Relative), ct);
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
+                if (response.IsSuccessStatusCode && last.EndsWith("Healthy", StringComparison.Ordinal))
+                    return;
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                last = "health check timed out";
+            }
+            await Task.Delay(200, ct);
+        }
+        throw new TimeoutException($"the hub was not healthy within {deadline.TotalSeconds:0} s (last: {last}); see {LogPath}");
+    }
+
+    /// <summary>The hub's resident set size, from /proc (Linux), for the report.</summary>
+    public long? ResidentBytes()
+    {
+        try
+        {
+            _process.Refresh();
+            return _process.HasExited ? null : _process.WorkingSet64;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>CPU time the hub has used so far (user + system, all threads).</summary>
+    public TimeSpan? CpuTime()
+    {
+        try
+        {
+            _process.Refresh();
+            return _process.HasExited ? null : _process.TotalProcessorTime;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last lines the hub logged, for an error report.</summary>
+    public string Tail(int lines)
+    {
+        try
+        {
+            lock (_log)
+            {
+                if (!_logClosed)
+                    _log.Flush();
+            }
+            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var all = reader.ReadToEnd().Split('\n');
+            return string.Join('\n', all.TakeLast(lines));
+        }
+        catch (IOException ex)
+        {
+            return $"(could not read {LogPath}: {ex.Message})";
+        }
+    }
+
+    private async Task PumpAsync(StreamReader from)
+    {
+        while (await from.ReadLineAsync() is { } line)
+        {
+            lock (_log)
+            {
+                // After DisposeAsync gave up waiting for the pumps, the last lines have nowhere to go.
+                if (!_logClosed)
+                    _log.WriteLine(line);
+            }
+        }
+    }
+
+    private void Kill()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+            return;
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await _pumps.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            // Reported by the missing data below at worst; the run is over either way.
+        }
+        lock (_log)
+        {
+            _logClosed = true;
+            _log.Dispose();
+        }
+        _process.Dispose();
+        if (_keepData)
+            return;
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
