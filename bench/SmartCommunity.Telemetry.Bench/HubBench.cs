@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Protocol;
+using SmartCommunity.Bench;
 
 namespace SmartCommunity.Telemetry.Bench;
 
