@@ -161,12 +161,27 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
         Task loop;
         lock (_lifecycle)
         {
+            // A host may stop a service it already disposed (a second shutdown); everything was drained then.
+            if (_disposed && _loop is { IsCompleted: true })
+            {
+                return;
+            }
             _queue.Writer.TryComplete();
             // Never started: run the loop now anyway so points queued before start are not left behind.
             loop = _loop ??= Task.Run(RunAsync, CancellationToken.None);
         }
 
-        using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort))
+        using (cancellationToken.Register(static state =>
+        {
+            try
+            {
+                ((CancellationTokenSource)state!).Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed by a concurrent DisposeAsync, which has drained the queue itself.
+            }
+        }, _abort))
         {
             await loop;
         }

@@ -19,7 +19,7 @@ internal static class SimulatorCommand
     private static readonly Option<int?> PortOption = new("--port") { Description = "Broker port (default: from the fleet file, else 1883)." };
     private static readonly Option<string> MqttVersionOption = new("--mqtt-version") { Description = "MQTT protocol version.", DefaultValueFactory = _ => "5" };
     private static readonly Option<double> SpeedOption = new("--speed") { Description = "Run the daily routine this many times faster (intervals are divided by it).", DefaultValueFactory = _ => 1.0 };
-    private static readonly Option<int> QosOption = new("--qos") { Description = "QoS of routine readings (events are always QoS 1).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string[]> SetOption = new("--set") { Description = "A firmware setting for every node as name=value (repeatable), e.g. sos_cancel_ms=0, reading_s=10; names in firmware/README.md." };
     private static readonly Option<string?> ClientIdSuffixOption = new("--client-id-suffix") { Description = "Appended to the device id to make the MQTT client id, e.g. -sim." };
     private static readonly Option<string[]> ScenarioOption = new("--scenario", "-s") { Description = "scenario:deviceId[@delay], e.g. sos:sos-0001@30s (repeatable). Scenarios: sos, fall, smoke, leak, heating-failure, offline, online, test." };
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed for the signal models (repeatable runs)." };
@@ -31,15 +31,32 @@ internal static class SimulatorCommand
     public static Task<int> InvokeAsync(string[] args)
     {
         MqttVersionOption.AcceptOnlyFromAmong("3.1.1", "5");
-        QosOption.AcceptOnlyFromAmong("0", "1");
         var root = new RootCommand("SmartCommunity device simulator: virtual SOS buttons, wearables, smoke, climate, PIR, door and leak sensors publishing SenML over MQTT with their own credentials.")
         {
-            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, QosOption, ClientIdSuffixOption,
+            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, SetOption, ClientIdSuffixOption,
             ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, VerboseOption,
         };
         root.SetAction(RunAsync);
         // Stopping disconnects every device cleanly; give it time before the process is torn down.
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });
+    }
+
+    /// <summary>Parses <c>name=value</c> pairs; the firmware core validates names and ranges when it is provisioned.</summary>
+    internal static Dictionary<string, int> ParseSettings(IEnumerable<string> pairs)
+    {
+        var settings = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var parts = pair.Split('=', 2);
+            if (parts.Length != 2 || parts[0].Length == 0 || !int.TryParse(parts[1], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                throw new FormatException($"Expected name=integer, got '{pair}'.");
+            }
+
+            settings[parts[0]] = value;
+        }
+
+        return settings;
     }
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -74,7 +91,7 @@ internal static class SimulatorCommand
                 Port = parse.GetValue(PortOption) ?? file?.Mqtt.Port ?? FleetMqtt.Default.Port,
                 ProtocolVersion = parse.GetValue(MqttVersionOption) == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500,
                 Speed = parse.GetValue(SpeedOption),
-                ReadingQos = parse.GetValue(QosOption) == 1 ? MqttQualityOfServiceLevel.AtLeastOnce : MqttQualityOfServiceLevel.AtMostOnce,
+                NodeSettings = ParseSettings(parse.GetValue(SetOption) ?? []),
                 ClientIdSuffix = parse.GetValue(ClientIdSuffixOption),
                 Seed = parse.GetValue(SeedOption),
                 RoutineTraffic = !parse.GetValue(NoRoutineOption),
@@ -177,7 +194,7 @@ internal static class SimulatorCommand
                 case "DEVICES":
                     foreach (var d in fleet.Devices)
                     {
-                        logger.LogInformation("{DeviceId} {Kind} {State} last seq {Seq}", d.Id, d.Kind, d.IsConnected ? "connected" : "offline", d.Sequence.Last);
+                        logger.LogInformation("{DeviceId} {Kind} {State} last seq {Seq}", d.Id, d.Kind, d.IsConnected ? "connected" : "offline", d.LastSequence);
                     }
 
                     continue;

@@ -1,22 +1,24 @@
 using Microsoft.Extensions.Logging;
-using MQTTnet.Protocol;
-using SmartCommunity.Simulator.Devices;
-using SmartCommunity.Simulator.Signals;
 
 namespace SmartCommunity.Simulator.Engine;
 
 /// <summary>
-/// Runs one device: connects with backoff, keeps it connected, and publishes heartbeats and routine
-/// readings on schedule. All waiting goes through the <see cref="TimeProvider"/>.
+/// Runs one device, like the firmware's main loop: it keeps the core's sampling loop running (online
+/// or not, so readings queue in the outbox while the broker is away), connects with backoff, and
+/// lets the core flush whenever it is connected. All waiting goes through the <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class DeviceAgent : IDisposable
 {
     /// <summary>Longest single wait, so a schedule far in the future is re-evaluated now and then.</summary>
     private static readonly TimeSpan MaxWait = TimeSpan.FromHours(1);
 
+    /// <summary>How often the loop looks at the core when nothing is in progress (it catches up in simulated time).</summary>
+    private static readonly TimeSpan IdleWake = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often while a press, trace or cancel window is in progress.</summary>
+    private static readonly TimeSpan BusyWake = TimeSpan.FromMilliseconds(50);
+
     private readonly SimulatedDevice _device;
-    private readonly DeviceProfile _profile;
-    private readonly SimulatedClock _clock;
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _connectGate;
@@ -26,23 +28,19 @@ internal sealed class DeviceAgent : IDisposable
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _heldOffline;
 
-    public DeviceAgent(SimulatedDevice device, SimulatedClock clock, SimulatorOptions options, TimeProvider time, SemaphoreSlim connectGate, Random random, ILogger logger)
+    public DeviceAgent(SimulatedDevice device, SimulatorOptions options, TimeProvider time, SemaphoreSlim connectGate, Random random, ILogger logger)
     {
         _device = device;
-        _profile = DeviceProfiles.For(device.Kind);
-        Readings = _profile.CreateReadings(random);
-        _clock = clock;
         _options = options;
         _time = time;
         _connectGate = connectGate;
         _random = random;
         _logger = logger;
         _device.ConnectionLost += (_, _) => Wake();
+        _device.DownlinkQueued += (_, _) => Wake();
     }
 
     public SimulatedDevice Device => _device;
-
-    public IReadingSource? Readings { get; }
 
     /// <summary>Completes after the first connection attempt, successful or not.</summary>
     public Task FirstAttempt => _firstAttempt.Task;
@@ -52,61 +50,55 @@ internal sealed class DeviceAgent : IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var failures = 0;
-        var nextHeartbeat = DateTimeOffset.MaxValue;
-        var nextReading = DateTimeOffset.MaxValue;
+        var nextAttempt = DateTimeOffset.MinValue;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (!_device.IsConnected)
-                {
-                    if (_heldOffline)
-                    {
-                        _firstAttempt.TrySetResult();
-                        await WaitUntilAsync(_time.GetUtcNow() + MaxWait, cancellationToken);
-                        continue;
-                    }
-
-                    if (!await TryConnectAsync(failures, cancellationToken))
-                    {
-                        await WaitUntilAsync(_time.GetUtcNow() + Backoff(failures++), cancellationToken);
-                        continue;
-                    }
-
-                    failures = 0;
-                    // Schedule from the connection (when the first heartbeat went out), not from when this loop resumed.
-                    var connectedAt = _device.ConnectedAt ?? _time.GetUtcNow();
-                    nextHeartbeat = _options.RoutineTraffic ? connectedAt + _clock.ToReal(_profile.HeartbeatInterval) : DateTimeOffset.MaxValue;
-                    if (nextReading == DateTimeOffset.MaxValue && _options.RoutineTraffic && Readings is not null)
-                    {
-                        nextReading = connectedAt + _clock.ToReal(Readings.NextReadingIn(_clock.LocalNow));
-                    }
-
-                    continue;
-                }
-
                 var now = _time.GetUtcNow();
-                var due = nextHeartbeat < nextReading ? nextHeartbeat : nextReading;
-                if (due > now)
+                if (!_device.IsConnected && !_heldOffline && now >= nextAttempt)
                 {
-                    await WaitUntilAsync(due, cancellationToken);
-                    continue;
+                    // ConnectAsync flushes the outbox (what queued while offline, in order) and the heartbeat.
+                    if (await TryConnectAsync(failures, cancellationToken))
+                    {
+                        failures = 0;
+                    }
+                    else
+                    {
+                        nextAttempt = _time.GetUtcNow() + Backoff(failures++);
+                    }
+                }
+                else if (_device.IsConnected)
+                {
+                    await _device.FlushAsync(cancellationToken);
+                }
+                else
+                {
+                    lock (_device.Node.Lock)
+                    {
+                        _device.Node.RunToNow();
+                    }
                 }
 
-                if (nextHeartbeat <= now)
+                if (!_device.IsConnected && _heldOffline)
                 {
-                    nextHeartbeat = now + _clock.ToReal(_profile.HeartbeatInterval);
-                    await PublishSafelyAsync(_device.PublishHeartbeatAsync, "heartbeat");
+                    _firstAttempt.TrySetResult();
                 }
 
-                if (nextReading <= now && Readings is not null)
+                // Measured from where the core's loop got to, not from now: if the clock moved on while
+                // we were publishing (a test advancing a fake clock), the next pass starts at once.
+                DateTimeOffset due;
+                lock (_device.Node.Lock)
                 {
-                    var local = _clock.LocalNow;
-                    var reading = Readings.Read(local);
-                    nextReading = now + _clock.ToReal(Readings.NextReadingIn(local));
-                    var qos = reading.IsEvent ? MqttQualityOfServiceLevel.AtLeastOnce : _options.ReadingQos;
-                    await PublishSafelyAsync(ct => _device.PublishAsync(reading.Records, qos, cancellationToken: ct), "reading");
+                    due = _device.Node.RanUntil + (_device.Node.Busy ? BusyWake : IdleWake);
                 }
+
+                if (!_device.IsConnected && !_heldOffline && nextAttempt < due)
+                {
+                    due = nextAttempt;
+                }
+
+                await WaitUntilAsync(due, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -118,6 +110,9 @@ internal sealed class DeviceAgent : IDisposable
             _firstAttempt.TrySetResult();
         }
     }
+
+    /// <summary>Wakes the loop now (a scenario changed the virtual hardware).</summary>
+    public void Poke() => Wake();
 
     /// <summary>Drops the connection (the broker publishes the last will) and stays offline until <see cref="GoOnline"/>.</summary>
     public async Task GoOfflineAsync(CancellationToken cancellationToken)
@@ -154,23 +149,6 @@ internal sealed class DeviceAgent : IDisposable
         {
             _connectGate.Release();
             _firstAttempt.TrySetResult();
-        }
-    }
-
-    /// <summary>
-    /// Publishes without the stop token: stopping must not cut a packet in half (that would reset
-    /// the connection); the device's communication timeout bounds the wait instead.
-    /// </summary>
-    private async Task PublishSafelyAsync(Func<CancellationToken, Task> publish, string what)
-    {
-        try
-        {
-            await publish(CancellationToken.None);
-        }
-        catch (PublishFailedException ex)
-        {
-            // Counted by the device; the loop reconnects if the connection is gone.
-            _logger.LogDebug("{DeviceId}: {What} not published: {Reason}", _device.Id, what, ex.Message);
         }
     }
 

@@ -1,34 +1,48 @@
 using System.Buffers;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
+using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Simulator.Node;
 using SmartCommunity.Simulator.Protocol;
 using SmartCommunity.Simulator.Signals;
 
 namespace SmartCommunity.Simulator.Engine;
 
 /// <summary>
-/// One virtual device on its own MQTT connection, authenticated with its credentials, with the
-/// offline last will set. It publishes SenML packs (numbered by its <see cref="SequenceCounter"/>)
-/// and, for negative tests, raw payloads to any topic. Schedules live in <see cref="SimulatedFleet"/>.
+/// One virtual device: the firmware core (<c>SensorNode.Core</c>) on virtual hardware, and its own
+/// MQTT connection, authenticated with its credentials, with the core's offline last will. Everything
+/// it publishes on <c>up</c>/<c>status</c> is what the core put in its outbox, numbered and encoded
+/// by the core; this class is only the transport (the device's M2Mqtt adapter). For negative tests it
+/// also publishes raw payloads to any topic. The loop that drives the core lives in <see cref="SimulatedFleet"/>.
 /// </summary>
 public sealed class SimulatedDevice : IAsyncDisposable
 {
+    // IPublisher is synchronous (it returns after the PUBACK, as on the device): each flush blocks a
+    // thread, so only a few run at once and the rest of the pool is free to process the PUBACKs.
+    private static readonly SemaphoreSlim FlushGate = new(Math.Max(4, Environment.ProcessorCount * 2));
+
     private readonly IMqttClient _client;
     private readonly AbortableTcpStreamProvider _stream = new();
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
-    private readonly SimulatedClock _clock;
-    private readonly VitalsModel _vitals;
+    private readonly VirtualNode _node;
+    private readonly CorePublisher _publisher;
     private readonly ILogger _logger;
+    private readonly Lock _waitersLock = new();
+    private readonly List<(string Name, TaskCompletionSource<PublishReceipt> Done)> _waiters = [];
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly Lock _stateLock = new();
-    private TaskCompletionSource _connected = NewSignal();
-    private TaskCompletionSource _disconnected = NewSignal();
+
+    // Completed (and replaced) on every change of the connection: waiters re-check IsConnected and, if
+    // it is not what they wait for, wait for the next change. One signal per change, never swapped
+    // while pending, so a waiter cannot be left holding a signal nobody will complete (a refused
+    // attempt raises Disconnected too, and used to replace the "connected" signal a waiter held).
+    private TaskCompletionSource _stateChanged = NewSignal();
     private long _published;
     private long _failed;
     private long _received;
@@ -50,9 +64,22 @@ public sealed class SimulatedDevice : IAsyncDisposable
         Credentials = credentials;
         _options = options;
         _time = timeProvider;
-        _clock = clock ?? new SimulatedClock(timeProvider, options.Speed);
-        _vitals = new VitalsModel(random ?? new Random(Noise.StableHash(credentials.Id) ^ (options.Seed ?? Random.Shared.Next())));
         _logger = logger ?? NullLogger.Instance;
+        _node = new VirtualNode(
+            credentials,
+            NodeSettings(credentials.Kind, options),
+            new MemoryStorage(),
+            clock ?? new SimulatedClock(timeProvider, options.Speed),
+            random ?? new Random(Noise.StableHash(credentials.Id) ^ (options.Seed ?? Random.Shared.Next())),
+            options.RoutineTraffic);
+        _node.DownlinkHandled += (payload, error) =>
+        {
+            if (error != ErrorCode.None)
+            {
+                _logger.LogInformation("{DeviceId}: firmware refused a downlink: {Error}", Id, ErrorCode.Text(error));
+            }
+        };
+        _publisher = new CorePublisher(this);
         ClientId = credentials.Id + (options.ClientIdSuffix ?? string.Empty);
 
         _client = new MqttClientFactory().CreateMqttClient();
@@ -73,8 +100,29 @@ public sealed class SimulatedDevice : IAsyncDisposable
     /// <summary>When the current (or last) connection was established, on the device's TimeProvider.</summary>
     public DateTimeOffset? ConnectedAt { get; private set; }
 
-    /// <summary>The sequence numbers this device hands out; exposed so tests can read or continue it.</summary>
-    public SequenceCounter Sequence { get; } = new();
+    /// <summary>The last sequence number the firmware core handed out (0 before the first pack).</summary>
+    public uint LastSequence
+    {
+        get
+        {
+            lock (_node.Lock)
+            {
+                return _node.Core.NextSeq - 1;
+            }
+        }
+    }
+
+    /// <summary>Records waiting in the core's outbox (queued while offline, or not yet acknowledged).</summary>
+    public int QueuedRecords
+    {
+        get
+        {
+            lock (_node.Lock)
+            {
+                return _node.Core.Queue.Count;
+            }
+        }
+    }
 
     public long Published => Interlocked.Read(ref _published);
 
@@ -93,8 +141,9 @@ public sealed class SimulatedDevice : IAsyncDisposable
     public event EventHandler? ConnectionLost;
 
     /// <summary>
-    /// Connects (one attempt), subscribes to <c>down</c> and <c>cfg</c> and publishes the retained
-    /// heartbeat. Does nothing when already connected.
+    /// Connects (one attempt), subscribes to <c>down</c> and <c>cfg</c>, then lets the core flush its
+    /// outbox (records queued while offline, in order) and the retained heartbeat. Does nothing when
+    /// already connected.
     /// </summary>
     /// <exception cref="MqttCommunicationException">The broker is unreachable or refused the credentials.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
@@ -128,11 +177,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
 
             ConnectedAt = _time.GetUtcNow();
             _leaving = false;
-            lock (_stateLock)
-            {
-                _disconnected = NewSignal();
-                _connected.TrySetResult();
-            }
+            SignalStateChanged();
         }
         finally
         {
@@ -140,52 +185,76 @@ public sealed class SimulatedDevice : IAsyncDisposable
         }
 
         _logger.LogInformation("{DeviceId}: connected as {ClientId} (MQTT {Version})", Id, ClientId, _options.ProtocolVersion);
-        await PublishHeartbeatAsync(cancellationToken);
+        lock (_node.Lock)
+        {
+            _node.OnConnected();
+        }
+
+        await FlushAsync(cancellationToken);
     }
 
     /// <summary>Waits until the device is connected.</summary>
-    public Task WaitUntilConnectedAsync(CancellationToken cancellationToken = default)
+    public Task WaitUntilConnectedAsync(CancellationToken cancellationToken = default) => WaitForStateAsync(connected: true, cancellationToken);
+
+    /// <summary>Waits until <see cref="IsConnected"/> is <paramref name="connected"/>.</summary>
+    private async Task WaitForStateAsync(bool connected, CancellationToken cancellationToken)
     {
-        lock (_stateLock)
+        while (true)
         {
-            return _client.IsConnected ? Task.CompletedTask : _connected.Task.WaitAsync(cancellationToken);
+            // Take the signal before looking: a change after the look completes the signal we hold.
+            var changed = Volatile.Read(ref _stateChanged).Task;
+            if (_client.IsConnected == connected)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(cancellationToken);
         }
     }
 
-    /// <summary>
-    /// Publishes a pack of <paramref name="records"/> on the device's <c>up</c> (or <c>status</c>)
-    /// topic with the next sequence number and the current time as base time. Returns once the
-    /// broker acknowledged it (QoS 1) or it was written (QoS 0).
-    /// </summary>
-    /// <exception cref="PublishFailedException">Not connected, or the broker refused or did not acknowledge.</exception>
-    public Task<PublishReceipt> PublishAsync(IReadOnlyList<SenmlRecord> records, MqttQualityOfServiceLevel qos, bool toStatus = false, bool retain = false, CancellationToken cancellationToken = default)
+    /// <summary>Runs the core up to now and publishes what its outbox holds (and a due heartbeat). Returns the packs acknowledged.</summary>
+    internal async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(records);
-        var topic = toStatus ? Topics.Status(Id) : Topics.Up(Id);
-        if (!_client.IsConnected)
+        await FlushGate.WaitAsync(cancellationToken);
+        try
         {
-            Interlocked.Increment(ref _failed);
-            throw new PublishFailedException($"{Id} is not connected.");
+            return await Task.Run(
+                () =>
+                {
+                    lock (_node.Lock)
+                    {
+                        return _node.Flush(_publisher);
+                    }
+                },
+                CancellationToken.None);
         }
-
-        var sequence = Sequence.Next();
-        var baseTime = _time.GetUtcNow().ToUnixTimeSeconds();
-        var payload = SenmlEncoder.Encode(new SenmlPack(Id, baseTime, sequence, records));
-        return PublishEncodedAsync(topic, payload, sequence, baseTime, qos, retain, cancellationToken);
+        finally
+        {
+            FlushGate.Release();
+        }
     }
 
-    /// <summary>Publishes the retained heartbeat (online, battery, RSSI, firmware) to <c>status</c>, QoS 1.</summary>
-    public Task<PublishReceipt> PublishHeartbeatAsync(CancellationToken cancellationToken = default)
+    /// <summary>The core behind this device; callers take <see cref="VirtualNode.Lock"/>.</summary>
+    internal VirtualNode Node => _node;
+
+    /// <summary>Completes when an acknowledged <c>up</c> pack carries <c>{"n":name,"vb":true}</c> (registered before the scenario starts).</summary>
+    internal Task<PublishReceipt> WaitForEventAsync(string name)
     {
-        var (battery, rssi) = _vitals.Sample(_clock.LocalNow);
-        SenmlRecord[] records =
-        [
-            SenmlRecord.Flag(Measurements.Online, true),
-            SenmlRecord.Number(Measurements.Battery, battery),
-            SenmlRecord.Number(Measurements.Rssi, rssi),
-            SenmlRecord.Text(Measurements.Firmware, _options.FirmwareVersion),
-        ];
-        return PublishAsync(records, MqttQualityOfServiceLevel.AtLeastOnce, toStatus: true, retain: true, cancellationToken);
+        var done = new TaskCompletionSource<PublishReceipt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waitersLock)
+        {
+            _waiters.Add((name, done));
+        }
+
+        return done.Task;
+    }
+
+    internal void ForgetWaiter(Task<PublishReceipt> waiter)
+    {
+        lock (_waitersLock)
+        {
+            _waiters.RemoveAll(w => w.Done.Task == waiter);
+        }
     }
 
     /// <summary>
@@ -229,12 +298,6 @@ public sealed class SimulatedDevice : IAsyncDisposable
     /// </summary>
     public async Task DropConnectionAsync(CancellationToken cancellationToken = default)
     {
-        Task disconnected;
-        lock (_stateLock)
-        {
-            disconnected = _disconnected.Task;
-        }
-
         _leaving = true;
         if (!_stream.Abort() && !_client.IsConnected)
         {
@@ -244,7 +307,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
         _logger.LogInformation("{DeviceId}: connection dropped (no DISCONNECT; the broker publishes the last will)", Id);
         try
         {
-            await disconnected.WaitAsync(_options.CommunicationTimeout, _time, cancellationToken);
+            await WaitForStateAsync(connected: false, cancellationToken).WaitAsync(_options.CommunicationTimeout, _time, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -265,7 +328,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
         {
             if (announceOffline)
             {
-                await PublishRawAsync(Topics.Status(Id), SenmlEncoder.EncodeLastWill(Id), MqttQualityOfServiceLevel.AtLeastOnce, retain: true, cancellationToken);
+                await PublishRawAsync(Topics.Status(Id), LastWill(), MqttQualityOfServiceLevel.AtLeastOnce, retain: true, cancellationToken);
             }
 
             await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellationToken);
@@ -300,33 +363,106 @@ public sealed class SimulatedDevice : IAsyncDisposable
         _connectLock.Dispose();
     }
 
-    private async Task<PublishReceipt> PublishEncodedAsync(string topic, byte[] payload, uint sequence, long baseTime, MqttQualityOfServiceLevel qos, bool retain, CancellationToken cancellationToken)
+    /// <summary>The core's publish: QoS 1, true only after the broker acknowledged it.</summary>
+    internal bool PublishFromCore(string topic, byte[] payload, bool retain)
     {
+        if (!_client.IsConnected)
+        {
+            Interlocked.Increment(ref _failed);
+            return false;
+        }
+
         MqttClientPublishResult result;
         try
         {
-            result = await PublishRawAsync(topic, payload, qos, retain, cancellationToken);
+            result = PublishRawAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is MqttCommunicationException or InvalidOperationException or OperationCanceledException)
         {
+            // No PUBACK: the core keeps the records (and their seq) for the next flush.
             Interlocked.Increment(ref _failed);
-            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new PublishFailedException($"{Id}: publish to {topic} failed: {ex.Message}", ex);
+            _logger.LogDebug("{DeviceId}: publish to {Topic} failed: {Reason}", Id, topic, ex.Message);
+            return false;
         }
 
         if (!IsAccepted(result))
         {
             Interlocked.Increment(ref _failed);
-            throw new PublishFailedException($"{Id}: broker refused publish to {topic}: {result.ReasonCode} {result.ReasonString}");
+            _logger.LogWarning("{DeviceId}: broker refused publish to {Topic}: {Code} {Reason}", Id, topic, result.ReasonCode, result.ReasonString);
+            return false;
         }
 
         Interlocked.Increment(ref _published);
-        _logger.LogDebug("{DeviceId}: {Topic} seq {Seq} {Payload}", Id, topic, sequence, System.Text.Encoding.UTF8.GetString(payload));
-        return new PublishReceipt(Id, topic, sequence, DateTimeOffset.FromUnixTimeSeconds(baseTime), payload, qos);
+        var receipt = Receipt(topic, payload);
+        _logger.LogDebug("{DeviceId}: {Topic} seq {Seq} {Payload}", Id, topic, receipt.Sequence, System.Text.Encoding.UTF8.GetString(payload));
+        if (topic.EndsWith("/up", StringComparison.Ordinal))
+        {
+            CompleteWaiters(receipt);
+        }
+
+        return true;
+    }
+
+    private PublishReceipt Receipt(string topic, byte[] payload)
+    {
+        using var pack = JsonDocument.Parse(payload);
+        var head = pack.RootElement[0];
+        var seq = head.TryGetProperty("v", out var v) ? v.GetUInt32() : 0;
+        var bt = head.TryGetProperty("bt", out var t) ? t.GetInt64() : _time.GetUtcNow().ToUnixTimeSeconds();
+        return new PublishReceipt(Id, topic, seq, DateTimeOffset.FromUnixTimeSeconds(bt), payload, MqttQualityOfServiceLevel.AtLeastOnce);
+    }
+
+    private void CompleteWaiters(PublishReceipt receipt)
+    {
+        lock (_waitersLock)
+        {
+            if (_waiters.Count == 0)
+            {
+                return;
+            }
+
+            using var pack = JsonDocument.Parse(receipt.Payload);
+            foreach (var record in pack.RootElement.EnumerateArray())
+            {
+                if (record.TryGetProperty("n", out var n) && record.TryGetProperty("vb", out var vb) && vb.ValueKind == JsonValueKind.True)
+                {
+                    var name = n.GetString();
+                    foreach (var w in _waiters.Where(w => w.Name == name))
+                    {
+                        w.Done.TrySetResult(receipt);
+                    }
+
+                    _waiters.RemoveAll(w => w.Name == name);
+                }
+            }
+        }
+    }
+
+    private byte[] LastWill()
+    {
+        lock (_node.Lock)
+        {
+            return _node.LastWill();
+        }
+    }
+
+    private static IReadOnlyDictionary<string, int> NodeSettings(DeviceKind kind, SimulatorOptions options)
+    {
+        var settings = new Dictionary<string, int>(DeviceProfiles.For(kind).Settings);
+        if (!options.RoutineTraffic)
+        {
+            // No routine: heartbeats, readings and PIR counts only once a day (the firmware's maximum).
+            settings["heartbeat_s"] = Setting.Max(Setting.HeartbeatSeconds);
+            settings["reading_s"] = Setting.Max(Setting.ReadingSeconds);
+            settings["pir_interval_s"] = Setting.Max(Setting.PirIntervalSeconds);
+        }
+
+        foreach (var (name, value) in options.NodeSettings)
+        {
+            settings[name] = value;
+        }
+
+        return settings;
     }
 
     private static bool IsAccepted(MqttClientPublishResult result) =>
@@ -344,7 +480,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
             .WithKeepAlivePeriod(_options.KeepAlive)
             .WithTimeout(_options.CommunicationTimeout)
             .WithWillTopic(Topics.Status(Id))
-            .WithWillPayload(SenmlEncoder.EncodeLastWill(Id))
+            .WithWillPayload(LastWill())
             .WithWillRetain(true)
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
         if (_options.ProtocolVersion == MqttProtocolVersion.V500)
@@ -361,7 +497,9 @@ public sealed class SimulatedDevice : IAsyncDisposable
         Interlocked.Increment(ref _received);
         var message = e.ApplicationMessage;
         var downlink = new DownlinkMessage(Id, message.Topic, message.Payload.ToArray(), message.Retain);
+        _node.EnqueueDownlink(downlink.Payload.ToArray());
         _logger.LogInformation("{DeviceId}: received on {Topic}: {Payload}", Id, downlink.Topic, Truncate(downlink.PayloadText, 256));
+        DownlinkQueued?.Invoke(this, EventArgs.Empty);
         try
         {
             MessageReceived?.Invoke(this, downlink);
@@ -377,11 +515,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
-        lock (_stateLock)
-        {
-            _connected = NewSignal();
-            _disconnected.TrySetResult();
-        }
+        SignalStateChanged();
 
         if (e.ClientWasConnected)
         {
@@ -392,7 +526,22 @@ public sealed class SimulatedDevice : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Raised after a downlink was queued for the core, so the loop hands it over now rather than at its next wake.</summary>
+    internal event EventHandler? DownlinkQueued;
+
+    private void SignalStateChanged() => Interlocked.Exchange(ref _stateChanged, NewSignal()).TrySetResult();
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
+}
+
+/// <summary>The core's view of the MQTT connection (the M2Mqtt adapter on the device).</summary>
+internal sealed class CorePublisher(SimulatedDevice device) : IPublisher
+{
+    public bool IsConnected => device.IsConnected;
+
+    // The core reuses its buffer for the next pack: the transport gets its own copy.
+    public bool Publish(string topic, byte[] payload, int length, bool retain) =>
+        device.PublishFromCore(topic, payload.AsSpan(0, length).ToArray(), retain);
 }

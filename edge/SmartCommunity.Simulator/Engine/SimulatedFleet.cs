@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet.Protocol;
 using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Simulator.Node;
 using SmartCommunity.Simulator.Protocol;
 using SmartCommunity.Simulator.Scenarios;
 using SmartCommunity.Simulator.Signals;
@@ -57,7 +58,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
             var random = new Random(deviceSeed);
             var device = new SimulatedDevice(credentials, _options, _time, Clock, new Random(~deviceSeed), deviceLogger);
             device.MessageReceived += (sender, message) => MessageReceived?.Invoke(sender, message);
-            _agents.Add(credentials.Id, new DeviceAgent(device, Clock, _options, _time, _connectGate, random, deviceLogger));
+            _agents.Add(credentials.Id, new DeviceAgent(device, _options, _time, _connectGate, random, deviceLogger));
         }
 
         Devices = _agents.Values.Select(a => a.Device).ToArray();
@@ -159,14 +160,17 @@ public sealed class SimulatedFleet : IAsyncDisposable
     }
 
     /// <summary>
-    /// Makes <paramref name="scenario"/> happen on a device. Event scenarios (sos, fall, smoke, leak,
-    /// test) return once the pack was published at QoS 1 and acknowledged, with the sequence number
-    /// and timestamp it carried. heating-failure, offline and online return once they took effect.
+    /// Makes <paramref name="scenario"/> happen on a device's virtual hardware and lets its firmware
+    /// core react: sos presses the button, fall plays a synthetic fall into the accelerometer, smoke
+    /// raises the gas sensor above the alarm threshold, leak wets the probe, test delivers the
+    /// test-alarm command. Event scenarios return once the core's record was published and
+    /// acknowledged, with the sequence number and base time of its pack — so sos and fall return only
+    /// after the core's cancel window (<c>sos_cancel_ms</c>, <c>fall_cancel_ms</c>) has run out on the
+    /// <see cref="TimeProvider"/>. heating-failure, offline and online return once they took effect.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such device.</exception>
     /// <exception cref="ArgumentException">The scenario does not apply to the device's kind.</exception>
-    /// <exception cref="InvalidOperationException">The device is held offline, or did not reconnect within the inject timeout.</exception>
-    /// <exception cref="PublishFailedException">The broker refused or did not acknowledge.</exception>
+    /// <exception cref="InvalidOperationException">The device is held offline, did not reconnect, or its core sent nothing within the inject timeout (plus the scenario's own time).</exception>
     public async Task<InjectionResult> InjectAsync(string deviceId, Scenario scenario, CancellationToken cancellationToken = default)
     {
         var agent = GetAgent(deviceId);
@@ -180,7 +184,11 @@ public sealed class SimulatedFleet : IAsyncDisposable
         switch (scenario)
         {
             case Scenario.HeatingFailure:
-                ((ClimateReadings)agent.Readings!).Model.StartHeatingFailure(Clock.LocalNow);
+                lock (device.Node.Lock)
+                {
+                    device.Node.Climate!.StartHeatingFailure(Clock.LocalNow);
+                }
+
                 return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
             case Scenario.Offline:
                 await agent.GoOfflineAsync(cancellationToken);
@@ -196,9 +204,52 @@ public sealed class SimulatedFleet : IAsyncDisposable
             throw new InvalidOperationException($"{deviceId} is offline (scenario 'online' brings it back).");
         }
 
-        await WithInjectTimeoutAsync(device, cancellationToken);
-        var receipt = await device.PublishAsync(EventRecords(agent, scenario), MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: cancellationToken);
-        return new InjectionResult(deviceId, scenario, receipt.Sequence, receipt.Timestamp, receipt.Payload);
+        // Everything up to the change of the virtual hardware happens before the first await, so a
+        // test can start the scenario and then advance a fake clock.
+        var record = scenario.RecordName();
+        var acknowledged = device.WaitForEventAsync(record);
+        TimeSpan budget;
+        lock (device.Node.Lock)
+        {
+            var node = device.Node;
+            switch (scenario)
+            {
+                case Scenario.Sos:
+                    node.PressButton();
+                    break;
+                case Scenario.Fall:
+                    node.PlayTrace(FallTraces.Next(_random));
+                    break;
+                case Scenario.Smoke:
+                    node.GasSpike((int)node.Gas!.AlarmSample());
+                    break;
+                case Scenario.Leak:
+                    node.SetLeak(true);
+                    break;
+                case Scenario.Test:
+                    node.EnqueueDownlink("""{"cmd":"test-alarm"}"""u8.ToArray());
+                    break;
+            }
+
+            budget = node.ScenarioBudget(scenario);
+        }
+
+        agent.Poke();
+        using var timeout = new CancellationTokenSource(Clock.ToReal(budget) + _options.InjectTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var receipt = await acknowledged.WaitAsync(linked.Token);
+            return new InjectionResult(deviceId, scenario, receipt.Sequence, receipt.Timestamp, receipt.Payload);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"{deviceId}: no acknowledged '{record}' record within {budget + _options.InjectTimeout} (cancelled on the device, or not connected).");
+        }
+        finally
+        {
+            device.ForgetWaiter(acknowledged);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -218,16 +269,6 @@ public sealed class SimulatedFleet : IAsyncDisposable
 
         _connectGate.Dispose();
     }
-
-    private static SenmlRecord[] EventRecords(DeviceAgent agent, Scenario scenario) => scenario switch
-    {
-        Scenario.Sos => [SenmlRecord.Flag(Measurements.Sos, true)],
-        Scenario.Fall => [SenmlRecord.Flag(Measurements.Fall, true)],
-        Scenario.Smoke => [SenmlRecord.Flag(Measurements.Smoke, true), SenmlRecord.Number(Measurements.Gas, ((SmokeReadings)agent.Readings!).Gas.AlarmSample())],
-        Scenario.Leak => [SenmlRecord.Flag(Measurements.Leak, true)],
-        Scenario.Test => [SenmlRecord.Flag(Measurements.Test, true)],
-        _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Not an event scenario."),
-    };
 
     private async Task WithInjectTimeoutAsync(SimulatedDevice device, CancellationToken cancellationToken)
     {

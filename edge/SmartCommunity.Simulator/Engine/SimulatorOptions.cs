@@ -1,5 +1,4 @@
 using MQTTnet.Formatter;
-using MQTTnet.Protocol;
 
 namespace SmartCommunity.Simulator.Engine;
 
@@ -19,16 +18,17 @@ public sealed record SimulatorOptions
     /// <summary>How much faster than real time the routine runs (intervals are divided by it).</summary>
     public double Speed { get; init; } = 1.0;
 
-    /// <summary>QoS of routine readings (climate, PIR, gas). Events are always QoS 1.</summary>
-    public MqttQualityOfServiceLevel ReadingQos { get; init; } = MqttQualityOfServiceLevel.AtMostOnce;
-
     /// <summary>Publish routine readings and periodic heartbeats. Off for tests that only want events.</summary>
     public bool RoutineTraffic { get; init; } = true;
 
     /// <summary>Seed for the signal models; null for a different fleet each run.</summary>
     public int? Seed { get; init; }
 
-    public string FirmwareVersion { get; init; } = "1.0.0";
+    /// <summary>
+    /// Firmware settings provisioned on every node on top of its kind's profile, by name as in
+    /// firmware/README.md (e.g. <c>sos_cancel_ms</c> = 0, <c>reading_s</c> = 10). Each is validated by the core.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> NodeSettings { get; init; } = new Dictionary<string, int>();
 
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -74,10 +74,7 @@ public sealed record SimulatorOptions
             throw new ArgumentException($"Speed {Speed} must be in (0, 100000].", nameof(Speed));
         }
 
-        if (ReadingQos is not (MqttQualityOfServiceLevel.AtMostOnce or MqttQualityOfServiceLevel.AtLeastOnce))
-        {
-            throw new ArgumentException("Reading QoS must be 0 or 1.", nameof(ReadingQos));
-        }
+        ArgumentNullException.ThrowIfNull(NodeSettings, nameof(NodeSettings));
 
         if (ClientIdSuffix is { Length: > 16 })
         {

@@ -64,6 +64,17 @@ public static class ScenarioNames
         return false;
     }
 
+    /// <summary>The SenML record (<c>vb</c> = true) the device's core sends for an event scenario.</summary>
+    internal static string RecordName(this Scenario scenario) => scenario switch
+    {
+        Scenario.Sos => "sos",
+        Scenario.Fall => "fall",
+        Scenario.Smoke => "smoke",
+        Scenario.Leak => "leak",
+        Scenario.Test => "test",
+        _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Not an event scenario."),
+    };
+
     /// <summary>True when the scenario makes sense for the kind (e.g. a fall only on a wearable).</summary>
     public static bool AppliesTo(this Scenario scenario, DeviceKind kind) => scenario switch
     {

@@ -1,4 +1,4 @@
-using SmartCommunity.Simulator.Protocol;
+using SmartCommunity.SensorNode.Core;
 
 namespace SmartCommunity.Simulator.Signals;
 
@@ -87,7 +87,7 @@ public sealed class ClimateModel(Random random)
             temp = Math.Clamp(DiurnalTemperature(localNow.TimeOfDay) + random.Gaussian(0, 0.15), MinIndoorTemperature, MaxIndoorTemperature);
         }
 
-        // Round to the wire precision here so what is logged is what is sent.
-        return (Math.Round(temp, Measurements.Temperature.Precision), Math.Round(hum, Measurements.Humidity.Precision));
+        // Round to the wire precision here (the BME280 adapter hands the core hundredths and tenths).
+        return (Math.Round(temp, Measurement.Precision(Measurement.Temp)), Math.Round(hum, Measurement.Precision(Measurement.Hum)));
     }
 }

@@ -35,6 +35,15 @@ public sealed class SimulatedClock
         }
     }
 
+    /// <summary>Simulated time since the clock started (what a virtual node's monotonic millisecond clock shows).</summary>
+    public TimeSpan Elapsed => (_time.GetUtcNow() - _start) * Speed;
+
+    /// <summary>The real (UTC) time at which <paramref name="elapsed"/> of simulated time had passed.</summary>
+    public DateTimeOffset RealAt(TimeSpan elapsed) => _start + (elapsed / Speed);
+
+    /// <summary>The simulated local time after <paramref name="elapsed"/> of simulated time.</summary>
+    public DateTimeOffset LocalAt(TimeSpan elapsed) => TimeZoneInfo.ConvertTime(_start + elapsed, _time.LocalTimeZone);
+
     /// <summary>How long a simulated interval lasts in real time.</summary>
     public TimeSpan ToReal(TimeSpan simulated) => simulated / Speed;
 }

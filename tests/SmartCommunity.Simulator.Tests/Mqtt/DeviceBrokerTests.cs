@@ -1,22 +1,23 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
-using SmartCommunity.Simulator.Protocol;
 using SmartCommunity.Simulator.Scenarios;
 
 namespace SmartCommunity.Simulator.Tests.Mqtt;
 
-/// <summary>Simulated devices against a real broker on a 127.0.0.1 socket.</summary>
+/// <summary>Simulated devices (the firmware core on virtual hardware) against a real broker on a 127.0.0.1 socket.</summary>
 public sealed class DeviceBrokerTests
 {
-    private static readonly DeviceCredentials SosButton = new("sos-0001", DeviceKind.Sos, "sos-secret-0001");
-    private static readonly DeviceCredentials Wearable = new("wear-0001", DeviceKind.Wearable, "wear-secret-0001");
+    // The firmware refuses secrets shorter than 16 characters (the hub issues long ones).
+    private static readonly DeviceCredentials SosButton = new("sos-0001", DeviceKind.Sos, "sos-secret-0001-long");
+    private static readonly DeviceCredentials Wearable = new("wear-0001", DeviceKind.Wearable, "wear-secret-0001-long");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -63,7 +64,7 @@ public sealed class DeviceBrokerTests
     public async Task Device_WrongSecret_IsRefusedAndKeepsRetrying()
     {
         await using var broker = await TestBroker.StartAsync(SosButton);
-        var impostor = SosButton with { Secret = "not-the-secret" };
+        var impostor = SosButton with { Secret = "not-the-secret-at-all" };
         await using var fleet = new SimulatedFleet([impostor], OptionsFor(broker));
 
         await fleet.StartAsync(Ct);
@@ -75,36 +76,44 @@ public sealed class DeviceBrokerTests
     }
 
     [Fact]
-    public async Task Fleet_SosInjected_ArrivesOnUpWithExactPayload()
+    public async Task Fleet_SosInjected_ArrivesOnUpAfterCancelWindowWithExactPayload()
     {
+        var time = new FakeTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(SosButton);
         await using var observer = await broker.ConnectObserverAsync(Ct);
-        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker));
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker), time);
         await fleet.StartAsync(Ct);
 
-        var result = await fleet.InjectAsync("sos-0001", Scenario.Sos, Ct);
+        var inject = fleet.InjectAsync("sos-0001", Scenario.Sos, Ct);
+        time.Advance(TimeSpan.FromSeconds(4)); // inside the core's 5 s cancel window
+        await Task.Delay(100, Ct); // give a wrongly early SOS a chance to show up
+        Assert.False(inject.IsCompleted, "the SOS waits for the cancel window");
+        var result = await AdvanceUntilAsync(time, inject, TimeSpan.FromMilliseconds(100));
         var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/up", Ct);
 
         Assert.Equal(2u, result.Sequence); // 1 was the heartbeat on connect
         var bt = result.Timestamp.ToUnixTimeSeconds();
-        Assert.Equal($$"""[{"bn":"urn:dev:sc:sos-0001:","bt":{{bt}},"n":"seq","v":2},{"n":"sos","vb":true}]""", message.Text);
+        Assert.Equal(Noon.AddSeconds(5).ToUnixTimeSeconds(), bt);
+        // The record carries the press time: 5 s before the pack, when the window ran out.
+        Assert.Equal($$"""[{"bn":"urn:dev:sc:sos-0001:","bt":{{bt}},"n":"seq","v":2},{"n":"sos","vb":true,"t":-5}]""", message.Text);
         Assert.Equal(result.Payload.ToArray(), message.Payload);
         Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, message.Qos);
         Assert.False(message.Retain);
     }
 
     [Fact]
-    public async Task Fleet_FallOnWearable_PublishesFallEvent()
+    public async Task Fleet_FallOnWearable_CoreDetectsTraceAndPublishesFallEvent()
     {
+        var time = new FakeTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(Wearable);
         await using var observer = await broker.ConnectObserverAsync(Ct);
-        await using var fleet = new SimulatedFleet([Wearable], OptionsFor(broker));
+        await using var fleet = new SimulatedFleet([Wearable], OptionsFor(broker) with { NodeSettings = new Dictionary<string, int> { ["fall_cancel_ms"] = 0 } }, time);
         await fleet.StartAsync(Ct);
 
-        var result = await fleet.InjectAsync("wear-0001", Scenario.Fall, Ct);
+        var result = await AdvanceUntilAsync(time, fleet.InjectAsync("wear-0001", Scenario.Fall, Ct), TimeSpan.FromSeconds(1));
         var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/wear-0001/up", Ct);
 
-        Assert.EndsWith("""{"n":"fall","vb":true}]""", message.Text, StringComparison.Ordinal);
+        Assert.Matches("""\{"n":"fall","vb":true,"t":-\d+\}\]$""", message.Text);
         Assert.Equal(result.Payload.ToArray(), message.Payload);
     }
 
@@ -117,7 +126,7 @@ public sealed class DeviceBrokerTests
 
         await Assert.ThrowsAsync<ArgumentException>(() => fleet.InjectAsync("sos-0001", Scenario.Fall, Ct));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => fleet.InjectAsync("sos-9999", Scenario.Sos, Ct));
-        Assert.Equal(1u, fleet.GetDevice("sos-0001").Sequence.Last);
+        Assert.Equal(1u, fleet.GetDevice("sos-0001").LastSequence);
     }
 
     [Theory]
@@ -191,7 +200,7 @@ public sealed class DeviceBrokerTests
 
         Assert.True(result.IsSuccess);
         Assert.Equal(malformed, message.Payload);
-        Assert.Equal(1u, device.Sequence.Last); // only the heartbeat used a sequence number
+        Assert.Equal(1u, device.LastSequence); // only the heartbeat used a sequence number
     }
 
     [Fact]
@@ -205,11 +214,30 @@ public sealed class DeviceBrokerTests
         await broker.StopAsync();
         await Eventually.TrueAsync(() => !device.IsConnected, "the device noticed the broker is gone", Ct);
         await broker.RestartAsync();
-        await device.WaitUntilConnectedAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        // A deadline for real sockets on a shared machine, not a timing assertion.
+        await device.WaitUntilConnectedAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
         var retained = await Eventually.ValueAsync(
             () => broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status"), "the reconnect heartbeat retained on the new broker", Ct);
         Assert.Contains("\"n\":\"seq\",\"v\":2}", Encoding.UTF8.GetString(retained.Payload.ToArray()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Device_WaitingForConnection_IsReleasedAfterRefusedAttempts()
+    {
+        // Deterministic form of the broker-restart race: a refused attempt (MQTTnet raises Disconnected
+        // for it too) must not strand a caller already waiting for the connection.
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await broker.StopAsync();
+        await using var device = new SimulatedDevice(SosButton, OptionsFor(broker));
+        var connected = device.WaitUntilConnectedAsync(Ct);
+
+        await Assert.ThrowsAsync<MQTTnet.Exceptions.MqttCommunicationException>(() => device.ConnectAsync(Ct));
+        await broker.RestartAsync();
+        await device.ConnectAsync(Ct);
+
+        await connected.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        Assert.True(device.IsConnected);
     }
 
     [Fact]
@@ -223,8 +251,23 @@ public sealed class DeviceBrokerTests
 
         Assert.Equal(0, fleet.ConnectedDevices);
         var retained = await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status");
-        Assert.Equal(SenmlEncoder.EncodeLastWill("sos-0001"), retained.Payload.ToArray());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(RepoPaths.Vectors, "last-will.payload")), retained.Payload.ToArray());
     }
+
+    /// <summary>Advances the fake clock a step at a time until <paramref name="task"/> completes (bounded in steps and real time).</summary>
+    internal static async Task<T> AdvanceUntilAsync<T>(FakeTimeProvider time, Task<T> task, TimeSpan step, int maxSteps = 120)
+    {
+        for (var i = 0; i < maxSteps && !task.IsCompleted; i++)
+        {
+            time.Advance(step);
+            // Let the device loop react to this step on real threads before the next one.
+            await Task.WhenAny(task, Task.Delay(50, Ct));
+        }
+
+        return await task.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+    }
+
+    internal static readonly DateTimeOffset Noon = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
     internal static SimulatorOptions OptionsFor(TestBroker broker) => new()
     {
@@ -233,5 +276,7 @@ public sealed class DeviceBrokerTests
         Seed = 42,
         ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
         ReconnectDelayMax = TimeSpan.FromMilliseconds(500),
+        // An attempt that lands while the broker is half up must fail fast and retry, not hang for the default timeout.
+        CommunicationTimeout = TimeSpan.FromSeconds(2),
     };
 }

@@ -19,12 +19,14 @@ public sealed class ScheduleTests
     [Fact]
     public async Task ClimateDevice_OneMinutePasses_PublishesTemperatureAndHumidity()
     {
-        var climate = new DeviceCredentials("clim-0001", DeviceKind.Climate, "clim-secret");
+        var climate = new DeviceCredentials("clim-0001", DeviceKind.Climate, "clim-secret-0001-long");
         var time = new FakeTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(climate);
         await using var observer = await broker.ConnectObserverAsync(Ct);
         await using var fleet = new SimulatedFleet([climate], DeviceBrokerTests.OptionsFor(broker), time);
         await fleet.StartAsync(Ct);
+        // The core reads the BME280 once at boot (seq 1), then the heartbeat goes out (seq 2).
+        await observer.WaitForAsync(m => m.Topic == "sc/v1/clim-0001/up", Ct);
 
         time.Advance(TimeSpan.FromSeconds(60));
         var reading = await observer.WaitForAsync(m => m.Topic == "sc/v1/clim-0001/up", Ct);
@@ -32,7 +34,7 @@ public sealed class ScheduleTests
         using var pack = JsonDocument.Parse(reading.Payload);
         var r = pack.RootElement;
         Assert.Equal(Noon.AddSeconds(60).ToUnixTimeSeconds(), r[0].GetProperty("bt").GetInt64());
-        Assert.Equal(2u, r[0].GetProperty("v").GetUInt32());
+        Assert.Equal(3u, r[0].GetProperty("v").GetUInt32());
         Assert.Equal("temp", r[1].GetProperty("n").GetString());
         Assert.InRange(r[1].GetProperty("v").GetDouble(), 20, 23);
         Assert.Equal("hum", r[2].GetProperty("n").GetString());
@@ -42,12 +44,13 @@ public sealed class ScheduleTests
     [Fact]
     public async Task ClimateDevice_HeatingFailureThenAnHour_ReportsRoomCooling()
     {
-        var climate = new DeviceCredentials("clim-0001", DeviceKind.Climate, "clim-secret");
+        var climate = new DeviceCredentials("clim-0001", DeviceKind.Climate, "clim-secret-0001-long");
         var time = new FakeTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(climate);
         await using var observer = await broker.ConnectObserverAsync(Ct);
         await using var fleet = new SimulatedFleet([climate], DeviceBrokerTests.OptionsFor(broker), time);
         await fleet.StartAsync(Ct);
+        await observer.WaitForAsync(m => m.Topic == "sc/v1/clim-0001/up", Ct); // the reading at boot
 
         await fleet.InjectAsync("clim-0001", Scenario.HeatingFailure, Ct);
         double last = 0;
@@ -65,7 +68,7 @@ public sealed class ScheduleTests
     [Fact]
     public async Task SosButton_HeartbeatIntervalPasses_PublishesNextHeartbeat()
     {
-        var sos = new DeviceCredentials("sos-0001", DeviceKind.Sos, "sos-secret");
+        var sos = new DeviceCredentials("sos-0001", DeviceKind.Sos, "sos-secret-0001-long");
         var time = new FakeTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(sos);
         await using var fleet = new SimulatedFleet([sos], DeviceBrokerTests.OptionsFor(broker), time);
@@ -74,7 +77,7 @@ public sealed class ScheduleTests
 
         time.Advance(TimeSpan.FromMinutes(4));
         await Task.Delay(100, Ct); // give a wrongly early heartbeat a chance to show up
-        Assert.Equal(1u, device.Sequence.Last);
+        Assert.Equal(1u, device.LastSequence);
 
         time.Advance(TimeSpan.FromMinutes(1));
         await Eventually.TrueAsync(() => device.Published == 2, "the 5-minute heartbeat was acknowledged", Ct);
@@ -83,7 +86,7 @@ public sealed class ScheduleTests
     [Fact]
     public async Task Fleet_SpeedSixty_PirReportsEveryFiveSimulatedMinutes()
     {
-        var pir = new DeviceCredentials("pir-0001", DeviceKind.Pir, "pir-secret");
+        var pir = new DeviceCredentials("pir-0001", DeviceKind.Pir, "pir-secret-0001-long");
         var time = new FakeTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(pir);
         await using var observer = await broker.ConnectObserverAsync(Ct);
@@ -99,10 +102,10 @@ public sealed class ScheduleTests
     [Fact]
     public async Task Fleet_BrokerRefuses_RetriesOnlyAfterBackoffElapses()
     {
-        var sos = new DeviceCredentials("sos-0001", DeviceKind.Sos, "sos-secret");
+        var sos = new DeviceCredentials("sos-0001", DeviceKind.Sos, "sos-secret-0001-long");
         var time = new FakeTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(sos);
-        await using var fleet = new SimulatedFleet([sos with { Secret = "wrong" }], DeviceBrokerTests.OptionsFor(broker), time);
+        await using var fleet = new SimulatedFleet([sos with { Secret = "wrong-secret-0001-long" }], DeviceBrokerTests.OptionsFor(broker), time);
 
         await fleet.StartAsync(Ct);
         await Task.Delay(100, Ct); // a retry without time advancing would show up here

@@ -92,6 +92,8 @@ internal sealed class TestBroker : IAsyncDisposable
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
             .WithDefaultEndpointPort(Port)
+            // A restart rebinds the same port while the old connections sit in TIME_WAIT.
+            .WithDefaultEndpointReuseAddress()
             .WithPersistentSessions()
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);

@@ -111,41 +111,6 @@ public sealed class SignalModelTests
     }
 
     [Fact]
-    public void SequenceCounter_ManyConcurrentCalls_AreUniqueAndStartAtOne()
-    {
-        var counter = new SequenceCounter();
-
-        var numbers = new uint[10_000];
-        Parallel.For(0, numbers.Length, i => numbers[i] = counter.Next());
-
-        Assert.Equal(Enumerable.Range(1, numbers.Length).Select(i => (uint)i), numbers.Order());
-        Assert.Equal((uint)numbers.Length, counter.Last);
-    }
-
-    [Fact]
-    public void SequenceCounter_Sequential_IsStrictlyIncreasing()
-    {
-        var counter = new SequenceCounter();
-        var previous = 0u;
-
-        for (var i = 0; i < 1000; i++)
-        {
-            var next = counter.Next();
-            Assert.True(next > previous);
-            previous = next;
-        }
-    }
-
-    [Fact]
-    public void SequenceCounter_AtMaxValue_WrapsToOneNotZero()
-    {
-        var counter = new SequenceCounter(uint.MaxValue);
-
-        Assert.Equal(uint.MaxValue, counter.Next());
-        Assert.Equal(1u, counter.Next());
-    }
-
-    [Fact]
     public void SimulatedClock_SpeedSixty_RunsAnHourPerMinute()
     {
         var time = new FakeTimeProvider(Midnight);
