@@ -1,12 +1,17 @@
 // The application shell: session (who is signed in), hash routing, the header, and the services
 // that outlive a page (live alert feed, alarm sound, screen-reader announcer).
 
-import { getMe, logout } from "./api/auth";
+import { getMe, logout, saveLanguage } from "./api/auth";
+import { Capabilities } from "./api/capabilities";
 import { ApiError } from "./api/http";
 import type { Me, Role } from "./api/types";
-import { initLanguage, onLanguageChange, t, type MessageKey } from "./i18n";
+import { workflow, type Workflow } from "./api/workflow";
+import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } from "./i18n";
 import { boardPage } from "./pages/boardPage";
+import { devicesPage } from "./pages/devicesPage";
+import { familyPage } from "./pages/familyPage";
 import { loginPage } from "./pages/loginPage";
+import { residentsPage } from "./pages/residentsPage";
 import { Alarm } from "./sound/alarm";
 import { needsAttention, type AlertChange } from "./state/alertStore";
 import { LiveAlerts } from "./state/liveAlerts";
@@ -21,6 +26,12 @@ export interface AppContext {
   live: LiveAlerts;
   alarm: Alarm;
   announcer: Announcer;
+  /** Workflow endpoints this hub offers (null = not there yet; the UI leaves the control out). */
+  flow: Workflow;
+  /** Route parameters after the page name: `#/residents/7` → ["7"]. */
+  params: string[];
+  /** Routes this user may open, for navigation. */
+  nav: readonly { path: string; title: MessageKey }[];
   signOut(): Promise<void>;
 }
 
@@ -38,9 +49,20 @@ interface Route {
   view(ctx: AppContext): View;
 }
 
-/** The route table: the full app (issue 5) adds residents, devices and family pages here. */
-const routes: readonly Route[] = [{ path: "board", title: "app.boardTitle", view: boardPage }];
+const RESPONDERS: readonly Role[] = ["Admin", "EmergencyStaff", "GridWorker"];
+
+/** The route table; the first route a user may open is their home page. */
+const routes: readonly Route[] = [
+  { path: "board", title: "app.boardTitle", roles: RESPONDERS, view: boardPage },
+  { path: "residents", title: "app.residentsTitle", roles: RESPONDERS, view: residentsPage },
+  { path: "devices", title: "app.devicesTitle", roles: ["Admin", "Technician"], view: devicesPage },
+  { path: "family", title: "app.familyTitle", roles: ["Family"], view: familyPage },
+];
 const DEFAULT_ROUTE = "board";
+
+function allowed(route: Route, me: Me): boolean {
+  return !route.roles || me.roles.some((role) => route.roles?.includes(role));
+}
 
 export class App {
   private readonly shell: HTMLElement;
@@ -66,7 +88,7 @@ export class App {
     initLanguage();
     this.shell.replaceChildren(h("p", { class: "boot", role: "status" }, t("app.loading")));
     try {
-      this.startSession(await getMe());
+      await this.startSession(await getMe());
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) {
         // Hub unreachable at boot: show sign-in, which explains the problem when used.
@@ -77,20 +99,33 @@ export class App {
   }
 
   /** After a successful sign-in (or a still-valid cookie at boot). */
-  startSession(me: Me): void {
+  async startSession(me: Me): Promise<void> {
     this.endSession();
     this.announcedLoad = false;
+    const caps = await Capabilities.load();
     const live = new LiveAlerts(() => this.sessionExpired());
     const ctx: AppContext = {
       me,
       live,
       alarm: this.alarm,
       announcer: this.announcer,
+      flow: workflow(caps),
+      params: [],
+      nav: routes.filter((r) => allowed(r, me)).map((r) => ({ path: r.path, title: r.title })),
       signOut: () => this.signOut(),
     };
     this.session = ctx;
     this.sessionCleanup.push(live.store.subscribe((change) => this.onAlertsChanged(live, change)));
     initLanguage(me.language);
+    // The language follows the user: a choice made with the switch is saved to the profile.
+    this.sessionCleanup.push(
+      onLanguageChosen((lang) => {
+        if (this.session === ctx && lang !== ctx.me.language) {
+          ctx.me.language = lang;
+          saveLanguage(lang).catch((error: unknown) => console.warn("Could not save the language", error));
+        }
+      }),
+    );
     live.start();
   }
 
@@ -118,6 +153,12 @@ export class App {
     else location.hash = `#/${path}`;
   }
 
+  /** The first page this user may open (family → family page, technician → devices). */
+  private home(): string {
+    const me = this.session?.me;
+    return (me && routes.find((r) => allowed(r, me))?.path) ?? DEFAULT_ROUTE;
+  }
+
   private endSession(): void {
     for (const cleanup of this.sessionCleanup) cleanup();
     this.sessionCleanup = [];
@@ -131,16 +172,16 @@ export class App {
 
   /** Sound, tab title and announcements follow the alert set, whichever page is open. */
   private onAlertsChanged(live: LiveAlerts, change: AlertChange): void {
-    const open = live.store.sorted();
-    const waiting = open.filter(needsAttention).length;
+    const waiting = live.store.count(needsAttention);
     const newCritical = change.added.some(needsAttention);
     this.alarm.setActive(waiting > 0, newCritical);
-    document.title = waiting > 0 ? `(${waiting}) ${t("app.boardTitle")} · ${t("app.name")}` : `${t("app.boardTitle")} · ${t("app.name")}`;
+    const title = waiting > 0 ? `(${waiting}) ${t("app.boardTitle")} · ${t("app.name")}` : `${t("app.boardTitle")} · ${t("app.name")}`;
+    if (document.title !== title) document.title = title;
 
     const firstLoad = change.updated.length === 0 && change.removed.length === 0 && !this.announcedLoad;
     if (firstLoad && live.store.isLoaded) {
       this.announcedLoad = true;
-      this.announcer.say(t("announce.loaded", { count: open.length }));
+      this.announcer.say(t("announce.loaded", { count: live.store.size }));
       return;
     }
     for (const alert of change.added) {
@@ -163,18 +204,18 @@ export class App {
     for (const view of this.mounted) view.dispose();
     this.mounted = [];
 
-    const path = location.hash.replace(/^#\/?/, "").split("?")[0] || DEFAULT_ROUTE;
+    const [path = "", ...params] = (location.hash.replace(/^#\/?/, "").split("?")[0] ?? "").split("/").filter((p) => p.length > 0);
     const main = h("main", { id: "main", class: "main", tabindex: "-1" });
     const skip = h("a", { class: "skip-link", href: "#main", onclick: skipToMain }, t("app.skipToContent"));
 
     if (!this.session) {
-      if (path !== "login") this.returnTo = path;
+      if (path && path !== "login") this.returnTo = [path, ...params].join("/");
       const view = loginPage({
         notice: this.loginNotice,
-        onSignedIn: (me) => {
+        onSignedIn: async (me) => {
           this.loginNotice = null;
-          this.startSession(me);
-          this.navigate(this.returnTo ?? DEFAULT_ROUTE);
+          await this.startSession(me);
+          this.navigate(this.returnTo ?? this.home());
         },
       });
       this.mounted.push(view);
@@ -183,12 +224,12 @@ export class App {
       document.title = `${t("login.title")} · ${t("app.name")}`;
     } else {
       const ctx = this.session;
-      const route =
-        routes.find((r) => r.path === path && (!r.roles || ctx.me.roles.some((role) => r.roles?.includes(role)))) ??
-        routes.find((r) => r.path === DEFAULT_ROUTE);
+      const home = this.home();
+      const route = routes.find((r) => r.path === path && allowed(r, ctx.me)) ?? routes.find((r) => r.path === home);
       if (!route) throw new Error("No default route");
       if (path !== route.path) history.replaceState(null, "", `#/${route.path}`);
-      const top = header(ctx, t(route.title));
+      ctx.params = path === route.path ? params : [];
+      const top = header(ctx, t(route.title), route.path);
       const page = route.view(ctx);
       this.mounted.push(top, page);
       main.append(page.element);

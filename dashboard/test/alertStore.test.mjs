@@ -32,6 +32,17 @@ function alert(overrides = {}) {
 const ids = (store) => store.sorted().map((a) => a.id);
 
 describe("AlertStore", () => {
+  test("ApplySnapshot_CutAtPageSize_KeepsOlderAlertsThatDidNotFit", () => {
+    const store = new AlertStore();
+    const [older, lowest, gone, kept] = [alert(), alert(), alert(), alert()];
+    store.applySnapshot(store.beginSnapshot(), [kept, gone, lowest, older]);
+    // A page cut at the hub's limit: newest ids down to "lowest"; "gone" is missing inside that range.
+    store.applySnapshot(store.beginSnapshot(), [alert(), kept, lowest], false);
+    assert.ok(store.get(older.id), "older than the page: kept");
+    assert.equal(store.get(gone.id), undefined, "inside the page and missing: removed");
+    assert.equal(store.size, 4);
+  });
+
   test("Upsert_OlderVersion_IsIgnored", () => {
     const store = new AlertStore();
     const a = alert({ version: 3, status: "acknowledged" });

@@ -37,6 +37,7 @@ app.UseHubPipeline();
 app.MapPeopleApi();
 app.MapPlacesApi();
 app.MapDevicesApi();
+app.MapDeviceToolsApi();
 app.MapReadingsApi();
 app.MapAlertsApi();
 app.MapRostersApi();

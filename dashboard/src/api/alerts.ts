@@ -1,9 +1,12 @@
 import { request } from "./http";
 import type { AlertDto, ResolveRequest } from "./types";
 
-/** Open alerts in the caller's scope (the hub filters by role, grid and family ties). */
+/** The hub's page size cap for `GET /api/alerts` (its default is 200, too few for a busy board). */
+export const OPEN_ALERTS_LIMIT = 1000;
+
+/** Open alerts in the caller's scope (the hub filters by role, grid and family ties), newest first. */
 export function listOpenAlerts(signal?: AbortSignal): Promise<AlertDto[]> {
-  return request<AlertDto[]>("GET", "/api/alerts?status=open", signal ? { signal } : {});
+  return request<AlertDto[]>("GET", `/api/alerts?status=open&limit=${OPEN_ALERTS_LIMIT}`, signal ? { signal } : {});
 }
 
 export function acknowledgeAlert(id: number): Promise<AlertDto> {
@@ -12,4 +15,9 @@ export function acknowledgeAlert(id: number): Promise<AlertDto> {
 
 export function resolveAlert(id: number, body: ResolveRequest): Promise<AlertDto> {
   return request<AlertDto>("POST", `/api/alerts/${id}/resolve`, { body });
+}
+
+/** History: every alert of one resident the caller may see, newest first. */
+export function listResidentAlerts(residentId: number, limit = 50): Promise<AlertDto[]> {
+  return request<AlertDto[]>("GET", `/api/alerts?status=all&residentId=${residentId}&limit=${limit}`);
 }

@@ -17,3 +17,8 @@ export function logout(): Promise<void> {
 export function getMe(): Promise<Me> {
   return request<Me>("GET", "/api/me", { allow401: true });
 }
+
+/** Stores the UI language in the user's profile, so it follows them to another device. */
+export function saveLanguage(language: string): Promise<void> {
+  return request<void>("PUT", "/api/me/language", { body: { language } });
+}

@@ -7,10 +7,15 @@ export type Language = "en" | "zh-CN";
 
 /** `GET /api/me` */
 export interface Me {
+  id?: string;
   userName: string;
   displayName: string;
   roles: Role[];
   language: Language | null;
+  communityId?: number | null;
+  gridId?: number | null;
+  /** Family members: the residents they are linked to. */
+  residentIds?: number[];
 }
 
 export type Severity = "critical" | "high" | "warning" | "info";
@@ -57,9 +62,26 @@ export interface AlertDto {
   occurrences: number;
   acknowledgedBy: string | null;
   acknowledgedAt: string | null;
+  assignedTo?: string | null;
+  dispatchedAt?: string | null;
+  onSiteAt?: string | null;
   resolvedBy: string | null;
   resolvedAt: string | null;
   outcome: string | null;
+  resolutionNote?: string | null;
+  householdId?: number | null;
+  /** When the alert escalates if nobody acts (the workflow adds it; absent = no countdown). The
+   *  hub's name for it is not settled yet: any of these is accepted. */
+  escalatesAt?: string | null;
+  nextEscalationAt?: string | null;
+  nextPageAt?: string | null;
+  /** Pre-alarm: staff are paged only after this, unless the resident or family cancel first. */
+  preAlarmUntil?: string | null;
+  feedbackRating?: number | null;
+  /** Escalation level paged last (workflow: grid_worker | duty_officer | emergency_centre). */
+  escalationLevel?: string | number | null;
+  /** How many escalation pages went out. */
+  pagesSent?: number;
   /** Increases on every change; the higher version of the same alert wins. */
   version: number;
 }
@@ -67,4 +89,153 @@ export interface AlertDto {
 export interface ResolveRequest {
   outcome: ResolveOutcome;
   note: string;
+}
+
+// ── Places ────────────────────────────────────────────────────────────────────────────────────
+
+export interface GridDto {
+  id: number;
+  communityId: number;
+  name: string;
+}
+
+export interface CommunityDto {
+  id: number;
+  name: string;
+  timeZone: string;
+  grids: GridDto[];
+}
+
+export interface ResidentDto {
+  id: number;
+  name: string;
+  birthYear: number | null;
+  specialDifficulty: boolean;
+  householdId: number;
+  householdAddress: string | null;
+  gridId: number | null;
+  gridName: string | null;
+  communityId: number | null;
+}
+
+export interface ResidentDetailDto {
+  resident: ResidentDto;
+  devices: DeviceDto[];
+}
+
+// ── Devices ───────────────────────────────────────────────────────────────────────────────────
+
+export const DEVICE_KINDS = ["sos", "wearable", "smoke", "climate", "pir", "door", "leak"] as const;
+export const DEVICE_LOCATIONS = ["Home", "Bedroom", "Bathroom", "Kitchen", "PublicSpace"] as const;
+
+export interface DeviceDto {
+  id: string;
+  kind: string;
+  location: string;
+  label: string | null;
+  householdId: number | null;
+  residentId: number | null;
+  gridId: number | null;
+  online: boolean;
+  lastSeenAt: string | null;
+  battery: number | null;
+  rssi: number | null;
+  firmware: string | null;
+  rejected: number;
+  registeredAt: string;
+  revoked: boolean;
+}
+
+export interface RegisterDeviceRequest {
+  kind: string;
+  id: string | null;
+  location: string | null;
+  label: string | null;
+  householdId: number | null;
+  residentId: number | null;
+  gridId: number | null;
+}
+
+export interface MqttConnectionInfo {
+  host: string;
+  port: number;
+  webSocketPath: string;
+  username: string;
+  clientId: string;
+  upTopic: string;
+  statusTopic: string;
+  downTopic: string;
+  cfgTopic: string;
+}
+
+export interface DeviceCredentials {
+  device: DeviceDto;
+  secret: string;
+  mqtt: MqttConnectionInfo;
+}
+
+export interface ProvisioningQrDto {
+  svg: string;
+  data: string;
+}
+
+export interface TestAlarmDto {
+  deviceId: string;
+  sentAt: string;
+  online: boolean;
+}
+
+export interface RejectionCountDto {
+  deviceId: string;
+  reason: string;
+  count: number;
+  lastAt: string;
+  lastDetail: string | null;
+}
+
+export interface RejectionDto {
+  deviceId: string;
+  reason: string;
+  detail: string | null;
+  topic: string | null;
+  at: string;
+}
+
+export interface DeviceRejections {
+  counts: RejectionCountDto[];
+  recent: RejectionDto[];
+}
+
+// ── Readings ──────────────────────────────────────────────────────────────────────────────────
+
+export interface LatestDto {
+  name: string;
+  t: string;
+  v: number;
+}
+
+export interface BucketDto {
+  t: string;
+  min: number;
+  max: number;
+  mean: number;
+  count: number;
+}
+
+// ── Workflow (lands on the hub step by step; every field optional) ────────────────────────────
+
+export interface TimelineEntry {
+  at: string;
+  kind: string;
+  by?: string | null;
+  text?: string | null;
+}
+
+export interface VisitDto {
+  id?: number;
+  at: string;
+  by?: string | null;
+  note?: string | null;
+  /** How it was recorded (e.g. a check-in in the app, a device button). */
+  source?: string | null;
 }

@@ -1,5 +1,6 @@
-// Two dictionaries, one active language. The choice is stored per browser (localStorage); without
-// one it follows the user's profile (`me.language`), then the browser's language.
+// Two dictionaries, one active language. Signed in, the user's profile (`me.language`) decides; a
+// choice made with the switch is saved to the profile by the app and remembered in this browser
+// (localStorage) for the sign-in page. Without either, the browser's language.
 
 import type { Language } from "../api/types";
 import { en, type MessageKey } from "./en";
@@ -16,6 +17,7 @@ export const LANGUAGES: readonly { code: Language; label: string }[] = [
 const STORAGE_KEY = "sc.language";
 let current: Language = "en";
 const listeners = new Set<(lang: Language) => void>();
+const choiceListeners = new Set<(lang: Language) => void>();
 
 export function language(): Language {
   return current;
@@ -53,7 +55,7 @@ function stored(): Language | null {
 /** Picks the language at start-up and again once the profile is known. */
 export function initLanguage(profileLanguage: Language | null = null): void {
   const fromBrowser = navigator.languages?.map(parseLanguage).find((l) => l !== null) ?? null;
-  apply(stored() ?? profileLanguage ?? fromBrowser ?? parseLanguage(navigator.language) ?? "en");
+  apply(profileLanguage ?? stored() ?? fromBrowser ?? parseLanguage(navigator.language) ?? "en");
 }
 
 /** An explicit choice by the user: remembered in this browser. */
@@ -64,6 +66,13 @@ export function chooseLanguage(lang: Language): void {
     // private mode: the choice lasts for this page only
   }
   apply(lang);
+  for (const listener of choiceListeners) listener(lang);
+}
+
+/** Explicit choices only (the switch), not the language picked at start-up. */
+export function onLanguageChosen(listener: (lang: Language) => void): () => void {
+  choiceListeners.add(listener);
+  return () => choiceListeners.delete(listener);
 }
 
 export function onLanguageChange(listener: (lang: Language) => void): () => void {

@@ -2,21 +2,30 @@
 // Cards are keyed by alert id and moved only when their position changes, so focus stays put.
 
 import type { AppContext, View } from "../app";
-import type { AlertDto, Severity } from "../api/types";
+import { listCommunities, listResidents } from "../api/places";
+import type { AlertDto, GridDto, Me, Severity } from "../api/types";
 import { t } from "../i18n";
 import { needsAttention, SEVERITY_RANK } from "../state/alertStore";
 import { AlertCard } from "../ui/alertCard";
-import { h, setText } from "../ui/dom";
+import { h, setAttr, setText } from "../ui/dom";
 import { formatTime } from "../ui/format";
 import { iconEl } from "../ui/icons";
+import { siteMap, type SiteMap } from "../ui/siteMap";
 
 const STAFF_ROLES = new Set(["Admin", "EmergencyStaff", "GridWorker", "Technician"]);
 const AGE_TICK_MS = 15_000;
+const RENDER_LATEST_MS = 100;
+const LARGE_BOARD = 200;
+const LARGE_BOARD_GAP_MS = 250;
 
 export function boardPage(ctx: AppContext): View {
   const { store } = ctx.live;
   const canAct = ctx.me.roles.some((r) => STAFF_ROLES.has(r));
   const cards = new Map<number, AlertCard>();
+  let gridFilter: number | null = null;
+  const filterNote = h("p", { class: "board__filter", hidden: true });
+  let map: SiteMap | null = null;
+  const mapSlot = h("div", { class: "board__map" });
 
   const banner = h("div", { class: "critical-banner", hidden: true, "aria-hidden": "true" });
   const count = h("span", { class: "board__count" });
@@ -32,6 +41,7 @@ export function boardPage(ctx: AppContext): View {
     h("p", { class: "board__empty-hint" }, t("board.emptyHint")),
   );
   const loading = h("p", { class: "board__loading", role: "status" }, t("app.loading"));
+  const alertsBox = h("div", { class: "board__alerts", "data-testid": "alert-list", "data-loaded": "false" }, filterNote, loading, list, empty);
 
   const element = h(
     "section",
@@ -45,18 +55,54 @@ export function boardPage(ctx: AppContext): View {
       synced,
     ),
     loadError,
-    // The container (not the list) carries the test hook: it is visible even when the list is empty.
-    h("div", { class: "board__alerts", "data-testid": "alert-list" }, loading, list, empty),
+    h(
+      "div",
+      { class: "board__body board__body--no-map" },
+      // The container (not the list) carries the test hook: it is visible even when the list is empty.
+      alertsBox,
+      mapSlot,
+    ),
   );
 
   const actions = {
     canAct,
     applied: (alert: AlertDto) => store.upsert(alert),
     stale: () => void ctx.live.resync(),
+    flow: ctx.flow,
+    self: { id: ctx.me.id, userName: ctx.me.userName },
   };
 
+  function selectGrid(id: number | null): void {
+    gridFilter = id;
+    render();
+  }
+
+  // The plan needs places; the board works without them (a hub that refuses them just has no map).
+  void Promise.all([listCommunities(), listResidents()])
+    .then(([communities, residents]) => {
+      if (disposed) return;
+      const grids = gridsInScope(ctx.me, communities.flatMap((c) => c.grids));
+      if (grids.length === 0) return;
+      map = siteMap(grids, residents, () => gridFilter, selectGrid);
+      mapSlot.replaceChildren(map.element);
+      mapSlot.parentElement?.classList.remove("board__body--no-map");
+      render();
+    })
+    .catch((error: unknown) => console.warn("No site plan", error));
+
   function render(): void {
-    const alerts = store.sorted();
+    const all = store.sorted();
+    map?.update(all);
+    const alerts = gridFilter === null ? all : all.filter((a) => a.gridId === gridFilter);
+    filterNote.hidden = gridFilter === null;
+    if (gridFilter !== null) {
+      const name = all.find((a) => a.gridId === gridFilter)?.gridName ?? mapSlot.querySelector(`[data-grid-id="${gridFilter}"] .grid-tile__name`)?.textContent ?? "";
+      filterNote.replaceChildren(
+        h("span", {}, t("board.filtered", { grid: name, count: alerts.length, total: all.length })),
+        " ",
+        h("button", { type: "button", class: "btn btn--ghost btn--compact", "data-testid": "clear-filter", onclick: () => selectGrid(null) }, t("board.showAll")),
+      );
+    }
     const keep = new Set(alerts.map((a) => a.id));
 
     // Where does focus go if the focused card leaves? To the next card that stays, else the heading.
@@ -94,13 +140,14 @@ export function boardPage(ctx: AppContext): View {
     focusNext?.focus();
 
     const loaded = store.isLoaded;
+    setAttr(alertsBox, "data-loaded", String(loaded));
     loading.hidden = loaded || alerts.length > 0;
     empty.hidden = !loaded || alerts.length > 0;
     list.hidden = alerts.length === 0;
     setText(count, t("board.count", { count: alerts.length }));
-    renderSummary(alerts);
+    renderSummary(all);
 
-    const waiting = alerts.filter(needsAttention).length;
+    const waiting = all.filter(needsAttention).length;
     banner.hidden = waiting === 0;
     if (waiting > 0) {
       banner.replaceChildren(iconEl("bell"), h("span", {}, t("board.criticalBanner", { count: waiting })));
@@ -123,19 +170,34 @@ export function boardPage(ctx: AppContext): View {
     );
   }
 
-  // Bursts (dozens of pushes a second) are painted once per frame, not once per message.
+  // Bursts (dozens of pushes a second) are painted once per frame, not once per message. A frame
+  // may not come soon on a starved machine (or in a hidden tab), so a timer backs it up. A large
+  // board re-renders at most every LARGE_BOARD_GAP_MS: each pass walks every card, and rendering
+  // at frame rate would starve the main thread of the very messages it is rendering.
   let scheduled = false;
   let disposed = false;
+  let frame = 0;
+  let timer: number | undefined;
+  let lastRender = 0;
   function scheduleRender(): void {
     if (scheduled) return;
     scheduled = true;
     const run = (): void => {
+      if (!scheduled) return;
       scheduled = false;
+      cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
+      lastRender = performance.now();
       if (!disposed) render();
     };
-    // Frames do not run in a hidden tab; it still catches up, just less often.
-    if (document.hidden) window.setTimeout(run, 250);
-    else requestAnimationFrame(run);
+    const gap = store.size > LARGE_BOARD ? LARGE_BOARD_GAP_MS : 0;
+    const wait = lastRender + gap - performance.now();
+    if (wait > 0) {
+      timer = window.setTimeout(run, wait);
+      return;
+    }
+    frame = requestAnimationFrame(run);
+    timer = window.setTimeout(run, RENDER_LATEST_MS);
   }
 
   const unsubscribeAlerts = store.subscribe(scheduleRender);
@@ -147,6 +209,10 @@ export function boardPage(ctx: AppContext): View {
     const now = Date.now();
     for (const card of cards.values()) card.tick(now);
   }, AGE_TICK_MS);
+  const countdownTicker = window.setInterval(() => {
+    const now = Date.now();
+    for (const card of cards.values()) card.tickCountdown(now);
+  }, 1000);
   render();
 
   return {
@@ -156,7 +222,18 @@ export function boardPage(ctx: AppContext): View {
       unsubscribeAlerts();
       unsubscribeStatus();
       window.clearInterval(ticker);
+      window.clearInterval(countdownTicker);
+      cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
       for (const card of cards.values()) card.dispose();
     },
   };
+}
+
+/** The grids a person looks after: a grid worker their grid, staff their community, admins all. */
+function gridsInScope(me: Me, grids: GridDto[]): GridDto[] {
+  if (me.roles.includes("Admin")) return grids;
+  if (me.gridId) return grids.filter((g) => g.id === me.gridId);
+  if (me.communityId) return grids.filter((g) => g.communityId === me.communityId);
+  return [];
 }

@@ -12,7 +12,7 @@ import { languageSelect } from "../ui/languageSelect";
 export interface LoginOptions {
   /** A message to show on arrival (e.g. the session expired). */
   notice: MessageKey | null;
-  onSignedIn(me: Me): void;
+  onSignedIn(me: Me): void | Promise<void>;
 }
 
 export function loginPage(options: LoginOptions): View {
@@ -72,7 +72,7 @@ export function loginPage(options: LoginOptions): View {
     try {
       await login(email.value.trim(), password.value);
       const me = await getMe();
-      options.onSignedIn(me);
+      await options.onSignedIn(me);
       return;
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 400)) showError(t("login.wrong"));

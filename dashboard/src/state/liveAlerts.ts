@@ -2,7 +2,7 @@
 // resync that keeps the two consistent. Pages (the board today; resident and family views later)
 // subscribe to it rather than owning connections of their own.
 
-import { listOpenAlerts } from "../api/alerts";
+import { listOpenAlerts, OPEN_ALERTS_LIMIT } from "../api/alerts";
 import { ApiError } from "../api/http";
 import type { AlertDto } from "../api/types";
 import { AlertHub, type ConnectionState } from "../live/alertHub";
@@ -88,7 +88,7 @@ export class LiveAlerts {
     try {
       const alerts = await listOpenAlerts();
       if (this.disposed) return;
-      this.store.applySnapshot(token, alerts);
+      this.store.applySnapshot(token, alerts, alerts.length < OPEN_ALERTS_LIMIT);
       this.setStatus({ lastSync: Date.now(), syncFailed: false });
     } catch (error) {
       if (this.disposed) return;

@@ -5,9 +5,10 @@
 import { acknowledgeAlert, resolveAlert } from "../api/alerts";
 import { ApiError } from "../api/http";
 import { RESOLVE_OUTCOMES, type AlertDto, type ResolveOutcome } from "../api/types";
-import { t } from "../i18n";
+import type { Workflow } from "../api/workflow";
+import { t, tMaybe, type MessageKey } from "../i18n";
 import { h, setAttr, setText, uid } from "./dom";
-import { formatAge, formatFull, formatTime, kindLabel, severityLabel, statusLabel } from "./format";
+import { formatAge, formatCountdown, formatFull, formatTime, kindLabel, severityLabel, statusLabel } from "./format";
 import { iconEl, type IconName } from "./icons";
 
 export interface CardActions {
@@ -17,6 +18,10 @@ export interface CardActions {
   applied(alert: AlertDto): void;
   /** The alert changed under us (409): refetch the open list. */
   stale(): void;
+  /** Workflow endpoints the hub offers; a missing one means no button. */
+  flow?: Workflow;
+  /** The signed-in user: "dispatch myself" is one option. */
+  self?: { id: string | undefined; userName: string };
 }
 
 const KIND_ICON: Record<string, IconName> = {
@@ -46,6 +51,18 @@ export class AlertCard {
   private readonly outcome: HTMLSelectElement;
   private readonly note: HTMLInputElement;
   private readonly confirm: HTMLButtonElement;
+  private readonly dispatchButton: HTMLButtonElement;
+  private readonly dispatchForm: HTMLFormElement;
+  private readonly assignee: HTMLSelectElement;
+  private readonly assigneeOther: HTMLInputElement;
+  private readonly dispatchConfirm: HTMLButtonElement;
+  private readonly onSiteButton: HTMLButtonElement;
+  private readonly commentButton: HTMLButtonElement;
+  private readonly commentForm: HTMLFormElement;
+  private readonly commentText: HTMLInputElement;
+  private readonly commentConfirm: HTMLButtonElement;
+  private readonly cancelButton: HTMLButtonElement;
+  private readonly countdown = h("p", { class: "card__countdown", "data-testid": "escalation-countdown", hidden: true });
   private readonly titleId = uid("alert-title");
   private age: HTMLElement | null = null;
   private alert: AlertDto;
@@ -115,8 +132,131 @@ export class AlertCard {
       if (event.key === "Escape") this.closeResolve();
     });
 
-    if (ops.canAct) this.actions.append(this.ackButton, this.resolveButton);
-    this.article.append(this.info, this.error, ...(ops.canAct ? [this.actions, this.resolveForm] : []));
+    // Dispatch: who goes (free text: a name or a team), then confirm — two clicks.
+    const dispatchId = uid("dispatch");
+    const assigneeId = uid("assignee");
+    this.dispatchButton = h(
+      "button",
+      { type: "button", class: "btn btn--secondary", "data-testid": "dispatch-button", "aria-expanded": "false", "aria-controls": dispatchId },
+      h("span", {}, t("card.dispatch")),
+    );
+    this.dispatchButton.addEventListener("click", () => {
+      if (this.dispatchForm.hidden) void this.loadOnDuty();
+      this.toggle(this.dispatchForm, this.dispatchButton, this.assignee);
+    });
+    // Who goes: me, someone on duty for this grid (from the roster), or anyone by email.
+    this.assignee = h(
+      "select",
+      { id: assigneeId, class: "select", required: true, "data-testid": "dispatch-assignee" },
+      h("option", { value: ops.self?.id ?? ops.self?.userName ?? "" }, t("card.assignMe")),
+      h("option", { value: "" }, t("card.assignOther")),
+    );
+    const otherId = uid("assignee-other");
+    this.assigneeOther = h("input", { id: otherId, type: "email", class: "input", autocomplete: "off", "data-testid": "dispatch-email", placeholder: "name@example.org" });
+    const otherField = h("div", { class: "field field--grow", hidden: true }, h("label", { for: otherId, class: "label" }, t("card.assigneeEmail")), this.assigneeOther);
+    this.assignee.addEventListener("change", () => {
+      otherField.hidden = this.assignee.value !== "";
+    });
+    this.dispatchConfirm = h("button", { type: "submit", class: "btn btn--primary", "data-testid": "dispatch-confirm" }, h("span", {}, t("card.confirmDispatch")));
+    this.dispatchForm = h(
+      "form",
+      { id: dispatchId, class: "card__resolve", hidden: true, "aria-label": t("card.dispatchTitle") },
+      h("div", { class: "field field--grow" }, h("label", { for: assigneeId, class: "label" }, t("card.assignee")), this.assignee),
+      otherField,
+      h(
+        "div",
+        { class: "card__resolve-actions" },
+        this.dispatchConfirm,
+        h("button", { type: "button", class: "btn btn--ghost", onclick: () => this.close(this.dispatchForm, this.dispatchButton) }, t("card.cancel")),
+      ),
+    );
+    this.dispatchForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const who = this.assignee.value || this.assigneeOther.value.trim();
+      const dispatch = this.ops.flow?.dispatch;
+      if (!who || !dispatch) {
+        this.assigneeOther.setCustomValidity(t("card.assigneeEmail"));
+        this.assigneeOther.reportValidity();
+        this.assigneeOther.setCustomValidity("");
+        return;
+      }
+      void this.run(this.dispatchConfirm, "card.dispatching", async () => {
+        const updated = await dispatch(this.alert.id, who);
+        this.close(this.dispatchForm, this.dispatchButton);
+        return updated;
+      });
+    });
+
+    this.onSiteButton = h("button", { type: "button", class: "btn btn--secondary", "data-testid": "onsite-button" }, h("span", {}, t("card.onSite")));
+    this.onSiteButton.addEventListener("click", () => {
+      const onSite = this.ops.flow?.onSite;
+      if (onSite) void this.run(this.onSiteButton, "card.saving", () => onSite(this.alert.id));
+    });
+
+    const commentId = uid("comment");
+    const commentTextId = uid("comment-text");
+    this.commentButton = h(
+      "button",
+      { type: "button", class: "btn btn--ghost", "data-testid": "comment-button", "aria-expanded": "false", "aria-controls": commentId },
+      iconEl("message"),
+      h("span", {}, t("card.comment")),
+    );
+    this.commentButton.addEventListener("click", () => this.toggle(this.commentForm, this.commentButton, this.commentText));
+    this.commentText = h("input", { id: commentTextId, type: "text", class: "input", maxlength: "1000", autocomplete: "off", required: true, "data-testid": "comment-text" });
+    this.commentConfirm = h("button", { type: "submit", class: "btn btn--primary", "data-testid": "comment-send" }, h("span", {}, t("card.send")));
+    this.commentForm = h(
+      "form",
+      { id: commentId, class: "card__resolve", hidden: true, "aria-label": t("card.comment") },
+      h("div", { class: "field field--grow" }, h("label", { for: commentTextId, class: "label" }, t("card.commentLabel")), this.commentText),
+      h(
+        "div",
+        { class: "card__resolve-actions" },
+        this.commentConfirm,
+        h("button", { type: "button", class: "btn btn--ghost", onclick: () => this.close(this.commentForm, this.commentButton) }, t("card.cancel")),
+      ),
+    );
+    this.commentForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = this.commentText.value.trim();
+      const comment = this.ops.flow?.comment;
+      if (!text || !comment) return void this.commentText.reportValidity();
+      void this.run(this.commentConfirm, "card.saving", async () => {
+        await comment(this.alert.id, text);
+        this.commentText.value = "";
+        this.close(this.commentForm, this.commentButton);
+        return null;
+      });
+    });
+    for (const form of [this.dispatchForm, this.commentForm]) {
+      form.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") this.close(form, form === this.dispatchForm ? this.dispatchButton : this.commentButton);
+      });
+    }
+
+    // A family member (or the resident's own phone) may call off a pre-alarm: one click.
+    this.cancelButton = h("button", { type: "button", class: "btn btn--danger", "data-testid": "cancel-prealarm", hidden: true }, h("span", {}, t("card.cancelPreAlarm")));
+    this.cancelButton.addEventListener("click", () => {
+      const cancel = this.ops.flow?.cancel;
+      if (cancel) void this.run(this.cancelButton, "card.saving", () => cancel(this.alert.id));
+    });
+
+    const flow = ops.flow;
+    if (ops.canAct) {
+      this.actions.append(
+        this.ackButton,
+        ...(flow?.dispatch ? [this.dispatchButton] : []),
+        ...(flow?.onSite ? [this.onSiteButton] : []),
+        this.resolveButton,
+        ...(flow?.comment ? [this.commentButton] : []),
+      );
+    }
+    this.article.append(
+      this.info,
+      this.countdown,
+      ...(!ops.canAct && flow?.cancel ? [this.cancelButton] : []),
+      this.error,
+      ...(ops.canAct ? [this.actions, this.resolveForm, this.dispatchForm, this.commentForm] : []),
+    );
     this.render();
   }
 
@@ -133,6 +273,25 @@ export class AlertCard {
   /** Refreshes the live age ("3 min ago"). */
   tick(now: number): void {
     if (this.age) setText(this.age, formatAge(this.alert.raisedAt, now));
+  }
+
+  /** Every second: the escalation countdown, when the hub tells when the alert escalates. */
+  tickCountdown(now: number): void {
+    const a = this.alert;
+    const preAlarm = a.preAlarmUntil && a.status === "raised" ? Date.parse(a.preAlarmUntil) : NaN;
+    const inPreAlarm = !Number.isNaN(preAlarm) && preAlarm > now;
+    const next = a.escalatesAt ?? a.nextEscalationAt ?? a.nextPageAt ?? null;
+    const at = inPreAlarm ? preAlarm : next && a.status === "raised" ? Date.parse(next) : NaN;
+    const show = !Number.isNaN(at);
+    this.countdown.hidden = !show;
+    this.cancelButton.hidden = !inPreAlarm;
+    if (!show) return;
+    const left = at - now;
+    this.countdown.classList.toggle("is-due", left <= 30_000);
+    setText(
+      this.countdown,
+      inPreAlarm ? t("card.preAlarm", { time: formatCountdown(left) }) : left > 0 ? t("card.escalatesIn", { time: formatCountdown(left) }) : t("card.escalationDue"),
+    );
   }
 
   /** Focus lands here when a neighbouring card disappears. */
@@ -224,8 +383,32 @@ export class AlertCard {
 
     // Only a new alert can be acknowledged; moving the focus off a button that disappears.
     const canAck = a.status === "raised";
-    if (!canAck && this.ackButton.contains(document.activeElement)) this.resolveButton.focus();
-    this.ackButton.hidden = !canAck;
+    const canDispatch = a.status === "raised" || a.status === "acknowledged";
+    const canArrive = a.status === "dispatched";
+    for (const [button, show] of [
+      [this.ackButton, canAck],
+      [this.dispatchButton, canDispatch],
+      [this.onSiteButton, canArrive],
+    ] as const) {
+      if (!show && button.contains(document.activeElement)) this.resolveButton.focus();
+      button.hidden = !show;
+    }
+    if (!canDispatch && !this.dispatchForm.hidden) this.dispatchForm.hidden = true;
+    const paged = a.pagesSent ?? 0;
+    const level = a.escalationLevel === null || a.escalationLevel === undefined ? null : String(a.escalationLevel);
+    const escalation = paged > 0 && level ? t("card.escalated", { level: tMaybe(`level.${level}`) ?? level, count: paged }) : null;
+    if (escalation) this.info.append(h("p", { class: "card__escalated" }, iconEl("warning"), h("span", {}, escalation)));
+    if (a.assignedTo) {
+      this.info.append(
+        h(
+          "p",
+          { class: "card__ack" },
+          iconEl("person"),
+          h("span", {}, a.onSiteAt ? t("card.onSiteBy", { name: a.assignedTo, time: formatTime(a.onSiteAt) }) : t("card.dispatchedTo", { name: a.assignedTo })),
+        ),
+      );
+    }
+    this.tickCountdown(Date.now());
   }
 
   private async acknowledge(): Promise<void> {
@@ -245,7 +428,7 @@ export class AlertCard {
   }
 
   /** Runs one action: disables the buttons, applies the answer, explains a refusal. */
-  private async run(button: HTMLButtonElement, busyKey: "card.acknowledging" | "card.resolving", call: () => Promise<AlertDto>): Promise<void> {
+  private async run(button: HTMLButtonElement, busyKey: MessageKey, call: () => Promise<AlertDto | null>): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     const label = button.querySelector("span");
@@ -259,7 +442,7 @@ export class AlertCard {
       this.busy = false;
       // A resolved card leaves the board on the next frame and the board moves focus on; hiding
       // the form first would drop focus to <body>.
-      this.ops.applied(updated);
+      if (updated && typeof updated === "object" && "version" in updated) this.ops.applied(updated);
     } catch (error) {
       this.busy = false;
       if (error instanceof ApiError && error.status === 403) this.showError(t("card.forbidden"));
@@ -276,7 +459,7 @@ export class AlertCard {
   }
 
   private setBusy(busy: boolean): void {
-    for (const b of [this.ackButton, this.resolveButton, this.confirm]) {
+    for (const b of [this.ackButton, this.resolveButton, this.confirm, this.cancelButton, this.dispatchButton, this.dispatchConfirm, this.onSiteButton, this.commentConfirm]) {
       setAttr(b, "aria-disabled", busy ? "true" : null);
     }
   }
@@ -286,6 +469,44 @@ export class AlertCard {
     this.error.hidden = text === null;
     setText(this.error, text ?? "");
     if (text !== null) this.errorTimer = window.setTimeout(() => this.showError(null), ERROR_VISIBLE_MS);
+  }
+
+  private onDutyLoaded = false;
+
+  /** Fills the assignee list with who is on duty for this grid (once per card). */
+  private async loadOnDuty(): Promise<void> {
+    const onDuty = this.ops.flow?.onDuty;
+    if (this.onDutyLoaded || !onDuty || this.alert.gridId === null) return;
+    this.onDutyLoaded = true;
+    try {
+      const levels = await onDuty(this.alert.gridId);
+      const other = this.assignee.lastElementChild;
+      const seen = new Set([this.ops.self?.id]);
+      for (const level of levels) {
+        for (const p of level.people) {
+          if (seen.has(p.userId)) continue;
+          seen.add(p.userId);
+          this.assignee.insertBefore(h("option", { value: p.userId }, `${p.name} · ${tMaybe(`level.${level.level}`) ?? level.level}`), other);
+        }
+      }
+    } catch {
+      // "me" and an email still work without the roster
+    }
+  }
+
+  private toggle(form: HTMLFormElement, button: HTMLButtonElement, first: HTMLElement): void {
+    if (this.busy) return;
+    if (form.hidden) {
+      form.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      first.focus();
+    } else this.close(form, button);
+  }
+
+  private close(form: HTMLFormElement, button: HTMLButtonElement): void {
+    form.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    if (form.contains(document.activeElement) && !button.hidden) button.focus();
   }
 
   private toggleResolve(): void {

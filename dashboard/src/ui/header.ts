@@ -10,7 +10,7 @@ import { iconEl } from "./icons";
 import { languageSelect } from "./languageSelect";
 import { soundControls } from "./soundControls";
 
-export function header(ctx: AppContext, pageTitle: string): View {
+export function header(ctx: AppContext, pageTitle: string, current: string): View {
   const conn = connectionBadge(ctx.live);
   const sound = soundControls(ctx.alarm);
 
@@ -23,8 +23,30 @@ export function header(ctx: AppContext, pageTitle: string): View {
       { class: "topbar__brand" },
       h("span", { class: "brand-mark", "aria-hidden": "true" }, iconEl("shield")),
       h("span", { class: "brand-name" }, t("app.name")),
-      h("span", { class: "topbar__page" }, pageTitle),
+      // With navigation the current page is marked there; a single-page user sees its name here.
+      ctx.nav.length > 1 ? null : h("span", { class: "topbar__page" }, pageTitle),
     ),
+    ctx.nav.length > 1
+      ? h(
+          "nav",
+          { class: "topbar__nav", "aria-label": t("nav.label") },
+          h(
+            "ul",
+            {},
+            ...ctx.nav.map((r) =>
+              h(
+                "li",
+                {},
+                h(
+                  "a",
+                  { href: `#/${r.path}`, class: "navlink", "data-testid": `nav-${r.path}`, "aria-current": r.path === current ? "page" : null },
+                  t(r.title),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
     h("div", { class: "topbar__status" }, conn.element, sound.element),
     h(
       "div",

@@ -1,0 +1,28 @@
+import { request } from "./http";
+import type { DeviceCredentials, DeviceDto, DeviceRejections, ProvisioningQrDto, RegisterDeviceRequest, TestAlarmDto } from "./types";
+
+export function listDevices(): Promise<DeviceDto[]> {
+  return request<DeviceDto[]>("GET", "/api/devices");
+}
+
+export function getDevice(id: string): Promise<DeviceDto> {
+  return request<DeviceDto>("GET", `/api/devices/${encodeURIComponent(id)}`);
+}
+
+/** The only answer that ever carries the device secret. */
+export function registerDevice(body: RegisterDeviceRequest): Promise<DeviceCredentials> {
+  return request<DeviceCredentials>("POST", "/api/devices", { body });
+}
+
+export function deviceRejections(id: string): Promise<DeviceRejections> {
+  return request<DeviceRejections>("GET", `/api/devices/${encodeURIComponent(id)}/rejections?limit=20`);
+}
+
+/** The QR code is rendered on the hub (QRCoder); the secret goes in the body, never in a URL. */
+export function provisioningQr(id: string, secret: string): Promise<ProvisioningQrDto> {
+  return request<ProvisioningQrDto>("POST", `/api/devices/${encodeURIComponent(id)}/provisioning-qr`, { body: { secret } });
+}
+
+export function sendTestAlarm(id: string): Promise<TestAlarmDto> {
+  return request<TestAlarmDto>("POST", `/api/devices/${encodeURIComponent(id)}/test-alarm`, { body: {} });
+}
