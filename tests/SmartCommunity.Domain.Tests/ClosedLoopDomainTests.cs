@@ -180,3 +180,29 @@ public sealed class ClosedLoopDomainTests
         Assert.False(quiet.Silences(Severity.Warning, at.AddHours(9), Shanghai)); // 08:00
     }
 }
+
+public sealed class EscalationCountdownTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
+
+    private static Alert Raise(Severity severity) =>
+        Alert.Raise(new AlertSignal("sos-0001", AlertKind.Sos, severity, "SOS", T), new AlertPlace(1, 1, 1, 1), T);
+
+    [Fact]
+    public void NextLevel_CriticalJustRaised_IsDutyOfficerAfterSixtySeconds()
+    {
+        var next = SmartCommunity.Domain.Workflow.Escalation.NextLevel(Raise(Severity.Critical));
+        Assert.Equal((T.AddSeconds(60), SmartCommunity.Domain.Workflow.EscalationLevel.DutyOfficer), next);
+    }
+
+    [Fact]
+    public void NextLevel_Acknowledged_IsNull()
+    {
+        var a = Raise(Severity.Critical);
+        a.Acknowledge("officer", T.AddSeconds(10));
+        Assert.Null(SmartCommunity.Domain.Workflow.Escalation.NextLevel(a));
+    }
+
+    [Fact]
+    public void NextLevel_InfoHasNoPolicy_IsNull() => Assert.Null(SmartCommunity.Domain.Workflow.Escalation.NextLevel(Raise(Severity.Info)));
+}

@@ -65,9 +65,12 @@ public sealed class BrowserTests : IAsyncLifetime
         await Assertions.Expect(card).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         await Assertions.Expect(card).ToContainTextAsync("Resident A");
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "raised");
+        // Critical: the board counts down to the next escalation level (the duty officer after 60 s).
+        await Assertions.Expect(card.GetByTestId("escalation-countdown")).ToContainTextAsync("Escalates in", new() { Timeout = 20_000 });
 
         await card.GetByTestId("ack-button").ClickAsync();
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "acknowledged", new() { Timeout = 20_000 });
+        await Assertions.Expect(card.GetByTestId("escalation-countdown")).ToBeHiddenAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(card).ToContainTextAsync(World.Staff);
         Assert.Empty(_hub.LoggedErrors);
     }

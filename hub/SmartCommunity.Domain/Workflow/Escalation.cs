@@ -73,6 +73,24 @@ public static class Escalation
         }
     }
 
+    /// <summary>When an unacknowledged alert moves up to the next level of the chain (what the board counts down to),
+    /// or null when it is acknowledged, closed, has no policy, or already pages the last level.</summary>
+    public static (DateTimeOffset At, EscalationLevel Level)? NextLevel(Alert alert)
+    {
+        if (!alert.IsOpen || alert.AcknowledgedAt is not null || EscalationPolicy.For(alert.Severity) is not { } policy)
+            return null;
+        // The level of the latest page (or of the first one, before any page went out).
+        var offset = policy.RepeatEvery * Math.Max(0, alert.PagesSent - 1);
+        var levelIndex = Math.Min((int)(offset.Ticks / policy.AckWithin.Ticks), policy.Chain.Count - 1);
+        if (levelIndex + 1 >= policy.Chain.Count)
+            return null;
+        // Level k starts at the first step on or after k × AckWithin.
+        var start = policy.AckWithin * (levelIndex + 1);
+        var index = (int)Math.Ceiling(start.Ticks / (double)policy.RepeatEvery.Ticks);
+        var step = Step(policy, alert.PagingStartsAt, index);
+        return (step.DueAt, step.Level);
+    }
+
     private static int FirstIndexAtLastLevel(EscalationPolicy policy)
     {
         var lastStart = policy.AckWithin * (policy.Chain.Count - 1);
