@@ -76,3 +76,37 @@ public sealed class AbuseTests : IAsyncLifetime
         Assert.Equal(0, device.Rejected);
     }
 }
+
+public sealed class RevocationTests : IAsyncLifetime
+{
+    private readonly HubApp _hub = new();
+    private World _world = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub.Start();
+        _world = await _hub.SeedWorldAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
+
+    [Fact]
+    public async Task Revoke_ConnectedDevice_DropsConnectionAndRefusesReconnect()
+    {
+        var device = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA);
+        using var mqtt = await _hub.ConnectDeviceAsync(device);
+        Assert.True(mqtt.IsConnected);
+
+        using var tech = await _hub.ClientAsync(World.Technician);
+        var response = await tech.PostAsJsonAsync($"/api/devices/{device.Device.Id}/revoke", new { });
+        response.EnsureSuccessStatusCode();
+        Assert.True((await response.Content.ReadFromJsonAsync<DeviceDto>())!.Revoked);
+
+        await Eventually.GetAsync(() => Task.FromResult(mqtt.IsConnected), connected => !connected, what: "the revoked device's connection dropped");
+        using var again = new MqttClientFactory().CreateMqttClient();
+        var result = await again.ConnectAsync(_hub.DeviceOptions(device.Device.Id, device.Secret));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+        using var family = await _hub.ClientAsync(World.FamilyA);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await family.PostAsJsonAsync($"/api/devices/{device.Device.Id}/revoke", new { })).StatusCode);
+    }
+}

@@ -29,6 +29,7 @@ public static class DevicesApi
         group.MapGet("/{id}", GetAsync);
         group.MapPost("/", RegisterAsync).WithSummary("Registers a device; the response shows its secret once");
         group.MapPost("/{id}/secret", RotateSecretAsync).WithSummary("Issues a new secret; the old one stops working");
+        group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revokes a device: its live connection is dropped at once and it cannot reconnect");
         group.MapGet("/{id}/rejections", DeviceRejectionsAsync);
         app.MapGet("/api/rejections", AllRejectionsAsync).WithTags("Devices").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Technician))
             .WithSummary("Rejected-message counts per device and reason, and the newest rejections");
@@ -96,6 +97,29 @@ public static class DevicesApi
         await db.SaveChangesAsync(ct);
         await directory.RefreshAsync(id, ct);
         return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, http)));
+    }
+
+    private static async Task<Results<Ok<DeviceDto>, NotFound>> RevokeAsync(
+        string id, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, MQTTnet.Server.MqttServer broker, ILogger<DeviceDirectory> logger, CancellationToken ct)
+    {
+        var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (device is null)
+            return TypedResults.NotFound();
+        device.Revoked = true;
+        await db.SaveChangesAsync(ct);
+        // The directory first: from here on a reconnect is refused, so the drop below cannot race a new session.
+        await directory.RefreshAsync(id, ct);
+        foreach (var client in await broker.GetClientsAsync())
+        {
+            if (client.Id.StartsWith(id, StringComparison.Ordinal))
+                await client.DisconnectAsync(new MQTTnet.Server.MqttServerClientDisconnectOptions
+                {
+                    ReasonCode = MQTTnet.Protocol.MqttDisconnectReasonCode.NotAuthorized,
+                    ReasonString = "device revoked",
+                });
+        }
+        logger.LogWarning("Device {DeviceId} revoked; its connection was dropped", id);
+        return TypedResults.Ok(ToDto(device, directory.Find(id), rejections));
     }
 
     private static async Task<Results<Ok<DeviceRejections>, NotFound>> DeviceRejectionsAsync(string id, DeviceDirectory directory, RejectionLog rejections, int? limit, CancellationToken ct)
