@@ -16,11 +16,14 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
 
     public bool IsResponder => All || CommunityIds.Count > 0 || GridIds.Count > 0;
 
-    public bool CanSee(Alert a) =>
+    /// <summary>The one rule for "may see what happens at this place": alerts, residents and device data all use it.</summary>
+    public bool CanSee(AlertPlace p) =>
         All
-        || (a.CommunityId is { } c && CommunityIds.Contains(c))
-        || (a.GridId is { } g && GridIds.Contains(g))
-        || (a.ResidentId is { } r && ResidentIds.Contains(r));
+        || (p.CommunityId is { } c && CommunityIds.Contains(c))
+        || (p.GridId is { } g && GridIds.Contains(g))
+        || (p.ResidentId is { } r && ResidentIds.Contains(r));
+
+    public bool CanSee(Alert a) => CanSee(new AlertPlace(a.ResidentId, a.HouseholdId, a.GridId, a.CommunityId));
 
     /// <summary>Only people who handle alerts for that place may change them; families may view.</summary>
     public bool CanHandle(Alert a) =>
@@ -42,10 +45,7 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
     }
 
     public bool CanSeeResident(int residentId, int? gridId, int? communityId) =>
-        All
-        || ResidentIds.Contains(residentId)
-        || (gridId is { } g && GridIds.Contains(g))
-        || (communityId is { } c && CommunityIds.Contains(c));
+        CanSee(new AlertPlace(residentId, null, gridId, communityId));
 }
 
 public sealed class AccessScopeResolver(IDbContextFactory<HubDbContext> dbFactory)

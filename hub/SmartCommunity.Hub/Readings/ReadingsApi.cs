@@ -78,11 +78,6 @@ public static class ReadingsApi
         if (devices.Find(deviceId) is not { } entry)
             return false;
         var scope = await scopes.ResolveAsync(http.User, ct);
-        if (scope.All || scope.Devices)
-            return true;
-        var p = entry.Place;
-        return (p.ResidentId is { } r && scope.ResidentIds.Contains(r))
-            || (p.GridId is { } g && scope.GridIds.Contains(g))
-            || (p.CommunityId is { } c && scope.CommunityIds.Contains(c));
+        return scope.Devices || scope.CanSee(entry.Place);
     }
 }
