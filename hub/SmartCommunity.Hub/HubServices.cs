@@ -60,10 +60,17 @@ public static class HubServices
     {
         var o = ReadOptions(builder.Configuration);
         Directory.CreateDirectory(Path.GetFullPath(o.DataDirectory));
-        builder.Services.AddDbContextFactory<HubDbContext>(db => db.UseSqlite($"Data Source={o.DataPath("hub.db")}").AddInterceptors(new SqliteBusyTimeout()));
-        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext());
-        // Keys in the data directory: sign-in cookies and tokens stay valid across restarts.
-        builder.Services.AddDataProtection().SetApplicationName("SmartCommunity.Hub").PersistKeysToFileSystem(new DirectoryInfo(o.DataPath("keys")));
+        // Hub:Database:Provider: SQLite in the data directory (default) or PostgreSQL shared by several instances.
+        var database = HubDatabaseOptions.Read(builder.Configuration);
+        builder.Services.AddOptions<HubDatabaseOptions>().BindConfiguration(HubDatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHubDbContext(database, builder.Configuration.GetConnectionString(HubDatabaseOptions.ConnectionStringName), o.DataPath("hub.db"));
+        // Keys in the data directory, or in the shared database: sign-in cookies and tokens stay valid across
+        // restarts, and on PostgreSQL a token issued by one instance is accepted by every other.
+        var keys = builder.Services.AddDataProtection().SetApplicationName("SmartCommunity.Hub");
+        if (database.IsPostgres)
+            keys.PersistKeysToDbContext<HubDbContext>();
+        else
+            keys.PersistKeysToFileSystem(new DirectoryInfo(o.DataPath("keys")));
         builder.Services.AddSingleton<PlaceNames>();
     }
 
@@ -157,7 +164,20 @@ public static class HubServices
 
     public static void AddHubAlerts(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSignalR();
+        var signalR = builder.Services.AddSignalR();
+        // Hub:Redis:Configuration set: several instances share one backplane, so a board connected to instance B
+        // sees what instance A pushes. The prefix keeps hub deployments sharing one Redis apart.
+        if (builder.Configuration["Hub:Redis:Configuration"] is { Length: > 0 } redis)
+        {
+            var prefix = builder.Configuration["Hub:Redis:ChannelPrefix"] is { Length: > 0 } p ? p : "sc";
+            signalR.AddStackExchangeRedis(r =>
+            {
+                r.Configuration = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                // Start (and keep serving local clients) while Redis is unreachable; the client reconnects by itself.
+                r.Configuration.AbortOnConnectFail = false;
+                r.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(prefix);
+            });
+        }
         builder.Services.AddSingleton<AlertNotifier>();
         builder.Services.AddSingleton<AlertService>();
     }

@@ -9,13 +9,20 @@ namespace SmartCommunity.Hub.Alerts;
 
 /// <summary>
 /// Raises, folds and changes alerts: persisted first, then pushed. The alert path never waits for
-/// time-series batching. Writes are serialised: alerts are rare next to readings, and one writer makes
-/// "fold into the open alert of this (device, kind)" race-free without database locks.
+/// time-series batching. Writes are serialised within an instance: alerts are rare next to readings. Across
+/// instances sharing a database the unique index on open (device, kind) alerts and the alert's Version token
+/// decide: a writer that loses reads again and folds, so an alert is raised once however many instances see it.
 /// </summary>
 public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, AlertNotifier notifier, PlaceNames names, HubMetrics metrics,
     TimeProvider time, IServiceProvider services, ILogger<AlertService> logger)
 {
     private readonly SemaphoreSlim _write = new(1, 1);
+
+    // Contention is between a handful of instances on one alert; a few rounds settle it.
+    private const int MaxAttempts = 8;
+
+    private static bool IsLostRace(DbUpdateException e) =>
+        e is DbUpdateConcurrencyException || HubDatabase.IsUniqueViolation(e, HubDbContext.OneOpenAlertIndex);
 
     // Resolved on first use: the handlers (escalation, family notifications) change alerts through this service themselves.
     private IAlertRaisedHandler[]? _handlers;
@@ -28,22 +35,35 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
         await _write.WaitAsync(ct);
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var open = await db.Alerts
-                .Where(a => a.DeviceId == signal.DeviceId && a.Kind == signal.Kind && a.Status != AlertStatus.Resolved)
-                .OrderByDescending(a => a.Id).FirstOrDefaultAsync(ct);
-            isNew = open is null;
-            if (open is null)
+            for (var attempt = 1; ; attempt++)
             {
-                alert = Alert.Raise(signal, place, time.GetUtcNow(), Domain.Workflow.PreAlarm.WindowFor(signal.Kind));
-                db.Alerts.Add(alert);
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var open = await db.Alerts
+                    .Where(a => a.DeviceId == signal.DeviceId && a.Kind == signal.Kind && a.Status != AlertStatus.Resolved)
+                    .OrderByDescending(a => a.Id).FirstOrDefaultAsync(ct);
+                isNew = open is null;
+                if (open is null)
+                {
+                    alert = Alert.Raise(signal, place, time.GetUtcNow(), Domain.Workflow.PreAlarm.WindowFor(signal.Kind));
+                    db.Alerts.Add(alert);
+                }
+                else
+                {
+                    alert = open;
+                    alert.Fold(signal, time.GetUtcNow());
+                }
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                    break;
+                }
+                catch (DbUpdateException e) when (attempt < MaxAttempts && IsLostRace(e))
+                {
+                    // Another writer (another hub instance on the shared database) inserted the open alert of this
+                    // (device, kind) first, or changed it since it was read: read it again and fold into it.
+                    logger.LogDebug("Alert write for {DeviceId}/{Kind} lost a race (attempt {Attempt}); folding", signal.DeviceId, signal.Kind, attempt);
+                }
             }
-            else
-            {
-                alert = open;
-                alert.Fold(signal, time.GetUtcNow());
-            }
-            await db.SaveChangesAsync(ct);
         }
         finally
         {
@@ -86,13 +106,24 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
         await _write.WaitAsync(ct);
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            alert = await db.Alerts.SingleOrDefaultAsync(a => a.Id == alertId, ct);
-            if (alert is null)
-                return null;
-            if (!change(alert))
-                return alert;
-            await db.SaveChangesAsync(ct);
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                alert = await db.Alerts.SingleOrDefaultAsync(a => a.Id == alertId, ct);
+                if (alert is null)
+                    return null;
+                if (!change(alert))
+                    return alert;
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                    break;
+                }
+                catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+                {
+                    // Changed by another instance since it was read (the Version token): apply the change to the fresh row.
+                }
+            }
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,15 +23,16 @@ public sealed class HubStartup(IServiceProvider services, IOptions<HubOptions> o
         await using var scope = services.CreateAsyncScope();
         var sp = scope.ServiceProvider;
         var db = sp.GetRequiredService<HubDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
-        // WAL lets the API read while ingestion writes; it is a property of the file and persists.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-
-        var admin = sp.GetRequiredService<UserAdministration>();
-        await admin.EnsureRolesAsync();
-        await EnsureFirstAdminAsync(sp, o.FirstAdmin, cancellationToken);
-        if (o.Demo)
-            await sp.GetRequiredService<DemoSeeder>().SeedAsync(cancellationToken);
+        // Instances sharing a database start one at a time through here (a database lock on PostgreSQL).
+        await HubDatabase.MigrateAndSeedAsync(db, async () =>
+        {
+            await sp.GetRequiredService<UserAdministration>().EnsureRolesAsync();
+            await EnsureFirstAdminAsync(sp, o.FirstAdmin, cancellationToken);
+            if (o.Demo)
+                await sp.GetRequiredService<DemoSeeder>().SeedAsync(cancellationToken);
+            // Makes the Data Protection key now if there is none, so instances sharing the key store start with one key.
+            sp.GetRequiredService<IDataProtectionProvider>().CreateProtector("SmartCommunity.Hub.KeyRing").Protect("ready");
+        }, cancellationToken);
 
         await sp.GetRequiredService<PlaceNames>().ReloadAsync(db, cancellationToken);
         await sp.GetRequiredService<DeviceDirectory>().LoadAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -12,8 +13,23 @@ using SmartCommunity.Hub.People;
 
 namespace SmartCommunity.Hub.Persistence;
 
-public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : IdentityDbContext<HubUser>(options)
+/// <summary>
+/// The hub's relational model. This type carries the SQLite migrations; <see cref="PostgresHubDbContext"/> is the same
+/// model with its own PostgreSQL migrations (EF keeps one migration set per context type).
+/// </summary>
+public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContext
 {
+    public HubDbContext(DbContextOptions<HubDbContext> options) : base(options)
+    {
+    }
+
+    protected HubDbContext(DbContextOptions options) : base(options)
+    {
+    }
+
+    /// <summary>Data Protection keys, shared by every instance when the hub runs on PostgreSQL (unused on SQLite: keys stay in the data directory).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Community> Communities => Set<Community>();
     public DbSet<Grid> Grids => Set<Grid>();
     public DbSet<Household> Households => Set<Household>();
@@ -31,9 +47,13 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : Ident
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
     public DbSet<WebhookDeadLetter> WebhookDeadLetters => Set<WebhookDeadLetter>();
 
+    public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
+    private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite cannot order or compare DateTimeOffset; store UTC ticks so range queries and sorting stay in SQL.
+        // PostgreSQL keeps the same bigint ticks: one model, the same queries and the same instants on both providers.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
         configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
         configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
@@ -79,6 +99,10 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : Ident
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => new { x.Status, x.RaisedAt });
             e.HasIndex(x => new { x.DeviceId, x.Kind, x.Status });
+            // One open alert per (device, kind), enforced by the database: instances that handle messages of the same
+            // device at once cannot both insert; the loser folds into the winner's alert (AlertService.RaiseAsync).
+            // The filter is the same SQL in SQLite and PostgreSQL (both quote identifiers with double quotes).
+            e.HasIndex(x => new { x.DeviceId, x.Kind }).IsUnique().HasFilter(OneOpenAlertFilter).HasDatabaseName(OneOpenAlertIndex);
             e.HasIndex(x => x.ResidentId);
             e.HasIndex(x => x.GridId);
             e.Property(x => x.FeedbackComment).HasMaxLength(2000);

@@ -30,6 +30,7 @@ public sealed class HubApp : IAsyncDisposable
 
     private WebApplicationFactory<Program>? _factory;
     private readonly bool _ownsDirectory;
+    private readonly string? _ownedDatabase;
 
     public HubApp(string? dataDirectory = null, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
@@ -37,6 +38,15 @@ public sealed class HubApp : IAsyncDisposable
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "sc-hub-" + Guid.NewGuid().ToString("N"));
         Settings = settings ?? new Dictionary<string, string?>();
+        // SC_HUB_DB=postgres runs the whole suite on PostgreSQL: one database per data directory, so a restart on the
+        // same directory finds the same database.
+        if (ClusterServers.HubOnPostgres && !Settings.ContainsKey("Hub:Database:Provider"))
+        {
+            _ownedDatabase = ClusterServers.PostgresDatabase("sc_dir_" + Convert.ToHexStringLower(
+                System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(DataDirectory)))[..24]);
+            foreach (var (k, v) in ClusterServers.PostgresSettings(_ownedDatabase))
+                Settings[k] = v;
+        }
         HttpPort = FreePort();
         MqttPort = FreePort();
     }
@@ -73,6 +83,8 @@ public sealed class HubApp : IAsyncDisposable
         await StopAsync();
         if (!_ownsDirectory)
             return;
+        if (_ownedDatabase is not null)
+            await ClusterServers.DropDatabaseAsync(_ownedDatabase);
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

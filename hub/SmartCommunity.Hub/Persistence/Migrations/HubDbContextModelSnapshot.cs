@@ -17,6 +17,23 @@ namespace SmartCommunity.Hub.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
@@ -258,6 +275,11 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.HasIndex("GridId");
 
                     b.HasIndex("ResidentId");
+
+                    b.HasIndex("DeviceId", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Alerts_OneOpenPerDeviceKind")
+                        .HasFilter("\"Status\" <> 'Resolved'");
 
                     b.HasIndex("Status", "RaisedAt");
 

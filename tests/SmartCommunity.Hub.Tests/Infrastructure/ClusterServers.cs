@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace SmartCommunity.Hub.Tests.Infrastructure;
+
+/// <summary>
+/// The servers a hub cluster shares: PostgreSQL (tests/infra/postgres/up.sh, SC_PG_CONNECTION) and Redis
+/// (tests/infra/redis/up.sh, SC_REDIS). In CI (CI=true) a missing server fails the test, because .ci/run starts
+/// them; locally the tests skip with a message saying how to start it.
+/// </summary>
+public static class ClusterServers
+{
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static string PostgresConnection => Environment.GetEnvironmentVariable("SC_PG_CONNECTION") is { Length: > 0 } cs
+        ? cs : "Host=127.0.0.1;Port=15432;Username=sc;Password=sc;Database=sc";
+
+    public static string Redis => Environment.GetEnvironmentVariable("SC_REDIS") is { Length: > 0 } r ? r : "127.0.0.1:16379";
+
+    /// <summary>Whether the tests run the hub on PostgreSQL instead of SQLite (SC_HUB_DB=postgres).</summary>
+    public static bool HubOnPostgres => string.Equals(Environment.GetEnvironmentVariable("SC_HUB_DB"), "postgres", StringComparison.OrdinalIgnoreCase);
+
+    private static readonly Lazy<Task<bool>> PostgresReachable = new(() => CanConnectAsync(PostgresConnection));
+    private static readonly Lazy<Task<bool>> RedisReachable = new(async () =>
+    {
+        try
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis + ",connectTimeout=3000,abortConnect=true");
+            return redis.IsConnected;
+        }
+        catch (RedisConnectionException)
+        {
+            return false;
+        }
+    });
+
+    public static async Task RequirePostgresAsync()
+    {
+        if (!await PostgresReachable.Value)
+            Missing($"No PostgreSQL answers at {PostgresConnection} (SC_PG_CONNECTION)", "tests/infra/postgres/up.sh");
+    }
+
+    public static async Task RequireRedisAsync()
+    {
+        if (!await RedisReachable.Value)
+            Missing($"No Redis answers at {Redis} (SC_REDIS)", "tests/infra/redis/up.sh");
+    }
+
+    private static void Missing(string what, string script)
+    {
+        var message = $"{what}. Start it with {script}.";
+        if (InCi)
+            Assert.Fail("CI=true: " + message);
+        Assert.Skip(message);
+    }
+
+    /// <summary>A connection string for a database of this name on the shared server; the hub creates it on start.</summary>
+    public static string PostgresDatabase(string name) =>
+        new NpgsqlConnectionStringBuilder(PostgresConnection) { Database = name }.ToString();
+
+    public static string NewDatabaseName() => "sc_test_" + Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>Hub settings for running on this PostgreSQL database.</summary>
+    public static Dictionary<string, string?> PostgresSettings(string connectionString, IDictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hub:Database:Provider"] = "postgres",
+            ["ConnectionStrings:Hub"] = connectionString,
+        };
+        foreach (var (k, v) in more ?? new Dictionary<string, string?>())
+            settings[k] = v;
+        return settings;
+    }
+
+    /// <summary>Drops a test database (connections still open to it are ended by the server).</summary>
+    public static async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(PostgresConnection);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<bool> CanConnectAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 3 }.ToString());
+            await connection.OpenAsync();
+            return true;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
+        }
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    internal static string InfraScript(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "infra", relative);
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        throw new FileNotFoundException("tests/infra/" + relative + " not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>
+/// A private PostgreSQL server on a free port (the same up.sh, its own cluster directory) that a test may stop and
+/// start without disturbing the shared server other tests use.
+/// </summary>
+public sealed class PrivatePostgres : IAsyncDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sc-pg-test-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly int _port = ClusterServers.FreePort();
+
+    public string ConnectionString { get; private set; } = "";
+
+    public static async Task<PrivatePostgres> StartAsync()
+    {
+        await ClusterServers.RequirePostgresAsync(); // the binaries and the shared server come from the same up.sh
+        var server = new PrivatePostgres();
+        await server.UpAsync();
+        return server;
+    }
+
+    /// <summary>Starts (or restarts on its existing data) and waits until a login works.</summary>
+    public async Task UpAsync()
+    {
+        var output = await RunAsync(ClusterServers.InfraScript("postgres/up.sh"));
+        ConnectionString = output.Trim().Split('\n')[^1];
+    }
+
+    /// <summary>Stops the server the way an operator restarting it would (pg_ctl stop -m fast: sessions are cut).</summary>
+    public async Task StopAsync()
+    {
+        var bin = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Order().Last();
+        var ctl = $"{bin}/pg_ctl -D {_dir}/data -m fast -w -t 30 stop";
+        await RunAsync("/bin/bash", "-c", Environment.UserName == "root" ? $"runuser -u postgres -- {ctl}" : ctl);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await RunAsync(ClusterServers.InfraScript("postgres/down.sh"));
+        }
+        catch (InvalidOperationException) { }
+    }
+
+    private async Task<string> RunAsync(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        start.Environment["SC_PG_DIR"] = _dir;
+        start.Environment["SC_PG_PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {await stderr}");
+        return await stdout;
+    }
+}
