@@ -206,6 +206,7 @@ public static class HubServices
             .AddConnections();
         builder.Services.AddSingleton<DeviceGate>();
         builder.Services.AddSingleton<Ingestion>();
+        builder.Services.AddSingleton<EmbeddedIngestion>();
     }
 
     public static void AddHubOperations(this WebApplicationBuilder builder)
@@ -234,7 +235,7 @@ public static class HubServices
         app.UseMiddleware<AuditTrail>();
 
         var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
-        var ingestion = app.Services.GetRequiredService<Ingestion>();
+        var ingestion = app.Services.GetRequiredService<EmbeddedIngestion>();
         var gate = app.Services.GetRequiredService<DeviceGate>();
         app.UseMqttServer(server =>
         {
