@@ -45,7 +45,9 @@ public static class HubServices
             var o = ReadOptions(context.Configuration);
             var ip = IPAddress.TryParse(o.BindAddress, out var parsed) ? parsed : IPAddress.Loopback;
             kestrel.Listen(ip, o.HttpPort);
-            kestrel.Listen(ip, o.MqttPort, listen => listen.UseMqtt());
+            // With an external broker the devices connect there; the hub opens no MQTT port.
+            if (!BrokerOptions.Read(context.Configuration).IsExternal)
+                kestrel.Listen(ip, o.MqttPort, listen => listen.UseMqtt());
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
     }
@@ -212,6 +214,22 @@ public static class HubServices
 
     public static void AddHubBroker(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.IsExternal || string.Equals(o.Mode, BrokerOptions.Embedded, StringComparison.OrdinalIgnoreCase), "Hub:Broker:Mode is 'embedded' or 'external'")
+            .Validate(o => !o.IsExternal || (!string.IsNullOrWhiteSpace(o.External.Host) && !string.IsNullOrWhiteSpace(o.External.Username)),
+                "Hub:Broker:External needs Host and Username")
+            .Validate(o => !o.IsExternal || o.External.SessionExpiry >= TimeSpan.FromMinutes(1), "Hub:Broker:External:SessionExpiry must cover a restart (at least a minute)")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Ingestion>();
+        if (BrokerOptions.Read(builder.Configuration).IsExternal)
+        {
+            // Devices connect to Mosquitto (or another MQTT 5 broker); the hub consumes their messages as a client.
+            builder.Services.AddSingleton<DynamicSecurity>();
+            builder.Services.AddSingleton<ExternalBrokerConsumer>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalBrokerConsumer>());
+            builder.Services.AddSingleton<IDeviceBroker, ExternalDeviceBroker>();
+            return;
+        }
         var mqtt = new MqttServerOptionsBuilder()
             // Kestrel owns the sockets (TCP listener above, WebSockets at MapMqtt); MQTTnet's own listener stays off.
             .WithoutDefaultEndpoint()
@@ -225,7 +243,8 @@ public static class HubServices
             .AddMqttConnectionHandler()
             .AddConnections();
         builder.Services.AddSingleton<DeviceGate>();
-        builder.Services.AddSingleton<Ingestion>();
+        builder.Services.AddSingleton<EmbeddedIngestion>();
+        builder.Services.AddSingleton<IDeviceBroker, EmbeddedDeviceBroker>();
     }
 
     public static void AddHubOperations(this WebApplicationBuilder builder)
@@ -253,27 +272,31 @@ public static class HubServices
         app.UseAuthorization();
         app.UseMiddleware<AuditTrail>();
 
-        var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
-        var ingestion = app.Services.GetRequiredService<Ingestion>();
-        var gate = app.Services.GetRequiredService<DeviceGate>();
-        app.UseMqttServer(server =>
+        // The embedded broker (the external one is consumed by ExternalBrokerConsumer, a hosted service).
+        if (!app.Services.GetRequiredService<IOptions<BrokerOptions>>().Value.IsExternal)
         {
-            server.ValidatingConnectionAsync += gate.ValidateConnectionAsync;
-            server.InterceptingSubscriptionAsync += gate.InterceptSubscriptionAsync;
-            server.InterceptingPublishAsync += ingestion.InterceptPublishAsync;
-            server.ClientDisconnectedAsync += ingestion.ClientDisconnectedAsync;
-        });
-        app.MapMqtt(options.MqttWebSocketPath);
+            var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
+            var ingestion = app.Services.GetRequiredService<EmbeddedIngestion>();
+            var gate = app.Services.GetRequiredService<DeviceGate>();
+            app.UseMqttServer(server =>
+            {
+                server.ValidatingConnectionAsync += gate.ValidateConnectionAsync;
+                server.InterceptingSubscriptionAsync += gate.InterceptSubscriptionAsync;
+                server.InterceptingPublishAsync += ingestion.InterceptPublishAsync;
+                server.ClientDisconnectedAsync += ingestion.ClientDisconnectedAsync;
+            });
+            app.MapMqtt(options.MqttWebSocketPath);
+        }
     }
 
     public static void MapHubRealtime(this WebApplication app) =>
         app.MapHub<AlertsHub>(AlertsHub.Path);
 }
 
-public sealed class BrokerHealthCheck(MqttServer server) : IHealthCheck
+public sealed class BrokerHealthCheck(IDeviceBroker broker) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(server.IsStarted ? HealthCheckResult.Healthy("MQTT broker running") : HealthCheckResult.Unhealthy("MQTT broker not started"));
+        Task.FromResult(broker.IsConnected ? HealthCheckResult.Healthy(broker.Describe()) : HealthCheckResult.Unhealthy(broker.Describe()));
 }
 
 public sealed class TelemetryHealthCheck(TelemetryWriter writer, IOptions<TelemetryOptions> options) : IHealthCheck

@@ -10,7 +10,9 @@ namespace SmartCommunity.Hub.Devices;
 
 /// <summary>
 /// What ingestion needs to know about a device, in memory: credentials, where it is, its rules and its
-/// live health. The database is the source of truth; this is rebuilt at start and updated on register.
+/// live health. The database is the source of truth; this is rebuilt at start, updated on register, and a
+/// miss falls back to the database (<see cref="DeviceDirectory.FindOrLoadAsync"/>), so no instance of a cluster
+/// needs to have seen a device's registration.
 /// Health is written back by <see cref="DeviceStateFlusher"/> so the hot path never waits for SQL.
 /// </summary>
 public sealed class DeviceEntry
@@ -72,6 +74,19 @@ public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory, M
     private readonly ConcurrentDictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
 
     public DeviceEntry? Find(string deviceId) => _devices.GetValueOrDefault(deviceId);
+
+    /// <summary>
+    /// The cached entry, or the device loaded from the database: with several hub instances a device registered
+    /// through another instance is not in this one's cache yet. Callers pass only authenticated device ids (the
+    /// broker checked the credentials), so a miss is rare and cannot be used to flood the database.
+    /// </summary>
+    public async ValueTask<DeviceEntry?> FindOrLoadAsync(string deviceId, CancellationToken ct)
+    {
+        if (_devices.TryGetValue(deviceId, out var entry))
+            return entry;
+        await RefreshAsync(deviceId, ct);
+        return _devices.GetValueOrDefault(deviceId);
+    }
 
     public IEnumerable<DeviceEntry> All => _devices.Values;
 

@@ -3,14 +3,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using MQTTnet;
-using MQTTnet.Protocol;
-using MQTTnet.Server;
 using QRCoder;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Protocol;
 using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Mqtt;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Devices;
 
@@ -43,7 +42,7 @@ public static class DeviceToolsApi
     }
 
     private static async Task<Results<Ok<ProvisioningQrDto>, NotFound, BadRequest<string>>> QrAsync(
-        string id, ProvisioningQrRequest req, HubDbContext db, IOptions<HubOptions> options, HttpContext http, CancellationToken ct)
+        string id, ProvisioningQrRequest req, HubDbContext db, IOptions<HubOptions> options, IOptions<BrokerOptions> broker, HttpContext http, CancellationToken ct)
     {
         var device = await db.Devices.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         if (device is null)
@@ -52,7 +51,8 @@ public static class DeviceToolsApi
         if (!DeviceSecret.Verify(req.Secret, device.SecretHash))
             return TypedResults.BadRequest("the secret does not match this device");
         var o = options.Value;
-        var data = JsonSerializer.Serialize(new ProvisioningData(1, id, req.Secret, http.Request.Host.Host, o.MqttPort, o.MqttWebSocketPath,
+        var (host, port) = DevicesApi.DeviceEndpoint(o, broker.Value, http);
+        var data = JsonSerializer.Serialize(new ProvisioningData(1, id, req.Secret, host, port, o.MqttWebSocketPath,
             Topic.Up(id), Topic.Status(id), Topic.Down(id), Topic.Cfg(id)), Json);
         using var generator = new QRCodeGenerator();
         using var code = generator.CreateQrCode(data, QRCodeGenerator.ECCLevel.M);
@@ -61,20 +61,15 @@ public static class DeviceToolsApi
     }
 
     private static async Task<Results<Accepted<TestAlarmDto>, NotFound>> TestAlarmAsync(
-        string id, DeviceDirectory directory, MqttServer broker, TimeProvider time, CancellationToken ct)
+        string id, DeviceDirectory directory, Downlink downlink, TimeProvider time, CancellationToken ct)
     {
-        if (directory.Find(id) is not { } entry || entry.Revoked)
+        if (await directory.FindOrLoadAsync(id, ct) is not { } entry || entry.Revoked)
             return TypedResults.NotFound();
         bool online;
         lock (entry.Sync)
             online = entry.Online;
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(Topic.Down(id))
-            .WithPayload(Encoding.UTF8.GetBytes("{\"cmd\":\"test-alarm\"}"))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        // A persistent session queues it for a device that is briefly away.
-        await broker.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "hub" }, ct);
+        // QoS 1: a persistent session queues it for a device that is briefly away.
+        await downlink.SendAsync(id, Downlink.TestAlarm, ct);
         return TypedResults.Accepted($"/api/devices/{id}", new TestAlarmDto(id, time.GetUtcNow(), online));
     }
 }

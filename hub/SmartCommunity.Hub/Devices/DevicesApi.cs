@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Hub.Mqtt;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 
@@ -48,8 +49,9 @@ public static class DevicesApi
         return d is null ? TypedResults.NotFound() : TypedResults.Ok(ToDto(d, directory.Find(id), rejections));
     }
 
-    private static async Task<Results<Created<DeviceCredentials>, ValidationProblem, Conflict<string>>> RegisterAsync(
-        RegisterDeviceRequest req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<DeviceCredentials>, ValidationProblem, Conflict<string>, ProblemHttpResult>> RegisterAsync(
+        RegisterDeviceRequest req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, IOptions<BrokerOptions> brokerOptions,
+        IDeviceBroker broker, TimeProvider time, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!DeviceKinds.TryParse(req.Kind, out var kind))
@@ -79,47 +81,77 @@ public static class DevicesApi
             Id = id, Kind = kind, Location = location, Label = req.Label, HouseholdId = req.HouseholdId, ResidentId = req.ResidentId, GridId = req.GridId,
             SecretHash = DeviceSecret.Hash(secret), RegisteredAt = time.GetUtcNow(),
         };
+        // The broker first: if it refuses, nothing is stored and the technician can simply try again.
+        if (await BrokerFailedAsync(() => broker.ProvisionAsync(id, secret, ct), "provision", id, logger) is { } failed)
+            return failed;
         db.Devices.Add(device);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Nothing half-done: the broker account goes again when the hub could not keep the device.
+            logger.LogError(ex, "Device {DeviceId} could not be stored; removing its broker account", id);
+            await broker.RemoveAsync(id, CancellationToken.None);
+            throw;
+        }
         await directory.RefreshAsync(id, ct);
-        return TypedResults.Created($"/api/devices/{id}", new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, http)));
+        return TypedResults.Created($"/api/devices/{id}", new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http)));
     }
 
-    private static async Task<Results<Ok<DeviceCredentials>, NotFound>> RotateSecretAsync(
-        string id, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Ok<DeviceCredentials>, NotFound, ProblemHttpResult>> RotateSecretAsync(
+        string id, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, IOptions<BrokerOptions> brokerOptions,
+        IDeviceBroker broker, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
     {
         var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (device is null)
             return TypedResults.NotFound();
         var secret = DeviceSecret.Generate();
+        // The broker first: if it refuses, the old secret stays valid everywhere. (A broker that holds one password
+        // per account cannot give the device a grace period with both secrets.)
+        if (await BrokerFailedAsync(() => broker.SetSecretAsync(id, secret, ct), "set the secret of", id, logger) is { } failed)
+            return failed;
         device.SecretHash = DeviceSecret.Hash(secret);
         device.LastSeq = -1;
         await db.SaveChangesAsync(ct);
         await directory.RefreshAsync(id, ct);
-        return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, http)));
+        return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http)));
     }
 
-    private static async Task<Results<Ok<DeviceDto>, NotFound>> RevokeAsync(
-        string id, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, MQTTnet.Server.MqttServer broker, ILogger<DeviceDirectory> logger, CancellationToken ct)
+    private static async Task<Results<Ok<DeviceDto>, NotFound, ProblemHttpResult>> RevokeAsync(
+        string id, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IDeviceBroker broker, ILogger<DeviceDirectory> logger, CancellationToken ct)
     {
         var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (device is null)
             return TypedResults.NotFound();
         device.Revoked = true;
         await db.SaveChangesAsync(ct);
-        // The directory first: from here on a reconnect is refused, so the drop below cannot race a new session.
+        // The directory first: from here on a reconnect (embedded) and any message still queued (external) are refused,
+        // so the drop below cannot race a new session.
         await directory.RefreshAsync(id, ct);
-        foreach (var client in await broker.GetClientsAsync())
-        {
-            if (client.Id.StartsWith(id, StringComparison.Ordinal))
-                await client.DisconnectAsync(new MQTTnet.Server.MqttServerClientDisconnectOptions
-                {
-                    ReasonCode = MQTTnet.Protocol.MqttDisconnectReasonCode.NotAuthorized,
-                    ReasonString = "device revoked",
-                });
-        }
+        if (await BrokerFailedAsync(() => broker.RevokeAsync(id, ct), "revoke", id, logger,
+            "The hub has revoked it and refuses its messages, but the broker may still let it connect; revoke again.") is { } failed)
+            return failed;
         logger.LogWarning("Device {DeviceId} revoked; its connection was dropped", id);
         return TypedResults.Ok(ToDto(device, directory.Find(id), rejections));
+    }
+
+    /// <summary>A broker that refused or did not answer is the API's 502: the caller sees it and can retry.</summary>
+    private static async Task<ProblemHttpResult?> BrokerFailedAsync(Func<Task> command, string what, string id, ILogger logger,
+        string outcome = "Nothing was changed in the hub; try again.")
+    {
+        try
+        {
+            await command();
+            return null;
+        }
+        catch (BrokerCommandException ex)
+        {
+            logger.LogWarning(ex, "The MQTT broker could not {What} device {DeviceId}", what, id);
+            return TypedResults.Problem($"The MQTT broker could not {what} device {id}: {ex.Message}. {outcome}",
+                statusCode: StatusCodes.Status502BadGateway, title: "MQTT broker error");
+        }
     }
 
     private static async Task<Results<Ok<DeviceRejections>, NotFound>> DeviceRejectionsAsync(string id, DeviceDirectory directory, RejectionLog rejections, int? limit, CancellationToken ct)
@@ -155,8 +187,17 @@ public static class DevicesApi
             online, seen, bat, rssi, fw, rejections.Total(d.Id), throttled, d.RegisteredAt, d.Revoked);
     }
 
-    private static MqttConnectionInfo ConnectionInfo(string id, HubOptions o, HttpContext http) =>
-        new(http.Request.Host.Host, o.MqttPort, o.MqttWebSocketPath, id, id, Topic.Up(id), Topic.Status(id), Topic.Down(id), Topic.Cfg(id));
+    private static MqttConnectionInfo ConnectionInfo(string id, HubOptions o, BrokerOptions broker, HttpContext http)
+    {
+        var (host, port) = DeviceEndpoint(o, broker, http);
+        return new(host, port, o.MqttWebSocketPath, id, id, Topic.Up(id), Topic.Status(id), Topic.Down(id), Topic.Cfg(id));
+    }
+
+    /// <summary>Where a device connects: the hub itself (embedded broker) or the external broker.</summary>
+    internal static (string Host, int Port) DeviceEndpoint(HubOptions o, BrokerOptions broker, HttpContext http) =>
+        broker.IsExternal
+            ? (broker.External.DeviceHost ?? broker.External.Host, broker.External.DevicePort ?? broker.External.Port)
+            : (http.Request.Host.Host, o.MqttPort);
 }
 
 public sealed record DeviceRejections(IReadOnlyList<RejectionCountDto> Counts, IReadOnlyList<RejectionDto> Recent);

@@ -1,8 +1,5 @@
 using System.Buffers;
 using Microsoft.Extensions.Options;
-using MQTTnet.Protocol;
-using MQTTnet.Server;
-using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Protocol;
 using SmartCommunity.Domain.Rules;
 using SmartCommunity.Hub.Alerts;
@@ -12,11 +9,35 @@ using SmartCommunity.Telemetry;
 
 namespace SmartCommunity.Hub.Mqtt;
 
+public enum IngestStatus
+{
+    /// <summary>Alerts persisted and (when asked) readings durable.</summary>
+    Accepted,
+
+    /// <summary>Already accepted once (sequence number seen): harmless to acknowledge.</summary>
+    Duplicate,
+
+    /// <summary>Refused for good (recorded in the rejection log); acknowledging it loses nothing worth keeping.</summary>
+    Refused,
+}
+
+/// <summary>What ingestion decided about one message; the transport turns it into a PUBACK or an acknowledgement.</summary>
+/// <param name="RouteOnward">Status messages are retained for subscribers; readings have no one to route to.</param>
+/// <param name="Disconnect">The sender should be dropped (a device that is no longer registered).</param>
+public readonly record struct IngestResult(IngestStatus Status, RejectReason Reason = RejectReason.None, bool RouteOnward = false, bool Disconnect = false)
+{
+    public static readonly IngestResult Duplicate = new(IngestStatus.Duplicate, RejectReason.Duplicate);
+
+    public static IngestResult Refused(RejectReason reason, bool disconnect = false) => new(IngestStatus.Refused, reason, Disconnect: disconnect);
+}
+
 /// <summary>
-/// The hot path, run inside the broker's publish interceptor: parse the topic, check the ACL,
-/// decode and validate, drop duplicates, raise alerts at once, hand readings to the batched store.
-/// At QoS 1 the PUBACK waits for this handler, so a device's message is acknowledged only once its
-/// readings are durable and its alerts persisted, and devices get natural back-pressure.
+/// The hot path, independent of the transport: parse the topic, check the ACL, decode and validate,
+/// drop duplicates, raise alerts at once, hand readings to the batched store. The embedded broker's
+/// publish interceptor (<see cref="EmbeddedIngestion"/>) and the external broker's consumer
+/// (<see cref="ExternalBrokerConsumer"/>) both call <see cref="IngestAsync"/> and acknowledge the
+/// message only after it returned, so an acknowledged message has durable readings and persisted alerts.
+/// Exceptions (a bug, a database outage) propagate: the transport decides between refusing and redelivery.
 /// </summary>
 public sealed class Ingestion(
     DeviceDirectory devices, RejectionLog rejections, AlertService alerts, TelemetryWriter telemetry, HubMetrics metrics,
@@ -25,68 +46,30 @@ public sealed class Ingestion(
     private readonly IReadingObserver[] _observers = [.. observers];
     private readonly DecoderLimits _limits = DecoderLimits.Default with { MaxPayloadBytes = options.Value.MaxPayloadBytes };
 
-    public async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
+    /// <param name="deviceId">The authenticated sender: the session's device (embedded) or the topic's device, which the external broker's ACL pins to the sender.</param>
+    /// <param name="atMostOnce">QoS 0: nothing waits for an acknowledgement, so readings need not be durable first and an over-budget message is refused rather than delayed.</param>
+    public async Task<IngestResult> IngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct)
     {
-        // Messages the hub injects itself (downlinks) carry no device in the session.
-        if (e.SessionItems?[DeviceGate.DeviceItem] is not string deviceId)
-            return;
-        try
-        {
-            await HandleAsync(e, deviceId);
-        }
-        catch (OperationCanceledException) when (e.CancellationToken.IsCancellationRequested)
-        {
-            e.ProcessPublish = false;
-        }
-        catch (Exception ex)
-        {
-            // Input must never take the hub down; a bug here is logged loudly and the message refused.
-            logger.LogError(ex, "Ingestion failed for a message from {DeviceId} on {Topic}", deviceId, e.ApplicationMessage.Topic);
-            e.ProcessPublish = false;
-            e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
-        }
-    }
-
-    private async Task HandleAsync(InterceptingPublishEventArgs e, string deviceId)
-    {
-        var message = e.ApplicationMessage;
-        var topic = message.Topic;
         if (!Topic.TryParse(topic, out var topicDevice, out var channel))
-        {
-            Refuse(e, deviceId, RejectReason.BadTopic, $"topic \"{Clip(topic)}\" is not sc/v1/{{id}}/up|status", MqttPubAckReasonCode.TopicNameInvalid);
-            return;
-        }
+            return Refuse(deviceId, topic, RejectReason.BadTopic, $"topic \"{Clip(topic)}\" is not sc/v1/{{id}}/up|status");
         if (topicDevice != deviceId || channel is TopicChannel.Down or TopicChannel.Cfg)
-        {
-            Refuse(e, deviceId, RejectReason.AclDenied, $"device {deviceId} may not publish to \"{Clip(topic)}\"", MqttPubAckReasonCode.NotAuthorized);
-            return;
-        }
-        var entry = devices.Find(deviceId);
+            return Refuse(deviceId, topic, RejectReason.AclDenied, $"device {deviceId} may not publish to \"{Clip(topic)}\"");
+        // A miss falls back to the database: in a cluster the device may have been registered through another instance.
+        var entry = await devices.FindOrLoadAsync(deviceId, ct);
         if (entry is null || entry.Revoked)
-        {
-            Refuse(e, deviceId, RejectReason.UnknownDevice, "device is no longer registered", MqttPubAckReasonCode.NotAuthorized);
-            e.CloseConnection = true;
-            return;
-        }
+            return Refuse(deviceId, topic, RejectReason.UnknownDevice, "device is no longer registered", disconnect: true);
 
-        if (!await WithinBudgetAsync(e, entry, deviceId))
-            return;
+        if (!await WithinBudgetAsync(entry, deviceId, atMostOnce, ct))
+            return Refuse(deviceId, topic, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s");
 
-        var payload = message.Payload;
         if (payload.Length > _limits.MaxPayloadBytes)
-        {
-            Refuse(e, deviceId, RejectReason.TooLarge, $"payload is {payload.Length} bytes, the limit is {_limits.MaxPayloadBytes}", MqttPubAckReasonCode.PayloadFormatInvalid);
-            return;
-        }
+            return Refuse(deviceId, topic, RejectReason.TooLarge, $"payload is {payload.Length} bytes, the limit is {_limits.MaxPayloadBytes}");
         var now = time.GetUtcNow();
         var result = payload.IsSingleSegment
             ? SenmlDecoder.Decode(payload.FirstSpan, deviceId, entry.Kind, channel, now, _limits)
             : SenmlDecoder.Decode(payload.ToArray(), deviceId, entry.Kind, channel, now, _limits);
         if (result.Pack is not { } pack)
-        {
-            Refuse(e, deviceId, result.Reason, result.Detail, MqttPubAckReasonCode.PayloadFormatInvalid);
-            return;
-        }
+            return Refuse(deviceId, topic, result.Reason, result.Detail);
 
         bool duplicate, cameBack = false;
         lock (entry.Sync)
@@ -108,13 +91,11 @@ public sealed class Ingestion(
         {
             // Idempotent: a QoS 1 redelivery or a replay is acknowledged and dropped.
             rejections.Record(deviceId, RejectReason.Duplicate, $"sequence {pack.Seq} was already accepted", topic);
-            e.ProcessPublish = false;
-            return;
+            return IngestResult.Duplicate;
         }
         metrics.Accepted(pack.Records.Count);
 
         // Alerts first: a page to staff must not wait behind readings being batched.
-        var ct = e.CancellationToken;
         foreach (var signal in SafetyRules.Evaluate(entry.Rules, pack))
             await alerts.RaiseAsync(signal, entry.Place, ct);
         if (cameBack)
@@ -139,20 +120,18 @@ public sealed class Ingestion(
                 points.Add(new TelemetryPoint(new SeriesKey(deviceId, r.Name), r.Time, r.Value));
         }
         if (points.Count > 0)
-            await telemetry.EnqueueAsync(points, waitUntilDurable: message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce, ct);
+            await telemetry.EnqueueAsync(points, waitUntilDurable: !atMostOnce, ct);
 
-        // Status is retained for anyone allowed to read it; readings have no subscribers to route to.
-        e.ProcessPublish = channel == TopicChannel.Status;
+        return new IngestResult(IngestStatus.Accepted, RouteOnward: channel == TopicChannel.Status);
     }
 
     /// <summary>
-    /// Per-device budget. At QoS 1 an over-budget device is slowed down, not dropped: its PUBACK waits
-    /// for budget, and since MQTT handles one client's messages in order, the flood backs up on that
-    /// device alone. QoS 0 has no acknowledgement to hold, so excess QoS 0 messages are refused and counted.
+    /// Per-device budget. At QoS 1 an over-budget device is slowed down, not dropped: its acknowledgement waits
+    /// for budget, and since MQTT handles one client's messages in order, the flood backs up on that device
+    /// alone. QoS 0 has no acknowledgement to hold, so excess QoS 0 messages are refused and counted.
     /// </summary>
-    private async ValueTask<bool> WithinBudgetAsync(InterceptingPublishEventArgs e, DeviceEntry entry, string deviceId)
+    private async ValueTask<bool> WithinBudgetAsync(DeviceEntry entry, string deviceId, bool atMostOnce, CancellationToken ct)
     {
-        var qos0 = e.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce;
         while (true)
         {
             TimeSpan wait;
@@ -165,12 +144,9 @@ public sealed class Ingestion(
                 if (entry.Budget.RefusedInARow == 1)
                     logger.LogWarning("Device {DeviceId} exceeds its message budget ({Rate}/s); throttling it", deviceId, entry.Budget.RatePerSecond);
             }
-            if (qos0)
-            {
-                Refuse(e, deviceId, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s", MqttPubAckReasonCode.QuotaExceeded);
+            if (atMostOnce)
                 return false;
-            }
-            await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, time, e.CancellationToken);
+            await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, time, ct);
         }
     }
 
@@ -188,27 +164,22 @@ public sealed class Ingestion(
         }
     }
 
-    /// <summary>A client that disconnected cleanly sends no will: mark it offline without raising an alert.</summary>
-    public Task ClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    /// <summary>A device that disconnected cleanly sends no will: mark it offline without raising an alert.</summary>
+    public void MarkDisconnected(string deviceId)
     {
-        if (e.SessionItems?[DeviceGate.DeviceItem] is string id && e.DisconnectType == MqttClientDisconnectType.Clean && devices.Find(id) is { } entry)
+        if (devices.Find(deviceId) is not { } entry)
+            return;
+        lock (entry.Sync)
         {
-            lock (entry.Sync)
-            {
-                entry.Online = false;
-                entry.Dirty = true;
-            }
+            entry.Online = false;
+            entry.Dirty = true;
         }
-        return Task.CompletedTask;
     }
 
-    private void Refuse(InterceptingPublishEventArgs e, string deviceId, RejectReason reason, string detail, MqttPubAckReasonCode code)
+    private IngestResult Refuse(string deviceId, string topic, RejectReason reason, string detail, bool disconnect = false)
     {
-        e.ProcessPublish = false;
-        // MQTT 5 clients see the reason; 3.1.1 clients get a plain PUBACK, so the count and log are what technicians use.
-        e.Response.ReasonCode = code;
-        e.Response.ReasonString = reason.ToCode();
-        rejections.Record(deviceId, reason, detail, e.ApplicationMessage.Topic);
+        rejections.Record(deviceId, reason, detail, topic);
+        return IngestResult.Refused(reason, disconnect);
     }
 
     private static string Clip(string? s) => s is null ? "" : s.Length > 100 ? s[..100] : s;
