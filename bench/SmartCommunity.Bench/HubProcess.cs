@@ -191,7 +191,8 @@ public sealed class HubProcess : IAsyncDisposable
         }
     }
 
-    private void Kill()
+    /// <summary>SIGKILL: no shutdown code runs (the cluster fault tests' kill -9).</summary>
+    public void Kill()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
             return;
