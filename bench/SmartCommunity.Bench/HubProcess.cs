@@ -20,6 +20,7 @@ public sealed class HubProcess : IAsyncDisposable
     private bool _logClosed;
     private readonly bool _keepData;
     private int _stopped;
+    private int _disposed;
 
     private HubProcess(Process process, StreamWriter log, string dataDirectory, int httpPort, int mqttPort, string adminPassword, bool keepData)
     {
@@ -209,6 +210,8 @@ public sealed class HubProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         Kill();
         try
         {

@@ -7,6 +7,20 @@ namespace SmartCommunity.Domain.Tests;
 public sealed class SequenceWindowTests
 {
     [Fact]
+    public void SharedMark_NumbersInsideTheWindow_AcceptedOnceEachOlderRefused()
+    {
+        // Another instance wrote 2000 but only saw the odd numbers; the even ones it never took must not be dropped.
+        var window = SequenceWindow.SharedMark(2000);
+
+        Assert.True(window.TryAccept(1998));
+        Assert.False(window.TryAccept(1998));
+        Assert.True(window.TryAccept(1000));
+        Assert.False(window.TryAccept(2000 - SequenceWindow.Size));
+        Assert.True(window.TryAccept(2001));
+        Assert.Equal(2001u, window.Highest);
+    }
+
+    [Fact]
     public void TryAccept_SameNumberTwice_SecondIsDuplicate()
     {
         var w = new SequenceWindow();

@@ -27,6 +27,15 @@ public sealed class SequenceWindow
         Array.Fill(_bits, ulong.MaxValue);
     }
 
+    /// <summary>
+    /// Restores a window from a high-water mark written by one of several hub instances sharing a device's messages
+    /// (MQTT shared subscriptions hand consecutive messages to different instances). The writer did not see every
+    /// number below its mark, so only numbers more than a window behind it count as seen; the window itself starts
+    /// empty. A redelivery of a message no instance finished is accepted again, never dropped — the stores are
+    /// idempotent (readings keyed by series and time, an open alert folds repeats).
+    /// </summary>
+    public static SequenceWindow SharedMark(uint highest) => new() { Highest = highest, _any = true };
+
     /// <summary>Checks without recording: true when <paramref name="seq"/> was not accepted before.</summary>
     public bool IsNew(uint seq)
     {

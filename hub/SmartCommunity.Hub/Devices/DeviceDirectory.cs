@@ -17,7 +17,7 @@ namespace SmartCommunity.Hub.Devices;
 /// </summary>
 public sealed class DeviceEntry
 {
-    public DeviceEntry(Device device, AlertPlace place, TokenBucket? budget = null)
+    public DeviceEntry(Device device, AlertPlace place, TokenBucket? budget = null, bool sharedSequence = false)
     {
         Budget = budget ?? new TokenBucket(20, 200);
         Id = device.Id;
@@ -26,7 +26,9 @@ public sealed class DeviceEntry
         Revoked = device.Revoked;
         Place = place;
         Rules = new RuleContext(device.Id, device.Kind, device.Location);
-        Window = device.LastSeq >= 0 ? new SequenceWindow((uint)device.LastSeq) : new SequenceWindow();
+        Window = device.LastSeq < 0 ? new SequenceWindow()
+            : sharedSequence ? SequenceWindow.SharedMark((uint)device.LastSeq)
+            : new SequenceWindow((uint)device.LastSeq);
         LastSeenAt = device.LastSeenAt;
         Online = device.Online;
         Battery = device.Battery;
@@ -67,8 +69,12 @@ public sealed class DeviceEntry
     public bool LowBatteryReported { get; set; }
 }
 
-public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options)
+public sealed class DeviceDirectory(
+    IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options, Microsoft.Extensions.Options.IOptions<Mqtt.BrokerOptions> broker)
 {
+    // Behind an external broker several instances may share a device's messages: a persisted mark is not proof of "seen".
+    private bool SharedSequence => broker.Value.IsExternal;
+
     private TokenBucket NewBudget() => new(options.Value.DeviceMessagesPerSecond, options.Value.DeviceMessageBurst);
 
     private readonly ConcurrentDictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
@@ -97,7 +103,7 @@ public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory, M
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var places = await PlaceIndex.LoadAsync(db, ct);
         foreach (var d in await db.Devices.AsNoTracking().ToListAsync(ct))
-            _devices[d.Id] = new DeviceEntry(d, places.PlaceOf(d), NewBudget());
+            _devices[d.Id] = new DeviceEntry(d, places.PlaceOf(d), NewBudget(), SharedSequence);
     }
 
     /// <summary>Re-resolves where every device is after places changed (a resident moved in), keeping live state.</summary>
@@ -124,11 +130,11 @@ public sealed class DeviceDirectory(IDbContextFactory<HubDbContext> dbFactory, M
         }
         var places = await PlaceIndex.LoadAsync(db, ct);
         var place = places.PlaceOf(d);
-        _devices.AddOrUpdate(deviceId, _ => new DeviceEntry(d, place, NewBudget()), (_, existing) =>
+        _devices.AddOrUpdate(deviceId, _ => new DeviceEntry(d, place, NewBudget(), SharedSequence), (_, existing) =>
         {
             // A re-registered device (new secret) starts a new sequence; otherwise keep the live state.
             if (existing.SecretHash != d.SecretHash)
-                return new DeviceEntry(d, place, NewBudget());
+                return new DeviceEntry(d, place, NewBudget(), SharedSequence);
             existing.Revoked = d.Revoked;
             existing.Place = place;
             existing.Rules = new RuleContext(d.Id, d.Kind, d.Location);

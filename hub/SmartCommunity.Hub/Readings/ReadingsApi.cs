@@ -75,7 +75,8 @@ public static class ReadingsApi
     /// <summary>Technicians see every device's data; others only devices at places in their scope. Unknown and forbidden look alike.</summary>
     private static async Task<bool> CanReadAsync(string deviceId, HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, CancellationToken ct)
     {
-        if (devices.Find(deviceId) is not { } entry)
+        // FindOrLoad: with several instances the device may have been registered through another one.
+        if (await devices.FindOrLoadAsync(deviceId, ct) is not { } entry)
             return false;
         var scope = await scopes.ResolveAsync(http.User, ct);
         return scope.Devices || scope.CanSee(entry.Place);

@@ -100,7 +100,7 @@ public sealed class ClusterFaultTests
             }
 
             // A replacement for A (same broker client id) resumes A's session: what A took but never acknowledged comes back.
-            var a2 = await cluster.StartInstanceAsync("a");
+            await cluster.StartInstanceAsync("a");
 
             foreach (var device in climate)
             {
@@ -133,7 +133,6 @@ public sealed class ClusterFaultTests
                 Assert.Single(System.Text.RegularExpressions.Regex.Matches(logB, $"Alert {alert.Id}: page 1 to"));
             }
             Assert.DoesNotContain("fail:", logB, StringComparison.Ordinal);
-            await a2.DisposeAsync();
         }
         catch (Exception ex) when (ex is not Xunit.Sdk.SkipException)
         {
@@ -189,8 +188,13 @@ public sealed class ClusterFaultTests
                 timeout: TimeSpan.FromSeconds(30), what: "six climate readings (temp+hum) per device in the outboxes");
             await Eventually.GetAsync(() => HealthAsync(a), h => h != "Healthy", timeout: TimeSpan.FromSeconds(30), what: "instance A reporting the lost broker");
 
-            // Back on its persisted state: hubs resume their sessions, devices reconnect on their backoff and replay.
+            // Back on its persisted state: hubs resume their sessions and subscribe again, then the devices reconnect on
+            // their backoff (their clock is virtual) and replay. The order matters on Mosquitto 2.0.11 (Debian 12): it
+            // restores persistent sessions but not their *shared* subscriptions, so a message that arrives before the
+            // hubs have subscribed again is dropped by the broker (docs/deployment.md, "Known broker issue").
             await cluster.Broker.UpAsync();
+            await Eventually.GetAsync(() => HealthAsync(a), h => h == "Healthy", timeout: TimeSpan.FromSeconds(60), what: "instance A reconnected");
+            await Eventually.GetAsync(() => HealthAsync(b), h => h == "Healthy", timeout: TimeSpan.FromSeconds(60), what: "instance B reconnected");
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (fleet.ConnectedDevices < devices.Count && DateTime.UtcNow < deadline)
             {
@@ -198,8 +202,6 @@ public sealed class ClusterFaultTests
                 await Task.Delay(100, Ct);
             }
             Assert.Equal(devices.Count, fleet.ConnectedDevices);
-            await Eventually.GetAsync(() => HealthAsync(a), h => h == "Healthy", timeout: TimeSpan.FromSeconds(60), what: "instance A reconnected");
-            await Eventually.GetAsync(() => HealthAsync(b), h => h == "Healthy", timeout: TimeSpan.FromSeconds(60), what: "instance B reconnected");
 
             var end = time.GetUtcNow();
             var expected = new List<DateTimeOffset>();
