@@ -30,6 +30,27 @@ read -r passed failed skipped < <(awk '
   /^[[:space:]]*succeeded:[[:space:]]*[0-9]+/ { p = $2 }
   /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s = $2 }
   END { print p + 0, f + 0, s + 0 }' "$log")
+# With a PostgreSQL server (SC_PG_CONNECTION, started by .ci/run), the end-to-end, restart, closed-loop, supervision,
+# abuse and notification tests run a
+# second time with the hub on PostgreSQL (SC_HUB_DB=postgres), so the provider is exercised beyond its own tests.
+if [ -n "${SC_PG_CONNECTION:-}" ]; then
+  echo "== dotnet test: hub on PostgreSQL"
+  pg_log=$(mktemp)
+  SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Release --no-build -- \
+    --filter-class "SmartCommunity.Hub.Tests.EndToEndTests" --filter-class "SmartCommunity.Hub.Tests.RestartTests" \
+    --filter-class "SmartCommunity.Hub.Tests.EscalationRestartTests" --filter-class "SmartCommunity.Hub.Tests.ClosedLoopTests" \
+    --filter-class "SmartCommunity.Hub.Tests.ClosedLoopGapTests" --filter-class "SmartCommunity.Hub.Tests.SupervisionTests" \
+    --filter-class "SmartCommunity.Hub.Tests.AbuseTests" --filter-class "SmartCommunity.Hub.Tests.NotificationTests" 2>&1 | tee "$pg_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  read -r pg_passed pg_failed pg_skipped < <(awk '
+    /^[[:space:]]*failed:[[:space:]]*[0-9]+/    { f = $2 }
+    /^[[:space:]]*succeeded:[[:space:]]*[0-9]+/ { p = $2 }
+    /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s = $2 }
+    END { print p + 0, f + 0, s + 0 }' "$pg_log")
+  rm -f "$pg_log"
+  passed=$((passed + pg_passed)) failed=$((failed + pg_failed)) skipped=$((skipped + pg_skipped))
+fi
+
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A build or tool failure outside the test runs still fails the whole run.
   failed=1

@@ -29,6 +29,21 @@ public sealed class SequenceWindowTests
     }
 
     [Fact]
+    public void Forget_AcceptedNumber_RetryIsAcceptedOthersStayDuplicates()
+    {
+        var window = new SequenceWindow();
+        Assert.True(window.TryAccept(7));
+        Assert.True(window.TryAccept(8));
+
+        window.Forget(8);
+
+        Assert.True(window.TryAccept(8));
+        Assert.False(window.TryAccept(8));
+        Assert.False(window.TryAccept(7));
+        Assert.Equal(8u, window.Highest);
+    }
+
+    [Fact]
     public void TryAccept_OutOfOrderWithinWindow_AcceptsEachOnce()
     {
         var w = new SequenceWindow();

@@ -77,6 +77,16 @@ public sealed class SequenceWindow
         return true;
     }
 
+    /// <summary>
+    /// Un-records an accepted <paramref name="seq"/> whose message could not be processed (e.g. its alert could not be
+    /// stored), so the device's retry of it is handled instead of dropped as a duplicate. The high-water mark stays.
+    /// </summary>
+    public void Forget(uint seq)
+    {
+        if (_any && seq <= Highest && Highest - seq < Size)
+            Clear((int)(seq % Size));
+    }
+
     private bool Get(int i) => (_bits[i >> 6] & (1UL << (i & 63))) != 0;
     private void Set(int i) => _bits[i >> 6] |= 1UL << (i & 63);
     private void Clear(int i) => _bits[i >> 6] &= ~(1UL << (i & 63));

@@ -96,8 +96,19 @@ public sealed class Ingestion(
         metrics.Accepted(pack.Records.Count);
 
         // Alerts first: a page to staff must not wait behind readings being batched.
-        foreach (var signal in SafetyRules.Evaluate(entry.Rules, pack))
-            await alerts.RaiseAsync(signal, entry.Place, ct);
+        try
+        {
+            foreach (var signal in SafetyRules.Evaluate(entry.Rules, pack))
+                await alerts.RaiseAsync(signal, entry.Place, ct);
+        }
+        catch when (pack.Seq is { } failed)
+        {
+            // Not stored (e.g. the database is restarting): the message is refused, and its retry must not be
+            // dropped as a duplicate, or an alert the device was told to resend would be lost.
+            lock (entry.Sync)
+                entry.Window.Forget(failed);
+            throw;
+        }
         if (cameBack)
             await alerts.ResolveRecoveredAsync(deviceId, ct);
         foreach (var observer in _observers)
