@@ -219,6 +219,7 @@ public static class HubServices
             .Validate(o => !o.IsExternal || (!string.IsNullOrWhiteSpace(o.External.Host) && !string.IsNullOrWhiteSpace(o.External.Username)),
                 "Hub:Broker:External needs Host and Username")
             .Validate(o => !o.IsExternal || o.External.SessionExpiry >= TimeSpan.FromMinutes(1), "Hub:Broker:External:SessionExpiry must cover a restart (at least a minute)")
+            .Validate(o => !o.IsExternal || o.External.DirectoryRefreshInterval > TimeSpan.Zero, "Hub:Broker:External:DirectoryRefreshInterval must be positive")
             .ValidateOnStart();
         builder.Services.AddSingleton<Ingestion>();
         if (BrokerOptions.Read(builder.Configuration).IsExternal)
@@ -228,6 +229,7 @@ public static class HubServices
             builder.Services.AddSingleton<ExternalBrokerConsumer>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalBrokerConsumer>());
             builder.Services.AddSingleton<IDeviceBroker, ExternalDeviceBroker>();
+            builder.Services.AddHostedService<DirectorySync>();
             return;
         }
         var mqtt = new MqttServerOptionsBuilder()

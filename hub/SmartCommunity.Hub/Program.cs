@@ -28,7 +28,7 @@ builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines,
 builder.AddHubWorkflow();       // escalation, on-call rosters, downlinks, device buttons, visits, reports
 builder.AddHubNotifications();  // Web Push (VAPID) and signed webhooks for SMS/voice gateways
 builder.AddHubScheduling();     // Quartz on SQLite: escalation timers and the monthly report survive restarts
-builder.AddHubBroker();         // embedded MQTT broker on TCP and WebSockets, device auth, ACL, ingestion
+builder.AddHubBroker();         // MQTT: embedded broker (TCP, WebSockets, device auth, ACL) or an external one consumed by shared subscription; ingestion
 builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tasks and demo data
 
 var app = builder.Build();

@@ -293,6 +293,38 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         Assert.Empty(b.LoggedErrors);
     }
 
+    [Fact]
+    public async Task SecretRotatedThroughAnotherInstance_ReachesThisInstancesCache_AndTheRestartedSequenceIsAccepted()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var hub = new HubApp(settings: ExternalMosquitto.HubSettings(ExternalMosquitto.NewGroup()), time: time).Start();
+        await WaitConnectedAsync(hub);
+        var device = await hub.RegisterDeviceAsync("climate");
+        var id = device.Device.Id;
+        using (var mqtt = await ExternalMosquitto.ConnectDeviceAsync(id, device.Secret))
+            await mqtt.PublishAsync(Up(id, Senml.Temp(id, 500, 20, bt: time.GetUtcNow().ToUnixTimeSeconds() - 10)), Ct);
+        await Eventually.GetAsync(() => ReadingsAsync(hub, id), r => r.Count == 1, what: "the first reading");
+
+        // What another instance's rotation leaves behind: a new hash and a reset sequence in the shared database, a new broker password.
+        var secret = DeviceSecret.Generate();
+        await using (var db = hub.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<HubDbContext>>().CreateDbContext())
+        {
+            var row = await db.Devices.FindAsync([id], Ct);
+            row!.SecretHash = DeviceSecret.Hash(secret);
+            row.LastSeq = -1;
+            await db.SaveChangesAsync(Ct);
+        }
+        await hub.Services.GetRequiredService<DynamicSecurity>().SetSecretAsync(id, secret, Ct);
+        time.Advance(TimeSpan.FromSeconds(30));
+        await Eventually.GetAsync(() => Task.FromResult(hub.Services.GetRequiredService<DeviceDirectory>().Find(id)!.SecretHash), h => DeviceSecret.Verify(secret, h), what: "the directory refresh");
+
+        using (var mqtt = await ExternalMosquitto.ConnectDeviceAsync(id, secret))
+            await mqtt.PublishAsync(Up(id, Senml.Temp(id, 1, 21, bt: time.GetUtcNow().ToUnixTimeSeconds() - 5)), Ct);
+
+        await Eventually.GetAsync(() => ReadingsAsync(hub, id), r => r.Count == 2, what: "the reading with the restarted sequence");
+        Assert.Empty(hub.LoggedErrors);
+    }
+
     private static TaskCompletionSource<bool> Wrap(TaskCompletionSource source)
     {
         var wrapped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -129,8 +129,24 @@ public sealed class DeviceDirectory(
             return;
         }
         var places = await PlaceIndex.LoadAsync(db, ct);
-        var place = places.PlaceOf(d);
-        _devices.AddOrUpdate(deviceId, _ => new DeviceEntry(d, place, NewBudget(), SharedSequence), (_, existing) =>
+        Apply(d, places.PlaceOf(d));
+    }
+
+    /// <summary>
+    /// Re-reads every device: with several instances, a secret rotated, a device revoked or moved through another
+    /// instance reaches this one's cache here (and on a miss, see <see cref="FindOrLoadAsync"/>).
+    /// </summary>
+    public async Task RefreshAllAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var places = await PlaceIndex.LoadAsync(db, ct);
+        foreach (var d in await db.Devices.AsNoTracking().ToListAsync(ct))
+            Apply(d, places.PlaceOf(d));
+    }
+
+    private void Apply(Device d, AlertPlace place)
+    {
+        _devices.AddOrUpdate(d.Id, _ => new DeviceEntry(d, place, NewBudget(), SharedSequence), (_, existing) =>
         {
             // A re-registered device (new secret) starts a new sequence; otherwise keep the live state.
             if (existing.SecretHash != d.SecretHash)

@@ -30,7 +30,7 @@ public sealed class DeviceStateFlusher(DeviceDirectory directory, IDbContextFact
 
     public async Task FlushAsync(CancellationToken ct)
     {
-        var changed = new List<(string Id, DateTimeOffset? Seen, bool Online, double? Bat, double? Rssi, string? Fw, long Seq)>();
+        var changed = new List<(string Id, DateTimeOffset? Seen, bool Online, double? Bat, double? Rssi, string? Fw, long Seq, string SecretHash)>();
         foreach (var e in directory.All)
         {
             lock (e.Sync)
@@ -38,7 +38,7 @@ public sealed class DeviceStateFlusher(DeviceDirectory directory, IDbContextFact
                 if (!e.Dirty)
                     continue;
                 e.Dirty = false;
-                changed.Add((e.Id, e.LastSeenAt, e.Online, e.Battery, e.Rssi, e.Firmware, e.Window.IsEmpty ? -1 : e.Window.Highest));
+                changed.Add((e.Id, e.LastSeenAt, e.Online, e.Battery, e.Rssi, e.Firmware, e.Window.IsEmpty ? -1 : e.Window.Highest, e.SecretHash));
             }
         }
         if (changed.Count == 0)
@@ -55,7 +55,10 @@ public sealed class DeviceStateFlusher(DeviceDirectory directory, IDbContextFact
             d.Battery = c.Bat;
             d.Rssi = c.Rssi;
             d.Firmware = c.Fw;
-            d.LastSeq = c.Seq;
+            // The sequence belongs to one secret: after a rotation (possibly through another instance) the device starts
+            // again, and a stale high-water mark written back here would make its new messages look like duplicates.
+            if (d.SecretHash == c.SecretHash)
+                d.LastSeq = c.Seq;
         }
         await db.SaveChangesAsync(ct);
     }

@@ -72,6 +72,9 @@ public sealed class ExternalBrokerOptions
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(15);
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often this instance re-reads the device registry, to see changes made through other instances.</summary>
+    public TimeSpan DirectoryRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>What a device is told to connect to (registration response, QR code); defaults to Host/Port.</summary>
     public string? DeviceHost { get; set; }
     public int? DevicePort { get; set; }

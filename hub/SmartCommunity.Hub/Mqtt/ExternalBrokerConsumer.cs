@@ -57,10 +57,6 @@ public sealed class ExternalBrokerConsumer : BackgroundService
 
     public string StatusFilter => $"$share/{_options.SharedGroup}/{Topic.Prefix}+/status";
 
-    /// <summary>Messages handled by this instance since start (accepted, duplicate or refused), for tests and load figures.</summary>
-    public long Handled => Interlocked.Read(ref _handled);
-    private long _handled;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var workers = _lanes.Select(lane => Task.Run(() => DrainAsync(lane.Reader, stoppingToken), CancellationToken.None)).ToArray();
@@ -219,7 +215,6 @@ public sealed class ExternalBrokerConsumer : BackgroundService
             {
                 var result = await _ingestion.IngestAsync(work.DeviceId, work.Topic, new ReadOnlySequence<byte>(work.Payload),
                     atMostOnce: work.Qos == MqttQualityOfServiceLevel.AtMostOnce, stoppingToken);
-                Interlocked.Increment(ref _handled);
                 await AcknowledgeAsync(work);
                 if (result.Status == IngestStatus.Accepted)
                     _failures.TryRemove(FailureKey(work), out _);
