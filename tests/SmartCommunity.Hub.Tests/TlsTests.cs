@@ -69,12 +69,7 @@ public sealed class TlsTests : IAsyncLifetime
     [Fact]
     public async Task Https_ApiAndHealth_ServedOverTlsWithTrustedCertificate()
     {
-        using var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
-                (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && TestPki.TrustedBy(_pki.ServerCa, certificate),
-        };
-        using var https = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{_hub.HttpsPort}") };
+        using var https = TestPki.Https(_hub.HttpsPort, _pki.ServerCa);
         Assert.Equal(HttpStatusCode.OK, (await https.GetAsync("/health")).StatusCode);
         var login = await https.PostAsJsonAsync("/api/auth/login", new SmartCommunity.Hub.People.LoginRequest(HubApp.AdminEmail, HubApp.Password));
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
@@ -113,7 +108,7 @@ public sealed class TlsTests : IAsyncLifetime
         var device = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA);
         var options = new MqttClientOptionsBuilder()
             .WithWebSocketServer(ws => ws.WithUri($"wss://localhost:{_hub.HttpsPort}/mqtt"))
-            .WithTlsOptions(Tls(_pki.ServerCa, null))
+            .WithTlsOptions(TestPki.ClientTls(_pki.ServerCa, null))
             .WithCredentials(device.Device.Id, device.Secret)
             .WithClientId(device.Device.Id)
             .WithTimeout(TimeSpan.FromSeconds(10))
@@ -216,27 +211,8 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync(TlsClient(device.Device.Id, device.Device.Id, "not-the-secret")));
     }
 
-    private MqttClientOptions TlsClient(string clientId, string? username, string? password, X509Certificate2? certificate = null, X509Certificate2? trust = null)
-    {
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", _hub.MqttTlsPort)
-            .WithClientId(clientId)
-            .WithTlsOptions(Tls(trust ?? _pki.ServerCa, certificate))
-            .WithTimeout(TimeSpan.FromSeconds(10));
-        if (username is not null)
-            builder.WithCredentials(username, password);
-        return builder.Build();
-    }
-
-    /// <summary>Trust exactly the given CA for the server (by chain and name), and present the device certificate if any.</summary>
-    private static MqttClientTlsOptions Tls(X509Certificate2 trust, X509Certificate2? certificate) => new()
-    {
-        UseTls = true,
-        TargetHost = "localhost",
-        CertificateValidationHandler = a =>
-            (a.SslPolicyErrors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && TestPki.TrustedBy(trust, a.Certificate),
-        ClientCertificatesProvider = certificate is null ? null : new Certificates(certificate),
-    };
+    private MqttClientOptions TlsClient(string clientId, string? username, string? password, X509Certificate2? certificate = null, X509Certificate2? trust = null) =>
+        TestPki.MqttTls(_hub.MqttTlsPort, clientId, username, password, trust ?? _pki.ServerCa, certificate);
 
     private async Task<MqttClientConnectResultCode> ConnectAsync(MqttClientOptions options)
     {
@@ -276,10 +252,5 @@ public sealed class TlsTests : IAsyncLifetime
             tcp.Dispose();
             throw;
         }
-    }
-
-    private sealed class Certificates(X509Certificate2 certificate) : IMqttClientCertificatesProvider
-    {
-        public X509CertificateCollection GetCertificates() => [certificate];
     }
 }

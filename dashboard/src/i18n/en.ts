@@ -195,6 +195,8 @@ export const en = {
   "reason.duplicate": "Duplicate",
   "reason.rate_limited": "Rate limited",
   "reason.bad_credentials": "Bad credentials",
+  "reason.bad_certificate": "Certificate refused",
+  "reason.secret_expired": "Old secret after its grace",
   "timeline.raised": "Raised",
   "timeline.acknowledged": "Acknowledged",
   "timeline.dispatched": "Dispatched",

@@ -196,6 +196,8 @@ export const zhCN: Record<MessageKey, string> = {
   "reason.duplicate": "重复",
   "reason.rate_limited": "频率受限",
   "reason.bad_credentials": "凭据错误",
+  "reason.bad_certificate": "证书被拒绝",
+  "reason.secret_expired": "旧密钥已过宽限期",
   "timeline.raised": "报警",
   "timeline.acknowledged": "已确认",
   "timeline.dispatched": "已派遣",

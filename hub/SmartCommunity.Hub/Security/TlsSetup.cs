@@ -17,6 +17,9 @@ public static class TlsSetup
 
     public static void Listen(KestrelServerOptions kestrel, IPAddress ip, HubOptions o)
     {
+        // Kestrel may be configured before the options are validated at start; the same checks, the same messages.
+        if (new TlsOptionsValidator().Validate(null, o) is { Failed: true } invalid)
+            throw new OptionsValidationException(HubOptions.Section, typeof(HubOptions), invalid.Failures);
         if (!o.Tls.RequireTls)
         {
             kestrel.Listen(ip, o.HttpPort);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using MQTTnet;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -79,6 +81,49 @@ public sealed class TestPki : IDisposable
         using var withKey = issued.CopyWithPrivateKey(key);
         // A PKCS#12 round trip gives a key SslStream can use on every platform.
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>An MQTT client over TLS to 127.0.0.1 that trusts only <paramref name="trust"/> for the hub, optionally presenting a device certificate.</summary>
+    public static MqttClientOptions MqttTls(int port, string clientId, string? username, string? password, X509Certificate2 trust, X509Certificate2? certificate = null)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithClientId(clientId)
+            .WithTlsOptions(ClientTls(trust, certificate))
+            .WithTimeout(TimeSpan.FromSeconds(10));
+        if (username is not null)
+            builder.WithCredentials(username, password);
+        return builder.Build();
+    }
+
+    /// <summary>Trust exactly the given CA for the server (by chain and name), and present the device certificate if any.</summary>
+    public static MqttClientTlsOptions ClientTls(X509Certificate2 trust, X509Certificate2? certificate) => new()
+    {
+        UseTls = true,
+        TargetHost = "localhost",
+        CertificateValidationHandler = a =>
+            (a.SslPolicyErrors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && TrustedBy(trust, a.Certificate),
+        ClientCertificatesProvider = certificate is null ? null : new Certificates(certificate),
+    };
+
+    /// <summary>An HttpClient for the hub's HTTPS port that trusts only <paramref name="trust"/>.</summary>
+    public static HttpClient Https(int port, X509Certificate2 trust) =>
+        new(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, errors) =>
+                (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && TrustedBy(trust, presented),
+        }) { BaseAddress = new Uri($"https://localhost:{port}") };
+
+    /// <summary>A certificate and key from PEM files (what scripts/dev-certs writes), usable by SslStream.</summary>
+    public static X509Certificate2 LoadPem(string certificatePath, string keyPath)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+
+    private sealed class Certificates(X509Certificate2 certificate) : IMqttClientCertificatesProvider
+    {
+        public X509CertificateCollection GetCertificates() => [certificate];
     }
 
     /// <summary>For a TLS client: trust exactly this CA (and nothing from the system store).</summary>
