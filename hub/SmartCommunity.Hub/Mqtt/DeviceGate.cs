@@ -41,8 +41,16 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
             if (DeviceSecret.Verify(e.Password, entry.SecretHash))
             {
                 // The device has its new secret, so the old one (perhaps the leaked one) need not live out its grace.
-                await devices.EndSecretGraceAsync(entry, CancellationToken.None);
-                logger.LogInformation("Device {DeviceId} connected with its new secret; the previous secret is no longer accepted", entry.Id);
+                try
+                {
+                    await devices.EndSecretGraceAsync(entry, CancellationToken.None);
+                    logger.LogInformation("Device {DeviceId} connected with its new secret; the previous secret is no longer accepted", entry.Id);
+                }
+                catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+                {
+                    // Refused from now on in memory; only a restart before the grace runs out would accept it again.
+                    logger.LogWarning(ex, "Device {DeviceId}: could not store the early end of its secret's grace", entry.Id);
+                }
             }
             else
             {
