@@ -49,7 +49,13 @@ public sealed class HubOptions
     /// <summary>How often devices are checked for missed heartbeats.</summary>
     public TimeSpan SupervisionInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a device's previous secret keeps working after a rotation, so a device can be
+    /// re-provisioned without a gap; the first connect with the new secret ends it early.</summary>
+    public TimeSpan DeviceSecretGracePeriod { get; set; } = TimeSpan.FromHours(24);
+
     public FirstAdminOptions FirstAdmin { get; set; } = new();
+
+    public TlsOptions Tls { get; set; } = new();
 
     public string DataPath(string file) => Path.Combine(Path.GetFullPath(DataDirectory), file);
 }
@@ -59,4 +65,33 @@ public sealed class FirstAdminOptions
 {
     public string? Email { get; set; }
     public string? Password { get; set; }
+}
+
+/// <summary>
+/// HTTPS and MQTT over TLS: on when a certificate is configured. The plain ports stay open unless
+/// <see cref="RequireTls"/> is set, so the loopback development set-up needs no certificates.
+/// </summary>
+public sealed class TlsOptions
+{
+    /// <summary>The server certificate: a PEM file (optionally followed by its intermediates) or a .pfx/.p12.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key, when it is not in <see cref="CertificatePath"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>For a .pfx or an encrypted PEM key; from the environment (Hub__Tls__Password), never a committed file.</summary>
+    public string? Password { get; set; }
+
+    public int HttpsPort { get; set; } = 8443;
+
+    public int MqttTlsPort { get; set; } = 8883;
+
+    /// <summary>PEM file with the CA(s) that sign device certificates. When set, the MQTT TLS port asks
+    /// devices for a client certificate, which then replaces the password.</summary>
+    public string? DeviceCaPath { get; set; }
+
+    /// <summary>Closes the plain HTTP and MQTT ports: for a deployment on the community network.</summary>
+    public bool RequireTls { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(CertificatePath);
 }

@@ -17,6 +17,7 @@ using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Realtime;
+using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Reports;
 using SmartCommunity.Hub.Visits;
@@ -38,16 +39,17 @@ public static class HubServices
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateDataAnnotations()
             .Validate(o => IPAddress.TryParse(o.BindAddress, out _), "Hub:BindAddress must be an IP address")
             .Validate(o => o.MqttPort != o.HttpPort || o.HttpPort == 0, "Hub:MqttPort and Hub:HttpPort must differ")
+            .Validate(o => o.DeviceSecretGracePeriod >= TimeSpan.Zero, "Hub:DeviceSecretGracePeriod must not be negative")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HubOptions>, TlsOptionsValidator>();
         builder.Services.TryAddTimeProvider();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var o = ReadOptions(context.Configuration);
             var ip = IPAddress.TryParse(o.BindAddress, out var parsed) ? parsed : IPAddress.Loopback;
-            kestrel.Listen(ip, o.HttpPort);
-            // With an external broker the devices connect there; the hub opens no MQTT port.
-            if (!BrokerOptions.Read(context.Configuration).IsExternal)
-                kestrel.Listen(ip, o.MqttPort, listen => listen.UseMqtt());
+            // Plain HTTP and MQTT (unless Hub:Tls:RequireTls), HTTPS and MQTT over TLS when Hub:Tls:CertificatePath is set;
+            // with an external broker the devices connect there and the hub opens no MQTT port.
+            TlsSetup.Listen(kestrel, ip, o, mqtt: !BrokerOptions.Read(context.Configuration).IsExternal);
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
     }
@@ -244,6 +246,7 @@ public static class HubServices
         builder.Services.AddHostedMqttServer(mqtt)
             .AddMqttConnectionHandler()
             .AddConnections();
+        builder.Services.AddSingleton<DeviceCertificates>();
         builder.Services.AddSingleton<DeviceGate>();
         builder.Services.AddSingleton<EmbeddedIngestion>();
         builder.Services.AddSingleton<IDeviceBroker, EmbeddedDeviceBroker>();

@@ -18,7 +18,7 @@ if (args is ["create-admin", ..])
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddHubOptions();        // Hub settings, validated at start; Kestrel endpoints for HTTP and MQTT
+builder.AddHubOptions();        // Hub settings, validated at start; Kestrel endpoints: HTTP and MQTT, HTTPS and MQTT over TLS
 builder.AddHubPersistence();    // EF Core on SQLite in the data directory (people, places, devices, alerts)
 builder.AddHubTelemetry();      // time series: embedded SQLite store behind a batching writer
 builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients

@@ -14,6 +14,11 @@ export function registerDevice(body: RegisterDeviceRequest): Promise<DeviceCrede
   return request<DeviceCredentials>("POST", "/api/devices", { body });
 }
 
+/** A new secret; the old one keeps working for the hub's grace period or until the device first uses the new one. */
+export function rotateSecret(id: string, graceSeconds?: number): Promise<DeviceCredentials> {
+  return request<DeviceCredentials>("POST", `/api/devices/${encodeURIComponent(id)}/secret`, { body: graceSeconds === undefined ? {} : { graceSeconds } });
+}
+
 export function deviceRejections(id: string): Promise<DeviceRejections> {
   return request<DeviceRejections>("GET", `/api/devices/${encodeURIComponent(id)}/rejections?limit=20`);
 }

@@ -166,12 +166,16 @@ export interface MqttConnectionInfo {
   statusTopic: string;
   downTopic: string;
   cfgTopic: string;
+  /** MQTT over TLS, when the hub has a certificate. */
+  tlsPort?: number | null;
 }
 
 export interface DeviceCredentials {
   device: DeviceDto;
   secret: string;
   mqtt: MqttConnectionInfo;
+  /** After a rotation: until when the old secret still works (null: it stopped at once). */
+  previousSecretValidUntil?: string | null;
 }
 
 export interface ProvisioningQrDto {

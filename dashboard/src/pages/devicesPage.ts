@@ -3,7 +3,7 @@
 // watched live.
 
 import type { AppContext, View } from "../app";
-import { deviceRejections, listDevices, provisioningQr, registerDevice, sendTestAlarm } from "../api/devices";
+import { deviceRejections, listDevices, provisioningQr, registerDevice, rotateSecret, sendTestAlarm } from "../api/devices";
 import { ApiError } from "../api/http";
 import { listCommunities } from "../api/places";
 import { latestReadings } from "../api/readings";
@@ -103,7 +103,7 @@ export function devicesPage(ctx: AppContext): View {
     })();
   });
 
-  function showCredentials(c: DeviceCredentials): void {
+  function showCredentials(c: DeviceCredentials, rotated = false): void {
     const m = c.mqtt;
     const qr = h("div", { class: "qr", "data-testid": "credentials-qr", "aria-busy": "true" }, h("p", { class: "muted" }, t("app.loading")));
     const row = (key: string, value: string, testid: string): HTMLElement =>
@@ -114,8 +114,17 @@ export function devicesPage(ctx: AppContext): View {
         h("dd", {}, h("code", { class: "mono", "data-testid": testid }, value), " ", copyButton(value)),
       );
     credentials.replaceChildren(
-      h("h2", { id: "cred-heading", class: "panel__title", tabindex: "-1" }, iconEl("check"), " ", t("devices.registered", { id: c.device.id })),
+      h("h2", { id: "cred-heading", class: "panel__title", tabindex: "-1" }, iconEl("check"), " ", t(rotated ? "devices.rotated" : "devices.registered", { id: c.device.id })),
       h("p", { class: "warn", role: "note" }, iconEl("warning"), h("span", {}, t("devices.secretOnce"))),
+      ...(rotated
+        ? [
+            h(
+              "p",
+              { class: "muted", role: "note", "data-testid": "credentials-grace" },
+              c.previousSecretValidUntil ? t("devices.graceUntil", { time: formatFull(c.previousSecretValidUntil) }) : t("devices.graceNone"),
+            ),
+          ]
+        : []),
       h(
         "div",
         { class: "credentials__body" },
@@ -126,6 +135,7 @@ export function devicesPage(ctx: AppContext): View {
           row(t("devices.secret"), c.secret, "credentials-secret"),
           row(t("devices.host"), m.host, "credentials-host"),
           row(t("devices.port"), String(m.port), "credentials-port"),
+          ...(m.tlsPort ? [row(t("devices.tlsPort"), String(m.tlsPort), "credentials-tls-port")] : []),
           row(t("devices.wsPath"), m.webSocketPath, "credentials-ws"),
           row(t("devices.username"), m.username, "credentials-username"),
           row(t("devices.upTopic"), m.upTopic, "credentials-up"),
@@ -242,6 +252,8 @@ export function devicesPage(ctx: AppContext): View {
           t("devices.testAlarm"),
         ),
         test ? h("span", { class: `test-result test-result--${test.state}`, role: "status", "data-testid": "test-result", "data-state": test.state }, testText(test)) : null,
+        " ",
+        h("button", { type: "button", class: "btn btn--ghost btn--compact", "data-testid": "rotate-secret", onclick: () => void newSecret(d.id) }, t("devices.rotate")),
       ),
     );
     const rows: HTMLElement[] = [row];
@@ -271,6 +283,15 @@ export function devicesPage(ctx: AppContext): View {
         return t("devices.testTimeout");
       default:
         return t("devices.testFailed");
+    }
+  }
+
+  // The old secret keeps working for the hub's grace period, so the device can be re-provisioned without a gap.
+  async function newSecret(id: string): Promise<void> {
+    try {
+      showCredentials(await rotateSecret(id), true);
+    } catch {
+      setText(summary, t("devices.rotateFailed", { id }));
     }
   }
 

@@ -12,6 +12,11 @@ public sealed class Device
     /// <summary>For devices in public spaces, which have no household.</summary>
     public int? GridId { get; set; }
     public required string SecretHash { get; set; }
+
+    /// <summary>The secret replaced by the last rotation, still accepted until <see cref="PreviousSecretValidUntil"/>.</summary>
+    public string? PreviousSecretHash { get; set; }
+    public DateTimeOffset? PreviousSecretValidUntil { get; set; }
+
     public DateTimeOffset RegisteredAt { get; set; }
     public bool Revoked { get; set; }
 
@@ -22,4 +27,25 @@ public sealed class Device
     public double? Rssi { get; set; }
     public string? Firmware { get; set; }
     public long LastSeq { get; set; } = -1;
+
+    /// <summary>
+    /// Replaces the secret. With a grace period the old one keeps working until then, so a device in the
+    /// field can be re-provisioned without missing an alarm; a second rotation inside the grace drops the
+    /// oldest. A zero grace cuts the old secret off at once (a leaked secret).
+    /// </summary>
+    public void RotateSecret(string newSecretHash, TimeSpan grace, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero);
+        var keep = grace > TimeSpan.Zero;
+        PreviousSecretHash = keep ? SecretHash : null;
+        PreviousSecretValidUntil = keep ? now + grace : null;
+        SecretHash = newSecretHash;
+    }
+
+    /// <summary>The device has used its new secret: the old one need not work any longer.</summary>
+    public void EndSecretGrace()
+    {
+        PreviousSecretHash = null;
+        PreviousSecretValidUntil = null;
+    }
 }

@@ -19,6 +19,10 @@ public enum RejectReason
     Duplicate,
     RateLimited,
     BadCredentials,
+    /// <summary>A client certificate that does not chain to the device CA, has expired, or names no live device.</summary>
+    BadCertificate,
+    /// <summary>A device secret replaced by a rotation, used after its grace period.</summary>
+    SecretExpired,
 }
 
 public static class RejectReasons
@@ -41,6 +45,8 @@ public static class RejectReasons
         RejectReason.Duplicate => "duplicate",
         RejectReason.RateLimited => "rate_limited",
         RejectReason.BadCredentials => "bad_credentials",
+        RejectReason.BadCertificate => "bad_certificate",
+        RejectReason.SecretExpired => "secret_expired",
         _ => throw new ArgumentOutOfRangeException(nameof(reason)),
     };
 }

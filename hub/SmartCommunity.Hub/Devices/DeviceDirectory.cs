@@ -23,6 +23,7 @@ public sealed class DeviceEntry
         Id = device.Id;
         Kind = device.Kind;
         SecretHash = device.SecretHash;
+        PreviousSecret = device is { PreviousSecretHash: { } previous, PreviousSecretValidUntil: { } until } ? new(previous, until) : null;
         Revoked = device.Revoked;
         Place = place;
         Rules = new RuleContext(device.Id, device.Kind, device.Location);
@@ -39,6 +40,9 @@ public sealed class DeviceEntry
     public string Id { get; }
     public DeviceKind Kind { get; }
     public string SecretHash { get; set; }
+
+    /// <summary>The secret before the last rotation and until when it works; one reference, so a reader sees both or neither.</summary>
+    public PreviousSecret? PreviousSecret { get; set; }
     public bool Revoked { get; set; }
     public AlertPlace Place { get; set; }
     public RuleContext Rules { get; set; }
@@ -68,6 +72,8 @@ public sealed class DeviceEntry
     /// <summary>A low-battery alert is open.</summary>
     public bool LowBatteryReported { get; set; }
 }
+
+public sealed record PreviousSecret(string Hash, DateTimeOffset ValidUntil);
 
 public sealed class DeviceDirectory(
     IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options, Microsoft.Extensions.Options.IOptions<Mqtt.BrokerOptions> broker)
@@ -152,10 +158,39 @@ public sealed class DeviceDirectory(
             if (existing.SecretHash != d.SecretHash)
                 return new DeviceEntry(d, place, NewBudget(), SharedSequence);
             existing.Revoked = d.Revoked;
+            existing.PreviousSecret = d is { PreviousSecretHash: { } previous, PreviousSecretValidUntil: { } until } ? new(previous, until) : null;
             existing.Place = place;
             existing.Rules = new RuleContext(d.Id, d.Kind, d.Location);
             return existing;
         });
+    }
+
+    /// <summary>
+    /// The device connected with its new secret: from now on the old one is refused, in memory at once
+    /// and in the database (guarded by the current hash, so a rotation in between is not undone).
+    /// </summary>
+    public async Task EndSecretGraceAsync(DeviceEntry entry, CancellationToken ct)
+    {
+        entry.PreviousSecret = null;
+        var current = entry.SecretHash;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Devices.Where(d => d.Id == entry.Id && d.SecretHash == current)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.PreviousSecretHash, (string?)null).SetProperty(d => d.PreviousSecretValidUntil, (DateTimeOffset?)null), ct);
+    }
+
+    /// <summary>
+    /// The device a client id belongs to: the registered device with the longest id the client id starts
+    /// with. So "abc-1" cannot take over "abc-12"'s session (and with it the session's device identity).
+    /// </summary>
+    public string? ClientIdOwner(string clientId)
+    {
+        var lookup = _devices.GetAlternateLookup<ReadOnlySpan<char>>();
+        for (var length = Math.Min(clientId.Length, 32); length >= 3; length--)
+        {
+            if (lookup.TryGetValue(clientId.AsSpan(0, length), out var entry))
+                return entry.Id;
+        }
+        return null;
     }
 }
 

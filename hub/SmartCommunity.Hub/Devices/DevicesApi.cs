@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Devices;
@@ -12,10 +13,15 @@ namespace SmartCommunity.Hub.Devices;
 
 public sealed record RegisterDeviceRequest(string Kind, string? Id, string? Location, string? Label, int? HouseholdId, int? ResidentId, int? GridId);
 
-public sealed record MqttConnectionInfo(string Host, int Port, string WebSocketPath, string Username, string ClientId, string UpTopic, string StatusTopic, string DownTopic, string CfgTopic);
+/// <summary>Where a device connects. <c>Port</c> is plain MQTT, or the TLS port when the hub requires TLS; <c>TlsPort</c> is set when TLS is on.</summary>
+public sealed record MqttConnectionInfo(string Host, int Port, string WebSocketPath, string Username, string ClientId, string UpTopic, string StatusTopic, string DownTopic, string CfgTopic, int? TlsPort = null);
 
-/// <summary>The only response that ever contains a device secret: the hub keeps only its hash.</summary>
-public sealed record DeviceCredentials(DeviceDto Device, string Secret, MqttConnectionInfo Mqtt);
+/// <summary>The only response that ever contains a device secret: the hub keeps only its hash.
+/// After a rotation, <c>PreviousSecretValidUntil</c> says how long the old secret still works (null: not at all).</summary>
+public sealed record DeviceCredentials(DeviceDto Device, string Secret, MqttConnectionInfo Mqtt, DateTimeOffset? PreviousSecretValidUntil = null);
+
+/// <summary>How long the old secret keeps working; at most Hub:DeviceSecretGracePeriod (the default), 0 = cut off at once.</summary>
+public sealed record RotateSecretRequest(long? GraceSeconds);
 
 public sealed record DeviceDto(
     string Id, string Kind, string Location, string? Label, int? HouseholdId, int? ResidentId, int? GridId,
@@ -29,7 +35,8 @@ public static class DevicesApi
         group.MapGet("/", ListAsync).WithSummary("The fleet with live health and rejected-message counts");
         group.MapGet("/{id}", GetAsync);
         group.MapPost("/", RegisterAsync).WithSummary("Registers a device; the response shows its secret once");
-        group.MapPost("/{id}/secret", RotateSecretAsync).WithSummary("Issues a new secret; the old one stops working");
+        group.MapPost("/{id}/secret", RotateSecretAsync)
+            .WithSummary("Issues a new secret; the old one keeps working for a grace period (until the device first connects with the new one), or stops at once with graceSeconds 0");
         group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revokes a device: its live connection is dropped at once and it cannot reconnect");
         group.MapGet("/{id}/rejections", DeviceRejectionsAsync);
         app.MapGet("/api/rejections", AllRejectionsAsync).WithTags("Devices").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Technician))
@@ -100,23 +107,41 @@ public static class DevicesApi
         return TypedResults.Created($"/api/devices/{id}", new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http)));
     }
 
-    private static async Task<Results<Ok<DeviceCredentials>, NotFound, ProblemHttpResult>> RotateSecretAsync(
-        string id, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, IOptions<BrokerOptions> brokerOptions,
-        IDeviceBroker broker, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
+    private static async Task<Results<Ok<DeviceCredentials>, NotFound, ValidationProblem, ProblemHttpResult>> RotateSecretAsync(
+        string id, [FromBody] RotateSecretRequest? req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options,
+        IOptions<BrokerOptions> brokerOptions, IDeviceBroker broker, TimeProvider time, ILogger<DeviceDirectory> logger, HttpContext http, CancellationToken ct)
     {
+        var longest = options.Value.DeviceSecretGracePeriod;
+        var grace = req?.GraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : longest;
+        if (grace < TimeSpan.Zero || grace > longest)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["graceSeconds"] = [$"graceSeconds must be 0–{(long)longest.TotalSeconds}"] });
         var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (device is null)
             return TypedResults.NotFound();
         var secret = DeviceSecret.Generate();
-        // The broker first: if it refuses, the old secret stays valid everywhere. (A broker that holds one password
-        // per account cannot give the device a grace period with both secrets.)
-        if (await BrokerFailedAsync(() => broker.SetSecretAsync(id, secret, ct), "set the secret of", id, logger) is { } failed)
-            return failed;
-        device.SecretHash = DeviceSecret.Hash(secret);
+        if (brokerOptions.Value.IsExternal)
+        {
+            // The broker first: if it refuses, the old secret stays valid everywhere. A broker that holds one password
+            // per account cannot accept both secrets, so there is no grace period behind an external broker.
+            grace = TimeSpan.Zero;
+            if (await BrokerFailedAsync(() => broker.SetSecretAsync(id, secret, ct), "set the secret of", id, logger) is { } failed)
+                return failed;
+        }
+        device.RotateSecret(DeviceSecret.Hash(secret), grace, time.GetUtcNow());
         device.LastSeq = -1;
         await db.SaveChangesAsync(ct);
         await directory.RefreshAsync(id, ct);
-        return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http)));
+        if (grace == TimeSpan.Zero)
+        {
+            // Cut off at once means the connection the old secret opened goes too (a leaked secret); the device reconnects with the new one.
+            await broker.DisconnectAsync(id, "device secret replaced", ct);
+            logger.LogWarning("Device {DeviceId}: secret replaced with no grace; its connections were dropped", id);
+        }
+        else
+        {
+            logger.LogInformation("Device {DeviceId}: secret replaced; the previous one works until {ValidUntil:u} or the first connect with the new one", id, device.PreviousSecretValidUntil);
+        }
+        return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http), device.PreviousSecretValidUntil));
     }
 
     private static async Task<Results<Ok<DeviceDto>, NotFound, ProblemHttpResult>> RevokeAsync(
@@ -190,14 +215,15 @@ public static class DevicesApi
     private static MqttConnectionInfo ConnectionInfo(string id, HubOptions o, BrokerOptions broker, HttpContext http)
     {
         var (host, port) = DeviceEndpoint(o, broker, http);
-        return new(host, port, o.MqttWebSocketPath, id, id, Topic.Up(id), Topic.Status(id), Topic.Down(id), Topic.Cfg(id));
+        return new(host, port, o.MqttWebSocketPath, id, id, Topic.Up(id), Topic.Status(id), Topic.Down(id), Topic.Cfg(id),
+            o.Tls.Enabled && !broker.IsExternal ? o.Tls.MqttTlsPort : null);
     }
 
     /// <summary>Where a device connects: the hub itself (embedded broker) or the external broker.</summary>
     internal static (string Host, int Port) DeviceEndpoint(HubOptions o, BrokerOptions broker, HttpContext http) =>
         broker.IsExternal
             ? (broker.External.DeviceHost ?? broker.External.Host, broker.External.DevicePort ?? broker.External.Port)
-            : (http.Request.Host.Host, o.MqttPort);
+            : (http.Request.Host.Host, o.Tls.RequireTls ? o.Tls.MqttTlsPort : o.MqttPort);
 }
 
 public sealed record DeviceRejections(IReadOnlyList<RejectionCountDto> Counts, IReadOnlyList<RejectionDto> Recent);

@@ -18,6 +18,9 @@ public interface IDeviceBroker
     Task SetSecretAsync(string deviceId, string secret, CancellationToken ct);
     Task RevokeAsync(string deviceId, CancellationToken ct);
 
+    /// <summary>Drops the device's live connections (a secret replaced without grace); it may reconnect with valid credentials.</summary>
+    Task DisconnectAsync(string deviceId, string reason, CancellationToken ct);
+
     /// <summary>Undoes <see cref="ProvisionAsync"/> when the hub could not store the device after all.</summary>
     Task RemoveAsync(string deviceId, CancellationToken ct);
 }
@@ -50,15 +53,18 @@ public sealed class EmbeddedDeviceBroker(MqttServer server) : IDeviceBroker
 
     public Task RemoveAsync(string deviceId, CancellationToken ct) => Task.CompletedTask;
 
-    public async Task RevokeAsync(string deviceId, CancellationToken ct)
+    public Task RevokeAsync(string deviceId, CancellationToken ct) => DisconnectAsync(deviceId, "device revoked", ct);
+
+    public async Task DisconnectAsync(string deviceId, string reason, CancellationToken ct)
     {
         foreach (var client in await server.GetClientsAsync())
         {
-            if (client.Id.StartsWith(deviceId, StringComparison.Ordinal))
+            // The session names the device DeviceGate authenticated; a prefix of the client id could be another device.
+            if (Equals(client.Session.Items[DeviceGate.DeviceItem], deviceId))
                 await client.DisconnectAsync(new MqttServerClientDisconnectOptions
                 {
                     ReasonCode = MqttDisconnectReasonCode.NotAuthorized,
-                    ReasonString = "device revoked",
+                    ReasonString = reason,
                 });
         }
     }
@@ -89,4 +95,14 @@ public sealed class ExternalDeviceBroker(ExternalBrokerConsumer consumer, Dynami
 
     public Task RemoveAsync(string deviceId, CancellationToken ct) =>
         _options.DynamicSecurity ? dynsec.RemoveAsync(deviceId, ct) : Task.CompletedTask;
+
+    // Mosquitto keeps a live connection when its password changes; disabling the account drops it, enabling lets the
+    // device back in with the new secret.
+    public async Task DisconnectAsync(string deviceId, string reason, CancellationToken ct)
+    {
+        if (!_options.DynamicSecurity)
+            return;
+        await dynsec.RevokeAsync(deviceId, ct);
+        await dynsec.EnableAsync(deviceId, ct);
+    }
 }

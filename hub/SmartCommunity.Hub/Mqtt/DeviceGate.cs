@@ -1,17 +1,21 @@
+using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Protocol;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Security;
 
 namespace SmartCommunity.Hub.Mqtt;
 
 /// <summary>
-/// Who may connect and what they may subscribe to. username = device id, password = the device's
-/// secret; the client id must start with the device id (so one device cannot take over another's
-/// session). A device subscribes only to its own <c>down</c> and <c>cfg</c>.
+/// Who may connect and what they may subscribe to. A device proves who it is either with a password
+/// (username = device id, password = its secret, or the previous secret during a rotation's grace) or,
+/// on the MQTT TLS port, with a client certificate from the device CA that names it. The client id must
+/// belong to the device (start with its id and with no longer registered id), so one device cannot take
+/// over another's session. A device subscribes only to its own <c>down</c> and <c>cfg</c>.
 /// </summary>
-public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections, ILogger<DeviceGate> logger)
+public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections, DeviceCertificates certificates, TimeProvider time, ILogger<DeviceGate> logger)
 {
     public const string DeviceItem = "sc.device";
 
@@ -19,7 +23,44 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
     // random names cannot grow the per-device table without bound.
     public const string UnknownDevice = "(unknown)";
 
-    public Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    public async Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        var certificate = e.ChannelAdapter?.ClientCertificate;
+        var entry = certificate is null ? CheckPassword(e) : CheckCertificate(e, certificate);
+        if (entry is null)
+            return;
+        if (e.ClientId is null || devices.ClientIdOwner(e.ClientId) != entry.Id)
+        {
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            rejections.Record(entry.Id, RejectReason.BadCredentials, $"client id \"{Clip(e.ClientId)}\" does not belong to the device (it must start with the device id)", null);
+            return;
+        }
+        e.SessionItems[DeviceItem] = entry.Id;
+        if (certificate is null && entry.PreviousSecret is { } previous)
+        {
+            if (DeviceSecret.Verify(e.Password, entry.SecretHash))
+            {
+                // The device has its new secret, so the old one (perhaps the leaked one) need not live out its grace.
+                try
+                {
+                    await devices.EndSecretGraceAsync(entry, CancellationToken.None);
+                    logger.LogInformation("Device {DeviceId} connected with its new secret; the previous secret is no longer accepted", entry.Id);
+                }
+                catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+                {
+                    // Refused from now on in memory; only a restart before the grace runs out would accept it again.
+                    logger.LogWarning(ex, "Device {DeviceId}: could not store the early end of its secret's grace", entry.Id);
+                }
+            }
+            else
+            {
+                logger.LogInformation("Device {DeviceId} connected with its previous secret, accepted until {ValidUntil:u}", entry.Id, previous.ValidUntil);
+            }
+        }
+        logger.LogDebug("Device {DeviceId} connected from {Endpoint} ({Method})", entry.Id, e.RemoteEndPoint, certificate is null ? "password" : "certificate");
+    }
+
+    private DeviceEntry? CheckPassword(ValidatingConnectionEventArgs e)
     {
         var id = e.UserName;
         var entry = id is not null && DeviceIdentifier.IsValid(id) ? devices.Find(id) : null;
@@ -28,23 +69,43 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             rejections.Record(UnknownDevice, entry is null ? RejectReason.UnknownDevice : RejectReason.BadCredentials,
                 $"connect refused for user \"{Clip(id)}\" from {e.RemoteEndPoint}: {(entry is null ? "no such device" : "device revoked")}", null);
-            return Task.CompletedTask;
+            return null;
         }
-        if (!DeviceSecret.Verify(e.Password, entry.SecretHash))
+        var previous = entry.PreviousSecret;
+        switch (SecretCheck.Match(e.Password, entry.SecretHash, previous?.Hash, previous?.ValidUntil, time.GetUtcNow()))
         {
-            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
-            rejections.Record(entry.Id, RejectReason.BadCredentials, $"wrong password from {e.RemoteEndPoint}", null);
-            return Task.CompletedTask;
+            case SecretMatch.Current or SecretMatch.Previous:
+                return entry;
+            case SecretMatch.PreviousExpired:
+                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+                rejections.Record(entry.Id, RejectReason.SecretExpired,
+                    $"the previous secret from {e.RemoteEndPoint}; its grace ended at {previous!.ValidUntil:u}: the device needs its new secret", null);
+                return null;
+            default:
+                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+                rejections.Record(entry.Id, RejectReason.BadCredentials, $"wrong password from {e.RemoteEndPoint}", null);
+                return null;
         }
-        if (e.ClientId is null || !e.ClientId.StartsWith(entry.Id, StringComparison.Ordinal))
-        {
-            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
-            rejections.Record(entry.Id, RejectReason.BadCredentials, $"client id \"{Clip(e.ClientId)}\" does not start with the device id", null);
-            return Task.CompletedTask;
-        }
-        e.SessionItems[DeviceItem] = entry.Id;
-        logger.LogDebug("Device {DeviceId} connected from {Endpoint}", entry.Id, e.RemoteEndPoint);
-        return Task.CompletedTask;
+    }
+
+    private DeviceEntry? CheckCertificate(ValidatingConnectionEventArgs e, X509Certificate2 certificate)
+    {
+        var check = certificates.Check(certificate);
+        var entry = check.DeviceId is { } named ? devices.Find(named) : null;
+        string? problem = check.Problem;
+        if (problem is null && entry is null)
+            problem = $"certificate names device \"{check.DeviceId}\", which is not registered";
+        else if (problem is null && entry!.Revoked)
+            problem = "device revoked";
+        else if (problem is null && !string.IsNullOrEmpty(e.UserName) && e.UserName != entry!.Id)
+            problem = $"certificate names device \"{entry.Id}\" but the username is \"{Clip(e.UserName)}\"";
+        if (problem is null)
+            return entry;
+        e.ReasonCode = entry is { Revoked: true } ? MqttConnectReasonCode.BadUserNameOrPassword : MqttConnectReasonCode.NotAuthorized;
+        // Counted under the device the certificate names when that device exists, so its technician sees it.
+        rejections.Record(entry?.Id ?? UnknownDevice, RejectReason.BadCertificate,
+            $"client certificate \"{Clip(certificate.Subject)}\" (serial {certificate.SerialNumber}) from {e.RemoteEndPoint}: {problem}", null);
+        return null;
     }
 
     public Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)

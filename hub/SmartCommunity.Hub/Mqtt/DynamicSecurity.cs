@@ -88,6 +88,9 @@ public sealed class DynamicSecurity(
         // Mosquitto's disableClient also disconnects every connection using the account.
         Require(await SendAsync([Command("disableClient", ("username", deviceId))], ct), r => r.Ok || r.NotFound);
 
+    public async Task EnableAsync(string deviceId, CancellationToken ct) =>
+        Require(await SendAsync([Command("enableClient", ("username", deviceId))], ct), r => r.Ok);
+
     public async Task RemoveAsync(string deviceId, CancellationToken ct) =>
         await SendAsync([Command("deleteClient", ("username", deviceId)), Command("deleteRole", ("rolename", DeviceRole(deviceId)))], ct);
 

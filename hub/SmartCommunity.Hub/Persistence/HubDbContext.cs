@@ -86,6 +86,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.Property(x => x.Id).HasMaxLength(32);
             e.Property(x => x.Label).HasMaxLength(200);
             e.Property(x => x.SecretHash).HasMaxLength(200);
+            e.Property(x => x.PreviousSecretHash).HasMaxLength(200);
             e.Property(x => x.Firmware).HasMaxLength(32);
             e.HasOne<Household>().WithMany().HasForeignKey(x => x.HouseholdId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.SetNull);

@@ -49,6 +49,8 @@ public sealed class HubApp : IAsyncDisposable
         }
         HttpPort = FreePort();
         MqttPort = FreePort();
+        HttpsPort = FreePort();
+        MqttTlsPort = FreePort();
     }
 
     public string DataDirectory { get; }
@@ -58,6 +60,10 @@ public sealed class HubApp : IAsyncDisposable
     public IDictionary<string, string?> Settings { get; }
     public int HttpPort { get; }
     public int MqttPort { get; }
+
+    /// <summary>HTTPS and MQTT over TLS; listened on only when the settings configure a certificate (Hub:Tls:CertificatePath).</summary>
+    public int HttpsPort { get; }
+    public int MqttTlsPort { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
     public ConcurrentQueue<string> LoggedErrors { get; } = new();
     public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("not started");
@@ -193,6 +199,8 @@ public sealed class HubApp : IAsyncDisposable
             builder.UseSetting("Hub:BindAddress", "127.0.0.1");
             builder.UseSetting("Hub:HttpPort", app.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Hub:MqttPort", app.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Hub:Tls:HttpsPort", app.HttpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Hub:Tls:MqttTlsPort", app.MqttTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Hub:FirstAdmin:Email", AdminEmail);
             builder.UseSetting("Hub:FirstAdmin:Password", Password);
             foreach (var (key, value) in app.Settings)

@@ -366,6 +366,13 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.Property<bool>("Online")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PreviousSecretHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PreviousSecretValidUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("RegisteredAt")
                         .HasColumnType("INTEGER");
 
