@@ -168,6 +168,7 @@ public static class HubServices
             .Configure<IOptions<RateLimitOptions>, IOptions<HubOptions>, TimeProvider, HubMetrics>((r, limits, hub, time, metrics) =>
                 HubRateLimits.Configure(r, limits.Value, hub.Value, time, metrics));
         builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddTokenRedaction();
     }
 
     public static void AddHubDevices(this WebApplicationBuilder builder)
