@@ -20,6 +20,7 @@ using SmartCommunity.Hub.Realtime;
 using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Reports;
+using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Visits;
 using SmartCommunity.Hub.Workflow;
 using SmartCommunity.Telemetry;
@@ -155,6 +156,32 @@ public static class HubServices
         builder.Services.AddScoped<UserAdministration>();
     }
 
+    public static void AddHubWebSecurity(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.Section)
+            .Validate(o => o.AllowedOrigins.All(CrossOriginOptions.IsOrigin), "Hub:Cors:AllowedOrigins are origins like https://board.example.org (scheme, host, port; no path, no *)")
+            .ValidateOnStart();
+        builder.Services.AddCors();
+        builder.Services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<CrossOriginOptions>>((cors, o) =>
+            // Only listed origins; the default list is empty, so no foreign page can read the API or pass a preflight.
+            cors.AddDefaultPolicy(p => p.WithOrigins([.. o.Value.AllowedOrigins.Select(x => x.TrimEnd('/'))])
+                .WithMethods("GET", "POST", "PUT", "DELETE")
+                .WithHeaders("Authorization", "Content-Type", "Accept", "X-Requested-With", CsrfApi.HeaderName, "X-SignalR-User-Agent")
+                .WithExposedHeaders("Retry-After", CsrfApi.RejectedHeader)
+                .AllowCredentials()
+                .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
+        builder.Services.AddAntiforgery(CsrfApi.ConfigureAntiforgery);
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
+            .Validate(o => o.Buckets().All(b => b.Bucket.IsValid), "Hub:RateLimits buckets need Burst 1–1,000,000 and PerMinute above 0")
+            .ValidateOnStart();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
+            .Configure<IOptions<RateLimitOptions>, IOptions<HubOptions>, TimeProvider, HubMetrics>((r, limits, hub, time, metrics) =>
+                HubRateLimits.Configure(r, limits.Value, hub.Value, time, metrics));
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddTokenRedaction();
+    }
+
     public static void AddHubDevices(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DeviceDirectory>();
@@ -271,10 +298,13 @@ public static class HubServices
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSecurityHeaders();
+        app.UseCors();
         app.UseWebSockets();
         app.UseDashboard();
         app.UseAuthentication();
+        app.UseRateLimiter();       // after authentication: budgets are per person, anonymous callers per address
         app.UseAuthorization();
+        app.UseCsrfCheck();         // after authorization: 401/403 come first
         app.UseMiddleware<AuditTrail>();
 
         // The embedded broker (the external one is consumed by ExternalBrokerConsumer, a hosted service).

@@ -9,6 +9,7 @@ using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Reports;
 using SmartCommunity.Hub.Scheduling;
+using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Visits;
 using SmartCommunity.Hub.Workflow;
 
@@ -22,6 +23,7 @@ builder.AddHubOptions();        // Hub settings, validated at start; Kestrel end
 builder.AddHubPersistence();    // EF Core on SQLite in the data directory (people, places, devices, alerts)
 builder.AddHubTelemetry();      // time series: embedded SQLite store behind a batching writer
 builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients
+builder.AddHubWebSecurity();    // strict CORS, anti-forgery for cookie writes, per-person and sign-in rate limits
 builder.AddHubDevices();        // device directory, rejection log, supervision
 builder.AddHubAlerts();         // rules → alerts, SignalR push
 builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines, ML.NET retraining (Quartz)
@@ -35,6 +37,7 @@ var app = builder.Build();
 
 app.UseHubPipeline();
 app.MapPeopleApi();
+app.MapCsrfApi();
 app.MapPlacesApi();
 app.MapDevicesApi();
 app.MapDeviceToolsApi();

@@ -1,16 +1,23 @@
-import { request } from "./http";
+import { request, resetCsrfToken } from "./http";
 import type { Me } from "./types";
 
 /** Cookie sign-in (ASP.NET Core Identity endpoints). Throws ApiError(401) on a wrong password. */
-export function login(email: string, password: string): Promise<void> {
-  return request<void>("POST", "/api/auth/login?useCookies=true", {
+export async function login(email: string, password: string): Promise<void> {
+  resetCsrfToken();
+  await request<void>("POST", "/api/auth/login?useCookies=true", {
     body: { email, password },
     allow401: true,
   });
+  // The token is bound to the person: one fetched before this sign-in would be refused.
+  resetCsrfToken();
 }
 
-export function logout(): Promise<void> {
-  return request<void>("POST", "/api/auth/logout", { body: {}, allow401: true });
+export async function logout(): Promise<void> {
+  try {
+    await request<void>("POST", "/api/auth/logout", { body: {}, allow401: true });
+  } finally {
+    resetCsrfToken();
+  }
 }
 
 /** The signed-in user; throws ApiError(401) when there is no session. */

@@ -26,6 +26,37 @@ export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
   onUnauthorized = handler;
 }
 
+// Anti-forgery: a cookie-authenticated write must carry the token from GET /api/auth/csrf in X-CSRF-TOKEN.
+// The token belongs to the signed-in person, so it is fetched lazily after sign-in and forgotten at sign-in/out.
+const CSRF_HEADER = "X-CSRF-TOKEN";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+let csrfToken: Promise<string | null> | null = null;
+
+/** Forget the anti-forgery token (the person changed: sign-in, sign-out, session expired). */
+export function resetCsrfToken(): void {
+  csrfToken = null;
+}
+
+async function fetchCsrfToken(): Promise<string | null> {
+  try {
+    const response = await fetch("/api/auth/csrf", { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
+    if (!response.ok) return null;
+    const body = (await response.json()) as { token?: unknown };
+    return typeof body.token === "string" ? body.token : null;
+  } catch {
+    return null;
+  }
+}
+
+function csrf(): Promise<string | null> {
+  csrfToken ??= fetchCsrfToken().then((token) => {
+    // Not signed in (or the hub unreachable): try again on the next write rather than caching "none".
+    if (token === null) csrfToken = null;
+    return token;
+  });
+  return csrfToken;
+}
+
 export interface RequestOptions {
   body?: unknown;
   /** Do not route a 401 to the session-expired handler (the sign-in and "who am I" calls). */
@@ -34,6 +65,13 @@ export interface RequestOptions {
 }
 
 export async function request<T>(method: string, url: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(method, url, options, false);
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function send(method: string, url: string, options: RequestOptions, retried: boolean): Promise<Response> {
   const headers: Record<string, string> = {
     Accept: "application/json",
     // ASP.NET Core cookie auth answers 401 instead of a 302 to a login page for such requests.
@@ -45,6 +83,11 @@ export async function request<T>(method: string, url: string, options: RequestOp
     init.body = JSON.stringify(options.body);
   }
   if (options.signal) init.signal = options.signal;
+  const write = !SAFE_METHODS.has(method.toUpperCase()) && !url.startsWith("/api/auth/login");
+  if (write) {
+    const token = await csrf();
+    if (token) headers[CSRF_HEADER] = token;
+  }
 
   let response: Response;
   try {
@@ -55,12 +98,16 @@ export async function request<T>(method: string, url: string, options: RequestOp
   }
 
   if (!response.ok) {
+    // A token from before a sign-in as someone else, or from before the hub's keys changed: fetch a new one, retry once.
+    if (write && !retried && response.status === 400 && response.headers.get("X-CSRF-Rejected") === "1") {
+      resetCsrfToken();
+      return send(method, url, options, true);
+    }
+    if (response.status === 401) resetCsrfToken();
     if (response.status === 401 && !options.allow401) onUnauthorized();
     throw new ApiError(response.status, `${method} ${url} → ${response.status}`, await readProblem(response));
   }
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return response;
 }
 
 async function readProblem(response: Response): Promise<string | null> {

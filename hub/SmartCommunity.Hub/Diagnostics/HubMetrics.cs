@@ -14,6 +14,7 @@ public sealed class HubMetrics : IDisposable
     private readonly Counter<long> _readings;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _alerts;
+    private readonly Counter<long> _rateLimited;
     private long _messagesTotal, _readingsTotal, _rejectionsTotal, _alertsTotal;
 
     public HubMetrics(IMeterFactory meterFactory)
@@ -23,6 +24,7 @@ public sealed class HubMetrics : IDisposable
         _readings = _meter.CreateCounter<long>("sc.readings.accepted", description: "SenML records accepted (readings/s is its rate)");
         _rejections = _meter.CreateCounter<long>("sc.messages.rejected", description: "Messages refused, by reason");
         _alerts = _meter.CreateCounter<long>("sc.alerts.raised", description: "Alerts raised, by kind and severity");
+        _rateLimited = _meter.CreateCounter<long>("sc.http.rate_limited", description: "HTTP requests refused with 429, by limit (user, anonymous_client, sign_in_client, sign_in_account)");
     }
 
     public Func<long>? QueueDepth { get; set; }
@@ -52,6 +54,8 @@ public sealed class HubMetrics : IDisposable
         _alerts.Add(1, new("kind", kind), new("severity", severity));
         Interlocked.Increment(ref _alertsTotal);
     }
+
+    public void RateLimited(string limit) => _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     public StatsDto Snapshot(int devices, int connected) => new(
         Interlocked.Read(ref _messagesTotal), Interlocked.Read(ref _readingsTotal), Interlocked.Read(ref _rejectionsTotal),

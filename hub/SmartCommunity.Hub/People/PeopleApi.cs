@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Security;
 
 namespace SmartCommunity.Hub.People;
 
@@ -19,7 +20,7 @@ public static class PeopleApi
     {
         var auth = app.MapGroup("/api/auth").WithTags("People");
         // Sign-in is the one anonymous write; no public self-registration: accounts are created by admins.
-        auth.MapPost("/login", LoginAsync).AllowAnonymous().WithSummary("useCookies=true sets a cookie; otherwise returns a bearer token");
+        auth.MapPost("/login", LoginAsync).AllowAnonymous().WithSignInThrottle().WithSummary("useCookies=true sets a cookie; otherwise returns a bearer token");
         auth.MapPost("/logout", LogoutAsync).RequireAuthorization();
 
         app.MapGet("/api/me", MeAsync).WithTags("People").RequireAuthorization();

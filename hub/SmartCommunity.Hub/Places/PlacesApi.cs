@@ -36,10 +36,17 @@ public static class PlacesApi
         return group;
     }
 
-    private static async Task<Ok<List<CommunityDto>>> CommunitiesAsync(HubDbContext db, CancellationToken ct)
+    private static async Task<Ok<List<CommunityDto>>> CommunitiesAsync(HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
     {
+        var scope = await scopes.ResolveAsync(http.User, ct);
         var grids = await db.Grids.AsNoTracking().OrderBy(g => g.Id).ToListAsync(ct);
         var communities = await db.Communities.AsNoTracking().OrderBy(c => c.Id).ToListAsync(ct);
+        // Admins and technicians (who register devices anywhere) see every community; staff and grid workers only their own.
+        if (!scope.All && !scope.Devices)
+        {
+            var mine = scope.CommunityIds.Concat(grids.Where(g => scope.GridIds.Contains(g.Id)).Select(g => g.CommunityId)).ToHashSet();
+            communities = communities.Where(c => mine.Contains(c.Id)).ToList();
+        }
         return TypedResults.Ok(communities.Select(c => new CommunityDto(c.Id, c.Name, c.TimeZone,
             grids.Where(g => g.CommunityId == c.Id).Select(g => new GridDto(g.Id, g.CommunityId, g.Name)).ToList())).ToList());
     }

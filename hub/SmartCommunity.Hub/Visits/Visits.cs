@@ -96,7 +96,8 @@ public static class VisitsApi
     private static async Task<Results<Ok<List<OverdueDto>>, NotFound>> OverdueAsync(int communityId, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
-        if (!await db.Communities.AnyAsync(c => c.Id == communityId, ct))
+        // Another community's list is "not found", as for coverage, rather than an empty list that confirms it exists.
+        if (!await InScopeAsync(scope, db, communityId, ct))
             return TypedResults.NotFound();
         var (residents, all, zone) = await visits.LoadAsync(db, communityId, ct);
         // Grid workers see their own grid's list; staff and admins the community's.
@@ -108,7 +109,7 @@ public static class VisitsApi
     private static async Task<Results<Ok<CoverageDto>, NotFound, BadRequest<string>>> CoverageAsync(int communityId, string? month, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
-        if (!(scope.All || scope.CommunityIds.Contains(communityId) || await db.Grids.AnyAsync(g => g.CommunityId == communityId && scope.GridIds.Contains(g.Id), ct)))
+        if (!await InScopeAsync(scope, db, communityId, ct))
             return TypedResults.NotFound();
         var (residents, all, zone) = await visits.LoadAsync(db, communityId, ct);
         LocalMonth m;
@@ -118,6 +119,10 @@ public static class VisitsApi
             return TypedResults.BadRequest("month is yyyy-MM");
         return TypedResults.Ok(Coverage(communityId, residents, all, m, zone));
     }
+
+    private static async Task<bool> InScopeAsync(AccessScope scope, HubDbContext db, int communityId, CancellationToken ct) =>
+        await db.Communities.AnyAsync(c => c.Id == communityId, ct)
+        && (scope.All || scope.CommunityIds.Contains(communityId) || await db.Grids.AnyAsync(g => g.CommunityId == communityId && scope.GridIds.Contains(g.Id), ct));
 
     public static CoverageDto Coverage(int communityId, IReadOnlyList<ResidentToVisit> residents, IReadOnlyList<Visit> visits, LocalMonth month, TimeZoneInfo zone)
     {

@@ -58,6 +58,9 @@ public sealed class HubApp : IAsyncDisposable
     /// <summary>When set (e.g. a FakeTimeProvider), replaces the hub's clock.</summary>
     public TimeProvider? Time { get; }
     public IDictionary<string, string?> Settings { get; }
+
+    /// <summary>Last word on the web host (e.g. an extra logger provider), applied after everything above.</summary>
+    public Action<IWebHostBuilder>? ConfigureHost { get; init; }
     public int HttpPort { get; }
     public int MqttPort { get; }
 
@@ -206,6 +209,7 @@ public sealed class HubApp : IAsyncDisposable
             foreach (var (key, value) in app.Settings)
                 builder.UseSetting(key, value);
             builder.ConfigureLogging(l => l.AddProvider(new ErrorCollector(app.LoggedErrors)));
+            app.ConfigureHost?.Invoke(builder);
             if (app.Time is { } time)
             {
                 builder.ConfigureServices(services =>
