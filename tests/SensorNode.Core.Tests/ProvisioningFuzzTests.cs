@@ -11,7 +11,7 @@ namespace SmartCommunity.SensorNode.Core.Tests;
 /// Fuzzing of the serial provisioning parser, the one firmware input a person (or a noisy cable) controls byte by byte.
 /// CI runs a short pass; the long run is
 /// `SC_FUZZ_INPUTS=1000000 dotnet test --project tests/SensorNode.Core.Tests -c Release -- --filter-class "*ProvisioningFuzzTests"`
-/// (each of the three generators then feeds 10^6 lines). Invariants, checked on every line: no exception escapes; the
+/// (each of the three generators then feeds about 10^6 lines; SC_FUZZ_REPORT=file records the counts and times). Invariants, checked on every line: no exception escapes; the
 /// reply is "OK …" or "ERR code name" with a known code; a refused line changes nothing (committed config, staged
 /// config, storage); only COMMIT and FACTORY-RESET touch the committed config or the flash; a commit is what a
 /// reboot reads back.
@@ -138,7 +138,11 @@ public sealed partial class ProvisioningFuzzTests(ITestOutputHelper output)
 
     private void Report(string name, Harness h, Stopwatch sw)
     {
-        output.WriteLine($"{name}: {h.Lines:N0} lines in {sw.Elapsed.TotalSeconds:F1} s; replies: {string.Join(", ", h.Replies.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}");
+        var summary = $"{name}: {h.Lines:N0} lines in {sw.Elapsed.TotalSeconds:F1} s; replies: {string.Join(", ", h.Replies.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}";
+        output.WriteLine(summary);
+        // SC_FUZZ_REPORT=file appends the figures there, for the long run's record (docs/benchmarks.md).
+        if (Environment.GetEnvironmentVariable("SC_FUZZ_REPORT") is { Length: > 0 } report)
+            File.AppendAllText(report, summary + Environment.NewLine);
         Assert.True(h.Replies.Keys.Count(k => k.StartsWith("ERR", StringComparison.Ordinal)) >= 5, "error kinds seen: " + string.Join(", ", h.Replies.Keys));
         Assert.True(h.Replies.Keys.Any(k => k.StartsWith("OK", StringComparison.Ordinal)), "no line was accepted");
     }
