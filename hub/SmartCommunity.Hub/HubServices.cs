@@ -15,6 +15,7 @@ using SmartCommunity.Hub.Mqtt;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Realtime;
 using SmartCommunity.Hub.Notifications;
@@ -188,6 +189,12 @@ public static class HubServices
         builder.Services.AddSingleton<Paging>();
         builder.Services.AddSingleton<FamilyNotifications>();
         builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<FamilyNotifications>());
+    }
+
+    public static void AddHubPrivacy(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ResidentData>();
+        builder.Services.AddPersonalDataRetention(builder.Configuration);
     }
 
     public static void AddHubBroker(this WebApplicationBuilder builder)
