@@ -39,6 +39,7 @@ public static class HubServices
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateDataAnnotations()
             .Validate(o => IPAddress.TryParse(o.BindAddress, out _), "Hub:BindAddress must be an IP address")
             .Validate(o => o.MqttPort != o.HttpPort || o.HttpPort == 0, "Hub:MqttPort and Hub:HttpPort must differ")
+            .Validate(o => o.MqttMaxPacketBytes > o.MaxPayloadBytes, "Hub:MqttMaxPacketBytes must exceed Hub:MaxPayloadBytes")
             .ValidateOnStart();
         builder.Services.TryAddTimeProvider();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -46,7 +47,10 @@ public static class HubServices
             var o = ReadOptions(context.Configuration);
             var ip = IPAddress.TryParse(o.BindAddress, out var parsed) ? parsed : IPAddress.Loopback;
             kestrel.Listen(ip, o.HttpPort);
-            kestrel.Listen(ip, o.MqttPort, listen => listen.UseMqtt());
+            // The frame guard sits in front of MQTTnet: malformed or oversized packets drop the connection at once.
+            kestrel.Listen(ip, o.MqttPort, listen => listen
+                .UseMqttFrameGuard(o.MqttMaxPacketBytes, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("SmartCommunity.Hub.Mqtt"))
+                .UseMqtt());
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
     }
@@ -202,6 +206,8 @@ public static class HubServices
         var mqtt = new MqttServerOptionsBuilder()
             // Kestrel owns the sockets (TCP listener above, WebSockets at MapMqtt); MQTTnet's own listener stays off.
             .WithoutDefaultEndpoint()
+            // The default (100 s) let a silent or slow-loris socket hold a connection slot that long.
+            .WithDefaultCommunicationTimeout(ReadOptions(builder.Configuration).MqttConnectTimeout)
             .WithPersistentSessions(true)
             .WithMaxPendingMessagesPerClient(1000)
             .Build();
