@@ -58,5 +58,6 @@ public class TelemetryWriterBenchmarks
         public Task<IReadOnlyList<AggregateBucket>> AggregateAsync(SeriesKey series, DateTimeOffset from, DateTimeOffset to, TimeSpan interval, CancellationToken ct) => Task.FromResult<IReadOnlyList<AggregateBucket>>([]);
         public Task<long> CountAsync(SeriesKey series, CancellationToken ct) => Task.FromResult(0L);
         public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct) => Task.FromResult(0L);
+        public Task<long> DeleteDeviceAsync(string deviceId, CancellationToken ct) => Task.FromResult(0L);
     }
 }

@@ -78,7 +78,9 @@ public sealed class DeviceConfig
         if (key == KeyWifiSsid)
         {
             var n = Utf8Length(value);
-            if (n < 1 || n > 32)
+            // Control characters and lone surrogates would not survive the line-per-key flash format (a '\r' or
+            // '\n' splits the line, a lone surrogate comes back as U+FFFD): the node would lose its config at reboot.
+            if (n < 1 || n > 32 || !IsStorableText(value))
             {
                 return ErrorCode.InvalidValue;
             }
@@ -89,8 +91,9 @@ public sealed class DeviceConfig
 
         if (key == KeyWifiPassword)
         {
-            // WPA2-PSK passphrases are 8..63 characters; empty means an open network.
-            if (value.Length != 0 && (value.Length < 8 || value.Length > 63))
+            // WPA2-PSK passphrases are 8..63 printable ASCII characters (IEEE 802.11i, 32..126; spaces allowed
+            // inside); empty means an open network.
+            if (value.Length != 0 && (value.Length < 8 || value.Length > 63 || !IsPassphrase(value)))
             {
                 return ErrorCode.InvalidValue;
             }
@@ -416,6 +419,47 @@ public sealed class DeviceConfig
         for (var i = 0; i < s.Length; i++)
         {
             if (s[i] <= ' ' || s[i] > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsPassphrase(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] < ' ' || s[i] > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsStorableText(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c < ' ' || c == (char)0x7F)
+            {
+                return false;
+            }
+
+            if (c >= 0xD800 && c <= 0xDBFF)
+            {
+                if (i + 1 >= s.Length || s[i + 1] < 0xDC00 || s[i + 1] > 0xDFFF)
+                {
+                    return false;
+                }
+
+                i++;
+            }
+            else if (c >= 0xDC00 && c <= 0xDFFF)
             {
                 return false;
             }

@@ -26,6 +26,21 @@ public sealed class HubOptions
     [Required]
     public string MqttWebSocketPath { get; set; } = "/mqtt";
 
+    /// <summary>
+    /// How long the broker waits for a client's CONNECT (and for any single packet read or write): a socket that
+    /// opens and stays silent, trickles bytes or announces more than it sends is closed after this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan MqttConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The largest MQTT packet the broker reads at all; a client announcing more is disconnected at once, before the
+    /// packet is buffered. Payloads between <see cref="MaxPayloadBytes"/> and this are read and refused as too_large
+    /// (counted for the device, which stays connected).
+    /// </summary>
+    [Range(4096, 268_435_455)]
+    public int MqttMaxPacketBytes { get; set; } = 1024 * 1024;
+
     [Range(256, 262_144)]
     public int MaxPayloadBytes { get; set; } = 4096;
 

@@ -15,12 +15,12 @@ using SmartCommunity.Hub.Mqtt;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Realtime;
 using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Reports;
-using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Visits;
 using SmartCommunity.Hub.Workflow;
 using SmartCommunity.Telemetry;
@@ -41,6 +41,7 @@ public static class HubServices
             .Validate(o => IPAddress.TryParse(o.BindAddress, out _), "Hub:BindAddress must be an IP address")
             .Validate(o => o.MqttPort != o.HttpPort || o.HttpPort == 0, "Hub:MqttPort and Hub:HttpPort must differ")
             .Validate(o => o.DeviceSecretGracePeriod >= TimeSpan.Zero, "Hub:DeviceSecretGracePeriod must not be negative")
+            .Validate(o => o.MqttMaxPacketBytes > o.MaxPayloadBytes, "Hub:MqttMaxPacketBytes must exceed Hub:MaxPayloadBytes")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HubOptions>, TlsOptionsValidator>();
         builder.Services.TryAddTimeProvider();
@@ -49,8 +50,11 @@ public static class HubServices
             var o = ReadOptions(context.Configuration);
             var ip = IPAddress.TryParse(o.BindAddress, out var parsed) ? parsed : IPAddress.Loopback;
             // Plain HTTP and MQTT (unless Hub:Tls:RequireTls), HTTPS and MQTT over TLS when Hub:Tls:CertificatePath is set;
-            // with an external broker the devices connect there and the hub opens no MQTT port.
-            TlsSetup.Listen(kestrel, ip, o, mqtt: !BrokerOptions.Read(context.Configuration).IsExternal);
+            // with an external broker the devices connect there and the hub opens no MQTT port. The frame guard sits in
+            // front of MQTTnet (behind TLS): malformed or oversized packets drop the connection at once.
+            var mqttLog = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("SmartCommunity.Hub.Mqtt");
+            TlsSetup.Listen(kestrel, ip, o, mqtt: !BrokerOptions.Read(context.Configuration).IsExternal,
+                mqttGuard: listen => listen.UseMqttFrameGuard(o.MqttMaxPacketBytes, mqttLog));
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
     }
@@ -241,6 +245,12 @@ public static class HubServices
         builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<FamilyNotifications>());
     }
 
+    public static void AddHubPrivacy(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ResidentData>();
+        builder.Services.AddPersonalDataRetention(builder.Configuration);
+    }
+
     public static void AddHubBroker(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations()
@@ -264,6 +274,8 @@ public static class HubServices
         var mqtt = new MqttServerOptionsBuilder()
             // Kestrel owns the sockets (TCP listener above, WebSockets at MapMqtt); MQTTnet's own listener stays off.
             .WithoutDefaultEndpoint()
+            // The default (100 s) let a silent or slow-loris socket hold a connection slot that long.
+            .WithDefaultCommunicationTimeout(ReadOptions(builder.Configuration).MqttConnectTimeout)
             .WithPersistentSessions(true)
             .WithMaxPendingMessagesPerClient(1000)
             .Build();

@@ -5,6 +5,7 @@ using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Places;
+using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Reports;
@@ -30,6 +31,7 @@ builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines,
 builder.AddHubWorkflow();       // escalation, on-call rosters, downlinks, device buttons, visits, reports
 builder.AddHubNotifications();  // Web Push (VAPID) and signed webhooks for SMS/voice gateways
 builder.AddHubScheduling();     // Quartz on SQLite: escalation timers and the monthly report survive restarts
+builder.AddHubPrivacy();        // personal data: export and erasure of one resident on request, retention (Quartz)
 builder.AddHubBroker();         // MQTT: embedded broker (TCP, WebSockets, device auth, ACL) or an external one consumed by shared subscription; ingestion
 builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tasks and demo data
 
@@ -48,6 +50,7 @@ app.MapVisitsApi();
 app.MapReportsApi();
 app.MapNotificationsApi();
 app.MapAuditApi();
+app.MapPrivacyApi();
 app.MapOperationsApi();
 app.MapHubRealtime();
 

@@ -53,4 +53,11 @@ public interface ITelemetryStore
     /// deleted. It is on the contract (not only on the SQLite store) so one scheduled retention job serves every backend.
     /// </summary>
     Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct);
+
+    /// <summary>
+    /// Erasure: deletes every point of every series of one device, raw and rolled up, and returns how many raw points
+    /// were deleted. Used when a resident's data is erased on request; series that keep receiving points afterwards
+    /// start again from empty.
+    /// </summary>
+    Task<long> DeleteDeviceAsync(string deviceId, CancellationToken ct);
 }

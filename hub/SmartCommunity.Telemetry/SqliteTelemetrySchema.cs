@@ -91,6 +91,11 @@ internal static class SqliteTelemetrySchema
 
     public const string DeleteHourlyOlderThan = "DELETE FROM rollups_1h WHERE series = $s AND t < $cutoff";
 
+    // Series rows stay (they hold only the device id and quantity name): their ids are cached by the store forever.
+    public const string DeleteDevicePoints = "DELETE FROM points WHERE series IN (SELECT id FROM series WHERE device = $d)";
+
+    public const string DeleteDeviceRollups = "DELETE FROM rollups_1h WHERE series IN (SELECT id FROM series WHERE device = $d)";
+
     public const string DeleteOlderThan = "DELETE FROM points WHERE series = $s AND t < $cutoff";
 
     /// <summary>Creates or upgrades the schema; refuses a file written by a newer build rather than guess.</summary>

@@ -311,6 +311,35 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, I
         ForEachSeriesAsync(SqliteTelemetrySchema.DeleteHourlyOlderThan, c => c.Parameters.AddWithValue("$cutoff", TelemetryTime.ToUnixMs(cutoff)), ct);
 
     /// <summary>Runs a per-series statement (parameter $s) for every series and adds up the rows it changed.</summary>
+    public async Task<long> DeleteDeviceAsync(string deviceId, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            // Raw points and rollups go in one transaction: an erasure is complete or not done at all.
+            using var tx = _writer.BeginTransaction(deferred: false);
+            using var points = _writer.CreateCommand();
+            points.Transaction = tx;
+            points.CommandText = SqliteTelemetrySchema.DeleteDevicePoints;
+            points.Parameters.AddWithValue("$d", deviceId);
+            var deleted = points.ExecuteNonQuery();
+            using var rollups = _writer.CreateCommand();
+            rollups.Transaction = tx;
+            rollups.CommandText = SqliteTelemetrySchema.DeleteDeviceRollups;
+            rollups.Parameters.AddWithValue("$d", deviceId);
+            rollups.ExecuteNonQuery();
+            tx.Commit();
+            return deleted;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private async Task<long> ForEachSeriesAsync(string sql, Action<SqliteCommand> bind, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

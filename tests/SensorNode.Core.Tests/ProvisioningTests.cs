@@ -41,6 +41,9 @@ public class ProvisioningTests
     [InlineData("SET broker_url mqtt://hub:1883", "ERR 3 invalid-value")]
     [InlineData("SET ca_sha256 abcd", "ERR 3 invalid-value")]
     [InlineData("SET heartbeat_s 5", "ERR 3 invalid-value")]
+    [InlineData("SET wifi_ssid Home\rNet", "ERR 3 invalid-value")] // found by ProvisioningFuzzTests: it split the flash line
+    [InlineData("SET wifi_ssid Home\u0000", "ERR 3 invalid-value")]
+    [InlineData("SET wifi_password p\u00e4ssw\u00f6rd", "ERR 3 invalid-value")]
     [InlineData("SET device_id", "ERR 9 syntax")]
     [InlineData("FACTORY-RESET", "ERR 8 not-confirmed")]
     [InlineData("COMMIT", "ERR 11 nothing-staged")]

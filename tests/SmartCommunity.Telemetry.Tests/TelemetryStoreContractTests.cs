@@ -254,6 +254,35 @@ public abstract class TelemetryStoreContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task DeleteDeviceAsync_TwoDevices_ErasesEverySeriesOfOneOnlyAndCountsItsPoints()
+    {
+        var store = await OpenAsync();
+        var other = new SeriesKey("keep-" + Device, "temp");
+        await store.WriteAsync([At(Temp, 0, 1), At(Temp, 1, 2), At(Humidity, 0, 50), At(other, 0, 7)], Ct);
+        var rollups = store as ITelemetryRollups;
+        if (rollups is not null)
+            await rollups.RollUpHourlyAsync(T0, T0.AddHours(2), Ct);
+
+        var deleted = await store.DeleteDeviceAsync(Device, Ct);
+
+        Assert.Equal(3, deleted);
+        Assert.Empty(await store.QueryRangeAsync(Temp, T0, T0.AddDays(1), 100, Ct));
+        Assert.Null(await store.LatestAsync(Humidity, Ct));
+        Assert.Empty(await store.LatestForDeviceAsync(Device, Ct));
+        Assert.Equal(0, await store.CountAsync(Temp, Ct));
+        Assert.Equal([7.0], (await store.QueryRangeAsync(other, T0, T0.AddDays(1), 100, Ct)).Select(p => p.Value));
+        if (rollups is not null)
+        {
+            Assert.Empty(await rollups.QueryHourlyAsync(Temp, T0, T0.AddDays(1), Ct));
+            Assert.NotEmpty(await rollups.QueryHourlyAsync(other, T0, T0.AddDays(1), Ct));
+        }
+        // The device may keep reporting (a new wearer): its series start again from empty.
+        await store.WriteAsync([At(Temp, 5, 9)], Ct);
+        Assert.Equal([9.0], (await store.QueryRangeAsync(Temp, T0, T0.AddDays(1), 100, Ct)).Select(p => p.Value));
+        Assert.Equal(0, await store.DeleteDeviceAsync("never-seen-" + Device, Ct));
+    }
+
+    [Fact]
     public async Task Store_ClosedAndReopened_KeepsEveryPoint()
     {
         var store = await OpenAsync();

@@ -49,6 +49,8 @@ internal sealed class GatedStore(ITelemetryStore inner, bool startClosed) : ITel
 
     public Task<long> CountAsync(SeriesKey series, CancellationToken ct) => inner.CountAsync(series, ct);
 
+    public Task<long> DeleteDeviceAsync(string deviceId, CancellationToken ct) => inner.DeleteDeviceAsync(deviceId, ct);
+
     public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct) => inner.DeleteOlderThanAsync(cutoff, ct);
 
     private static TaskCompletionSource NewGate(bool closed)
@@ -100,6 +102,8 @@ internal sealed class FlakyStore(int failures, Exception error) : ITelemetryStor
     public Task<long> CountAsync(SeriesKey series, CancellationToken ct) => throw new NotSupportedException();
 
     public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct) => throw new NotSupportedException();
+
+    public Task<long> DeleteDeviceAsync(string deviceId, CancellationToken ct) => throw new NotSupportedException();
 }
 
 /// <summary>Fake time that reports each timer it creates, so a test advances time only once the writer is waiting.</summary>

@@ -202,6 +202,38 @@ public sealed class Alert
         Version++;
     }
 
+    /// <summary>
+    /// Retention: drops what people wrote (resolution note, comments, the family's feedback text) and keeps what the
+    /// KPIs need: kind, place, times, outcome, rating, who handled it.
+    /// </summary>
+    public void EraseFreeText()
+    {
+        ResolutionNote = null;
+        FeedbackComment = null;
+        foreach (var e in _timeline)
+            e.EraseFreeText();
+        Version++;
+    }
+
+    /// <summary>
+    /// Erasure of the resident on request: the free text goes, the link to the resident goes, and the names of their
+    /// family members (who cancelled or rated) become "family". The alert stays, anonymous, for the community's statistics.
+    /// </summary>
+    public void ErasePersonalData(IReadOnlyCollection<string> familyUserNames)
+    {
+        EraseFreeText();
+        ResidentId = null;
+        if (FeedbackBy is not null)
+            FeedbackBy = FamilyActor;
+        foreach (var e in _timeline)
+        {
+            if (familyUserNames.Contains(e.Actor))
+                e.ReplaceActor(FamilyActor);
+        }
+    }
+
+    public const string FamilyActor = "family";
+
     private void EnsureOpen()
     {
         if (!IsOpen)

@@ -38,6 +38,20 @@ public sealed class AlertEvent
     public string Actor { get; private set; } = "";
     public string? Detail { get; private set; }
 
+    /// <summary>Keeps the structured part of the detail (outcome, rating) and drops text a person wrote.</summary>
+    public void EraseFreeText()
+    {
+        Detail = Type switch
+        {
+            // "false_alarm: note" and "4/5: comment": the part before the first ": " is structured.
+            AlertEventType.Resolved or AlertEventType.Feedback => Detail?.Split(": ", 2)[0],
+            AlertEventType.Comment => null,
+            _ => Detail,
+        };
+    }
+
+    public void ReplaceActor(string actor) => Actor = actor;
+
     /// <summary>Escalation level for <see cref="AlertEventType.Paged"/>.</summary>
     public int? Level { get; private set; }
 }

@@ -7,6 +7,7 @@ using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Workflow;
+using SmartCommunity.Hub.Privacy;
 
 namespace SmartCommunity.Hub.Alerts;
 
@@ -79,6 +80,7 @@ public static class AlertsApi
         if (since is { } t) q = q.Where(a => a.LastSeenAt >= t);
         var take = Math.Clamp(limit ?? 200, 1, 1000);
         var alerts = await q.OrderByDescending(a => a.Id).Take(take).ToListAsync(ct);
+        http.RecordPersonalDataRead("alerts", alerts.Select(a => a.ResidentId));
         return TypedResults.Ok(alerts.Select(a => AlertDto.From(a, names)).ToList());
     }
 
@@ -89,6 +91,7 @@ public static class AlertsApi
         // Not found and not yours look the same, so ids cannot be probed.
         if (alert is null || !scope.CanSee(alert))
             return TypedResults.NotFound();
+        http.RecordPersonalDataRead("alert", alert.ResidentId);
         return TypedResults.Ok(AlertDto.From(alert, names));
     }
 
@@ -99,6 +102,7 @@ public static class AlertsApi
         if (alert is null || !scope.CanSee(alert))
             return TypedResults.NotFound();
         var events = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
+        http.RecordPersonalDataRead("alert timeline", alert.ResidentId);
         return TypedResults.Ok(events.Select(AlertEventDto.From).ToList());
     }
 

@@ -4,6 +4,7 @@ using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Privacy;
 
 namespace SmartCommunity.Hub.Places;
 
@@ -66,8 +67,9 @@ public static class PlacesApi
     private static async Task<Ok<List<ResidentDto>>> ResidentsAsync(HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
-        var rows = await ResidentRowsAsync(db, null, ct);
-        return TypedResults.Ok(rows.Where(r => scope.CanSeeResident(r.Id, r.GridId, r.CommunityId)).ToList());
+        var rows = (await ResidentRowsAsync(db, null, ct)).Where(r => scope.CanSeeResident(r.Id, r.GridId, r.CommunityId)).ToList();
+        http.RecordPersonalDataRead("resident list", rows.Select(r => (int?)r.Id));
+        return TypedResults.Ok(rows);
     }
 
     private static async Task<Results<Ok<ResidentDetailDto>, NotFound>> ResidentAsync(int id, HttpContext http, HubDbContext db, AccessScopeResolver scopes,
@@ -78,6 +80,7 @@ public static class PlacesApi
         if (row is null || !scope.CanSeeResident(row.Id, row.GridId, row.CommunityId))
             return TypedResults.NotFound();
         var devices = await db.Devices.AsNoTracking().Where(d => d.ResidentId == id || d.HouseholdId == row.HouseholdId).OrderBy(d => d.Id).ToListAsync(ct);
+        http.RecordPersonalDataRead("resident details", id);
         return TypedResults.Ok(new ResidentDetailDto(row, devices.Select(d => DevicesApi.ToDto(d, directory.Find(d.Id), rejections)).ToList()));
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Telemetry;
+using SmartCommunity.Hub.Privacy;
 
 namespace SmartCommunity.Hub.Readings;
 
@@ -72,13 +73,19 @@ public static class ReadingsApi
         return (f, t, null);
     }
 
-    /// <summary>Technicians see every device's data; others only devices at places in their scope. Unknown and forbidden look alike.</summary>
+    /// <summary>
+    /// Technicians see every device's data; others only devices at places in their scope. Unknown and forbidden look alike.
+    /// A device that belongs to a resident makes the read an access to that resident's data, recorded in the audit log.
+    /// </summary>
     private static async Task<bool> CanReadAsync(string deviceId, HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, CancellationToken ct)
     {
         // FindOrLoad: with several instances the device may have been registered through another one.
         if (await devices.FindOrLoadAsync(deviceId, ct) is not { } entry)
             return false;
         var scope = await scopes.ResolveAsync(http.User, ct);
-        return scope.Devices || scope.CanSee(entry.Place);
+        if (!(scope.Devices || scope.CanSee(entry.Place)))
+            return false;
+        http.RecordPersonalDataRead($"readings of {deviceId}", entry.Place.ResidentId);
+        return true;
     }
 }

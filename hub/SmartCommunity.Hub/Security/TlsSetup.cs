@@ -15,7 +15,7 @@ public static class TlsSetup
     // TLS 1.0/1.1 are deprecated (RFC 8996); every client the hub serves speaks 1.2 or 1.3.
     public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
-    public static void Listen(KestrelServerOptions kestrel, IPAddress ip, HubOptions o, bool mqtt = true)
+    public static void Listen(KestrelServerOptions kestrel, IPAddress ip, HubOptions o, bool mqtt = true, Action<ListenOptions>? mqttGuard = null)
     {
         // Kestrel may be configured before the options are validated at start; the same checks, the same messages.
         if (new TlsOptionsValidator().Validate(null, o) is { Failed: true } invalid)
@@ -24,7 +24,11 @@ public static class TlsSetup
         {
             kestrel.Listen(ip, o.HttpPort);
             if (mqtt)
-                kestrel.Listen(ip, o.MqttPort, listen => listen.UseMqtt());
+                kestrel.Listen(ip, o.MqttPort, listen =>
+                {
+                    mqttGuard?.Invoke(listen);
+                    listen.UseMqtt();
+                });
         }
         if (!o.Tls.Enabled)
             return;
@@ -51,6 +55,7 @@ public static class TlsSetup
                 https.ClientCertificateMode = askDevices ? ClientCertificateMode.AllowCertificate : ClientCertificateMode.NoCertificate;
                 https.ClientCertificateValidation = (_, _, _) => true;
             });
+            mqttGuard?.Invoke(listen);
             listen.UseMqtt();
         });
     }

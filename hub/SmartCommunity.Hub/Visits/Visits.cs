@@ -4,6 +4,7 @@ using SmartCommunity.Domain.Places;
 using SmartCommunity.Domain.Workflow;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Privacy;
 
 namespace SmartCommunity.Hub.Visits;
 
@@ -90,6 +91,7 @@ public static class VisitsApi
         if (residentId is { } r)
             q = q.Where(v => v.ResidentId == r);
         var rows = await q.OrderByDescending(v => v.At).Take(500).ToListAsync(ct);
+        http.RecordPersonalDataRead("visits", rows.Select(v => (int?)v.ResidentId));
         return TypedResults.Ok(rows.Select(v => new VisitDto(v.Id, v.ResidentId, v.GridId, v.At, v.By, v.Source, v.Note)).ToList());
     }
 
@@ -103,6 +105,7 @@ public static class VisitsApi
         // Grid workers see their own grid's list; staff and admins the community's.
         residents = residents.Where(r => scope.All || scope.CommunityIds.Contains(r.CommunityId) || scope.GridIds.Contains(r.GridId)).ToList();
         var overdue = VisitCoverage.Overdue(residents, all, LocalMonth.Of(time.GetUtcNow(), zone), zone);
+        http.RecordPersonalDataRead("overdue visits", overdue.Select(o => (int?)o.ResidentId));
         return TypedResults.Ok(overdue.Select(o => new OverdueDto(o.ResidentId, o.Name, o.GridId, o.LastVisit)).ToList());
     }
 

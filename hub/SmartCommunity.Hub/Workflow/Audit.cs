@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Privacy;
 
 namespace SmartCommunity.Hub.Workflow;
 
-/// <summary>Who did what, when: one row per change a person made through the API.</summary>
+/// <summary>Who did what, when: one row per change a person made through the API, and per read of residents' personal data.</summary>
 public sealed class AuditEntry
 {
     public long Id { get; set; }
@@ -16,15 +17,20 @@ public sealed class AuditEntry
     /// <summary>"POST /api/alerts/12/ack"</summary>
     public required string Action { get; set; }
     public int Status { get; set; }
+    /// <summary>What was read or changed, e.g. "resident details; devices".</summary>
     public string? Detail { get; set; }
+    /// <summary>The residents whose data the request touched, ",3,17," (see <see cref="PersonalDataAccess.FormatResidentIds"/>); null if none.</summary>
+    public string? ResidentIds { get; set; }
 }
 
-public sealed record AuditEntryDto(long Id, DateTimeOffset At, string? UserId, string UserName, string Action, int Status, string? Detail);
+public sealed record AuditEntryDto(long Id, DateTimeOffset At, string? UserId, string UserName, string Action, int Status, string? Detail, IReadOnlyList<int> ResidentIds);
 
 /// <summary>
-/// Records every write a signed-in person makes (POST/PUT/PATCH/DELETE under /api), with the outcome status.
-/// One place rather than a call in every handler, so a new endpoint cannot forget it. Reads are not audited:
-/// they would drown the changes, and access to personal data is already limited by scope.
+/// Records every write a signed-in person makes (POST/PUT/PATCH/DELETE under /api), with the outcome status, and every
+/// successful read that returned residents' personal data (handlers mark those with
+/// <see cref="PersonalDataAccess.RecordPersonalDataRead(HttpContext, string, IEnumerable{int?})"/>): one row per request
+/// either way. Writes are caught in one place so a new endpoint cannot forget them; other reads are not audited, they
+/// would drown the rest.
 /// </summary>
 public sealed class AuditTrail(RequestDelegate next, IDbContextFactory<HubDbContext> dbFactory, TimeProvider time, ILogger<AuditTrail> logger)
 {
@@ -32,8 +38,11 @@ public sealed class AuditTrail(RequestDelegate next, IDbContextFactory<HubDbCont
     {
         await next(http);
         var request = http.Request;
-        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
-            || !request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/api/auth"))
+        if (!request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/api/auth"))
+            return;
+        var read = http.Features.Get<PersonalDataRead>();
+        var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method);
+        if (isRead && (read is null || http.Response.StatusCode >= 400))
             return;
         var user = http.User;
         if (user.Identity?.IsAuthenticated != true)
@@ -48,6 +57,8 @@ public sealed class AuditTrail(RequestDelegate next, IDbContextFactory<HubDbCont
                 UserName = user.Identity.Name ?? "",
                 Action = $"{request.Method} {request.Path}",
                 Status = http.Response.StatusCode,
+                Detail = read is null ? null : Truncate(string.Join("; ", read.What), 2000),
+                ResidentIds = read is null ? null : PersonalDataAccess.FormatResidentIds(read.ResidentIds),
             });
             await db.SaveChangesAsync(CancellationToken.None);
         }
@@ -57,6 +68,8 @@ public sealed class AuditTrail(RequestDelegate next, IDbContextFactory<HubDbCont
             logger.LogError(ex, "Could not write the audit entry for {Method} {Path}", request.Method, request.Path);
         }
     }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 }
 
 public static class AuditApi
@@ -64,16 +77,23 @@ public static class AuditApi
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(p => p.RequireRole(Roles.Admin));
-        group.MapGet("/", ListAsync).WithSummary("Newest first; user= filters by user name");
+        group.MapGet("/", ListAsync).WithSummary("Newest first; user= filters by user name, residentId= to whose data was read or changed, reads=true to reads of personal data only");
         return group;
     }
 
-    private static async Task<Ok<List<AuditEntryDto>>> ListAsync(HubDbContext db, string? user, int? limit, CancellationToken ct)
+    private static async Task<Ok<List<AuditEntryDto>>> ListAsync(HubDbContext db, string? user, int? residentId, bool? reads, int? limit, CancellationToken ct)
     {
         var q = db.AuditLog.AsNoTracking();
         if (!string.IsNullOrEmpty(user))
             q = q.Where(a => a.UserName == user);
+        if (residentId is { } r)
+        {
+            var marker = PersonalDataAccess.FormatResidentIds([r]);
+            q = q.Where(a => a.ResidentIds != null && a.ResidentIds.Contains(marker));
+        }
+        if (reads == true)
+            q = q.Where(a => a.ResidentIds != null && a.Action.StartsWith("GET "));
         var rows = await q.OrderByDescending(a => a.Id).Take(Math.Clamp(limit ?? 200, 1, 1000)).ToListAsync(ct);
-        return TypedResults.Ok(rows.Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserName, a.Action, a.Status, a.Detail)).ToList());
+        return TypedResults.Ok(rows.Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserName, a.Action, a.Status, a.Detail, PersonalDataAccess.ParseResidentIds(a.ResidentIds))).ToList());
     }
 }

@@ -307,6 +307,39 @@ public sealed partial class InfluxTelemetryStore : ITelemetryStore, ITelemetryRo
 
     public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct) => DeleteOlderThanAsync(_options.Measurement, "value", cutoff, ct);
 
+    public async Task<long> DeleteDeviceAsync(string deviceId, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var device = $"\"{InfluxLineProtocol.DeviceTag}\" = {InfluxLineProtocol.Literal(deviceId)}";
+        // As in retention: InfluxDB does not say how many points a delete removed, so count first.
+        var counted = await _query.QueryAsync($"SELECT count(\"value\") FROM {_m} WHERE {device}", ct);
+        var count = Rows(counted).Select(r => r[1].GetInt64()).FirstOrDefault();
+        switch (_options.Api)
+        {
+            case InfluxApiVersion.V1:
+                // DROP SERIES removes the series from the index too, so not even the device's tag values remain.
+                await _query.ExecuteAsync($"DROP SERIES FROM {_m} WHERE {device}", withDatabase: true, ct);
+                await _query.ExecuteAsync($"DROP SERIES FROM {_rollup} WHERE {device}", withDatabase: true, ct);
+                break;
+            case InfluxApiVersion.V2:
+                foreach (var measurement in new[] { _options.Measurement, _options.RollupMeasurement })
+                {
+                    await WrapAsync(async () =>
+                    {
+                        await _client.GetDeleteApi().Delete(Beginning.UtcDateTime, DateTime.UtcNow.AddYears(100),
+                            $"_measurement=\"{measurement}\" AND {InfluxLineProtocol.DeviceTag}=\"{deviceId.Replace("\"", "\\\"", StringComparison.Ordinal)}\"",
+                            _options.Database, _options.Org, ct);
+                        return true;
+                    }, ct);
+                }
+                break;
+            default:
+                throw new NotSupportedException("InfluxDB 3 has no deletes: a resident's readings there expire with the database's retention period (docs/influxdb.md).");
+        }
+        return count;
+    }
+
     // ---- rollups (ITelemetryRollups) ----
 
     public async Task<long> RollUpHourlyAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
