@@ -381,6 +381,13 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<bool>("Online")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("PreviousSecretHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long?>("PreviousSecretValidUntil")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("RegisteredAt")
                         .HasColumnType("bigint");
 
@@ -882,6 +889,9 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<string>("Detail")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("ResidentIds")
+                        .HasColumnType("text");
 
                     b.Property<int>("Status")
                         .HasColumnType("integer");
