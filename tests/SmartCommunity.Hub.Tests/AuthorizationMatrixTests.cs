@@ -209,6 +209,13 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         return new Request($"/api/devices/{device.Device.Id}/{suffix}", suffix == "provisioning-qr" ? new { secret = device.Secret } : null);
     }
 
+    private static async Task<Request> FreshResidentAsync(Context c, string suffix)
+    {
+        var household = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/households", new { gridId = c.Ids.GridA, address = "Bldg 9, Flat " + Guid.NewGuid().ToString("N")[..4] });
+        var resident = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/residents", new { householdId = household.GetProperty("id").GetInt32(), name = "Erase Me", birthYear = 1940 });
+        return new Request($"/api/residents/{resident.GetProperty("id").GetInt32()}/{suffix}", null);
+    }
+
     private static async Task<Request> FreshDeadLetterAsync(Context c)
     {
         await using var scope = c.Hub.Services.CreateAsyncScope();
@@ -239,6 +246,11 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
             For("resident A", SeesResidentA, i => $"/api/residents/{i.ResidentA}"),
             For("resident B", SeesResidentB, i => $"/api/residents/{i.ResidentB}"),
             For("resident C (community 2)", Who.Admin, i => $"/api/residents/{i.ResidentC}")),
+        // Personal data on request: export and erasure are for administrators only, whoever the resident is.
+        R("GET", "/api/residents/{id:int}/export",
+            For("resident A", Who.Admin, i => $"/api/residents/{i.ResidentA}/export"),
+            For("resident C (community 2)", Who.Admin, i => $"/api/residents/{i.ResidentC}/export")),
+        R("DELETE", "/api/residents/{id:int}/data", Fresh("a new resident in grid A", Who.Admin, c => FreshResidentAsync(c, "data"))),
         R("POST", "/api/communities", Any(Who.Admin, "/api/communities", new { name = "" })),
         R("POST", "/api/grids", Any(Who.Admin, "/api/grids", new { communityId = 0, name = "" })),
         R("POST", "/api/households", Any(Who.Admin, "/api/households", new { gridId = 0, address = "" })),
