@@ -161,6 +161,19 @@ public sealed class DeviceDirectory(
             existing.PreviousSecret = d is { PreviousSecretHash: { } previous, PreviousSecretValidUntil: { } until } ? new(previous, until) : null;
             existing.Place = place;
             existing.Rules = new RuleContext(d.Id, d.Kind, d.Location);
+            // Another instance saw the device more recently (it took those messages): supervision here must not
+            // report a missed heartbeat for a device that is talking to the cluster.
+            lock (existing.Sync)
+            {
+                if (d.LastSeenAt is { } seen && (existing.LastSeenAt is null || seen > existing.LastSeenAt))
+                {
+                    existing.LastSeenAt = seen;
+                    existing.Online = d.Online;
+                    existing.Battery = d.Battery ?? existing.Battery;
+                    existing.Rssi = d.Rssi ?? existing.Rssi;
+                    existing.Firmware = d.Firmware ?? existing.Firmware;
+                }
+            }
             return existing;
         });
     }

@@ -50,11 +50,15 @@ public sealed class DeviceStateFlusher(DeviceDirectory directory, IDbContextFact
         {
             if (!rows.TryGetValue(c.Id, out var d))
                 continue;
-            d.LastSeenAt = c.Seen;
-            d.Online = c.Online;
-            d.Battery = c.Bat;
-            d.Rssi = c.Rssi;
-            d.Firmware = c.Fw;
+            // Several instances share a device's messages: the newest sighting wins, never the last writer.
+            if (c.Seen is null || d.LastSeenAt is not { } stored || stored <= c.Seen)
+            {
+                d.LastSeenAt = c.Seen;
+                d.Online = c.Online;
+                d.Battery = c.Bat;
+                d.Rssi = c.Rssi;
+                d.Firmware = c.Fw;
+            }
             // The sequence belongs to one secret: after a rotation (possibly through another instance) the device starts
             // again, and a stale high-water mark written back here would make its new messages look like duplicates.
             if (d.SecretHash == c.SecretHash)
