@@ -116,6 +116,7 @@ public sealed record BenchOptions
           --keep-data      keep the hub's temporary data directory and log
           --hub-arg ARG    pass a setting to the hub, e.g. --hub-arg --Hub:DeviceStateFlushInterval=00:00:01 (repeatable;
                            after the bench's own --Hub:DeviceMessagesPerSecond=100000 --Hub:DeviceMessageBurst=1000000, so it wins)
+        SmartCommunity.Bench cluster --help   1 vs 2 hub instances on an external Mosquitto (scripts/bench-cluster)
         """;
 
     /// <summary>Parses the command line; --quick first sets the small defaults, later flags override them.</summary>

@@ -5,8 +5,23 @@ using SmartCommunity.Bench;
 
 // Load benchmark (issues #2 and #8): the same MQTT fleet against a bare MQTTnet broker (the ceiling) and
 // against the real hub in its own process, then publish → SignalR alert latency at idle and under load,
-// then 10,000 connected devices on a fresh hub (RSS and CPU).
+// then 10,000 connected devices on a fresh hub (RSS and CPU). `cluster` as the first argument runs the cluster bench instead.
 // Measures and prints; never asserts. Run through scripts/bench, which builds both in Release first.
+
+using var cts = new CancellationTokenSource();
+// Ctrl+C, SIGTERM and SIGHUP all let the run unwind, so the hub process is killed and its data directory removed.
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    cts.Cancel();
+}
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
+
+// `cluster`: 1 vs 2 hub instances on an external Mosquitto (issue #9, scripts/bench-cluster, bench/SmartCommunity.Bench/Cluster).
+if (args is ["cluster", ..])
+    return await SmartCommunity.Bench.Cluster.ClusterBench.MainAsync(args[1..], cts.Token);
 
 if (args is ["--help"] or ["-h"])
 {
@@ -25,17 +40,6 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
     Console.Error.WriteLine(BenchOptions.Usage);
     return 2;
 }
-
-using var cts = new CancellationTokenSource();
-// Ctrl+C, SIGTERM and SIGHUP all let the run unwind, so the hub process is killed and its data directory removed.
-void Stop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    cts.Cancel();
-}
-using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
 
 try
 {

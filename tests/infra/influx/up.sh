@@ -30,7 +30,8 @@ if ! curl -fs -o /dev/null "http://127.0.0.1:$influx_port/ping"; then
   nohup influxd -config "$dir/influxdb.conf" </dev/null >"$dir/influxd.log" 2>&1 &
   echo $! >"$dir/influxd.pid"
 fi
-if ! curl -fs -o /dev/null "$url/ping"; then
+# Any HTTP answer means nginx is up (a 502 only says influxd is not, which was handled above).
+if ! curl -s -o /dev/null "$url/ping"; then
   fill "$here/nginx.conf" "$dir/nginx.conf"
   # No stdio kept open: callers capture the printed URL with $(up.sh), which must not wait on the daemons.
   /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" </dev/null >/dev/null 2>>"$dir/nginx-start.log" || { cat "$dir/nginx-start.log" >&2; exit 1; }
