@@ -75,15 +75,30 @@ public sealed class AlertLatency : IAsyncDisposable
         p.Done.TrySetResult(new Receipt(timestamp, a));
     }
 
-    public async Task<LatencyResult> MeasureAsync(string phase, IReadOnlyList<Publisher> sosDevices, int events, TimeSpan timeout, HubApi api, CancellationToken ct)
+    /// <param name="every">Paced presses (the flood benchmark): press i is due <c>i × every</c> after the start, or at once when the
+    /// previous one ran late; without it presses follow each other after a few ms.</param>
+    /// <param name="duration">No press starts after this long; the result counts the presses made.</param>
+    public async Task<LatencyResult> MeasureAsync(string phase, IReadOnlyList<Publisher> sosDevices, int events, TimeSpan timeout, HubApi api, CancellationToken ct,
+        TimeSpan? every = null, TimeSpan? duration = null)
     {
-        var samples = new List<double>(events);
+        var samples = new List<double>(Math.Min(events, 100_000));
         var outliers = new List<(double, double)>();
         var missed = 0;
         var phaseStarted = Stopwatch.GetTimestamp();
+        var pressed = 0;
         for (var i = 0; i < events; i++)
         {
             ct.ThrowIfCancellationRequested();
+            if (every is { } interval)
+            {
+                // A few ms of jitter, so presses do not fall into lock-step with the store's commit cycle.
+                var wait = interval * i + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 6)) - Stopwatch.GetElapsedTime(phaseStarted);
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, ct);
+            }
+            if (duration is { } limit && Stopwatch.GetElapsedTime(phaseStarted) >= limit)
+                break;
+            pressed++;
             var device = sosDevices[i % sosDevices.Count];
             var pending = new Pending(device.DeviceId, new TaskCompletionSource<Receipt>(TaskCreationOptions.RunContinuationsAsynchronously));
             var message = device.Sos();
@@ -116,10 +131,11 @@ public sealed class AlertLatency : IAsyncDisposable
                 _finished.Add(receipt.Alert.Id);
             await api.ResolveAsync(receipt.Alert.Id, ct);
             // A few ms of random spacing, so presses do not fall into lock-step with the store's commit cycle.
-            await Task.Delay(Random.Shared.Next(1, 6), ct);
+            if (every is null)
+                await Task.Delay(Random.Shared.Next(1, 6), ct);
         }
         samples.Sort();
-        return new LatencyResult(phase, events, missed, [.. samples], outliers);
+        return new LatencyResult(phase, pressed, missed, [.. samples], outliers);
     }
 
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync();

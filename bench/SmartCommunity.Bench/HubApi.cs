@@ -11,6 +11,9 @@ public sealed record DeviceInfo(string Id);
 public sealed record DeviceCredentials(DeviceInfo Device, string Secret);
 public sealed record StatsDto(long MessagesAccepted, long ReadingsAccepted, long MessagesRejected, long AlertsRaised, long TelemetryQueueDepth, int Devices, int DevicesOnline);
 
+/// <summary>A device as GET /api/devices shows it: refused messages, and how often its message budget ran dry (throttled).</summary>
+public sealed record DeviceState(string Id, long Rejected, long Throttled);
+
 public sealed record RejectionCount(string DeviceId, string Reason, long Count, string? LastDetail);
 public sealed record Rejections(IReadOnlyList<RejectionCount> Counts);
 
@@ -69,6 +72,24 @@ public sealed class HubApi(Uri baseAddress, string accessToken) : IDisposable
     {
         var r = await _http.GetFromJsonAsync<Rejections>("/api/rejections?limit=1", ct);
         return (r?.Counts ?? []).GroupBy(c => c.Reason).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
+    }
+
+    public async Task<DeviceState> DeviceAsync(string id, CancellationToken ct) =>
+        await _http.GetFromJsonAsync<DeviceState>($"/api/devices/{Uri.EscapeDataString(id)}", ct) ?? throw new InvalidOperationException($"empty /api/devices/{id}");
+
+    public async Task<IReadOnlyList<DeviceState>> DevicesAsync(CancellationToken ct) =>
+        await _http.GetFromJsonAsync<List<DeviceState>>("/api/devices", ct) ?? throw new InvalidOperationException("empty /api/devices");
+
+    /// <summary>How many of the device's messages were refused for <paramref name="reason"/> (e.g. rate_limited) since the hub started.</summary>
+    public async Task<long> RejectedAsync(string id, string reason, CancellationToken ct)
+    {
+        // 404 until the device has been seen or refused at all.
+        using var response = await _http.GetAsync($"/api/devices/{Uri.EscapeDataString(id)}/rejections?limit=1", ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return 0;
+        await EnsureAsync(response, $"GET /api/devices/{id}/rejections", ct);
+        var r = await response.Content.ReadFromJsonAsync<Rejections>(ct);
+        return (r?.Counts ?? []).Where(c => c.Reason == reason).Sum(c => c.Count);
     }
 
     /// <summary>Closes an alert so that the device's next press raises a new one (instead of folding into it).</summary>

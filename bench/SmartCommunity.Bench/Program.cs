@@ -23,26 +23,45 @@ using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
 if (args is ["cluster", ..])
     return await SmartCommunity.Bench.Cluster.ClusterBench.MainAsync(args[1..], cts.Token);
 
+// `flood`: the abuse benchmark (issue #10): a flooding device against well-behaved ones, default device budget (Flood.cs).
+var flood = args is ["flood", ..];
+if (flood && args is [_, "--help" or "-h"])
+{
+    Console.WriteLine(FloodOptions.Usage);
+    return 0;
+}
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(BenchOptions.Usage);
+    Console.WriteLine();
+    Console.WriteLine(FloodOptions.Usage);
     return 0;
 }
 
-BenchOptions options;
+BenchOptions options = new();
+FloodOptions floodOptions = new();
 try
 {
-    options = BenchOptions.Parse(args);
+    if (flood)
+        floodOptions = FloodOptions.Parse(args[1..]);
+    else
+        options = BenchOptions.Parse(args);
 }
 catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
 {
     Console.Error.WriteLine(ex.Message);
-    Console.Error.WriteLine(BenchOptions.Usage);
+    Console.Error.WriteLine(flood ? FloodOptions.Usage : BenchOptions.Usage);
     return 2;
 }
 
 try
 {
+    if (flood)
+    {
+        var floodReport = await FloodBench.RunAsync(floodOptions, floodOptions.HubDll ?? Bench.DefaultHubDll(), cts.Token);
+        floodReport.Print(Console.Out);
+        return 0;
+    }
     var report = await Bench.RunAsync(options, cts.Token);
     report.Print(Console.Out);
     return 0;
@@ -209,7 +228,7 @@ namespace SmartCommunity.Bench
         }
 
         /// <summary>hub/SmartCommunity.Hub/bin/Release/net10.0 under the repository root (the folder holding SmartCommunity.sln).</summary>
-        private static string DefaultHubDll()
+        internal static string DefaultHubDll()
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
