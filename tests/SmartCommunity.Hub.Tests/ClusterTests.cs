@@ -116,7 +116,7 @@ public sealed class ClusterTests : IAsyncLifetime
             .Build();
         var received = new TaskCompletionSource<AlertDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         board.On<AlertDto>("AlertRaised", x => received.TrySetResult(x));
-        await board.StartAsync(TestContext.Current.CancellationToken);
+        await board.StartSubscribedAsync();
 
         using var mqtt = await a.ConnectDeviceAsync(device);
         var publish = await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{device.Device.Id}/up")

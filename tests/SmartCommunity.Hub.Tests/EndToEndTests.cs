@@ -41,7 +41,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         await using var staff = await _hub.SignalRAsync(World.Staff);
         var received = new TaskCompletionSource<AlertDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         staff.On<AlertDto>("AlertRaised", a => received.TrySetResult(a));
-        await staff.StartAsync();
+        await staff.StartSubscribedAsync();
 
         using var mqtt = await _hub.ConnectDeviceAsync(device);
         var publish = await mqtt.PublishAsync(Message($"sc/v1/{device.Device.Id}/up", Senml.Sos(device.Device.Id, 1)));
@@ -190,8 +190,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         var bGotOwn = new TaskCompletionSource<AlertDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         familyA.On<AlertDto>("AlertRaised", a => { lock (seenByA) seenByA.Add(a); });
         familyB.On<AlertDto>("AlertRaised", a => { lock (seenByB) seenByB.Add(a); if (a.DeviceId == deviceB.Device.Id) bGotOwn.TrySetResult(a); });
-        await familyA.StartAsync();
-        await familyB.StartAsync();
+        await familyA.StartSubscribedAsync();
+        await familyB.StartSubscribedAsync();
 
         using var mqttA = await _hub.ConnectDeviceAsync(deviceA);
         await mqttA.PublishAsync(Message($"sc/v1/{deviceA.Device.Id}/up", Senml.Sos(deviceA.Device.Id, 1)));
@@ -232,7 +232,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         await using var board = await _hub.SignalRAsync(World.Staff);
         var updated = new TaskCompletionSource<AlertDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         board.On<AlertDto>("AlertUpdated", u => { if (u.Id == mine.Id && u.Status == "resolved") updated.TrySetResult(u); });
-        await board.StartAsync();
+        await board.StartSubscribedAsync();
 
         using var worker = await _hub.ClientAsync(World.WorkerA);
         Assert.Equal(HttpStatusCode.NotFound, (await worker.PostAsJsonAsync($"/api/alerts/{theirs.Id}/ack", new { })).StatusCode);

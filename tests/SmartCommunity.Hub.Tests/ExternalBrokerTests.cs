@@ -83,7 +83,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         await using var board = await _hub.SignalRAsync(World.Staff);
         var raised = new TaskCompletionSource<AlertDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         board.On<AlertDto>("AlertRaised", a => raised.TrySetResult(a));
-        await board.StartAsync(Ct);
+        await board.StartSubscribedAsync();
 
         using (var mqtt = await ExternalMosquitto.ConnectDeviceAsync(climate.Device.Id, climate.Secret))
         {

@@ -155,7 +155,7 @@ public sealed class FirmwareEndToEndTests : IAsyncLifetime
         var staff = await _hub.SignalRAsync(World.Staff);
         var alert = new TaskCompletionSource<AlertDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         staff.On<AlertDto>("AlertRaised", a => alert.TrySetResult(a));
-        await staff.StartAsync();
+        await staff.StartSubscribedAsync();
         return (staff, alert);
     }
 

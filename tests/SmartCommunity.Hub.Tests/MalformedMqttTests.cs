@@ -102,7 +102,7 @@ public sealed class MalformedMqttTests : IAsyncLifetime
         await using var staff = await _hub.SignalRAsync(World.Staff);
         var raised = new TaskCompletionSource<AlertDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         staff.On<AlertDto>("AlertRaised", a => { if (a.DeviceId == pendant.Device.Id) raised.TrySetResult(a); });
-        await staff.StartAsync();
+        await staff.StartSubscribedAsync();
         using var device = await _hub.ConnectDeviceAsync(good);
 
         // The good device publishes all through the attack; each QoS 1 publish must be acknowledged.

@@ -67,6 +67,9 @@ export class AlertHub {
     for (const method of CLIENT_METHODS) {
       this.connection.on(method, (alert: AlertDto) => this.events.onAlert(alert));
     }
+    // start() resolves at the handshake, before the hub has put the connection into its groups; the hub says
+    // when it has, and only a fetch after that closes the gap.
+    this.connection.on("Subscribed", () => this.events.onResync());
     this.connection.onreconnecting(() => {
       this.events.onState("reconnecting", null);
     });

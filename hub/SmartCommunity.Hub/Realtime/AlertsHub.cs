@@ -13,6 +13,13 @@ public interface IAlertsClient
 
     /// <summary>Sent only to the people paged for an alert (escalation), on every connection they have.</summary>
     Task Paged(PageDto page);
+
+    /// <summary>
+    /// The connection has joined its groups. SignalR completes a client's start at the handshake, before the hub's
+    /// OnConnectedAsync has run, so a client that fetches the open alerts must do it after this (or again on it):
+    /// an alert raised in between would otherwise be neither pushed nor listed.
+    /// </summary>
+    Task Subscribed();
 }
 
 /// <summary>
@@ -31,6 +38,7 @@ public sealed class AlertsHub(AccessScopeResolver scopes) : Hub<IAlertsClient>
         foreach (var group in AlertGroups.For(scope))
             await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
         await base.OnConnectedAsync();
+        await Clients.Caller.Subscribed();
     }
 }
 

@@ -44,7 +44,7 @@ public sealed class ClusterFaultTests
             var board = new ConcurrentDictionary<long, AlertDto>();
             await using var signalR = await BoardAsync(b, world);
             signalR.On<AlertDto>("AlertRaised", alert => board[alert.Id] = alert);
-            await signalR.StartAsync(Ct);
+            await signalR.StartSubscribedAsync();
 
             // Climate devices stream 150 QoS 1 packs each (2 readings per pack), one second apart on their clocks: the first
             // 50 at once, the rest only after the SOS presses, so the kill below lands while they are being published.

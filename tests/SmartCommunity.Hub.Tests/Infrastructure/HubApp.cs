@@ -263,6 +263,19 @@ public static class Senml
         Pack(deviceId, seq, $"{{\"n\":\"temp\",\"u\":\"Cel\",\"v\":{celsius.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", bt);
 }
 
+public static class HubConnectionExtensions
+{
+    /// <summary>Starts and waits until the hub has put the connection into its groups (the Subscribed event):
+    /// StartAsync alone returns at the handshake, before that, and a push in between would be missed.</summary>
+    public static async Task StartSubscribedAsync(this Microsoft.AspNetCore.SignalR.Client.HubConnection connection)
+    {
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = Microsoft.AspNetCore.SignalR.Client.HubConnectionExtensions.On(connection, "Subscribed", () => subscribed.TrySetResult());
+        await connection.StartAsync();
+        await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+}
+
 /// <summary>Bounded polling for effects that cross real I/O (sockets, databases). Never a fixed sleep.</summary>
 public static class Eventually
 {
