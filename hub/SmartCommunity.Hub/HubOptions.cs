@@ -52,6 +52,14 @@ public sealed class HubOptions
     [Range(1, 1_000_000)]
     public double DeviceMessageBurst { get; set; } = 200;
 
+    /// <summary>A device that keeps sending QoS 0 far over its budget (this many refusals in a row) is disconnected:
+    /// refusing each message still costs the hub CPU that the other devices need.</summary>
+    [Range(1, 100_000_000)]
+    public long DeviceFloodDisconnectAfter { get; set; } = 1000;
+
+    /// <summary>How long a device disconnected for flooding is refused when it reconnects.</summary>
+    public TimeSpan DeviceFloodCooldown { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Seeds a demo community (people, places, devices) on first start and writes demo-fleet.json for the simulator.</summary>
     public bool Demo { get; set; }
 

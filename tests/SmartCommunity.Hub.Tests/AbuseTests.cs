@@ -110,3 +110,74 @@ public sealed class RevocationTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await family.PostAsJsonAsync($"/api/devices/{device.Device.Id}/revoke", new { })).StatusCode);
     }
 }
+
+/// <summary>A QoS 0 flood cannot be slowed, so a device far over its budget is cut off for a cool-down.</summary>
+public sealed class FloodCutOffTests : IAsyncLifetime
+{
+    // The clock stands still: the budget does not refill, so "over budget in a row" is exact.
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly HubApp _hub;
+    private World _world = null!;
+
+    public FloodCutOffTests() => _hub = new HubApp(time: _time, settings: new Dictionary<string, string?>
+    {
+        ["Hub:DeviceMessagesPerSecond"] = "1",
+        ["Hub:DeviceMessageBurst"] = "5",
+        ["Hub:DeviceFloodDisconnectAfter"] = "50",
+        ["Hub:DeviceFloodCooldown"] = "00:01:00",
+    });
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub.Start();
+        _world = await _hub.SeedWorldAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
+
+    [Fact]
+    public async Task FloodAtQos0_FarOverBudget_DisconnectedAndRefusedUntilTheCooldownEnds()
+    {
+        var flooder = await _hub.RegisterDeviceAsync("climate", householdId: _world.HouseholdA);
+        var neighbour = await _hub.RegisterDeviceAsync("climate", householdId: _world.HouseholdB);
+        using var calm = await _hub.ConnectDeviceAsync(neighbour);
+        using var flood = await _hub.ConnectDeviceAsync(flooder);
+
+        for (uint seq = 1; seq <= 200 && flood.IsConnected; seq++)
+        {
+            try
+            {
+                await flood.PublishAsync(Qos0(flooder.Device.Id, seq));
+            }
+            catch (MQTTnet.Exceptions.MqttClientNotConnectedException)
+            {
+                break;
+            }
+        }
+
+        await Eventually.GetAsync(() => Task.FromResult(flood.IsConnected), connected => !connected, what: "the flooder disconnected");
+        using var again = new MqttClientFactory().CreateMqttClient();
+        var refused = await again.ConnectAsync(_hub.DeviceOptions(flooder.Device.Id, flooder.Secret));
+        Assert.Equal(MqttClientConnectResultCode.QuotaExceeded, refused.ResultCode);
+
+        // The neighbour was never touched and still gets through.
+        Assert.True(calm.IsConnected);
+        var ok = await calm.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{neighbour.Device.Id}/up")
+            .WithPayload(Senml.Temp(neighbour.Device.Id, 1, 21, bt: _time.GetUtcNow().ToUnixTimeSeconds() - 5)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        Assert.Equal(MqttClientPublishReasonCode.Success, ok.ReasonCode);
+
+        using var tech = await _hub.ClientAsync(World.Technician);
+        var rejections = await tech.GetFromJsonAsync<DeviceRejections>($"/api/devices/{flooder.Device.Id}/rejections");
+        Assert.Contains(rejections!.Recent, r => r.Reason == "rate_limited" && r.Detail!.Contains("flooding", StringComparison.Ordinal));
+
+        _time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(10));
+        using var later = new MqttClientFactory().CreateMqttClient();
+        var back = await later.ConnectAsync(_hub.DeviceOptions(flooder.Device.Id, flooder.Secret));
+        Assert.Equal(MqttClientConnectResultCode.Success, back.ResultCode);
+    }
+
+    private MqttApplicationMessage Qos0(string id, uint seq) =>
+        new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{id}/up")
+            .WithPayload(Senml.Temp(id, seq, 20, bt: _time.GetUtcNow().ToUnixTimeSeconds() - 300 + seq))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build();
+}

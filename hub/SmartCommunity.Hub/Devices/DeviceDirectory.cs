@@ -71,6 +71,9 @@ public sealed class DeviceEntry
 
     /// <summary>A low-battery alert is open.</summary>
     public bool LowBatteryReported { get; set; }
+
+    /// <summary>Disconnected for flooding: connects are refused until then.</summary>
+    public DateTimeOffset? FloodCooldownUntil { get; set; }
 }
 
 public sealed record PreviousSecret(string Hash, DateTimeOffset ValidUntil);

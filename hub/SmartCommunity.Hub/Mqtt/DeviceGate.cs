@@ -35,6 +35,12 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
             rejections.Record(entry.Id, RejectReason.BadCredentials, $"client id \"{Clip(e.ClientId)}\" does not belong to the device (it must start with the device id)", null);
             return;
         }
+        if (entry.FloodCooldownUntil is { } until && until > time.GetUtcNow())
+        {
+            e.ReasonCode = MqttConnectReasonCode.QuotaExceeded;
+            rejections.Record(entry.Id, RejectReason.RateLimited, $"connect from {e.RemoteEndPoint} refused until {until:u}: disconnected for flooding", null);
+            return;
+        }
         e.SessionItems[DeviceItem] = entry.Id;
         if (certificate is null && entry.PreviousSecret is { } previous)
         {

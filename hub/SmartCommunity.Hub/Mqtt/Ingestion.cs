@@ -60,7 +60,12 @@ public sealed class Ingestion(
             return Refuse(deviceId, topic, RejectReason.UnknownDevice, "device is no longer registered", disconnect: true);
 
         if (!await WithinBudgetAsync(entry, deviceId, atMostOnce, ct))
+        {
+            if (FloodCutOff(entry))
+                return Refuse(deviceId, topic, RejectReason.RateLimited,
+                    $"flooding: {options.Value.DeviceFloodDisconnectAfter} messages over the budget of {entry.Budget.RatePerSecond}/s in a row; disconnected, reconnects refused for {options.Value.DeviceFloodCooldown}", disconnect: true);
             return Refuse(deviceId, topic, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s");
+        }
 
         if (payload.Length > _limits.MaxPayloadBytes)
             return Refuse(deviceId, topic, RejectReason.TooLarge, $"payload is {payload.Length} bytes, the limit is {_limits.MaxPayloadBytes}");
@@ -158,6 +163,24 @@ public sealed class Ingestion(
             if (atMostOnce)
                 return false;
             await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, time, ct);
+        }
+    }
+
+    /// <summary>
+    /// QoS 0 floods cannot be slowed (there is no acknowledgement to hold), and refusing each message still costs CPU
+    /// the other devices need: a device that stays far over its budget is cut off for a cool-down.
+    /// </summary>
+    private bool FloodCutOff(DeviceEntry entry)
+    {
+        lock (entry.Sync)
+        {
+            if (entry.Budget.RefusedInARow < options.Value.DeviceFloodDisconnectAfter)
+                return false;
+            if (entry.FloodCooldownUntil is null || entry.FloodCooldownUntil <= time.GetUtcNow())
+                logger.LogWarning("Device {DeviceId} floods ({Refused} messages over budget in a row); disconnecting it for {Cooldown}",
+                    entry.Id, entry.Budget.RefusedInARow, options.Value.DeviceFloodCooldown);
+            entry.FloodCooldownUntil = time.GetUtcNow() + options.Value.DeviceFloodCooldown;
+            return true;
         }
     }
 
