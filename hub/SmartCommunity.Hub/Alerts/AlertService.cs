@@ -19,7 +19,16 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     private readonly SemaphoreSlim _write = new(1, 1);
 
     // Contention is between a handful of instances on one alert; a few rounds settle it.
-    private const int MaxAttempts = 8;
+    private const int MaxAttempts = 32;
+
+    /// <summary>
+    /// After a lost race, a short random pause before reading again, so that the slower of two instances folding into
+    /// the same alert does not lose every round to the faster one (seen in CI with 8 attempts and no pause). Wall-clock
+    /// on purpose: it spaces database round trips, it is not a timer of the domain, and a test's fake clock must not
+    /// stall it.
+    /// </summary>
+    private static Task BackOffAsync(int attempt, CancellationToken ct) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + 4 * Math.Min(attempt, 10))), ct);
 
     private static bool IsLostRace(DbUpdateException e) =>
         e is DbUpdateConcurrencyException || HubDatabase.IsUniqueViolation(e, HubDbContext.OneOpenAlertIndex);
@@ -62,6 +71,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                     // Another writer (another hub instance on the shared database) inserted the open alert of this
                     // (device, kind) first, or changed it since it was read: read it again and fold into it.
                     logger.LogDebug("Alert write for {DeviceId}/{Kind} lost a race (attempt {Attempt}); folding", signal.DeviceId, signal.Kind, attempt);
+                    await BackOffAsync(attempt, ct);
                 }
             }
         }
@@ -122,6 +132,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                 catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
                 {
                     // Changed by another instance since it was read (the Version token): apply the change to the fresh row.
+                    await BackOffAsync(attempt, ct);
                 }
             }
         }

@@ -83,8 +83,25 @@ public static class ClusterServers
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(PostgresConnection);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                // An autovacuum worker on the database (a server process FORCE may only end with pg_signal_backend,
+                // which up.sh grants): it finishes quickly. Clean-up, so a leftover database in the test cluster is harmless.
+                await Task.Delay(500);
+            }
+            catch (PostgresException) when (attempt >= 3)
+            {
+                return;
+            }
+        }
     }
 
     private static async Task<bool> CanConnectAsync(string connectionString)

@@ -52,6 +52,8 @@ psql_pg() { as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON
 if [ "$(psql_pg -c "select 1 from pg_roles where rolname = 'sc'")" != "1" ]; then
   psql_pg -c "create role sc login createdb password 'sc'" >/dev/null
 fi
+# DROP DATABASE … WITH (FORCE) also ends autovacuum workers on the test database, which needs pg_signal_backend.
+psql_pg -c "grant pg_signal_backend to sc" >/dev/null
 if [ "$(psql_pg -c "select 1 from pg_database where datname = 'sc'")" != "1" ]; then
   psql_pg -c "create database sc owner sc" >/dev/null
 fi
