@@ -52,6 +52,7 @@ public sealed class ClusterFaultTests
             var firstBt = Senml.Now - packs - 60;
             var published = 0;
             var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var stream = climate.Select(device => Task.Run(async () =>
             {
                 using var mqtt = await ConnectAsync(cluster, device);
@@ -59,6 +60,9 @@ public sealed class ClusterFaultTests
                 {
                     if (seq == 51)
                         await rest.Task;
+                    if (seq == 101)
+                        await killed.Task; // the last third goes out while instance A is dead
+
                     await mqtt.PublishAsync(Up(device.Id, ClimatePack(device.Id, seq, firstBt + seq)), Ct);
                     Interlocked.Increment(ref published);
                 }
@@ -84,9 +88,11 @@ public sealed class ClusterFaultTests
 
             // SIGKILL instance A mid-stream: no shutdown, no last acknowledgements.
             rest.SetResult();
-            await Eventually.GetAsync(() => Task.FromResult(Volatile.Read(ref published)), n => n >= climate.Count * 60, timeout: TimeSpan.FromSeconds(60), what: "the stream resuming");
+            await Eventually.GetAsync(() => Task.FromResult(Volatile.Read(ref published)), n => n >= climate.Count * 100, timeout: TimeSpan.FromSeconds(60), what: "the second third published");
             var publishedAtKill = Volatile.Read(ref published);
+            var consumedByA = (await StatsAsync(cluster, a)).MessagesAccepted;
             a.Kill();
+            killed.SetResult();
             await Task.WhenAll(stream).WaitAsync(TimeSpan.FromSeconds(180), Ct);
             Assert.True(publishedAtKill < climate.Count * packs, "the kill should land while devices are still publishing");
 
@@ -115,7 +121,7 @@ public sealed class ClusterFaultTests
                     var got = await TempTimesAsync(staff, device.Id, firstBt);
                     var missing = expected.Except(got).Select(t => t.ToUnixTimeSeconds() - firstBt);
                     using var adminB = await cluster.AdminAsync(b);
-                    throw new TimeoutException($"{device.Id}: {got.Count} of {packs} readings; missing seq {string.Join(",", missing)}; killed after {publishedAtKill} packs; "
+                    throw new TimeoutException($"{device.Id}: {got.Count} of {packs} readings; missing seq {string.Join(",", missing)}; killed after {publishedAtKill} packs published, {consumedByA} consumed by A; "
                         + $"rejections: {await adminB.GetStringAsync("/api/rejections?limit=20", Ct)}");
                 }
                 Assert.Equal(expected, stored); // each reading once, none missing
