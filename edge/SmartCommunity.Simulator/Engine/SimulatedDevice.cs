@@ -27,7 +27,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
     // thread, so only a few run at once and the rest of the pool is free to process the PUBACKs.
     private static readonly SemaphoreSlim FlushGate = new(Math.Max(4, Environment.ProcessorCount * 2));
 
-    private readonly IMqttClient _client;
+    private IMqttClient _client;
     private readonly AbortableTcpStreamProvider _stream = new();
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
@@ -82,9 +82,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
         _publisher = new CorePublisher(this);
         ClientId = credentials.Id + (options.ClientIdSuffix ?? string.Empty);
 
-        _client = new MqttClientFactory().CreateMqttClient();
-        _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        _client.DisconnectedAsync += OnDisconnectedAsync;
+        _client = CreateClient();
     }
 
     public DeviceCredentials Credentials { get; }
@@ -172,6 +170,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
             {
                 Interlocked.Increment(ref _connectFailures);
                 _logger.LogDebug("{DeviceId}: connect failed: {Reason}", Id, ex.Message);
+                await ReplaceClientAsync();
                 throw;
             }
 
@@ -194,6 +193,39 @@ public sealed class SimulatedDevice : IAsyncDisposable
     }
 
     /// <summary>Waits until the device is connected.</summary>
+    private IMqttClient CreateClient()
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+        client.DisconnectedAsync += OnDisconnectedAsync;
+        return client;
+    }
+
+    /// <summary>
+    /// After a failed attempt the next one starts from a fresh client: a client whose connect failed half-way (connected
+    /// but not subscribed, or left "connect/disconnect pending" by a broker that went away mid-handshake) could otherwise
+    /// refuse every later attempt, and the device would never come back (a CI flake after a broker restart).
+    /// Called under the connect lock.
+    /// </summary>
+    private async Task ReplaceClientAsync()
+    {
+        var old = _client;
+        _client = CreateClient();
+        old.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
+        old.DisconnectedAsync -= OnDisconnectedAsync;
+        try
+        {
+            if (old.IsConnected)
+                await old.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build());
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogDebug("{DeviceId}: closing the failed client: {Reason}", Id, ex.Message);
+        }
+        old.Dispose();
+        SignalStateChanged();
+    }
+
     public Task WaitUntilConnectedAsync(CancellationToken cancellationToken = default) => WaitForStateAsync(connected: true, cancellationToken);
 
     /// <summary>Waits until <see cref="IsConnected"/> is <paramref name="connected"/>.</summary>
