@@ -475,7 +475,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
 
         // Clients cannot reach group management or anything else by name.
         await using var connection = await _hub.SignalRAsync(World.FamilyA);
-        await connection.StartAsync(TestContext.Current.CancellationToken);
+        await connection.StartSubscribedAsync();
         foreach (var name in new[] { "AddToGroupAsync", "JoinGroup", "OnConnectedAsync", "Dispose" })
             await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync(name, $"resident:{_ids.ResidentB}", TestContext.Current.CancellationToken));
     }
@@ -527,7 +527,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
                 var connection = await _hub.SignalRAsync(Emails[who]);
                 var inbox = received[who] = [];
                 connection.On<AlertDto>(nameof(IAlertsClient.AlertRaised), a => { lock (inbox) inbox.Add(a.Message); });
-                await connection.StartAsync(ct);
+                await connection.StartSubscribedAsync();
                 connections.Add(connection);
             }
             var hub = _hub.Services.GetRequiredService<IHubContext<AlertsHub, IAlertsClient>>();
@@ -573,7 +573,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
                 var connection = await _hub.SignalRAsync(Emails[who]);
                 var inbox = received[who] = [];
                 connection.On<AlertDto>(nameof(IAlertsClient.AlertRaised), a => { lock (inbox) inbox.Add(a.DeviceId); });
-                await connection.StartAsync(ct);
+                await connection.StartSubscribedAsync();
                 connections.Add(connection);
             }
             foreach (var (resident, id) in new[] { (_ids.ResidentA, "sos-mx-a2"), (_ids.ResidentB, "sos-mx-b2"), (_ids.ResidentC, "sos-mx-c2") })
