@@ -201,17 +201,10 @@ public sealed class PrivateMosquitto : IAsyncDisposable
         }
     }
 
-    private async Task<string> RunAsync(string script)
-    {
-        var start = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["SC_MQTT_DIR"] = _dir;
-        start.Environment["SC_MQTT_PORT"] = Port.ToString(CultureInfo.InvariantCulture);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{script} failed ({process.ExitCode}): {await stderr}");
-        return await stdout;
-    }
+    private Task<string> RunAsync(string script) =>
+        ClusterServers.RunScriptAsync(script, [], new Dictionary<string, string>
+        {
+            ["SC_MQTT_DIR"] = _dir,
+            ["SC_MQTT_PORT"] = Port.ToString(CultureInfo.InvariantCulture),
+        });
 }

@@ -125,6 +125,24 @@ public static class ClusterServers
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Runs a server script (tests/infra) with its instance variables; its stdout, or its stderr in the exception.</summary>
+    internal static async Task<string> RunScriptAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {await stderr}");
+        return await stdout;
+    }
+
     internal static string InfraScript(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -180,20 +198,10 @@ public sealed class PrivatePostgres : IAsyncDisposable
         catch (InvalidOperationException) { }
     }
 
-    private async Task<string> RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        start.Environment["SC_PG_DIR"] = _dir;
-        start.Environment["SC_PG_PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {await stderr}");
-        return await stdout;
-    }
+    private Task<string> RunAsync(string file, params string[] args) =>
+        ClusterServers.RunScriptAsync(file, args, new Dictionary<string, string>
+        {
+            ["SC_PG_DIR"] = _dir,
+            ["SC_PG_PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
 }
