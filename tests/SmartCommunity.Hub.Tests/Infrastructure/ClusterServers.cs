@@ -118,12 +118,7 @@ public static class ClusterServers
         }
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static int FreePort() => SmartCommunity.Bench.HubProcess.FreePort();
 
     /// <summary>Runs a server script (tests/infra) with its instance variables; its stdout, or its stderr in the exception.</summary>
     internal static async Task<string> RunScriptAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)

@@ -184,12 +184,7 @@ public sealed class HubApp : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<T>())!;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => SmartCommunity.Bench.HubProcess.FreePort();
 
     private sealed record TokenResponse(string AccessToken);
 
