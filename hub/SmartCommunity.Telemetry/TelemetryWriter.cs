@@ -121,7 +121,44 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
         return durable is null ? ValueTask.CompletedTask : new ValueTask(durable.Task.WaitAsync(ct));
     }
 
+    /// <summary>
+    /// Queues the points (waiting for room like <see cref="EnqueueAsync"/>) and returns, once they are queued, a task
+    /// that completes when they are durable. A caller that must handle a stream in order but acknowledge each item only
+    /// when it is durable (the external broker's lanes) goes on with the next item while this one's batch commits.
+    /// </summary>
+    public async ValueTask<Task> EnqueueDeferredAsync(IReadOnlyList<TelemetryPoint> points, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        TelemetryPointValidation.Validate(points, nameof(points));
+        if (points.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = _queue.Writer;
+        for (var i = 0; i < points.Count; i++)
+        {
+            if (!writer.TryWrite(new QueuedPoint(points[i], i == points.Count - 1 ? durable : null)))
+            {
+                await WriteRemainingAsync(points, i, durable, ct);
+                break;
+            }
+        }
+        return durable.Task;
+    }
+
     private async ValueTask EnqueueSlowAsync(
+        IReadOnlyList<TelemetryPoint> points, int start, TaskCompletionSource? durable, CancellationToken ct)
+    {
+        await WriteRemainingAsync(points, start, durable, ct);
+        if (durable is not null)
+        {
+            await durable.Task.WaitAsync(ct);
+        }
+    }
+
+    private async ValueTask WriteRemainingAsync(
         IReadOnlyList<TelemetryPoint> points, int start, TaskCompletionSource? durable, CancellationToken ct)
     {
         try
@@ -134,11 +171,6 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
         catch (ChannelClosedException ex)
         {
             throw new InvalidOperationException("The telemetry writer has stopped; the points were not queued.", ex);
-        }
-
-        if (durable is not null)
-        {
-            await durable.Task.WaitAsync(ct);
         }
     }
 

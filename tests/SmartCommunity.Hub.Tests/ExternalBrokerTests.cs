@@ -263,6 +263,42 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lane_WhileAMessagesReadingsAreNotYetDurable_HandlesTheDevicesNextMessages_AndAcknowledgesEachOnlyOnceDurable()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        GatedTelemetryStore? store = null;
+        await using var hub = new HubApp(settings: ExternalMosquitto.HubSettings(ExternalMosquitto.NewGroup()))
+        {
+            ConfigureHost = GatedTelemetryStore.Install(gate.Task, created => store = created),
+        }.Start();
+        await WaitConnectedAsync(hub);
+        var world = await hub.SeedWorldAsync();
+        var sos = await hub.RegisterDeviceAsync("sos", residentId: world.ResidentA);
+        var metrics = hub.Services.GetRequiredService<Diagnostics.HubMetrics>();
+        var acknowledgedBefore = metrics.BrokerAcknowledgedTotal;
+
+        const int presses = 3;
+        using var pendant = await ExternalMosquitto.ConnectDeviceAsync(sos.Device.Id, sos.Secret);
+        for (uint seq = 1; seq <= presses; seq++)
+            await pendant.PublishAsync(Up(sos.Device.Id, Senml.Pack(sos.Device.Id, seq, "{\"n\":\"sos\",\"vb\":true}", bt: Senml.Now - 10 + seq)), Ct);
+
+        // The first press's reading waits at the gate, yet the same device's later presses were handled: one alert, three occurrences.
+        using var staff = await hub.ClientAsync(World.Staff);
+        var alert = (await Eventually.GetAsync(() => staff.GetFromJsonAsync<List<AlertDto>>($"/api/alerts?deviceId={sos.Device.Id}"),
+            a => a is [{ Occurrences: presses }], what: $"one alert with {presses} occurrences while the readings are held"))!.Single();
+        Assert.Equal("sos", alert.Kind);
+        Assert.True(store!.Waiting > 0, "a write is held at the gate");
+        Assert.Equal(0, metrics.BrokerAcknowledgedTotal - acknowledgedBefore); // nothing acknowledged before it is durable
+
+        gate.SetResult();
+        await Eventually.GetAsync(() => Task.FromResult(metrics.BrokerAcknowledgedTotal - acknowledgedBefore), n => n == presses,
+            what: $"{presses} acknowledgements once the readings are durable");
+        var telemetry = hub.Services.GetRequiredService<SmartCommunity.Telemetry.ITelemetryStore>();
+        Assert.Equal(presses, await telemetry.CountAsync(new SmartCommunity.Telemetry.SeriesKey(sos.Device.Id, "sos"), Ct));
+        Assert.Empty(hub.LoggedErrors);
+    }
+
+    [Fact]
     public async Task TwoInstances_InOneSharedGroup_EachConsumesAShare_AndEveryReadingLandsOnce()
     {
         const int total = 40;

@@ -15,6 +15,8 @@ public sealed class HubMetrics : IDisposable
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _alerts;
     private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _brokerAcks;
+    private long _brokerAcksTotal;
     private long _messagesTotal, _readingsTotal, _rejectionsTotal, _alertsTotal;
 
     public HubMetrics(IMeterFactory meterFactory)
@@ -25,6 +27,7 @@ public sealed class HubMetrics : IDisposable
         _rejections = _meter.CreateCounter<long>("sc.messages.rejected", description: "Messages refused, by reason");
         _alerts = _meter.CreateCounter<long>("sc.alerts.raised", description: "Alerts raised, by kind and severity");
         _rateLimited = _meter.CreateCounter<long>("sc.http.rate_limited", description: "HTTP requests refused with 429, by limit (user, anonymous_client, sign_in_client, sign_in_account)");
+        _brokerAcks = _meter.CreateCounter<long>("sc.broker.acknowledged", description: "Messages acknowledged to the external broker, each once its alerts were persisted and its readings durable");
     }
 
     public Func<long>? QueueDepth { get; set; }
@@ -54,6 +57,14 @@ public sealed class HubMetrics : IDisposable
         _alerts.Add(1, new("kind", kind), new("severity", severity));
         Interlocked.Increment(ref _alertsTotal);
     }
+
+    public void BrokerAcknowledged()
+    {
+        _brokerAcks.Add(1);
+        Interlocked.Increment(ref _brokerAcksTotal);
+    }
+
+    public long BrokerAcknowledgedTotal => Interlocked.Read(ref _brokerAcksTotal);
 
     public void RateLimited(string limit) => _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 

@@ -64,6 +64,11 @@ public sealed class ExternalBrokerOptions
     [Range(1, 256)]
     public int Lanes { get; set; } = 16;
 
+    /// <summary>Messages a lane may have begun (alerts persisted, readings queued) ahead of their acknowledgement, which
+    /// waits for the readings to be durable: the lane does not stand still for each store round trip.</summary>
+    [Range(1, 4096)]
+    public int LaneDepth { get; set; } = 64;
+
     /// <summary>Unacknowledged messages the broker may have in flight to this instance (MQTT 5 Receive Maximum).</summary>
     [Range(1, 65535)]
     public int ReceiveMaximum { get; set; } = 512;

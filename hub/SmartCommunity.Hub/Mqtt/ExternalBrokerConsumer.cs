@@ -7,6 +7,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Protocol;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Diagnostics;
 
 namespace SmartCommunity.Hub.Mqtt;
 
@@ -25,6 +26,7 @@ public sealed class ExternalBrokerConsumer : BackgroundService
     private const int MaxAttempts = 5;
 
     private readonly Ingestion _ingestion;
+    private readonly HubMetrics _metrics;
     private readonly DynamicSecurity _dynsec;
     private readonly ExternalBrokerOptions _options;
     private readonly string _clientId;
@@ -35,10 +37,11 @@ public sealed class ExternalBrokerConsumer : BackgroundService
     private readonly SemaphoreSlim _reconnect = new(0, 1);
     private int _generation;
 
-    public ExternalBrokerConsumer(Ingestion ingestion, DynamicSecurity dynsec, IOptions<BrokerOptions> broker, IOptions<HubOptions> hub,
+    public ExternalBrokerConsumer(Ingestion ingestion, HubMetrics metrics, DynamicSecurity dynsec, IOptions<BrokerOptions> broker, IOptions<HubOptions> hub,
         ILogger<ExternalBrokerConsumer> logger)
     {
         _ingestion = ingestion;
+        _metrics = metrics;
         _dynsec = dynsec;
         _options = broker.Value.External;
         _clientId = _options.ClientIdFor(hub.Value.DataDirectory);
@@ -205,41 +208,83 @@ public sealed class ExternalBrokerConsumer : BackgroundService
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A lane in two stages: messages are begun in order (alerts persisted, readings queued), and acknowledged in
+    /// order once their readings are durable. The next message does not wait for the previous one's batch to commit,
+    /// so a lane's throughput is not one message per store round trip; the stages are bounded by LaneDepth, and the
+    /// broker's Receive Maximum bounds what is unacknowledged in all.
+    /// </summary>
     private async Task DrainAsync(ChannelReader<Work> lane, CancellationToken stoppingToken)
     {
-        await foreach (var work in lane.ReadAllAsync(CancellationToken.None))
+        var begun = Channel.CreateBounded<(Work Work, PendingIngest Pending)>(
+            new BoundedChannelOptions(_options.LaneDepth) { SingleReader = true, SingleWriter = true });
+        var acknowledging = Task.Run(() => AcknowledgeWhenDurableAsync(begun.Reader, stoppingToken), CancellationToken.None);
+        try
         {
-            if (stoppingToken.IsCancellationRequested)
-                continue; // left unacknowledged: queued in the session for the next start
+            await foreach (var work in lane.ReadAllAsync(CancellationToken.None))
+            {
+                if (stoppingToken.IsCancellationRequested)
+                    continue; // left unacknowledged: queued in the session for the next start
+                try
+                {
+                    var pending = await _ingestion.BeginIngestAsync(work.DeviceId, work.Topic, new ReadOnlySequence<byte>(work.Payload),
+                        atMostOnce: work.Qos == MqttQualityOfServiceLevel.AtMostOnce, stoppingToken);
+                    await begun.Writer.WriteAsync((work, pending), stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Not acknowledged: the persistent session keeps it for the next start (or another instance).
+                }
+                catch (Exception ex)
+                {
+                    await FailedAsync(work, ex);
+                }
+            }
+        }
+        finally
+        {
+            begun.Writer.TryComplete();
+            await acknowledging;
+        }
+    }
+
+    private async Task AcknowledgeWhenDurableAsync(ChannelReader<(Work Work, PendingIngest Pending)> begun, CancellationToken stoppingToken)
+    {
+        await foreach (var (work, pending) in begun.ReadAllAsync(CancellationToken.None))
+        {
             try
             {
-                var result = await _ingestion.IngestAsync(work.DeviceId, work.Topic, new ReadOnlySequence<byte>(work.Payload),
-                    atMostOnce: work.Qos == MqttQualityOfServiceLevel.AtMostOnce, stoppingToken);
+                await pending.Durable.WaitAsync(stoppingToken);
                 await AcknowledgeAsync(work);
-                if (result.Status == IngestStatus.Accepted)
+                if (pending.Result.Status == IngestStatus.Accepted)
                     _failures.TryRemove(FailureKey(work), out _);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Not acknowledged: the persistent session keeps it for the next start (or another instance).
+                // Not acknowledged: stored or not, the broker delivers it again and the stores absorb the repeat.
             }
             catch (Exception ex)
             {
-                var key = FailureKey(work);
-                var attempts = _failures.AddOrUpdate(key, 1, (_, n) => n + 1);
-                if (attempts >= MaxAttempts)
-                {
-                    _logger.LogError(ex, "Dropping a message from {DeviceId} on {Topic} after {Attempts} failed attempts", work.DeviceId, work.Topic, attempts);
-                    _failures.TryRemove(key, out _);
-                    await AcknowledgeAsync(work);
-                    continue;
-                }
-                // Not acknowledged, and MQTT redelivers unacknowledged messages only on a new connection: reconnect.
-                _logger.LogError(ex, "Ingestion failed for a message from {DeviceId} on {Topic} (attempt {Attempt}); reconnecting for a redelivery",
-                    work.DeviceId, work.Topic, attempts);
-                RequestReconnect();
+                await FailedAsync(work, ex);
             }
         }
+    }
+
+    private async Task FailedAsync(Work work, Exception ex)
+    {
+        var key = FailureKey(work);
+        var attempts = _failures.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (attempts >= MaxAttempts)
+        {
+            _logger.LogError(ex, "Dropping a message from {DeviceId} on {Topic} after {Attempts} failed attempts", work.DeviceId, work.Topic, attempts);
+            _failures.TryRemove(key, out _);
+            await AcknowledgeAsync(work);
+            return;
+        }
+        // Not acknowledged, and MQTT redelivers unacknowledged messages only on a new connection: reconnect.
+        _logger.LogError(ex, "Ingestion failed for a message from {DeviceId} on {Topic} (attempt {Attempt}); reconnecting for a redelivery",
+            work.DeviceId, work.Topic, attempts);
+        RequestReconnect();
     }
 
     private async Task AcknowledgeAsync(Work work)
@@ -253,6 +298,7 @@ public sealed class ExternalBrokerConsumer : BackgroundService
         try
         {
             await work.Args.AcknowledgeAsync(CancellationToken.None);
+            _metrics.BrokerAcknowledged();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -32,6 +32,16 @@ public readonly record struct IngestResult(IngestStatus Status, RejectReason Rea
 }
 
 /// <summary>
+/// A message handled up to its readings' durability: <see cref="Result"/> is final once <see cref="Durable"/> completes
+/// (alerts are already persisted); <see cref="Durable"/> faults when the readings could not be stored.
+/// </summary>
+public readonly record struct PendingIngest(IngestResult Result, Task Durable)
+{
+    // A refusal or a duplicate has nothing left to wait for.
+    public static implicit operator PendingIngest(IngestResult result) => new(result, Task.CompletedTask);
+}
+
+/// <summary>
 /// The hot path, independent of the transport: parse the topic, check the ACL, decode and validate,
 /// drop duplicates, raise alerts at once, hand readings to the batched store. The embedded broker's
 /// publish interceptor (<see cref="EmbeddedIngestion"/>) and the external broker's consumer
@@ -49,6 +59,18 @@ public sealed class Ingestion(
     /// <param name="deviceId">The authenticated sender: the session's device (embedded) or the topic's device, which the external broker's ACL pins to the sender.</param>
     /// <param name="atMostOnce">QoS 0: nothing waits for an acknowledgement, so readings need not be durable first and an over-budget message is refused rather than delayed.</param>
     public async Task<IngestResult> IngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct)
+    {
+        var pending = await BeginIngestAsync(deviceId, topic, payload, atMostOnce, ct);
+        await pending.Durable.WaitAsync(ct);
+        return pending.Result;
+    }
+
+    /// <summary>
+    /// Like <see cref="IngestAsync"/>, but returns as soon as the readings are queued: the caller acknowledges the message
+    /// when <see cref="PendingIngest.Durable"/> completes and meanwhile handles the sender's next message. Alerts, the
+    /// sequence window and device state are settled before it returns, so messages begun in order are handled in order.
+    /// </summary>
+    public async Task<PendingIngest> BeginIngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct)
     {
         if (!Topic.TryParse(topic, out var topicDevice, out var channel))
             return Refuse(deviceId, topic, RejectReason.BadTopic, $"topic \"{Clip(topic)}\" is not sc/v1/{{id}}/up|status");
@@ -135,10 +157,28 @@ public sealed class Ingestion(
             if (r.Measurement.Type != Domain.Protocol.ValueType.String)
                 points.Add(new TelemetryPoint(new SeriesKey(deviceId, r.Name), r.Time, r.Value));
         }
-        if (points.Count > 0)
-            await telemetry.EnqueueAsync(points, waitUntilDurable: !atMostOnce, ct);
+        var durable = Task.CompletedTask;
+        if (points.Count > 0 && atMostOnce)
+            await telemetry.EnqueueAsync(points, waitUntilDurable: false, ct);
+        else if (points.Count > 0)
+            durable = ForgetUnlessStoredAsync(await telemetry.EnqueueDeferredAsync(points, ct), entry, pack.Seq);
 
-        return new IngestResult(IngestStatus.Accepted, RouteOnward: channel == TopicChannel.Status);
+        return new PendingIngest(new IngestResult(IngestStatus.Accepted, RouteOnward: channel == TopicChannel.Status), durable);
+    }
+
+    /// <summary>Readings that could not be stored leave the message unacknowledged: its redelivery must be accepted, not dropped as a duplicate.</summary>
+    private static async Task ForgetUnlessStoredAsync(Task durable, DeviceEntry entry, uint? seq)
+    {
+        try
+        {
+            await durable;
+        }
+        catch when (seq is { } failed)
+        {
+            lock (entry.Sync)
+                entry.Window.Forget(failed);
+            throw;
+        }
     }
 
     /// <summary>
