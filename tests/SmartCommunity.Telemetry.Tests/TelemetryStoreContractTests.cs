@@ -347,6 +347,29 @@ public abstract class TelemetryStoreContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task EnqueueDeferredAsync_ReturnsOnceQueued_TaskCompletesOnlyWhenDurable_QueueFullWaitsForRoom()
+    {
+        var store = await OpenAsync();
+        var gated = new GatedStore(store, startClosed: true);
+        var writer = await _writers.StartAsync(gated, WriterOptions(queueCapacity: 2, maxBatch: 100));
+
+        var first = await writer.EnqueueDeferredAsync([At(Temp, 0, 0)], Ct).AsTask().Within();
+        await gated.Entered.Within(); // point 0 is held at the gate; the queue is empty again
+        var second = await writer.EnqueueDeferredAsync([At(Temp, 1, 1), At(Temp, 2, 2)], Ct).AsTask().Within();
+        var queuing = writer.EnqueueDeferredAsync([At(Temp, 3, 3)], Ct).AsTask(); // no room: waits to be queued
+
+        Assert.False(first.IsCompleted || second.IsCompleted);
+        Assert.False(queuing.IsCompleted);
+        Assert.Equal(0, await store.CountAsync(Temp, Ct));
+
+        gated.Open();
+        var third = await queuing.Within();
+        await Task.WhenAll(first, second, third).Within();
+        Assert.Equal(4, await store.CountAsync(Temp, Ct));
+        Assert.True((await writer.EnqueueDeferredAsync([], Ct)).IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task StopAsync_PointsStillQueued_CommitsAllBeforeReturning()
     {
         var store = await OpenAsync();

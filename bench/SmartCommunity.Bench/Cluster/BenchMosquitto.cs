@@ -12,7 +12,8 @@ namespace SmartCommunity.Bench.Cluster;
 /// <summary>
 /// A private Mosquitto 2 for one phase of the cluster bench: tests/infra/mosquitto/up.sh with its own directory
 /// (SC_MQTT_DIR) and a free port (SC_MQTT_PORT), the same configuration the cluster tests and the hub's external
-/// mode use (dynamic security, persistence, max_inflight_messages 200, max_queued_messages 100000). Nothing else
+/// mode use (dynamic security, persistence, max_inflight_messages 200, max_queued_messages 100000), but saving its
+/// state every 60 s like deploy/mosquitto.conf rather than every second. Nothing else
 /// connects to it, and it is removed with down.sh when the phase ends, so no phase inherits another's sessions.
 /// </summary>
 public sealed class BenchMosquitto : IAsyncDisposable
@@ -152,6 +153,8 @@ public sealed class BenchMosquitto : IAsyncDisposable
         var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.Environment["SC_MQTT_DIR"] = _dir;
         start.Environment["SC_MQTT_PORT"] = Port.ToString(CultureInfo.InvariantCulture);
+        // deploy/mosquitto.conf's interval: measure the broker as deployed, not the tests' save every second.
+        start.Environment["SC_MQTT_AUTOSAVE"] = "60";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + path);
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);

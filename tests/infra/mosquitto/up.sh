@@ -4,11 +4,13 @@
 # a running broker is left alone. The dynsec admin password is generated on the first start (never committed)
 # and kept in $dir/admin.env. Prints shell assignments on stdout, for `eval "$(up.sh)"`:
 #   SC_MQTT_EXTERNAL=mqtt://127.0.0.1:11883  SC_MQTT_ADMIN_USER=…  SC_MQTT_ADMIN_PASSWORD=…
-# Tests read those variables. Stop with down.sh. State lives in $SC_MQTT_DIR (default /tmp/sc-mosquitto).
+# Tests read those variables. Stop with down.sh. State lives in $SC_MQTT_DIR (default /tmp/sc-mosquitto);
+# SC_MQTT_PORT and SC_MQTT_AUTOSAVE (seconds between state saves, default 1) adjust a private instance.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${SC_MQTT_DIR:-/tmp/sc-mosquitto}"
 port="${SC_MQTT_PORT:-11883}"
+autosave="${SC_MQTT_AUTOSAVE:-1}"
 
 if ! [ -x /usr/sbin/mosquitto ] || ! command -v mosquitto_ctrl >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -42,7 +44,7 @@ if ! ready; then
     echo "a mosquitto (pid $(cat "$dir/mosquitto.pid")) runs from $dir but does not answer; run down.sh first" >&2
     exit 1
   fi
-  sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@USER@|$(id -un)|g" -e "s|@PLUGIN@|$plugin|g" "$here/mosquitto.conf" > "$dir/mosquitto.conf"
+  sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@USER@|$(id -un)|g" -e "s|@PLUGIN@|$plugin|g" -e "s|@AUTOSAVE@|$autosave|g" "$here/mosquitto.conf" > "$dir/mosquitto.conf"
   # -d daemonises and closes stdio: callers capture the output with $(up.sh), which must not wait on the broker.
   mosquitto -c "$dir/mosquitto.conf" -d </dev/null >/dev/null 2>>"$dir/start.log" || { cat "$dir/start.log" >&2; exit 1; }
 fi
