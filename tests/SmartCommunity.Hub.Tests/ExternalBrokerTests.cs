@@ -265,11 +265,10 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Lane_WhileAMessagesReadingsAreNotYetDurable_HandlesTheDevicesNextMessages_AndAcknowledgesEachOnlyOnceDurable()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        GatedTelemetryStore? store = null;
+        SmartCommunity.Telemetry.Tests.GatedStore? store = null;
         await using var hub = new HubApp(settings: ExternalMosquitto.HubSettings(ExternalMosquitto.NewGroup()))
         {
-            ConfigureHost = GatedTelemetryStore.Install(gate.Task, created => store = created),
+            ConfigureHost = GatedTelemetry.Install(created => store = created),
         }.Start();
         await WaitConnectedAsync(hub);
         var world = await hub.SeedWorldAsync();
@@ -287,10 +286,10 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         var alert = (await Eventually.GetAsync(() => staff.GetFromJsonAsync<List<AlertDto>>($"/api/alerts?deviceId={sos.Device.Id}"),
             a => a is [{ Occurrences: presses }], what: $"one alert with {presses} occurrences while the readings are held"))!.Single();
         Assert.Equal("sos", alert.Kind);
-        Assert.True(store!.Waiting > 0, "a write is held at the gate");
+        Assert.True(store!.Entered.CurrentCount > 0, "a write is held at the gate");
         Assert.Equal(0, metrics.BrokerAcknowledgedTotal - acknowledgedBefore); // nothing acknowledged before it is durable
 
-        gate.SetResult();
+        store.Open();
         await Eventually.GetAsync(() => Task.FromResult(metrics.BrokerAcknowledgedTotal - acknowledgedBefore), n => n == presses,
             what: $"{presses} acknowledgements once the readings are durable");
         var telemetry = hub.Services.GetRequiredService<SmartCommunity.Telemetry.ITelemetryStore>();
