@@ -30,7 +30,8 @@ const options = {
   platform: "browser",
   // Evergreen browsers only: wall screens, phones and the CI's Debian Chromium.
   target: ["chrome109", "firefox115", "safari16"],
-  minify: !watch,
+  // SC_NO_MINIFY=1: readable function names in a CPU profile (docs/dashboard-benchmark.md).
+  minify: !watch && !process.env.SC_NO_MINIFY,
   sourcemap: false,
   legalComments: "none",
   metafile: true,

@@ -203,6 +203,9 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "raised", new() { Timeout = 20_000 });
         var alertId = long.Parse(await card.GetAttributeAsync("data-alert-id") ?? "0", CultureInfo.InvariantCulture);
 
+        // A card's forms are in the document only while open: Chromium's autofill re-scans every form on the page after
+        // DOM changes, and the hidden forms of a 1,000-card board stalled it for tens of seconds (docs/dashboard-benchmark.md).
+        await Assertions.Expect(staff.Locator("form")).ToHaveCountAsync(0);
         await card.GetByTestId("ack-button").ClickAsync();
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "acknowledged", new() { Timeout = 20_000 });
 
@@ -215,9 +218,11 @@ public sealed class DashboardTests : IAsyncLifetime
         await card.GetByTestId("onsite-button").ClickAsync();
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "on_site", new() { Timeout = 20_000 });
         await card.GetByTestId("comment-button").ClickAsync();
+        await Assertions.Expect(card.Locator("form")).ToHaveCountAsync(1);
         await card.GetByTestId("comment-text").FillAsync("Resident pressed it by mistake");
         await card.GetByTestId("comment-send").ClickAsync();
         await Assertions.Expect(card.GetByTestId("comment-text")).ToBeHiddenAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(staff.Locator("form")).ToHaveCountAsync(0);
 
         await card.GetByTestId("resolve-button").ClickAsync();
         await card.GetByTestId("resolve-outcome").SelectOptionAsync("false_alarm");
@@ -559,6 +564,26 @@ public sealed class DashboardBenchmark
         var firstLoad = loadStart.Elapsed - signInAt;
 
         // 4. The burst: publish i at start + i/50 s, each from its own device, without waiting for the previous one.
+        // SC_PROFILE=<file>: a V8 CPU profile of the page over the burst (open it in Chrome DevTools, Performance).
+        var profilePath = Environment.GetEnvironmentVariable("SC_PROFILE");
+        ICDPSession? cdp = null;
+        if (!string.IsNullOrEmpty(profilePath))
+        {
+            cdp = await context.NewCDPSessionAsync(page);
+            await cdp.SendAsync("Profiler.enable");
+            await cdp.SendAsync("Profiler.start");
+        }
+        var tracePath = Environment.GetEnvironmentVariable("SC_TRACE");
+        ICDPSession? tracing = null;
+        var traceChunks = new List<string>();
+        var traceDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!string.IsNullOrEmpty(tracePath))
+        {
+            tracing = await context.NewCDPSessionAsync(page);
+            tracing.Event("Tracing.dataCollected").OnEvent += (_, e) => { lock (traceChunks) traceChunks.Add(e!.Value.GetProperty("value").GetRawText()); };
+            tracing.Event("Tracing.tracingComplete").OnEvent += (_, _) => traceDone.TrySetResult();
+            await tracing.SendAsync("Tracing.start", new Dictionary<string, object> { ["categories"] = Environment.GetEnvironmentVariable("SC_TRACE_CATEGORIES") ?? "devtools.timeline,disabled-by-default-devtools.timeline", ["transferMode"] = "ReportEvents" });
+        }
         var busyBefore = await page.EvaluateAsync<double>("() => window.__busy");
         var published = new long[Burst];
         var acked = new long[Burst];
@@ -588,6 +613,20 @@ public sealed class DashboardBenchmark
         }
 
         var busyDuring = await page.EvaluateAsync<double>("() => window.__busy") - busyBefore;
+        if (tracing is not null)
+        {
+            await tracing.SendAsync("Tracing.end");
+            await traceDone.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            string trace;
+            lock (traceChunks)
+                trace = "[" + string.Join(",", traceChunks.Select(c => c.Trim()[1..^1]).Where(c => c.Length > 0)) + "]";
+            await File.WriteAllTextAsync(tracePath!, trace);
+        }
+        if (cdp is not null)
+        {
+            var profile = await cdp.SendAsync("Profiler.stop");
+            await File.WriteAllTextAsync(profilePath!, profile?.GetProperty("profile").GetRawText());
+        }
         var burstWindow = Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - published.Min());
 
         // 5. Publish → visible per alert.
@@ -665,7 +704,9 @@ public sealed class DashboardBenchmark
         report.AppendLine(CultureInfo.InvariantCulture, $"| alerts on the board at the end | {await page.Locator("[data-testid=alert-card]").CountAsync()} of {OpenAlerts + Burst} ({missing} not seen) |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| page keeps up | {(keptUp && missing == 0 && lastFifth <= Math.Max(1.5 * firstHalf, firstHalf + 250) && lastSeen - lastPublish <= 5000 ? "yes: every alert shown, latency does not grow during the burst, the board is current within 5 s of the last publish" : "no: every alert arrives, but latency grows during the burst (see the split above)")} |");
         report.AppendLine();
-        report.AppendLine("How the board keeps up: pushes go into the store at once, and the list is re-rendered at most once per animation frame (cards are keyed by id and moved only when their position changes), so a burst costs one DOM pass per frame, not one per alert.");
+        report.AppendLine("How the board keeps up: pushes go into the store at once, and the list is re-rendered at most once per animation frame (a board of more than a few hundred cards at most four times a second; cards are keyed by id and moved only when their position changes), so a burst costs one DOM pass per frame, not one per alert. A card's forms (dispatch, comment, resolve) are in the document only while open: Chromium's autofill re-scans every form on the page after DOM changes.");
+        report.AppendLine();
+        report.AppendLine("Profiling (a V8 CPU profile or a Chromium trace of the page over the burst): `SC_PROFILE=/tmp/board.cpuprofile` or `SC_TRACE=/tmp/board.trace.json` (categories in `SC_TRACE_CATEGORIES`, default `devtools.timeline`) with the command above; `SC_NO_MINIFY=1 npm run build` in dashboard/ keeps function names readable.");
         _output.WriteLine(report.ToString());
         await File.WriteAllTextAsync(Path.Combine(DashboardTests.RepoRoot(), "docs", "dashboard-benchmark.md"), report.ToString());
 

@@ -255,7 +255,7 @@ export class AlertCard {
       this.countdown,
       ...(!ops.canAct && flow?.cancel ? [this.cancelButton] : []),
       this.error,
-      ...(ops.canAct ? [this.actions, this.resolveForm, this.dispatchForm, this.commentForm] : []),
+      ...(ops.canAct ? [this.actions] : []),
     );
     this.render();
   }
@@ -393,7 +393,7 @@ export class AlertCard {
       if (!show && button.contains(document.activeElement)) this.resolveButton.focus();
       button.hidden = !show;
     }
-    if (!canDispatch && !this.dispatchForm.hidden) this.dispatchForm.hidden = true;
+    if (!canDispatch && !this.dispatchForm.hidden) this.setOpen(this.dispatchForm, false);
     const paged = a.pagesSent ?? 0;
     const level = a.escalationLevel === null || a.escalationLevel === undefined ? null : String(a.escalationLevel);
     const escalation = paged > 0 && level ? t("card.escalated", { level: tMaybe(`level.${level}`) ?? level, count: paged }) : null;
@@ -497,16 +497,34 @@ export class AlertCard {
   private toggle(form: HTMLFormElement, button: HTMLButtonElement, first: HTMLElement): void {
     if (this.busy) return;
     if (form.hidden) {
-      form.hidden = false;
+      this.setOpen(form, true);
       button.setAttribute("aria-expanded", "true");
       first.focus();
     } else this.close(form, button);
   }
 
   private close(form: HTMLFormElement, button: HTMLButtonElement): void {
-    form.hidden = true;
+    const hadFocus = form.contains(document.activeElement);
+    this.setOpen(form, false);
     button.setAttribute("aria-expanded", "false");
-    if (form.contains(document.activeElement) && !button.hidden) button.focus();
+    if (hadFocus && !button.hidden) button.focus();
+  }
+
+  /**
+   * A closed form is not in the document. A board of 1,000 cards would otherwise carry 3,000 hidden
+   * forms, and Chromium's autofill re-scans every form on the page after DOM changes: a trace of a
+   * burst of 500 alerts showed single scans of 10–44 s, with every push waiting behind them.
+   */
+  private setOpen(form: HTMLFormElement, open: boolean): void {
+    form.hidden = !open;
+    if (!open) {
+      form.remove();
+      return;
+    }
+    if (form.isConnected) return;
+    const forms = [this.resolveForm, this.dispatchForm, this.commentForm];
+    const next = forms.slice(forms.indexOf(form) + 1).find((f) => f.isConnected) ?? null;
+    this.article.insertBefore(form, next);
   }
 
   private toggleResolve(): void {
@@ -516,13 +534,13 @@ export class AlertCard {
   }
 
   private openResolve(): void {
-    this.resolveForm.hidden = false;
+    this.setOpen(this.resolveForm, true);
     this.resolveButton.setAttribute("aria-expanded", "true");
     this.outcome.focus();
   }
 
   private closeResolve(): void {
-    this.resolveForm.hidden = true;
+    this.setOpen(this.resolveForm, false);
     this.resolveButton.setAttribute("aria-expanded", "false");
     this.outcome.value = "";
     this.note.value = "";
