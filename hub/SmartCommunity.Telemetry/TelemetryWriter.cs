@@ -107,16 +107,11 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
             return ValueTask.CompletedTask;
         }
 
-        // FIFO with a single reader: when the last point of a call is committed, every earlier point of the same
-        // call is committed too, so one completion source on the last point is enough.
         var durable = waitUntilDurable ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-        var writer = _queue.Writer;
-        for (var i = 0; i < points.Count; i++)
+        var queued = TryQueue(points, durable);
+        if (queued < points.Count)
         {
-            if (!writer.TryWrite(new QueuedPoint(points[i], i == points.Count - 1 ? durable : null)))
-            {
-                return EnqueueSlowAsync(points, i, durable, ct);
-            }
+            return EnqueueSlowAsync(points, queued, durable, ct);
         }
         return durable is null ? ValueTask.CompletedTask : new ValueTask(durable.Task.WaitAsync(ct));
     }
@@ -136,16 +131,28 @@ public sealed partial class TelemetryWriter : IHostedService, IAsyncDisposable
         }
 
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = TryQueue(points, durable);
+        if (queued < points.Count)
+        {
+            await WriteRemainingAsync(points, queued, durable, ct);
+        }
+        return durable.Task;
+    }
+
+    /// <summary>Queues points while there is room, without waiting; returns how many were queued. Only the last point
+    /// carries <paramref name="durable"/>: FIFO with a single reader, so when the last point of a call is committed,
+    /// every earlier point of the call is committed too.</summary>
+    private int TryQueue(IReadOnlyList<TelemetryPoint> points, TaskCompletionSource? durable)
+    {
         var writer = _queue.Writer;
         for (var i = 0; i < points.Count; i++)
         {
             if (!writer.TryWrite(new QueuedPoint(points[i], i == points.Count - 1 ? durable : null)))
             {
-                await WriteRemainingAsync(points, i, durable, ct);
-                break;
+                return i;
             }
         }
-        return durable.Task;
+        return points.Count;
     }
 
     private async ValueTask EnqueueSlowAsync(

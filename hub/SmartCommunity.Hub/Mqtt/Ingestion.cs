@@ -132,8 +132,7 @@ public sealed class Ingestion(
         {
             // Not stored (e.g. the database is restarting): the message is refused, and its retry must not be
             // dropped as a duplicate, or an alert the device was told to resend would be lost.
-            lock (entry.Sync)
-                entry.Window.Forget(failed);
+            Forget(entry, failed);
             throw;
         }
         if (cameBack)
@@ -175,10 +174,15 @@ public sealed class Ingestion(
         }
         catch when (seq is { } failed)
         {
-            lock (entry.Sync)
-                entry.Window.Forget(failed);
+            Forget(entry, failed);
             throw;
         }
+    }
+
+    private static void Forget(DeviceEntry entry, uint seq)
+    {
+        lock (entry.Sync)
+            entry.Window.Forget(seq);
     }
 
     /// <summary>
