@@ -247,6 +247,30 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Empty(_hub.LoggedErrors);
     }
 
+    // The technician's "New secret" button: the secret is shown once with how long the old one still works.
+    [Fact]
+    public async Task Technician_NewSecret_ShownOnceWithTheGrace_AndTheDeviceMovesOver()
+    {
+        var device = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA, id: "ui-rot-01");
+        var tech = await _browser.SignInAsync(_hub, World.Technician);
+        var row = tech.Locator("[data-testid=fleet-row][data-device-id='ui-rot-01']");
+        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+
+        await row.GetByTestId("rotate-secret").ClickAsync();
+
+        await Assertions.Expect(tech.GetByTestId("credentials-grace")).ToContainTextAsync("keeps working until", new() { Timeout = 20_000 });
+        var secret = await tech.GetByTestId("credentials-secret").InnerTextAsync();
+        Assert.NotEqual(device.Secret, secret);
+        using var old = new MqttClientFactory().CreateMqttClient();
+        Assert.Equal(MqttClientConnectResultCode.Success, (await old.ConnectAsync(_hub.DeviceOptions(device.Device.Id, device.Secret))).ResultCode);
+        await old.DisconnectAsync();
+        using var moved = new MqttClientFactory().CreateMqttClient();
+        Assert.Equal(MqttClientConnectResultCode.Success, (await moved.ConnectAsync(_hub.DeviceOptions(device.Device.Id, secret))).ResultCode);
+        using var late = new MqttClientFactory().CreateMqttClient();
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, (await late.ConnectAsync(_hub.DeviceOptions(device.Device.Id, device.Secret))).ResultCode);
+        Assert.Empty(_hub.LoggedErrors);
+    }
+
     [Fact]
     public async Task Fall_PreAlarm_ShowsCountdownOnBoard_AndFamilyCancelsIt()
     {
