@@ -7,24 +7,28 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using MQTTnet;
+using MQTTnet.Protocol;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Diagnostics;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;
 
 /// <summary>
 /// Web Push under attack and failure, on the real hub with real sockets on 127.0.0.1: a push endpoint that accepts
-/// TCP and never answers (a tarpit) and endpoints that point into the hub's own network (SSRF). Pushes are decrypted
-/// here as a browser would (RFC 8291).
+/// TCP and never answers (a tarpit), endpoints that point into the hub's own network (SSRF), and the families of a
+/// household with several residents. Pushes are decrypted here as a browser would (RFC 8291).
 /// </summary>
 public sealed class WebPushTests
 {
@@ -207,6 +211,86 @@ public sealed class WebPushTests
         }
 
         Assert.Equal(0, tarpit.Accepted);
+    }
+
+    [Fact]
+    public async Task HouseholdDeviceOfNoResident_ReachesTheFamiliesOfEveryResidentThere_AndNoOtherFamily()
+    {
+        await using var receiver = await LocalReceiver.StartAsync(_ => 201);
+        await using var hub = new HubApp(settings: new Dictionary<string, string?> { ["Hub:WebPush:AllowedEndpoints:0"] = receiver.Url });
+        hub.Start();
+        var world = await hub.SeedWorldAsync();
+        // Flat 102 in grid A: two residents, each with their own family. Family A (flat 101, same grid) is the outsider.
+        using var admin = await hub.AdminAsync();
+        var home = await HubApp.PostAsync<HouseholdDto>(admin, "/api/households", new CreateHouseholdRequest(world.GridA, "Bldg 1, Flat 102"));
+        var one = await HubApp.PostAsync<ResidentDto>(admin, "/api/residents", new CreateResidentRequest(home.Id, "Resident C1", 1938, false));
+        var two = await HubApp.PostAsync<ResidentDto>(admin, "/api/residents", new CreateResidentRequest(home.Id, "Resident C2", 1941, true));
+        const string familyOne = "family.c1@test.local", familyTwo = "family.c2@test.local";
+        await HubApp.PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(familyOne, HubApp.Password, "Family C1", Roles.Family, null, null, [one.Id], null));
+        await HubApp.PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(familyTwo, HubApp.Password, "Family C2", Roles.Family, null, null, [two.Id], null));
+        var smoke = await hub.RegisterDeviceAsync("smoke", householdId: home.Id, id: "smoke-c", location: "Kitchen");
+        // C2's own wearable, registered with the household too: C2's family's, not C1's.
+        var wearable = await hub.RegisterDeviceAsync("wearable", householdId: home.Id, residentId: two.Id, id: "wear-c2");
+
+        var keys = new Dictionary<string, PushKeys>();
+        var raised = new Dictionary<string, ConcurrentQueue<AlertDto>>();
+        var connections = new List<HubConnection>();
+        foreach (var (email, path) in new[] { (familyOne, "c1"), (familyTwo, "c2"), (World.FamilyA, "a") })
+        {
+            keys[path] = new PushKeys();
+            await SubscribeAsync(hub, email, $"{receiver.Url}/push/{path}", keys[path]);
+            var seen = raised[path] = new ConcurrentQueue<AlertDto>();
+            var connection = await hub.SignalRAsync(email);
+            connection.On<AlertDto>("AlertRaised", seen.Enqueue);
+            await connection.StartSubscribedAsync();
+            connections.Add(connection);
+        }
+        try
+        {
+            using var mqtt = await hub.ConnectDeviceAsync(smoke);
+            await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{smoke.Device.Id}/up")
+                .WithPayload(Senml.Pack(smoke.Device.Id, 1, "{\"n\":\"smoke\",\"vb\":true}")).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+            // Live (SignalR) and on the phone (Web Push), for both families of the flat.
+            var alarm = await Eventually.GetAsync(() => Task.FromResult(raised["c1"].FirstOrDefault(a => a.Kind == "smoke")), a => a is not null, what: "the alarm on family C1's board");
+            Assert.Equal((null, home.Id), (alarm!.ResidentId, alarm.HouseholdId));
+            await Eventually.GetAsync(() => Task.FromResult(raised["c2"].Any(a => a.Id == alarm.Id)), x => x, what: "the alarm on family C2's board");
+            foreach (var path in new[] { "c1", "c2" })
+                Assert.Contains(alarm.Id, await AlertIdsAsync(receiver, $"/push/{path}", keys[path], 1));
+
+            // Read access follows: the alert, its history under each resident, and the detector's readings.
+            foreach (var email in new[] { familyOne, familyTwo })
+            {
+                using var http = await hub.ClientAsync(email);
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/alerts/{alarm.Id}")).StatusCode);
+                Assert.Contains((await http.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=open"))!, a => a.Id == alarm.Id);
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/devices/{smoke.Device.Id}/readings/latest")).StatusCode);
+            }
+            using (var http = await hub.ClientAsync(familyOne))
+            {
+                Assert.Contains((await http.GetFromJsonAsync<List<AlertDto>>($"/api/alerts?status=all&residentId={one.Id}&household=true"))!, a => a.Id == alarm.Id);
+                var detail = (await http.GetFromJsonAsync<ResidentDetailDto>($"/api/residents/{one.Id}"))!;
+                Assert.Contains(detail.Devices, d => d.Id == smoke.Device.Id);
+                Assert.DoesNotContain(detail.Devices, d => d.Id == wearable.Device.Id);
+                Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/devices/{wearable.Device.Id}/readings/latest")).StatusCode);
+            }
+
+            // Never another household's family. A fence: an SOS of family A's own relative, pushed after the alarm.
+            var sos = await RaiseSosAsync(hub, world, "sos-fence");
+            await Eventually.GetAsync(() => Task.FromResult(raised["a"].Any(a => a.Id == sos.Id)), x => x, what: "family A's own alert");
+            Assert.DoesNotContain(raised["a"], a => a.Id == alarm.Id);
+            Assert.DoesNotContain(alarm.Id, await AlertIdsAsync(receiver, "/push/a", keys["a"], 1));
+            using var outsider = await hub.ClientAsync(World.FamilyA);
+            Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/alerts/{alarm.Id}")).StatusCode);
+            Assert.DoesNotContain((await outsider.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=all"))!, a => a.Id == alarm.Id);
+            Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/devices/{smoke.Device.Id}/readings/latest")).StatusCode);
+            Assert.Empty(hub.LoggedErrors);
+        }
+        finally
+        {
+            foreach (var c in connections)
+                await c.DisposeAsync();
+        }
     }
 
     private static async Task SubscribeAsync(HubApp hub, string email, string endpoint, PushKeys keys)
