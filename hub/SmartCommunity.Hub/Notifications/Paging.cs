@@ -1,9 +1,7 @@
-using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Workflow;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.People;
-using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Realtime;
 using SmartCommunity.Hub.Workflow;
