@@ -63,6 +63,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
 {
     private readonly HubApp _hub = new();
     private Ids _ids = null!;
+    private (int A, int B, int C) _households;
     private readonly Dictionary<Who, HttpClient> _clients = [];
 
     public static readonly Who[] People = [Who.Anonymous, Who.Admin, Who.Staff, Who.WorkerA, Who.WorkerB, Who.Technician, Who.FamilyA, Who.FamilyB];
@@ -91,6 +92,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         var gridC = await HubApp.PostAsync<GridDto>(admin, "/api/grids", new CreateGridRequest(community2.Id, "Grid C"));
         var homeC = await HubApp.PostAsync<HouseholdDto>(admin, "/api/households", new CreateHouseholdRequest(gridC.Id, "Bldg 5, Flat 505"));
         var residentC = await HubApp.PostAsync<ResidentDto>(admin, "/api/residents", new CreateResidentRequest(homeC.Id, "Resident C", 1938, true));
+        _households = (world.HouseholdA, world.HouseholdB, homeC.Id);
 
         var devices = new[] { (world.ResidentA, "sos-mx-a"), (world.ResidentB, "sos-mx-b"), (residentC.Id, "sos-mx-c") };
         var alerts = new List<long>();
@@ -511,12 +513,16 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
             (AlertGroups.Resident(i.ResidentA), Who.FamilyA),
             (AlertGroups.Resident(i.ResidentB), Who.FamilyB),
             (AlertGroups.Resident(i.ResidentC), Who.None),
+            // A household's shared devices (no resident): the families of its residents.
+            (AlertGroups.Household(_households.A), Who.FamilyA),
+            (AlertGroups.Household(_households.B), Who.FamilyB),
+            (AlertGroups.Household(_households.C), Who.None),
         };
         // Group kinds by reflection: a new kind of group fails here until the table above covers it.
         var kinds = typeof(AlertGroups).GetMembers(BindingFlags.Public | BindingFlags.Static)
             .Where(m => (m is MethodInfo method && method.ReturnType == typeof(string)) || (m is FieldInfo field && field.FieldType == typeof(string)))
             .Select(m => m.Name).ToHashSet();
-        Assert.Equal(new HashSet<string> { "All", "Community", "Grid", "Resident" }, kinds);
+        Assert.Equal(new HashSet<string> { "All", "Community", "Grid", "Resident", "Household" }, kinds);
 
         var received = new Dictionary<Who, List<string>>();
         var connections = new List<HubConnection>();

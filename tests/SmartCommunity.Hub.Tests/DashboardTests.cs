@@ -192,6 +192,46 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HouseholdSmokeAlarm_ShowsOnTheFamilyPagesOfEveryResidentThere_AndNoOtherFamilys()
+    {
+        // A flat with two residents, each with a family; the kitchen smoke detector belongs to neither of them.
+        using var admin = await _hub.AdminAsync();
+        var home = await HubApp.PostAsync<Places.HouseholdDto>(admin, "/api/households", new Places.CreateHouseholdRequest(_world.GridA, "Bldg 1, Flat 103"));
+        var families = new List<string>();
+        foreach (var name in new[] { "Resident D1", "Resident D2" })
+        {
+            var resident = await HubApp.PostAsync<Places.ResidentDto>(admin, "/api/residents", new Places.CreateResidentRequest(home.Id, name, 1940, false));
+            var email = $"family.{name[^2..].ToLowerInvariant()}@test.local";
+            await HubApp.PostAsync<UserDto>(admin, "/api/users", new CreateUserRequest(email, HubApp.Password, name + "'s family", Roles.Family, null, null, [resident.Id], null));
+            families.Add(email);
+        }
+        var smoke = await _hub.RegisterDeviceAsync("smoke", householdId: home.Id, id: "smoke-d", location: "Kitchen");
+        var pages = new List<IPage>();
+        foreach (var email in families)
+            pages.Add(await SignInAsync(email, DashboardBrowser.Phone));
+        var outsider = await SignInAsync(World.FamilyA, DashboardBrowser.Phone);
+        foreach (var page in pages.Append(outsider))
+            await ExpectLoadedAsync(page);
+
+        using var mqtt = await _hub.ConnectDeviceAsync(smoke);
+        await mqtt.PublishAsync(Up(smoke.Device.Id, Senml.Pack(smoke.Device.Id, 1, "{\"n\":\"smoke\",\"vb\":true}")));
+
+        foreach (var page in pages)
+        {
+            await Assertions.Expect(page.Locator("[data-testid=alert-card][data-kind=smoke]")).ToHaveCountAsync(1, Soon);
+            await Assertions.Expect(page.GetByTestId("resident-status")).ToHaveAttributeAsync("data-state", "alert", new() { Timeout = 20_000 });
+            await Assertions.Expect(page.GetByTestId("resident-devices").Locator($"[data-device-id='{smoke.Device.Id}']")).ToHaveCountAsync(1, Soon);
+            await Assertions.Expect(page.GetByTestId("history-item")).ToHaveCountAsync(1, Soon);
+        }
+        await outsider.ReloadAsync();
+        await ExpectLoadedAsync(outsider);
+        await Assertions.Expect(Cards(outsider)).ToHaveCountAsync(0);
+        await Assertions.Expect(outsider.GetByTestId("resident-status")).ToHaveAttributeAsync("data-state", "ok", new() { Timeout = 20_000 });
+        await Assertions.Expect(outsider.GetByTestId("history-item")).ToHaveCountAsync(0);
+        Assert.Empty(_hub.LoggedErrors);
+    }
+
+    [Fact]
     public async Task AlertFlow_AcknowledgeDispatchCommentResolve_LeavesBoard_FamilySeesTimelineAndGivesFeedback()
     {
         var device = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA);

@@ -17,7 +17,8 @@ export function resolveAlert(id: number, body: ResolveRequest): Promise<AlertDto
   return request<AlertDto>("POST", `/api/alerts/${id}/resolve`, { body });
 }
 
-/** History: every alert of one resident the caller may see, newest first. */
+/** History: every alert of one resident the caller may see, with those of their household's shared devices
+ * (a kitchen smoke detector belongs to no one resident), newest first. */
 export function listResidentAlerts(residentId: number, limit = 50): Promise<AlertDto[]> {
-  return request<AlertDto[]>("GET", `/api/alerts?status=all&residentId=${residentId}&limit=${limit}`);
+  return request<AlertDto[]>("GET", `/api/alerts?status=all&residentId=${residentId}&household=true&limit=${limit}`);
 }

@@ -67,9 +67,13 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
     options.family ? null : section(`visits-${residentId}`, t("resident.visits"), visits),
   );
 
+  // An alert concerns this resident if it is theirs, or comes from a shared device of their household (no resident).
+  const concerns = (a: AlertDto): boolean =>
+    a.residentId === residentId || (a.residentId == null && detail !== null && a.householdId === detail.resident.householdId);
+
   // ── live alerts of this resident (from the session's feed) ──
   function renderLive(): void {
-    const mine = ctx.live.store.sorted().filter((a) => a.residentId === residentId);
+    const mine = ctx.live.store.sorted().filter(concerns);
     const keep = new Set(mine.map((a) => a.id));
     for (const [id, card] of cards) {
       if (!keep.has(id)) {
@@ -300,7 +304,7 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
   let historyTimer: number | undefined;
   const unsubscribe = ctx.live.store.subscribe((change) => {
     renderLive();
-    const touches = [...change.added, ...change.removed, ...change.updated.map((u) => u.after)].some((a) => a.residentId === residentId);
+    const touches = [...change.added, ...change.removed, ...change.updated.map((u) => u.after)].some(concerns);
     if (touches) {
       window.clearTimeout(historyTimer);
       historyTimer = window.setTimeout(() => void loadHistory(), 500);

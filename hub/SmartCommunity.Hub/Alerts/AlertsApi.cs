@@ -43,7 +43,7 @@ public static class AlertsApi
     public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/alerts").WithTags("Alerts").RequireAuthorization();
-        group.MapGet("/", ListAsync).WithSummary("Alerts visible to the caller, newest first; status=open|resolved|all");
+        group.MapGet("/", ListAsync).WithSummary("Alerts visible to the caller, newest first; status=open|resolved|all; residentId (with household=true also that household's shared devices)");
         group.MapGet("/{id:long}", GetAsync);
         group.MapGet("/{id:long}/timeline", TimelineAsync);
         var staff = group.MapGroup("/{id:long}").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker));
@@ -60,7 +60,7 @@ public static class AlertsApi
 
     private static async Task<Results<Ok<List<AlertDto>>, BadRequest<string>>> ListAsync(
         HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names,
-        string? status, int? residentId, string? deviceId, DateTimeOffset? since, int? limit, CancellationToken ct)
+        string? status, int? residentId, bool? household, string? deviceId, DateTimeOffset? since, int? limit, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var q = scope.Filter(db.Alerts.AsNoTracking());
@@ -75,7 +75,12 @@ public static class AlertsApi
                 q = q.Where(a => a.Status == s);
                 break;
         }
-        if (residentId is { } rid) q = q.Where(a => a.ResidentId == rid);
+        if (residentId is { } rid)
+        {
+            // household=true: also the alerts of the resident's household's shared devices (those of no resident).
+            var home = household == true ? await db.Residents.AsNoTracking().Where(r => r.Id == rid).Select(r => (int?)r.HouseholdId).SingleOrDefaultAsync(ct) : null;
+            q = home is { } h ? q.Where(a => a.ResidentId == rid || (a.ResidentId == null && a.HouseholdId == h)) : q.Where(a => a.ResidentId == rid);
+        }
         if (deviceId is not null) q = q.Where(a => a.DeviceId == deviceId);
         if (since is { } t) q = q.Where(a => a.LastSeenAt >= t);
         var take = Math.Clamp(limit ?? 200, 1, 1000);
@@ -153,8 +158,8 @@ public static class AlertsApi
 
     private static bool Responder(AccessScope scope, Alert a) => scope.CanHandle(a);
 
-    // The object-level rule for families: only alerts of a resident they are linked to.
-    private static bool Relative(AccessScope scope, Alert a) => a.ResidentId is { } r && scope.ResidentIds.Contains(r);
+    // The object-level rule for families: alerts of a resident they are linked to, or of that resident's household's shared devices.
+    private static bool Relative(AccessScope scope, Alert a) => scope.IsFamilyOf(a);
 
     private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> ChangeAsync(
         long id, AlertServices s, Func<AccessScope, Alert, bool> allowed, Action<Alert, string> change, CancellationToken ct)

@@ -1,8 +1,7 @@
-using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Workflow;
 using SmartCommunity.Hub.Alerts;
-using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Realtime;
 using SmartCommunity.Hub.Workflow;
@@ -36,7 +35,7 @@ public sealed class Paging(AlertNotifier board, WebPushSender push, WebhookChann
 /// Families hear about their relative: at once when an alert is raised (during a pre-alarm they can still cancel it),
 /// and when it is resolved, with an invitation to rate how it was handled.
 /// </summary>
-public sealed class FamilyNotifications(IDbContextFactory<HubDbContext> dbFactory, WebPushSender push, PlaceNames names) : IAlertRaisedHandler
+public sealed class FamilyNotifications(AccessScopeResolver scopes, WebPushSender push, PlaceNames names) : IAlertRaisedHandler
 {
     public Task OnRaisedAsync(Alert alert, CancellationToken ct) =>
         NotifyAsync(alert, alert.PreAlarmUntil is not null
@@ -49,12 +48,14 @@ public sealed class FamilyNotifications(IDbContextFactory<HubDbContext> dbFactor
     private async Task NotifyAsync(Alert alert, string template, CancellationToken ct)
     {
         // Device-health alerts are for technicians, not families.
-        if (alert.ResidentId is not { } residentId || alert.Kind is AlertKind.DeviceOffline or AlertKind.MissedHeartbeat or AlertKind.LowBattery or AlertKind.Test)
+        if (alert.Kind is AlertKind.DeviceOffline or AlertKind.MissedHeartbeat or AlertKind.LowBattery or AlertKind.Test)
             return;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var family = await db.FamilyLinks.AsNoTracking().Where(l => l.ResidentId == residentId).Select(l => l.UserId).ToListAsync(ct);
+        // The resident's family, or for a shared device of the household (no resident) the families of all its residents.
+        var family = await scopes.FamilyMembersAsync(new AlertPlace(alert.ResidentId, alert.HouseholdId, alert.GridId, alert.CommunityId), ct);
+        if (family.Count == 0)
+            return;
         var dto = AlertDto.From(alert, names);
-        var body = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, dto.Kind.Replace('_', ' '), dto.ResidentName ?? "your relative");
+        var body = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, dto.Kind.Replace('_', ' '), dto.ResidentName ?? dto.HouseholdLabel ?? "your relative");
         push.Enqueue(family, alert.Severity, new PushPayload("SmartCommunity", body, alert.Id, dto.Severity, $"/alerts/{alert.Id}", $"alert-{alert.Id}"));
     }
 }

@@ -159,11 +159,18 @@ public static class NotificationsApi
         return group;
     }
 
-    private static async Task<Results<NoContent, BadRequest<string>>> SubscribeAsync(SubscribeRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<NoContent, ValidationProblem>> SubscribeAsync(SubscribeRequest req, HttpContext http, AccessScopeResolver scopes, PushEndpointPolicy policy,
+        HubDbContext db, TimeProvider time, ILogger<PushEndpointPolicy> logger, CancellationToken ct)
     {
-        if (!Uri.TryCreate(req.Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback)
-            || req.Keys is null || string.IsNullOrEmpty(req.Keys.P256dh) || string.IsNullOrEmpty(req.Keys.Auth) || req.Endpoint.Length > 1000)
-            return TypedResults.BadRequest("endpoint must be an https URL and keys.p256dh and keys.auth are required");
+        // The hub will POST to this URL: only push services (https, public hosts; Hub:WebPush), never its own network.
+        if (policy.Refuse(req.Endpoint) is { } refusal)
+        {
+            policy.SubscriptionRefused();
+            logger.LogWarning("Push subscription refused: {Reason}", refusal);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["endpoint"] = [refusal] }, title: "This push endpoint is not accepted");
+        }
+        if (req.Keys is null || string.IsNullOrEmpty(req.Keys.P256dh) || string.IsNullOrEmpty(req.Keys.Auth) || req.Keys.P256dh.Length > 200 || req.Keys.Auth.Length > 100)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keys"] = ["keys.p256dh and keys.auth are required"] });
         var scope = await scopes.ResolveAsync(http.User, ct);
         // One row per endpoint: a browser that subscribes again (or another user on the same browser) takes it over.
         var existing = await db.PushSubscriptions.SingleOrDefaultAsync(s => s.Endpoint == req.Endpoint, ct);

@@ -8,11 +8,15 @@ namespace SmartCommunity.Hub.People;
 /// <summary>
 /// What one person may see, resolved from the database on each request or connection (never from
 /// client input): admins everything; emergency staff their community; grid workers their grid;
-/// family members their linked residents; technicians devices only.
+/// family members their linked residents, and the shared devices (those of no resident, e.g. a kitchen smoke
+/// detector) of those residents' households; technicians devices only.
 /// </summary>
 public sealed record AccessScope(string UserId, string UserName, bool All, IReadOnlyList<int> CommunityIds, IReadOnlyList<int> GridIds, IReadOnlyList<int> ResidentIds, bool Devices)
 {
     public static readonly AccessScope None = new("", "", false, [], [], [], false);
+
+    /// <summary>Households of the linked residents (families only): their shared devices and alerts are the family's too.</summary>
+    public IReadOnlyList<int> HouseholdIds { get; init; } = [];
 
     public bool IsResponder => All || CommunityIds.Count > 0 || GridIds.Count > 0;
 
@@ -21,9 +25,21 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
         All
         || (p.CommunityId is { } c && CommunityIds.Contains(c))
         || (p.GridId is { } g && GridIds.Contains(g))
-        || (p.ResidentId is { } r && ResidentIds.Contains(r));
+        || IsFamilyOf(p);
 
-    public bool CanSee(Alert a) => CanSee(new AlertPlace(a.ResidentId, a.HouseholdId, a.GridId, a.CommunityId));
+    public bool CanSee(Alert a) => CanSee(Place(a));
+
+    /// <summary>
+    /// The family rule: a linked resident's own place, or a place of their household that belongs to no resident.
+    /// Another resident's devices in the same household stay that resident's family's. <see cref="AccessScopeResolver.FamilyMembersAsync"/> is its inverse.
+    /// </summary>
+    public bool IsFamilyOf(AlertPlace p) =>
+        (p.ResidentId is { } r && ResidentIds.Contains(r))
+        || (p.ResidentId is null && p.HouseholdId is { } h && HouseholdIds.Contains(h));
+
+    public bool IsFamilyOf(Alert a) => IsFamilyOf(Place(a));
+
+    private static AlertPlace Place(Alert a) => new(a.ResidentId, a.HouseholdId, a.GridId, a.CommunityId);
 
     /// <summary>Only people who handle alerts for that place may change them; families may view.</summary>
     public bool CanHandle(Alert a) =>
@@ -38,10 +54,12 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
         var communities = CommunityIds;
         var grids = GridIds;
         var residents = ResidentIds;
+        var households = HouseholdIds;
         return alerts.Where(a =>
             (a.CommunityId != null && communities.Contains(a.CommunityId.Value))
             || (a.GridId != null && grids.Contains(a.GridId.Value))
-            || (a.ResidentId != null && residents.Contains(a.ResidentId.Value)));
+            || (a.ResidentId != null && residents.Contains(a.ResidentId.Value))
+            || (a.ResidentId == null && a.HouseholdId != null && households.Contains(a.HouseholdId.Value)));
     }
 
     public bool CanSeeResident(int residentId, int? gridId, int? communityId) =>
@@ -67,12 +85,33 @@ public sealed class AccessScopeResolver(IDbContextFactory<HubDbContext> dbFactor
         var communities = new List<int>();
         var grids = new List<int>();
         var residents = new List<int>();
+        var households = new List<int>();
         if (roles.Contains(Roles.EmergencyStaff) && user.CommunityId is { } c)
             communities.Add(c);
         if (roles.Contains(Roles.GridWorker) && user.GridId is { } g)
             grids.Add(g);
         if (roles.Contains(Roles.Family))
-            residents.AddRange(await db.FamilyLinks.Where(l => l.UserId == userId).Select(l => l.ResidentId).ToListAsync(ct));
-        return new AccessScope(userId, name, false, communities, grids, residents, roles.Contains(Roles.Technician));
+        {
+            var links = await (from l in db.FamilyLinks join r in db.Residents on l.ResidentId equals r.Id where l.UserId == userId
+                               select new { l.ResidentId, r.HouseholdId }).ToListAsync(ct);
+            residents.AddRange(links.Select(l => l.ResidentId));
+            households.AddRange(links.Select(l => l.HouseholdId).Distinct());
+        }
+        return new AccessScope(userId, name, false, communities, grids, residents, roles.Contains(Roles.Technician)) { HouseholdIds = households };
+    }
+
+    /// <summary>
+    /// The family members who see what happens at this place (<see cref="AccessScope.IsFamilyOf(AlertPlace)"/> turned
+    /// around): the resident's family, or for a device of no resident, the families of everyone in its household.
+    /// </summary>
+    public async Task<List<string>> FamilyMembersAsync(AlertPlace place, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (place.ResidentId is { } residentId)
+            return await db.FamilyLinks.AsNoTracking().Where(l => l.ResidentId == residentId).Select(l => l.UserId).ToListAsync(ct);
+        if (place.HouseholdId is not { } householdId)
+            return [];
+        return await (from l in db.FamilyLinks join r in db.Residents on l.ResidentId equals r.Id where r.HouseholdId == householdId
+                      select l.UserId).Distinct().ToListAsync(ct);
     }
 }

@@ -79,7 +79,8 @@ public static class PlacesApi
         var row = (await ResidentRowsAsync(db, id, ct)).SingleOrDefault();
         if (row is null || !scope.CanSeeResident(row.Id, row.GridId, row.CommunityId))
             return TypedResults.NotFound();
-        var devices = await db.Devices.AsNoTracking().Where(d => d.ResidentId == id || d.HouseholdId == row.HouseholdId).OrderBy(d => d.Id).ToListAsync(ct);
+        // The resident's own devices and the household's shared ones (no resident); not a housemate's.
+        var devices = await db.Devices.AsNoTracking().Where(d => d.ResidentId == id || (d.ResidentId == null && d.HouseholdId == row.HouseholdId)).OrderBy(d => d.Id).ToListAsync(ct);
         http.RecordPersonalDataRead("resident details", id);
         return TypedResults.Ok(new ResidentDetailDto(row, devices.Select(d => DevicesApi.ToDto(d, directory.Find(d.Id), rejections)).ToList()));
     }

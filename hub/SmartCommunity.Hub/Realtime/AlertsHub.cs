@@ -24,7 +24,8 @@ public interface IAlertsClient
 
 /// <summary>
 /// Live alerts. Thin: on connect it puts the connection into the groups its scope allows
-/// (admin → all; staff → their community; grid worker → their grid; family → each linked resident).
+/// (admin → all; staff → their community; grid worker → their grid; family → each linked resident, and the
+/// shared devices of those residents' households).
 /// Clients cannot join groups themselves, so a family member can never listen to another family's alerts.
 /// </summary>
 [Authorize]
@@ -49,6 +50,9 @@ public static class AlertGroups
     public static string Grid(int id) => $"grid:{id}";
     public static string Resident(int id) => $"resident:{id}";
 
+    /// <summary>Alerts of a household's shared devices (no resident): the families of its residents.</summary>
+    public static string Household(int id) => $"household:{id}";
+
     public static IEnumerable<string> For(AccessScope scope)
     {
         if (scope.All)
@@ -59,15 +63,18 @@ public static class AlertGroups
             yield return Grid(g);
         foreach (var r in scope.ResidentIds)
             yield return Resident(r);
+        foreach (var h in scope.HouseholdIds)
+            yield return Household(h);
     }
 
-    /// <summary>Every group that may see an alert at this place.</summary>
+    /// <summary>Every group that may see an alert at this place (the same rule as <see cref="AccessScope.CanSee(Domain.Alerts.AlertPlace)"/>).</summary>
     public static List<string> Audience(Domain.Alerts.Alert a)
     {
         var groups = new List<string>(4) { All };
         if (a.CommunityId is { } c) groups.Add(Community(c));
         if (a.GridId is { } g) groups.Add(Grid(g));
         if (a.ResidentId is { } r) groups.Add(Resident(r));
+        else if (a.HouseholdId is { } h) groups.Add(Household(h));
         return groups;
     }
 }

@@ -8,14 +8,18 @@ namespace SmartCommunity.Hub.Security;
 /// string ("Request starting … /hubs/alerts?access_token=…") before any middleware could remove it. Wrapping the
 /// logger factory rewrites those messages and their structured values for every provider, whatever level an operator
 /// sets. Only framework categories are wrapped; the hub's own log calls never receive URLs and stay untouched.
+/// A Web Push endpoint (the endpoint parameter of DELETE /api/notifications/subscriptions) is a capability too:
+/// whoever knows it can push to that browser.
 /// </summary>
 public static partial class LogRedaction
 {
-    [GeneratedRegex(@"(?<=[?&]access_token=)[^&#\s]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<=[?&](access_token|endpoint)=)[^&#\s]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TokenInUrl();
 
-    public static string Redact(string text) =>
-        text.Contains("access_token=", StringComparison.OrdinalIgnoreCase) ? TokenInUrl().Replace(text, "[redacted]") : text;
+    private static bool MayCarryToken(string text) =>
+        text.Contains("access_token=", StringComparison.OrdinalIgnoreCase) || text.Contains("endpoint=", StringComparison.OrdinalIgnoreCase);
+
+    public static string Redact(string text) => MayCarryToken(text) ? TokenInUrl().Replace(text, "[redacted]") : text;
 
     /// <summary>Replaces the registered logger factory with one that redacts; call after logging is configured.</summary>
     public static void AddTokenRedaction(this IServiceCollection services)
@@ -48,7 +52,7 @@ public static partial class LogRedaction
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (state is IReadOnlyList<KeyValuePair<string, object?>> values && values.Any(v => v.Value is string s && s.Contains("access_token=", StringComparison.OrdinalIgnoreCase)))
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> values && values.Any(v => v.Value is string s && MayCarryToken(s)))
             {
                 var redacted = new RedactedState(values.Select(v => new KeyValuePair<string, object?>(v.Key, v.Value is string s ? Redact(s) : v.Value)).ToList(), Redact(formatter(state, exception)));
                 inner.Log(logLevel, eventId, redacted, exception, static (s, _) => s.Message);
