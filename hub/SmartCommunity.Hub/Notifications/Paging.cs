@@ -49,7 +49,7 @@ public sealed class FamilyNotifications(IDbContextFactory<HubDbContext> dbFactor
     private async Task NotifyAsync(Alert alert, string template, CancellationToken ct)
     {
         // Device-health alerts are for technicians, not families.
-        if (alert.ResidentId is not { } residentId || alert.Kind is AlertKind.DeviceOffline or AlertKind.MissedHeartbeat or AlertKind.LowBattery or AlertKind.Test)
+        if (alert.ResidentId is not { } residentId || !alert.Kind.Spec().ForFamily)
             return;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var family = await db.FamilyLinks.AsNoTracking().Where(l => l.ResidentId == residentId).Select(l => l.UserId).ToListAsync(ct);
