@@ -1,6 +1,7 @@
 using SmartCommunity.Hub;
 using SmartCommunity.Hub.Diagnostics;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Catalog;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.People;
@@ -38,6 +39,7 @@ builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tas
 var app = builder.Build();
 
 app.UseHubPipeline();
+app.MapCatalogApi();
 app.MapPeopleApi();
 app.MapCsrfApi();
 app.MapPlacesApi();

@@ -45,6 +45,27 @@ public sealed class SafetyRulesTests
     }
 
     [Theory]
+    [InlineData(99, false)]
+    [InlineData(100, true)]
+    [InlineData(400, true)]
+    public void Evaluate_CarbonMonoxide_RaisesCriticalAtThreshold(double ppm, bool alert)
+    {
+        var s = Eval(DeviceKind.Co, "co", ppm);
+        Assert.Equal(alert, s is { Kind: AlertKind.CarbonMonoxide, Severity: Severity.Critical });
+        if (alert)
+            Assert.Equal($"Carbon monoxide at {ppm:0} ppm (alarm at 100 ppm)", s!.Value.Message);
+    }
+
+    [Fact]
+    public void Evaluate_RuleMessage_CarriesItsKeyAndArgumentsForOtherLanguages()
+    {
+        var s = Eval(DeviceKind.Climate, "temp", 14.26)!.Value;
+        Assert.Equal("Temperature 14.3 °C, below the safe 16–30 °C", s.Message);
+        Assert.Equal("rule.temperature_low", s.MessageKey);
+        Assert.Equal("温度 14.3 °C，低于安全范围 16–30 °C", Catalog.CatalogTexts.Format("zh-CN", s.MessageKey!, [.. s.MessageArgs!]));
+    }
+
+    [Theory]
     [InlineData(15.9, DeviceLocation.Home, AlertKind.TemperatureLow)]
     [InlineData(30.1, DeviceLocation.Bedroom, AlertKind.TemperatureHigh)]
     [InlineData(17.5, DeviceLocation.Bathroom, AlertKind.TemperatureLow)]

@@ -32,6 +32,27 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Catalog_Anonymous_ServesEveryKindWithItsTextsInBothLanguages()
+    {
+        using var anon = _hub.Anonymous();
+        using var doc = JsonDocument.Parse(await anon.GetStringAsync("/api/catalog"));
+        var root = doc.RootElement;
+        var kinds = root.GetProperty("deviceKinds").EnumerateArray().ToDictionary(k => k.GetProperty("kind").GetString()!);
+        Assert.Equal(Enum.GetValues<Domain.Devices.DeviceKind>().Length, kinds.Count);
+        var co = kinds["co"];
+        Assert.Equal(["co", "test"], co.GetProperty("measurements").EnumerateArray().Select(m => m.GetString()));
+        Assert.True(co.GetProperty("lifeSafety").GetBoolean());
+        Assert.Equal(["sos", "cancel", "visit"], kinds["sos"].GetProperty("button").EnumerateArray().Select(m => m.GetString()));
+        var texts = root.GetProperty("texts");
+        Assert.Equal("一氧化碳探测器", texts.GetProperty("zh-CN").GetProperty(co.GetProperty("label").GetString()!).GetString());
+        Assert.Equal("Carbon monoxide detector", texts.GetProperty("en").GetProperty("device_kind.co").GetString());
+        var alert = root.GetProperty("alertKinds").EnumerateArray().Single(a => a.GetProperty("kind").GetString() == "carbon_monoxide");
+        Assert.Equal("critical", alert.GetProperty("severity").GetString());
+        var unit = root.GetProperty("measurements").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "co").GetProperty("unit").GetString();
+        Assert.Equal("ppm", unit);
+    }
+
+    [Fact]
     public async Task Health_WhenRunning_IsHealthy()
     {
         using var anon = _hub.Anonymous();

@@ -1,3 +1,5 @@
+using SmartCommunity.Domain.Catalog;
+
 namespace SmartCommunity.Domain.Alerts;
 
 /// <summary>What happened to an alert, in order: its timeline. Produced by the <see cref="Alert"/> methods themselves,
@@ -58,18 +60,5 @@ public sealed class AlertEvent
 
 public static class AlertEventNames
 {
-    public static string ToWire(this AlertEventType type) => type switch
-    {
-        AlertEventType.Raised => "raised",
-        AlertEventType.Repeated => "repeated",
-        AlertEventType.Acknowledged => "acknowledged",
-        AlertEventType.Dispatched => "dispatched",
-        AlertEventType.OnSite => "on_site",
-        AlertEventType.Resolved => "resolved",
-        AlertEventType.Comment => "comment",
-        AlertEventType.Paged => "paged",
-        AlertEventType.PreAlarmCancelled => "pre_alarm_cancelled",
-        AlertEventType.Feedback => "feedback",
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
+    public static string ToWire(this AlertEventType type) => WireName.Of(type);
 }

@@ -1,6 +1,9 @@
+using SmartCommunity.Domain.Catalog;
+
 namespace SmartCommunity.Domain.Devices;
 
-/// <summary>The classes of sensor node the hub knows. Wire names are lower case (<c>sos</c>, <c>climate</c>…).</summary>
+/// <summary>The classes of sensor node the hub knows; each is a row of <see cref="SensorCatalog.DeviceKinds"/>
+/// (stored by member name, so members are only ever appended). Wire names: <see cref="WireName"/>.</summary>
 public enum DeviceKind
 {
     Sos,
@@ -10,6 +13,7 @@ public enum DeviceKind
     Pir,
     Door,
     Leak,
+    Co,
 }
 
 /// <summary>Where a device is installed; decides e.g. the safe temperature band.</summary>
@@ -24,29 +28,9 @@ public enum DeviceLocation
 
 public static class DeviceKinds
 {
-    public static string ToWire(this DeviceKind kind) => kind switch
-    {
-        DeviceKind.Sos => "sos",
-        DeviceKind.Wearable => "wearable",
-        DeviceKind.Smoke => "smoke",
-        DeviceKind.Climate => "climate",
-        DeviceKind.Pir => "pir",
-        DeviceKind.Door => "door",
-        DeviceKind.Leak => "leak",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    public static string ToWire(this DeviceKind kind) => WireName.Of(kind);
 
-    public static bool TryParse(string? wire, out DeviceKind kind)
-    {
-        foreach (var k in Enum.GetValues<DeviceKind>())
-        {
-            if (string.Equals(k.ToWire(), wire, StringComparison.OrdinalIgnoreCase))
-            {
-                kind = k;
-                return true;
-            }
-        }
-        kind = default;
-        return false;
-    }
+    public static bool TryParse(string? wire, out DeviceKind kind) => WireName.TryParse(wire, out kind);
+
+    public static DeviceKindSpec Spec(this DeviceKind kind) => SensorCatalog.Kind(kind);
 }

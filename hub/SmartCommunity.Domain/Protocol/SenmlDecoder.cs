@@ -312,7 +312,7 @@ public static class SenmlDecoder
         }
         var records = expected == 0 ? [] : new DecodedRecord[expected];
         var added = 0;
-        var allowed = channel == TopicChannel.Up ? DeviceProfile.For(kind).UpMeasurements : null;
+        var allowed = channel == TopicChannel.Up ? kind.Spec() : null;
         for (var i = 0; i < raw.Length; i++)
         {
             ref readonly var r = ref raw[i];
@@ -333,7 +333,7 @@ public static class SenmlDecoder
             var m = r.Measurement ?? Measurement.Find(r.N);
             if (m is null)
                 return DecodeResult.Reject(RejectReason.UnknownMeasurement, $"unknown measurement \"{r.N}\"");
-            var channelOk = channel == TopicChannel.Status ? m.StatusOnly : !m.StatusOnly && allowed!.Contains(m.Name);
+            var channelOk = channel == TopicChannel.Status ? m.StatusOnly : !m.StatusOnly && allowed!.Sends(m.Name);
             if (!channelOk)
                 return DecodeResult.Reject(RejectReason.UnknownMeasurement,
                     channel == TopicChannel.Status ? $"\"{m.Name}\" is not a status field" : $"a {kind.ToWire()} device does not send \"{m.Name}\"");

@@ -1,14 +1,24 @@
-using System.Globalization;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Protocol;
 
 namespace SmartCommunity.Domain.Rules;
 
 /// <summary>The per-device facts the rules need.</summary>
-public sealed record RuleContext(string DeviceId, DeviceKind Kind, DeviceLocation Location, TemperatureBand? TemperatureOverride = null, double GasAlarmPpm = SafetyRules.DefaultGasAlarmPpm)
+public sealed record RuleContext(string DeviceId, DeviceKind Kind, DeviceLocation Location, TemperatureBand? TemperatureOverride = null,
+    double GasAlarmPpm = SafetyRules.DefaultGasAlarmPpm, double CoAlarmPpm = SafetyRules.DefaultCoAlarmPpm)
 {
     public TemperatureBand TemperatureBand => TemperatureOverride ?? TemperatureBand.For(Location);
+
+    public double Limit(Threshold threshold) => threshold switch
+    {
+        Threshold.GasAlarmPpm => GasAlarmPpm,
+        Threshold.CoAlarmPpm => CoAlarmPpm,
+        Threshold.TemperatureMin => TemperatureBand.Min,
+        Threshold.TemperatureMax => TemperatureBand.Max,
+        _ => 0,
+    };
 }
 
 /// <summary>Safe indoor temperature for the location. Elderly people are at risk below 16 °C (WHO housing
@@ -25,13 +35,18 @@ public readonly record struct TemperatureBand(double Min, double Max)
 }
 
 /// <summary>
-/// Rules that need no history: life-safety events, thresholds and the device's last will.
-/// Pure: a decoded pack in, alert signals out.
+/// The engine of <see cref="SensorCatalog.Rules"/>: rules that need no history (life-safety events, thresholds, the
+/// device's last will). Pure: a decoded pack in, alert signals out, messages in English (the stored text) with the
+/// message key and arguments beside them for other languages.
 /// </summary>
 public static class SafetyRules
 {
     // 1,000 ppm of LPG/natural gas on an MQ-2 is ~2-5 % of the lower explosive limit: early enough to ventilate.
     public const double DefaultGasAlarmPpm = 1000;
+
+    // EN 50291-1 detectors must sound within 10–40 min at 100 ppm; the hub pages at the first reading that high, and
+    // the detector's own sounder covers lower, longer exposures.
+    public const double DefaultCoAlarmPpm = 100;
 
     public static IReadOnlyList<AlertSignal> Evaluate(RuleContext ctx, DecodedPack pack)
     {
@@ -47,38 +62,29 @@ public static class SafetyRules
 
     public static AlertSignal? Evaluate(RuleContext ctx, DecodedRecord r)
     {
-        var id = ctx.DeviceId;
-        switch (r.Name)
+        foreach (var rule in SensorCatalog.RulesFor(r.Name))
         {
-            case "sos" when r.IsTrue:
-                return new(id, AlertKind.Sos, Severity.Critical, "SOS button pressed", r.Time);
-            case "fall" when r.IsTrue:
-                return new(id, AlertKind.Fall, Severity.Critical, "Fall detected by the wearable", r.Time);
-            case "smoke" when r.IsTrue:
-                return new(id, AlertKind.Smoke, Severity.Critical, "Smoke detected", r.Time);
-            case "leak" when r.IsTrue:
-                return new(id, AlertKind.WaterLeak, Severity.Critical, "Water leak detected", r.Time);
-            case "gas" when r.Value >= ctx.GasAlarmPpm:
-                return new(id, AlertKind.Gas, Severity.Critical, Invariant($"Gas at {r.Value:0} ppm (alarm at {ctx.GasAlarmPpm:0} ppm)"), r.Time);
-            case "temp":
-                var band = ctx.TemperatureBand;
-                if (r.Value < band.Min)
-                    return new(id, AlertKind.TemperatureLow, Severity.High, Invariant($"Temperature {r.Value:0.0} °C, below the safe {band.Min:0}–{band.Max:0} °C"), r.Time);
-                if (r.Value > band.Max)
-                    return new(id, AlertKind.TemperatureHigh, Severity.High, Invariant($"Temperature {r.Value:0.0} °C, above the safe {band.Min:0}–{band.Max:0} °C"), r.Time);
-                return null;
-            case "test" when r.IsTrue:
-                return new(id, AlertKind.Test, Severity.Info, "Test alarm from the device", r.Time);
-            case "online" when !r.IsTrue:
-                return new(id, AlertKind.DeviceOffline, OfflineSeverity(ctx.Kind), "Device went offline (connection lost)", r.Time);
-            default:
-                return null;
+            var limit = ctx.Limit(rule.Threshold);
+            var met = rule.Condition switch
+            {
+                RuleCondition.IsTrue => r.IsTrue,
+                RuleCondition.IsFalse => !r.IsTrue,
+                RuleCondition.AtLeast => r.Value >= limit,
+                RuleCondition.Below => r.Value < limit,
+                RuleCondition.Above => r.Value > limit,
+                _ => false,
+            };
+            if (!met)
+                continue;
+            var band = ctx.TemperatureBand;
+            object?[] args = [r.Value, limit, band.Min, band.Max];
+            var severity = rule.Severity ?? ctx.Kind.Spec().OfflineSeverity;
+            return new AlertSignal(ctx.DeviceId, rule.Alert, severity, CatalogTexts.Format(CatalogTexts.English, rule.MessageKey, args), r.Time,
+                rule.MessageKey, args);
         }
+        return null;
     }
 
     /// <summary>A silent life-safety device means a resident who cannot call for help.</summary>
-    public static Severity OfflineSeverity(DeviceKind kind) =>
-        kind is DeviceKind.Sos or DeviceKind.Wearable or DeviceKind.Smoke ? Severity.High : Severity.Warning;
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    public static Severity OfflineSeverity(DeviceKind kind) => kind.Spec().OfflineSeverity;
 }

@@ -1,9 +1,10 @@
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
 
 namespace SmartCommunity.Domain.Rules;
 
-/// <summary>Heartbeat supervision: a device not heard from for <see cref="DeviceProfile.OfflineAfter"/> is offline,
+/// <summary>Heartbeat supervision: a device not heard from for <see cref="DeviceKindSpec.OfflineAfter"/> is offline,
 /// even when the broker never delivered its last will (power cut at the router, broker restart) or the
 /// device disconnected cleanly and never came back. Reported once until the device is heard again.</summary>
 public static class Supervision
@@ -12,11 +13,11 @@ public static class Supervision
     {
         if (lastSeen is not { } seen || alreadyReported)
             return null;
-        var profile = DeviceProfile.For(kind);
+        var profile = kind.Spec();
         var silent = now - seen;
         if (silent <= profile.OfflineAfter)
             return null;
-        return new AlertSignal(deviceId, AlertKind.DeviceOffline, SafetyRules.OfflineSeverity(kind),
+        return new AlertSignal(deviceId, AlertKind.DeviceOffline, profile.OfflineSeverity,
             $"No heartbeat for {Format(silent)} (expected every {Format(profile.HeartbeatInterval)})", now);
     }
 
@@ -27,7 +28,7 @@ public static class Supervision
     {
         if (lastSeen is not { } seen || !online || alreadyReported)
             return null;
-        var profile = DeviceProfile.For(kind);
+        var profile = kind.Spec();
         var silent = now - seen;
         if (silent <= profile.MissedHeartbeatAfter || silent > profile.OfflineAfter)
             return null;
@@ -37,7 +38,7 @@ public static class Supervision
 
     /// <summary>True once the device is heard within its heartbeat interval again.</summary>
     public static bool HeartbeatRecovered(DeviceKind kind, DateTimeOffset? lastSeen, DateTimeOffset now) =>
-        lastSeen is { } seen && now - seen <= DeviceProfile.For(kind).MissedHeartbeatAfter;
+        lastSeen is { } seen && now - seen <= kind.Spec().MissedHeartbeatAfter;
 
     /// <summary>Battery below the class's threshold. Life-safety devices warn (someone must change it this week);
     /// others are informational.</summary>
@@ -45,16 +46,15 @@ public static class Supervision
     {
         if (battery is not { } level || alreadyReported)
             return null;
-        var profile = DeviceProfile.For(kind);
+        var profile = kind.Spec();
         if (level >= profile.LowBatteryPercent)
             return null;
-        var severity = kind is DeviceKind.Sos or DeviceKind.Wearable or DeviceKind.Smoke ? Severity.Warning : Severity.Info;
-        return new AlertSignal(deviceId, AlertKind.LowBattery, severity, $"Battery at {level:0} % (replace below {profile.LowBatteryPercent:0} %)", now);
+        return new AlertSignal(deviceId, AlertKind.LowBattery, profile.LowBatterySeverity, $"Battery at {level:0} % (replace below {profile.LowBatteryPercent:0} %)", now);
     }
 
     /// <summary>Hysteresis: a battery hovering at the threshold must not open and close alerts all day.</summary>
     public static bool BatteryRecovered(DeviceKind kind, double? battery) =>
-        battery is { } level && level >= DeviceProfile.For(kind).LowBatteryPercent + 10;
+        battery is { } level && level >= kind.Spec().LowBatteryPercent + 10;
 
     private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{t.TotalHours:0.#} h" : $"{t.TotalMinutes:0} min";
 }

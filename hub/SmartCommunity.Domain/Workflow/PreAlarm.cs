@@ -1,21 +1,16 @@
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.Domain.Workflow;
 
 /// <summary>
-/// Alerts that often turn out harmless (a fall detector tripped by a dropped wearable, a quiet morning) wait a
-/// short window in which the resident (device button) or family can cancel before staff are paged.
-/// SOS, smoke and gas never wait: a person asked for help or a home is at risk.
+/// Inferred alerts (a quiet morning, no activity) wait a short window in which the resident (device button) or family
+/// can cancel before staff are paged (<see cref="AlertKindSpec.PreAlarm"/>). SOS, smoke and gas never wait: a person
+/// asked for help or a home is at risk.
 /// </summary>
 public static class PreAlarm
 {
-    public static readonly IReadOnlyDictionary<AlertKind, TimeSpan> Windows = new Dictionary<AlertKind, TimeSpan>
-    {
-        [AlertKind.Fall] = TimeSpan.FromSeconds(60),
-        [AlertKind.Inactivity] = TimeSpan.FromMinutes(10),
-    };
-
-    public static TimeSpan? WindowFor(AlertKind kind) => Windows.TryGetValue(kind, out var w) ? w : null;
+    public static TimeSpan? WindowFor(AlertKind kind) => kind.Spec().PreAlarm;
 }
 
 /// <summary>Quiet hours of one person: pushes wait, except critical ones.</summary>

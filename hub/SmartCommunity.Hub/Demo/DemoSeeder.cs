@@ -109,7 +109,7 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
             ctx.Devices.Add(new Device
             {
                 Id = id, Kind = kind, Location = location, HouseholdId = householdId, ResidentId = residentId, GridId = gridId,
-                SecretHash = DeviceSecret.Hash(secret), RegisteredAt = time.GetUtcNow(), Label = $"{DeviceProfile.For(kind).Label}",
+                SecretHash = DeviceSecret.Hash(secret), RegisteredAt = time.GetUtcNow(), Label = SmartCommunity.Domain.Catalog.CatalogTexts.En[kind.Spec().LabelKey],
             });
             list.Add(new FleetDevice(id, kind.ToWire(), secret, fleetResident));
         }

@@ -48,7 +48,7 @@ public sealed class FamilyNotifications(AccessScopeResolver scopes, WebPushSende
     private async Task NotifyAsync(Alert alert, string template, CancellationToken ct)
     {
         // Device-health alerts are for technicians, not families.
-        if (alert.Kind is AlertKind.DeviceOffline or AlertKind.MissedHeartbeat or AlertKind.LowBattery or AlertKind.Test)
+        if (!alert.Kind.Spec().ForFamily)
             return;
         // The resident's family, or for a shared device of the household (no resident) the families of all its residents.
         var family = await scopes.FamilyMembersAsync(new AlertPlace(alert.ResidentId, alert.HouseholdId, alert.GridId, alert.CommunityId), ct);
