@@ -215,6 +215,7 @@ public static class HubServices
         }
         builder.Services.AddSingleton<AlertNotifier>();
         builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddOptions<AlertTestingOptions>().BindConfiguration(AlertTestingOptions.Section);
     }
 
     public static void AddHubWorkflow(this WebApplicationBuilder builder)
@@ -223,6 +224,11 @@ public static class HubServices
         builder.Services.AddSingleton<Downlink>();
         builder.Services.AddSingleton<EscalationService>();
         builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<EscalationService>());
+        builder.Services.AddOptions<EscalationOptions>().BindConfiguration(EscalationOptions.Section)
+            .Validate(o => o.ReconcileInterval > TimeSpan.Zero && o.OverdueAfter > TimeSpan.Zero, "Hub:Escalation intervals must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<EscalationReconciler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EscalationReconciler>());
         builder.Services.AddSingleton<VisitService>();
         builder.Services.AddSingleton<IReadingObserver, DeviceButtons>();
         builder.Services.AddSingleton<ReportService>();

@@ -49,6 +49,37 @@ public sealed class ClosedLoopDomainTests
     }
 
     [Fact]
+    public void Pending_FromTheAlertAlone_IsTheStepAfterThePagesSentUntilAcknowledgedOrExhausted()
+    {
+        var alert = Sos(T);
+        var policy = EscalationPolicy.For(Severity.Critical)!;
+
+        Assert.Equal(new EscalationStep(0, EscalationLevel.GridWorker, T), Escalation.Pending(alert));
+        alert.RecordPage(0, 0, "grid worker", T);
+        Assert.Equal(new EscalationStep(1, EscalationLevel.GridWorker, T.AddSeconds(30)), Escalation.Pending(alert));
+        for (var step = 1; step < Escalation.StepCount(policy); step++)
+            Assert.True(alert.RecordPage(step, 0, "x", T));
+        Assert.Null(Escalation.Pending(alert));
+
+        var acknowledged = Sos(T);
+        acknowledged.Acknowledge("staff", T.AddSeconds(5));
+        Assert.Null(Escalation.Pending(acknowledged));
+        Assert.Null(Escalation.Pending(Alert.Raise(new AlertSignal("t", AlertKind.Test, Severity.Info, "test", T), Place, T)));
+    }
+
+    [Theory]
+    [InlineData(false, 0, EscalationRepair.Schedule)]      // no timer, not yet due: schedule at its time
+    [InlineData(false, 300, EscalationRepair.Schedule)]    // no timer, long overdue: scheduled at its (past) time, fires at once
+    [InlineData(true, 29, EscalationRepair.None)]          // timer waiting, within the grace: Quartz fires it
+    [InlineData(true, 30, EscalationRepair.FireNow)]       // timer stuck past the grace
+    public void Repair_TimerStateAndLateness_Decides(bool stored, int secondsLate, EscalationRepair expected)
+    {
+        var step = new EscalationStep(1, EscalationLevel.GridWorker, T);
+
+        Assert.Equal(expected, Escalation.Repair(step, stored, T.AddSeconds(secondsLate), TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void RecordPage_SameStepTwice_RecordsOnce()
     {
         var alert = Sos(T);

@@ -108,7 +108,8 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         }
         var users = await admin.GetFromJsonAsync<List<UserDto>>("/api/users");
         _ids = new Ids(world.CommunityId, community2.Id, world.GridA, world.GridB, gridC.Id, world.ResidentA, world.ResidentB, residentC.Id,
-            alerts[0], alerts[1], alerts[2], devices[0].Item2, devices[1].Item2, devices[2].Item2, users!.Single(u => u.Email == World.Staff).Id);
+            alerts[0], alerts[1], alerts[2], devices[0].Item2, devices[1].Item2, devices[2].Item2, users!.Single(u => u.Email == World.Staff).Id,
+            users!.Single(u => u.Email == HubApp.AdminEmail).Id);
 
         _clients[Who.Anonymous] = _hub.Anonymous();
         foreach (var (who, email) in Emails)
@@ -124,7 +125,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
 
     /// <summary>Real ids from the seeded world, and what the matrix creates on the fly.</summary>
     public sealed record Ids(int Community1, int Community2, int GridA, int GridB, int GridC, int ResidentA, int ResidentB, int ResidentC,
-        long AlertA, long AlertB, long AlertC, string DeviceA, string DeviceB, string DeviceC, string StaffUserId);
+        long AlertA, long AlertB, long AlertC, string DeviceA, string DeviceB, string DeviceC, string StaffUserId, string AdminUserId);
 
     /// <summary>What a case may need while building its request: the ids, and the admin's client to create a fresh object per caller.</summary>
     public sealed record Context(Ids Ids, HttpClient Admin, HubApp Hub);
@@ -197,7 +198,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         new("shift in community 2", (i, j) => HasProperty(j, "communityId", i.Community2), Who.Admin),
     ];
 
-    private static object Shift(Ids i, int community) => new { communityId = community, gridId = (int?)null, userId = i.StaffUserId, role = "duty_officer", start = "08:00", end = "20:00" };
+    // A valid body: the duty officer is community 1's staff there, and an admin (who may take any community's desk) in community 2.
+    private static object Shift(Ids i, int community) =>
+        new { communityId = community, gridId = (int?)null, userId = community == i.Community1 ? i.StaffUserId : i.AdminUserId, role = "duty_officer", start = "08:00", end = "20:00" };
 
     private static async Task<Request> FreshShiftAsync(Context c, int community)
     {

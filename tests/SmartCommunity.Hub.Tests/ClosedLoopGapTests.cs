@@ -209,10 +209,10 @@ public sealed class ClosedLoopGapTests
         await using var _ = hub;
         using var admin = await hub.AdminAsync();
         var users = (await admin.GetFromJsonAsync<List<UserDto>>("/api/users"))!;
-        var workerA = users.Single(u => u.Email == World.WorkerA).Id;
+        var adminId = users.Single(u => u.Email == HubApp.AdminEmail).Id;
         var staffId = users.Single(u => u.Email == World.Staff).Id;
-        // 09:00–17:00 Shanghai is 01:00–09:00 UTC; the clock stands at 10:00 Shanghai.
-        var shift = new CreateShiftRequest(world.CommunityId, null, workerA, "duty_officer", "09:00", "17:00", null);
+        // 09:00–17:00 Shanghai is 01:00–09:00 UTC; the clock stands at 10:00 Shanghai. An admin may take the duty officer's desk.
+        var shift = new CreateShiftRequest(world.CommunityId, null, adminId, "duty_officer", "09:00", "17:00", null);
         using var worker = await hub.ClientAsync(World.WorkerA);
         using var family = await hub.ClientAsync(World.FamilyA);
         using var staff = await hub.ClientAsync(World.Staff);
@@ -229,12 +229,12 @@ public sealed class ClosedLoopGapTests
             (await worker.GetFromJsonAsync<List<OnDutyDto>>($"/api/rosters/on-duty?gridId={world.GridA}"))!
                 .Single(l => l.Level == "duty_officer").People.Select(p => p.UserId).ToList();
 
-        Assert.Equal([workerA], await DutyOfficersAsync());
+        Assert.Equal([adminId], await DutyOfficersAsync());
         time.Advance(TimeSpan.FromHours(7).Add(TimeSpan.FromMinutes(-1)));   // 16:59 Shanghai
-        Assert.Equal([workerA], await DutyOfficersAsync());
+        Assert.Equal([adminId], await DutyOfficersAsync());
         time.Advance(TimeSpan.FromMinutes(1));                                  // 17:00 Shanghai: the shift has ended
         var after = await DutyOfficersAsync();
-        Assert.DoesNotContain(workerA, after);
+        Assert.DoesNotContain(adminId, after);
         // Nobody rostered: the level falls back to the community's emergency staff.
         Assert.Equal([staffId], after);
     }

@@ -122,6 +122,7 @@ export const en = {
   "card.dispatchTitle": "Dispatch someone",
   "card.assignee": "Who goes",
   "card.confirmDispatch": "Dispatch",
+  "card.assigneeRefused": "Only staff of this alert's community or grid can be dispatched.",
   "card.dispatching": "Dispatching…",
   "card.dispatchedTo": "Dispatched to {name}",
   "card.onSite": "On site",

@@ -123,6 +123,7 @@ export const zhCN: Record<MessageKey, string> = {
   "card.dispatchTitle": "派人处理",
   "card.assignee": "派遣对象",
   "card.confirmDispatch": "派遣",
+  "card.assigneeRefused": "只能派遣该告警所在社区或网格的工作人员。",
   "card.dispatching": "正在派遣…",
   "card.dispatchedTo": "已派遣：{name}",
   "card.onSite": "已到场",

@@ -446,6 +446,8 @@ export class AlertCard {
     } catch (error) {
       this.busy = false;
       if (error instanceof ApiError && error.status === 403) this.showError(t("card.forbidden"));
+      // The hub sends only staff of the alert's community or grid (an unknown email is refused the same way).
+      else if (error instanceof ApiError && error.status === 400 && busyKey === "card.dispatching") this.showError(t("card.assigneeRefused"));
       else if (error instanceof ApiError && error.status === 409) {
         this.showError(t("card.conflict"));
         this.ops.stale();

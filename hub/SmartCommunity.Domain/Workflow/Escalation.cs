@@ -31,6 +31,14 @@ public sealed record EscalationPolicy(Severity Severity, TimeSpan AckWithin, Tim
     };
 }
 
+/// <summary>What <see cref="Escalation.Repair"/> decides for an alert's pending step.</summary>
+public enum EscalationRepair
+{
+    None,
+    Schedule,
+    FireNow,
+}
+
 /// <summary>One page: step n of an escalation, the level it goes to and when it is due.</summary>
 public readonly record struct EscalationStep(int Index, EscalationLevel Level, DateTimeOffset DueAt);
 
@@ -56,11 +64,28 @@ public static class Escalation
         if (!alert.IsOpen || alert.AcknowledgedAt is not null)
             return null;
         var next = Step(policy, pagingStart, done + 1);
-        var firstAtLast = FirstIndexAtLastLevel(policy);
-        if (next.Index >= firstAtLast + policy.RepeatsAtLastLevel)
+        if (next.Index >= StepCount(policy))
             return null;
         return next;
     }
+
+    /// <summary>How many pages a policy sends at most to an alert nobody acknowledges.</summary>
+    public static int StepCount(EscalationPolicy policy) => FirstIndexAtLastLevel(policy) + policy.RepeatsAtLastLevel;
+
+    /// <summary>The step an alert is waiting for, derived from the alert alone (severity → policy, paging start, pages
+    /// sent): what its escalation timer must be. Null when nothing more is to be paged.</summary>
+    public static EscalationStep? Pending(Alert alert) =>
+        EscalationPolicy.For(alert.Severity) is { } policy ? Next(policy, alert, alert.PagingStartsAt, alert.PagesSent - 1) : null;
+
+    /// <summary>
+    /// What to do about an alert's pending step when its timer is checked (at start-up and periodically): schedule it when
+    /// no timer is stored (it then fires at once if already due); fire it now when a timer exists but the step is
+    /// <paramref name="overdueAfter"/> past due and still not recorded (the timer is stuck); otherwise leave it.
+    /// </summary>
+    public static EscalationRepair Repair(EscalationStep pending, bool timerStored, DateTimeOffset now, TimeSpan overdueAfter) =>
+        !timerStored ? EscalationRepair.Schedule
+        : now - pending.DueAt >= overdueAfter ? EscalationRepair.FireNow
+        : EscalationRepair.None;
 
     /// <summary>The steps that are due by <paramref name="now"/> and not yet done: what a clock-driven test or a
     /// catch-up after downtime would run.</summary>

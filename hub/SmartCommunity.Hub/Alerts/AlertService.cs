@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Diagnostics;
 using SmartCommunity.Hub.Persistence;
@@ -14,7 +15,7 @@ namespace SmartCommunity.Hub.Alerts;
 /// decide: a writer that loses reads again and folds, so an alert is raised once however many instances see it.
 /// </summary>
 public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, AlertNotifier notifier, PlaceNames names, HubMetrics metrics,
-    TimeProvider time, IServiceProvider services, ILogger<AlertService> logger)
+    TimeProvider time, IServiceProvider services, IOptions<AlertTestingOptions> testing, ILogger<AlertService> logger)
 {
     private readonly SemaphoreSlim _write = new(1, 1);
 
@@ -85,6 +86,13 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
             metrics.AlertRaised(alert.Kind.ToWire(), alert.Severity.ToWire());
             logger.LogInformation("Alert {AlertId} raised: {Kind} ({Severity}) from {DeviceId}", alert.Id, dto.Kind, dto.Severity, alert.DeviceId);
             await notifier.RaisedAsync(alert, dto);
+            if (testing.Value.SkipAlertFollowUps)
+            {
+                logger.LogWarning("Hub:Testing:SkipAlertFollowUps is on (test-only): follow-ups of alert {AlertId} not started", alert.Id);
+                return alert;
+            }
+            // Run after the commit, so a process killed here loses them: escalation is derived again from the alert by
+            // EscalationReconciler; the family's notification is not (it has no durable outbox yet).
             foreach (var handler in Handlers)
             {
                 try
@@ -176,4 +184,16 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
 public interface IAlertRaisedHandler
 {
     Task OnRaisedAsync(Alert alert, CancellationToken ct);
+}
+
+/// <summary>
+/// Hub:Testing — test-only switches, all off by default; never set in production. <see cref="SkipAlertFollowUps"/> makes
+/// a new alert stop after its commit and its push to the boards, as if the process had died there (the device still gets
+/// its PUBACK): the crash test sets it, kills the hub after the PUBACK and restarts it without it, on the same data.
+/// </summary>
+public sealed class AlertTestingOptions
+{
+    public const string Section = "Hub:Testing";
+
+    public bool SkipAlertFollowUps { get; set; }
 }

@@ -119,12 +119,27 @@ public static class AlertsApi
                 a.Comment(who, body.Note, s.Now);
         }, ct);
 
-    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> DispatchAsync(long id, DispatchRequest body, [AsParameters] AlertServices s, UserManager<HubUser> users, CancellationToken ct)
+    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>, ValidationProblem>> DispatchAsync(long id, DispatchRequest body, [AsParameters] AlertServices s, UserManager<HubUser> users, CancellationToken ct)
     {
         var assignee = string.IsNullOrWhiteSpace(body.Assignee) ? null : await users.FindByIdAsync(body.Assignee) ?? await users.FindByEmailAsync(body.Assignee);
         if (assignee is null)
             return TypedResults.BadRequest("assignee must be the id or email of a user");
-        return await ChangeAsync(id, s, Responder, (a, who) => a.Dispatch(who, assignee.UserName!, s.Now), ct);
+        // Whoever is sent gets the resident's name and address: staff who may handle this alert, never a family or another grid.
+        var current = await s.Db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
+        if (current is not null && (await s.Scopes.ResolveAsync(s.Http.User, ct)).CanHandle(current)
+            && !(await s.Scopes.ResolveUserAsync(assignee.Id, ct)).CanHandle(current))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["assignee"] = ["only staff who handle this alert's place can be dispatched: an admin, emergency staff of its community or a grid worker of its grid"],
+            });
+        return (await ChangeAsync(id, s, Responder, (a, who) => a.Dispatch(who, assignee.UserName!, s.Now), ct)).Result switch
+        {
+            Ok<AlertDto> ok => ok,
+            NotFound notFound => notFound,
+            Conflict<string> conflict => conflict,
+            BadRequest<string> bad => bad,
+            var other => throw new InvalidOperationException($"unexpected result {other}"),
+        };
     }
 
     private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> OnSiteAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>

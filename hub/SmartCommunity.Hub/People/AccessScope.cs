@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Workflow;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.People;
@@ -47,6 +48,16 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
         || (a.CommunityId is { } c && CommunityIds.Contains(c))
         || (a.GridId is { } g && GridIds.Contains(g));
 
+    /// <summary>
+    /// Why this person may not be rostered or paged at <paramref name="level"/> for this place, or null when they may. A page
+    /// carries residents' names and addresses, so it goes to staff of that place only: grid-worker pages to grid workers of
+    /// that grid; duty officer and emergency centre pages to the community's emergency staff or an admin. Families and
+    /// technicians never.
+    /// </summary>
+    public string? PagingRefusal(EscalationLevel level, int communityId, int? gridId) => level == EscalationLevel.GridWorker
+        ? gridId is { } g && GridIds.Contains(g) ? null : $"only grid workers of grid {gridId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} take grid-worker shifts and pages"
+        : All || CommunityIds.Contains(communityId) ? null : $"only emergency staff of community {communityId.ToString(System.Globalization.CultureInfo.InvariantCulture)} or an admin take duty-officer and emergency-centre shifts and pages";
+
     public IQueryable<Alert> Filter(IQueryable<Alert> alerts)
     {
         if (All)
@@ -68,11 +79,12 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
 
 public sealed class AccessScopeResolver(IDbContextFactory<HubDbContext> dbFactory)
 {
-    public async Task<AccessScope> ResolveAsync(ClaimsPrincipal principal, CancellationToken ct)
+    public async Task<AccessScope> ResolveAsync(ClaimsPrincipal principal, CancellationToken ct) =>
+        principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? await ResolveUserAsync(userId, ct) : AccessScope.None;
+
+    /// <summary>The scope of any account by id: what the signed-in person may see, or whether someone else may be paged or dispatched.</summary>
+    public async Task<AccessScope> ResolveUserAsync(string userId, CancellationToken ct)
     {
-        var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (userId is null)
-            return AccessScope.None;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, ct);
         if (user is null)

@@ -12,9 +12,11 @@ public sealed record Recipient(string UserId, string Name, string? Phone);
 /// <summary>
 /// Who is on call for an alert at a level, now: the roster shifts that cover this moment in the community's
 /// zone. A level with nobody rostered falls back to everyone with that role for the place, because paging
-/// nobody is the one outcome that must not happen.
+/// nobody is the one outcome that must not happen. Everyone is checked against their current role and place
+/// (<see cref="AccessScope.PagingRefusal"/>) before they are paged: a shift saved before its person changed role or
+/// grid, or written around the API, is skipped and logged, never paged.
 /// </summary>
-public sealed class OnCall(IDbContextFactory<HubDbContext> dbFactory, TimeProvider time)
+public sealed class OnCall(IDbContextFactory<HubDbContext> dbFactory, AccessScopeResolver scopes, TimeProvider time, ILogger<OnCall> logger)
 {
     public async Task<List<Recipient>> RecipientsAsync(Alert alert, EscalationLevel level, CancellationToken ct)
     {
@@ -24,11 +26,27 @@ public sealed class OnCall(IDbContextFactory<HubDbContext> dbFactory, TimeProvid
         var community = await db.Communities.AsNoTracking().SingleOrDefaultAsync(c => c.Id == communityId, ct);
         var zone = Roster.Zone(community?.TimeZone);
         var shifts = await db.RosterShifts.AsNoTracking().Where(s => s.CommunityId == communityId && s.Role == level).ToListAsync(ct);
-        var userIds = Roster.OnDuty(shifts, level, communityId, alert.GridId, time.GetUtcNow(), zone).Select(s => s.UserId).Distinct().ToList();
+        var rostered = Roster.OnDuty(shifts, level, communityId, alert.GridId, time.GetUtcNow(), zone).Select(s => s.UserId).Distinct().ToList();
+        var userIds = await EligibleAsync(rostered, level, communityId, alert.GridId, ct);
         if (userIds.Count == 0)
-            userIds = await FallbackAsync(db, level, communityId, alert.GridId, ct);
+            userIds = await EligibleAsync(await FallbackAsync(db, level, communityId, alert.GridId, ct), level, communityId, alert.GridId, ct);
         return await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
             .Select(u => new Recipient(u.Id, u.DisplayName, u.PhoneNumber)).ToListAsync(ct);
+    }
+
+    private async Task<List<string>> EligibleAsync(List<string> userIds, EscalationLevel level, int communityId, int? gridId, CancellationToken ct)
+    {
+        var eligible = new List<string>(userIds.Count);
+        foreach (var userId in userIds)
+        {
+            var scope = await scopes.ResolveUserAsync(userId, ct);
+            if (scope.PagingRefusal(level, communityId, gridId) is { } reason)
+                logger.LogWarning("On call {Level} in community {CommunityId}: user {UserId} is on the roster but not paged ({Reason}); correct the roster",
+                    level.ToWire(), communityId, userId, reason);
+            else
+                eligible.Add(userId);
+        }
+        return eligible;
     }
 
     private static async Task<List<string>> FallbackAsync(HubDbContext db, EscalationLevel level, int communityId, int? gridId, CancellationToken ct)
@@ -127,6 +145,8 @@ public static class RostersApi
             errors["gridId"] = ["no such grid in this community"];
         if (!await db.Users.AnyAsync(u => u.Id == req.UserId, ct))
             errors["userId"] = ["no such user"];
+        else if (!errors.ContainsKey("role") && (await scopes.ResolveUserAsync(req.UserId, ct)).PagingRefusal(role, req.CommunityId, req.GridId) is { } refusal)
+            errors["userId"] = [refusal];
         if (req.Days is < 0 or > (int)WeekDays.All)
             errors["days"] = ["days is a bit mask, Sunday = 1 … Saturday = 64"];
         if (errors.Count > 0)
