@@ -261,6 +261,29 @@ public sealed class SessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cookie_ReissuedAfterTheSecurityStampCheck_KeepsItsSession_AndLogoutStillRevokesIt()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var hub = new HubApp(time: time).Start();
+        using var session = await CookieSession.SignInAsync(hub, HubApp.AdminEmail);
+        var issued = session.Cookies.GetCookies(hub.BaseAddress)["sc.auth"]!.Value;
+
+        // Past Identity's stamp-validation interval (30 min) the cookie is rebuilt from the user and re-issued.
+        time.Advance(TimeSpan.FromMinutes(31));
+        Assert.Equal(HttpStatusCode.OK, (await session.Http.GetAsync("/api/me", Ct)).StatusCode);
+        Assert.NotEqual(issued, session.Cookies.GetCookies(hub.BaseAddress)["sc.auth"]!.Value);
+        var captured = session.Cookies.GetCookieHeader(hub.BaseAddress);
+
+        using var logout = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout") { Content = JsonContent.Create(new { }) };
+        logout.Headers.Add(CsrfApi.HeaderName, await session.CsrfTokenAsync());
+        Assert.Equal(HttpStatusCode.OK, (await session.Http.SendAsync(logout, Ct)).StatusCode);
+        using var replay = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = hub.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+        request.Headers.Add("Cookie", captured);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await replay.SendAsync(request, Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Refresh_ValidToken_NewTokensWork_AndAfterLogoutBothRefused()
     {
         var first = await BearerSignInAsync(World.WorkerA);

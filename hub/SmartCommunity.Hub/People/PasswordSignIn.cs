@@ -39,10 +39,10 @@ public sealed class PasswordSignIn(
         var password = request.Password ?? "";
         var account = SignInThrottle.AccountKey(name);
         var device = devices.Read(http);
-        var attempt = throttle.Begin(account, Security.HubRateLimits.ClientAddress(http), devices.IdFor(device, account) ?? LiveSession(http, account));
+        var attempt = throttle.Begin(account, SignInThrottle.ClientKey(http), devices.IdFor(device, account) ?? LiveSession(http, account));
         if (attempt.RetryAfter is { } wait)
         {
-            Security.HubRateLimits.SetRetryAfter(http.Response, wait);
+            HubRateLimits.SetRetryAfter(http.Response, wait);
             return TypedResults.Problem(TooManyFailures, statusCode: StatusCodes.Status429TooManyRequests);
         }
 

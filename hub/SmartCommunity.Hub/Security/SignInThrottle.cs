@@ -101,6 +101,24 @@ public sealed class SignInThrottle
         _sweptAt = time.GetUtcNow();
     }
 
+    /// <summary>
+    /// The client's address as the throttle counts it: IPv4 as is, IPv6 by its /64 (one subscriber's network hands
+    /// its devices, and an attacker, any number of addresses within it).
+    /// </summary>
+    public static string ClientKey(HttpContext http)
+    {
+        var ip = http.Connection.RemoteIpAddress;
+        if (ip is null)
+            return "unknown";
+        if (ip.IsIPv4MappedToIPv6)
+            ip = ip.MapToIPv4();
+        if (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || System.Net.IPAddress.IsLoopback(ip))
+            return ip.ToString();
+        var bytes = ip.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
+
     /// <summary>The throttle's key for a name as typed: Identity compares upper-case names.</summary>
     public static string AccountKey(string? name)
     {
