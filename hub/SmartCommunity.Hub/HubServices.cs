@@ -166,6 +166,7 @@ public static class HubServices
         });
         builder.Services.AddSingleton<SessionConnections>();
         builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         builder.Services.AddSingleton<KnownDevices>();
         builder.Services.AddScoped<PasswordSignIn>();
         builder.Services.AddAuthorization();

@@ -444,3 +444,57 @@ public sealed class NoStoreTests : IAsyncLifetime
         Assert.True(missing.Count == 0, "without Cache-Control: no-store: " + string.Join(", ", missing));
     }
 }
+
+/// <summary>Two instances on one PostgreSQL database: a sign-out on one reaches the other.</summary>
+public sealed class SessionClusterTests : IAsyncLifetime
+{
+    private readonly string _database = ClusterServers.PostgresDatabase(ClusterServers.NewDatabaseName());
+    private readonly List<HubApp> _hubs = [];
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hub in _hubs)
+            await hub.DisposeAsync();
+        if (_hubs.Count > 0)
+            await ClusterServers.DropDatabaseAsync(_database);
+    }
+
+    private HubApp Instance()
+    {
+        var hub = new HubApp(settings: ClusterServers.PostgresSettings(_database, new Dictionary<string, string?> { ["Hub:SignIn:RevocationRefresh"] = "00:00:01" }));
+        _hubs.Add(hub);
+        return hub.Start();
+    }
+
+    [Fact]
+    public async Task Logout_OnOneInstance_TokenRefusedAndConnectionClosedOnTheOther()
+    {
+        await ClusterServers.RequirePostgresAsync();
+        var a = Instance();
+        var b = Instance();
+        var token = await a.TokenAsync(HubApp.AdminEmail);
+        using var onB = b.Anonymous();
+        onB.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await onB.GetAsync("/api/me", TestContext.Current.CancellationToken)).StatusCode);
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(b.BaseAddress, "/hubs/alerts"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        await using (connection)
+        {
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+            await connection.StartSubscribedAsync();
+
+            using var onA = a.Anonymous();
+            onA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.OK, (await onA.PostAsJsonAsync("/api/auth/logout", new { }, TestContext.Current.CancellationToken)).StatusCode);
+
+            // B re-reads the list every second, requests or not, and closes the session's connection...
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            // ...and refuses its token.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await onB.GetAsync("/api/me", TestContext.Current.CancellationToken)).StatusCode);
+        }
+    }
+}

@@ -59,10 +59,12 @@ public static class Sessions
 /// <summary>
 /// Sessions signed out before their credentials expire, kept in Identity's per-user token table (one row per session,
 /// login provider <see cref="Provider"/>, until the longest-lived credential of a session could have expired). Every
-/// request's session id is looked up in an in-memory copy, re-read from the database at most every
-/// Hub:SignIn:RevocationRefresh, so a sign-out on one instance reaches the others within that interval and costs a
-/// set lookup per request; the instance that signs out knows at once. Live SignalR connections of a revoked session
-/// are closed, here at once and on other instances when they re-read the list.
+/// request's session id is looked up in an in-memory copy, re-read from the database in the background at most every
+/// Hub:SignIn:RevocationRefresh, so a sign-out on one instance reaches the others within about that interval and a
+/// request costs a set lookup (only the first one after start waits for the first read; a slow or unreachable
+/// database never holds requests up); the instance that signs out knows at once. Live SignalR connections of a
+/// revoked session are closed, here at once and on other instances when they re-read the list (every interval,
+/// requests or not).
 /// </summary>
 public sealed class SessionRevocations(
     IDbContextFactory<HubDbContext> dbFactory,
@@ -71,7 +73,7 @@ public sealed class SessionRevocations(
     IOptionsMonitor<CookieAuthenticationOptions> cookies,
     SessionConnections connections,
     TimeProvider time,
-    ILogger<SessionRevocations> logger) : IDisposable
+    ILogger<SessionRevocations> logger) : BackgroundService
 {
     public const string Provider = "SmartCommunity.RevokedSession";
 
@@ -79,16 +81,39 @@ public sealed class SessionRevocations(
     private readonly Lock _sync = new();
     private volatile HashSet<string> _revoked = new(StringComparer.Ordinal);
     private long _loadedAtTicks; // 0: never loaded
+    private volatile bool _loaded;
+    private int _refreshing;
     private DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
 
     /// <summary>A revoked session must stay listed as long as any of its credentials could still be presented.</summary>
     private TimeSpan Keep => new[] { bearer.Get(IdentityConstants.BearerScheme).RefreshTokenExpiration, bearer.Get(IdentityConstants.BearerScheme).BearerTokenExpiration,
         cookies.Get(IdentityConstants.ApplicationScheme).ExpireTimeSpan }.Max() + TimeSpan.FromMinutes(5);
 
-    public async ValueTask<bool> IsRevokedAsync(string sessionId, CancellationToken ct)
+    public ValueTask<bool> IsRevokedAsync(string sessionId, CancellationToken ct)
     {
         if (time.GetUtcNow().UtcTicks - Interlocked.Read(ref _loadedAtTicks) >= options.Value.RevocationRefresh.Ticks)
-            await RefreshAsync(ct);
+        {
+            if (!_loaded)
+                return FirstLoadAsync(sessionId, ct);
+            if (Interlocked.Exchange(ref _refreshing, 1) == 0)
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await RefreshAsync(CancellationToken.None);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _refreshing, 0);
+                    }
+                }, CancellationToken.None);
+        }
+        return ValueTask.FromResult(_revoked.Contains(sessionId));
+    }
+
+    private async ValueTask<bool> FirstLoadAsync(string sessionId, CancellationToken ct)
+    {
+        await RefreshAsync(ct);
         return _revoked.Contains(sessionId);
     }
 
@@ -107,7 +132,17 @@ public sealed class SessionRevocations(
                     UserId = userId, LoginProvider = Provider, Name = sessionId,
                     Value = until.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 });
-                await db.SaveChangesAsync(ct);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException)
+                {
+                    // Signed out twice at once, the other request wrote the row: fine. Anything else is not.
+                    await using var again = await dbFactory.CreateDbContextAsync(ct);
+                    if (!await again.UserTokens.AnyAsync(t => t.UserId == userId && t.LoginProvider == Provider && t.Name == sessionId, ct))
+                        throw;
+                }
             }
         }
         lock (_sync)
@@ -137,6 +172,7 @@ public sealed class SessionRevocations(
                     revoked.UnionWith(before.Where(id => !expired.Contains(id)));
                     _revoked = revoked;
                 }
+                _loaded = true;
                 foreach (var id in revoked.Where(id => !before.Contains(id)))
                     connections.Abort(id);
                 if (expired.Count > 0 && now - _prunedAt > TimeSpan.FromHours(1))
@@ -144,6 +180,11 @@ public sealed class SessionRevocations(
                     _prunedAt = now;
                     await db.UserTokens.Where(t => t.LoginProvider == Provider && expired.Contains(t.Name)).ExecuteDeleteAsync(ct);
                 }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Shutting down.
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -158,7 +199,27 @@ public sealed class SessionRevocations(
         }
     }
 
-    public void Dispose() => _loading.Dispose();
+    /// <summary>Re-reads the list every interval even without requests, so other instances' sign-outs close connections here.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(options.Value.RevocationRefresh, time, stoppingToken);
+                await RefreshAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _loading.Dispose();
+    }
 }
 
 /// <summary>
