@@ -4,7 +4,7 @@
 import { getMe, logout, saveLanguage } from "./api/auth";
 import { Capabilities } from "./api/capabilities";
 import { ApiError } from "./api/http";
-import type { Me, Role } from "./api/types";
+import type { Me, Role, SignInFailures } from "./api/types";
 import { workflow, type Workflow } from "./api/workflow";
 import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } from "./i18n";
 import { boardPage } from "./pages/boardPage";
@@ -17,7 +17,7 @@ import { needsAttention, type AlertChange } from "./state/alertStore";
 import { LiveAlerts } from "./state/liveAlerts";
 import { Announcer } from "./ui/announcer";
 import { h } from "./ui/dom";
-import { kindLabel, severityLabel, whereText } from "./ui/format";
+import { formatTime, kindLabel, severityLabel, whereText } from "./ui/format";
 import { header } from "./ui/header";
 
 /** What a page gets: the signed-in user and the shared services. */
@@ -72,6 +72,8 @@ export class App {
   private sessionCleanup: (() => void)[] = [];
   private mounted: View[] = [];
   private loginNotice: MessageKey | null = null;
+  /** Failed sign-ins to this account, told after signing in until dismissed (not again on a reload). */
+  private signInFailures: SignInFailures | null = null;
   /** Where to go after signing in (the route that was asked for). */
   private returnTo: string | null = null;
   private announcedLoad = false;
@@ -164,6 +166,7 @@ export class App {
     this.sessionCleanup = [];
     if (this.session) void this.session.live.dispose();
     this.session = null;
+    this.signInFailures = null;
     this.alarm.setActive(false);
     this.alarm.unmute();
     this.announcer.clear();
@@ -215,6 +218,7 @@ export class App {
         onSignedIn: async (me) => {
           this.loginNotice = null;
           await this.startSession(me);
+          this.signInFailures = me.failedSignIns ?? null;
           this.navigate(this.returnTo ?? this.home());
         },
       });
@@ -232,6 +236,7 @@ export class App {
       const top = header(ctx, t(route.title), route.path);
       const page = route.view(ctx);
       this.mounted.push(top, page);
+      if (this.signInFailures) main.append(this.failuresNotice(this.signInFailures));
       main.append(page.element);
       this.shell.replaceChildren(skip, top.element, main);
     }
@@ -239,6 +244,29 @@ export class App {
     if (focusedId) {
       this.shell.querySelector<HTMLElement>(`[data-testid="${focusedId}"]`)?.focus();
     }
+  }
+
+  /** "3 failed sign-ins … from 203.0.113.7": the account's owner is the one who can tell an attack from a typo. */
+  private failuresNotice(failures: SignInFailures): HTMLElement {
+    const params = { count: failures.count, addresses: failures.addresses.join(", "), time: formatTime(failures.last) };
+    return h(
+      "div",
+      { class: "form-notice signin-notice", role: "alert", "data-testid": "signin-failures" },
+      h("p", {}, t(failures.count === 1 ? "signin.failuresOne" : "signin.failures", params)),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn--ghost",
+          "data-testid": "signin-failures-dismiss",
+          onclick: () => {
+            this.signInFailures = null;
+            this.render();
+          },
+        },
+        t("signin.dismiss"),
+      ),
+    );
   }
 }
 

@@ -117,10 +117,7 @@ public static class HubServices
             // Browsers use the cookie; API clients and SignalR clients send a bearer token
             // (SignalR over WebSockets can only pass it in the access_token query parameter).
             .AddPolicyScheme(AuthScheme, "Cookie or bearer token", p => p.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
-                || (ctx.Request.Path.StartsWithSegments("/hubs") && ctx.Request.Query.ContainsKey("access_token"))
-                    ? IdentityConstants.BearerScheme
-                    : IdentityConstants.ApplicationScheme)
+                Sessions.UsesBearer(ctx.Request) ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme)
             .AddBearerToken(IdentityConstants.BearerScheme, b =>
             {
                 b.BearerTokenExpiration = TimeSpan.FromHours(12);
@@ -148,13 +145,30 @@ public static class HubServices
                 i.User.RequireUniqueEmail = true;
                 i.Password.RequiredLength = 10;
                 i.Password.RequireNonAlphanumeric = false;
-                i.Lockout.MaxFailedAccessAttempts = 5;
-                i.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                // No account lockout (it let anyone lock the duty officer out): failed sign-ins back off per client (SignInThrottle).
+                i.Lockout.AllowedForNewUsers = false;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<HubDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+        // A cookie re-issued after the security-stamp check keeps its session (id, sign-in notice).
+        builder.Services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            var earlier = o.OnRefreshingPrincipal;
+            o.OnRefreshingPrincipal = async ctx =>
+            {
+                if (earlier is not null)
+                    await earlier(ctx);
+                if (ctx.CurrentPrincipal is not null && ctx.NewPrincipal is not null)
+                    Sessions.CarryOver(ctx.CurrentPrincipal, ctx.NewPrincipal);
+            };
+        });
+        builder.Services.AddSingleton<SessionConnections>();
+        builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
+        builder.Services.AddSingleton<KnownDevices>();
+        builder.Services.AddScoped<PasswordSignIn>();
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<AccessScopeResolver>();
         builder.Services.AddScoped<UserAdministration>();
@@ -182,6 +196,9 @@ public static class HubServices
         builder.Services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
             .Configure<IOptions<RateLimitOptions>, IOptions<HubOptions>, TimeProvider, HubMetrics>((r, limits, hub, time, metrics) =>
                 HubRateLimits.Configure(r, limits.Value, hub.Value, time, metrics));
+        builder.Services.AddOptions<HubSignInOptions>().BindConfiguration(HubSignInOptions.Section)
+            .Validate(o => !o.Problems().Any(), "Hub:SignIn: FreeFailures 1–1000, AccountFreeFailures 1–1,000,000, BackOff > 0, MaxBackOff ≥ BackOff, FailureMemory ≥ MaxBackOff, KnownDeviceLifetime > 0, RevocationRefresh 0–5 min")
+            .ValidateOnStart();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddTokenRedaction();
     }
@@ -333,6 +350,7 @@ public static class HubServices
         app.UseWebSockets();
         app.UseDashboard();
         app.UseAuthentication();
+        app.UseMiddleware<SessionCheck>();  // a signed-out session's cookie or token counts as no credential
         app.UseRateLimiter();       // after authentication: budgets are per person, anonymous callers per address
         app.UseAuthorization();
         app.UseCsrfCheck();         // after authorization: 401/403 come first

@@ -237,6 +237,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
     [
         // People
         R("POST", "/api/auth/login", new Case("own credentials", Who.Everyone, _ => Task.FromResult(new Request("/api/auth/login", null)))),
+        R("POST", "/api/auth/refresh", new Case("own refresh token", Who.Everyone, _ => Task.FromResult(new Request("/api/auth/refresh", null)))),
         R("POST", "/api/auth/logout", Any(Who.SignedIn, "/api/auth/logout", new { })),
         R("GET", "/api/auth/csrf", Any(Who.SignedIn, "/api/auth/csrf")),
         R("GET", "/api/me", Any(Who.SignedIn, "/api/me")),
@@ -431,9 +432,13 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
                     using var message = new HttpRequestMessage(new HttpMethod(row.Verb), request.Url);
                     if (row.Key == "POST /api/auth/login")
                         message.Content = JsonContent.Create(new { email = Emails.GetValueOrDefault(who, HubApp.AdminEmail), password = HubApp.Password });
+                    else if (row.Key == "POST /api/auth/refresh")
+                        message.Content = JsonContent.Create(new { refreshToken = await RefreshTokenAsync(Emails.GetValueOrDefault(who, HubApp.AdminEmail)) });
                     else if (request.Body is not null)
                         message.Content = JsonContent.Create(request.Body);
-                    using var response = await _clients[who].SendAsync(message);
+                    // Signing out revokes the session, so it is a session of its own, not the one the other rows use.
+                    using var own = row.Key == "POST /api/auth/logout" && who != Who.Anonymous ? await _hub.ClientAsync(Emails[who]) : null;
+                    using var response = await (own ?? _clients[who]).SendAsync(message);
                     requests++;
                     var status = (int)response.StatusCode;
                     var allowed = @case.Allowed.HasFlag(who);
@@ -461,6 +466,14 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         }
         output.WriteLine($"authorization matrix: {Table.Count} endpoints ({cases} endpoint×object cases) × {People.Length} people = {requests} requests, plus {listChecks} list-visibility checks; {failures.Count} failures");
         Assert.True(failures.Count == 0, "authorization matrix failures:\n" + string.Join("\n", failures));
+    }
+
+    private async Task<string> RefreshTokenAsync(string email)
+    {
+        using var anon = _hub.Anonymous();
+        var response = await anon.PostAsJsonAsync("/api/auth/login", new LoginRequest(email, HubApp.Password));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refreshToken").GetString()!;
     }
 
     /// <summary>

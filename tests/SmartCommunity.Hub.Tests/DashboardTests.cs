@@ -464,6 +464,27 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(family.GetByTestId("resident-status")).ToContainTextAsync("一切正常", new() { Timeout = 20_000 });
     }
 
+    [Fact]
+    public async Task SignIn_AfterFailedSignIns_TheOwnerIsToldOnce_InTheirLanguage()
+    {
+        using (var guesser = _hub.Anonymous())
+        {
+            for (var i = 0; i < 2; i++)
+                await guesser.PostAsJsonAsync("/api/auth/login", new LoginRequest(World.FamilyA, "Wrong-password-" + i));
+            await guesser.PostAsJsonAsync("/api/auth/login", new LoginRequest(World.FamilyB, "Wrong-password"));
+        }
+
+        var family = await SignInAsync(World.FamilyA, DashboardBrowser.Phone);
+        var notice = family.GetByTestId("signin-failures");
+        await Assertions.Expect(notice).ToContainTextAsync("2 failed sign-ins to your account");
+        await Assertions.Expect(notice).ToContainTextAsync("127.0.0.1");
+        await family.GetByTestId("signin-failures-dismiss").ClickAsync();
+        await Assertions.Expect(notice).ToHaveCountAsync(0);
+
+        var chinese = await SignInAsync(World.FamilyB, DashboardBrowser.Phone, locale: "zh-CN");
+        await Assertions.Expect(chinese.GetByTestId("signin-failures")).ToContainTextAsync("1 次登录失败");
+    }
+
     /// <summary>Renders the main pages with data and saves them: into docs/screenshots for the README with
     /// SC_SCREENSHOTS=1, otherwise into a temporary folder (CI never writes into the repository).</summary>
     [Fact]

@@ -259,10 +259,10 @@ public sealed class RateLimitTests
     }
 
     [Fact]
-    public async Task SignIn_FailuresPerAccount_LockTheAccountName_OtherAccountSignsIn()
+    public async Task SignIn_BackOff_DoublesWithEachFailure_OtherAccountUnaffected_RightPasswordAfterTheWait()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var hub = Hub(time, new() { ["Hub:RateLimits:SignInFailuresPerAccount:Burst"] = "3", ["Hub:RateLimits:SignInFailuresPerAccount:PerMinute"] = "1" }).Start();
+        await using var hub = Hub(time, new() { ["Hub:SignIn:FreeFailures"] = "3", ["Hub:SignIn:BackOff"] = "00:00:10" }).Start();
         using var metrics = new RateLimitedCounter(hub);
         var (a, b) = await TwoTechniciansAsync(hub);
         a.Dispose();
@@ -272,16 +272,22 @@ public sealed class RateLimitTests
 
         for (var i = 0; i < 3; i++)
             Assert.Equal(HttpStatusCode.Unauthorized, (await SignIn("tech.a@test.local", "Wrong-password-" + i)).StatusCode);
-        // Even the right password is refused now: guessing cannot go on until the budget refills.
-        var refused = await SignIn("TECH.A@test.local", HubApp.Password);
+        // Waiting now, the right password included (the name as typed, in any case): the wait tells nothing.
+        var first = await SignIn("TECH.A@test.local", HubApp.Password);
         var other = await SignIn("tech.b@test.local", HubApp.Password);
-
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.Equal(TimeSpan.FromSeconds(60), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.TooManyRequests, first.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(10), first.Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
-        Assert.Equal(1, metrics.Count("sign_in_account"));
 
-        time.Advance(TimeSpan.FromMinutes(1));
+        // One more failure after the wait doubles the next one.
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SignIn("tech.a@test.local", "Wrong-password-3")).StatusCode);
+        var second = await SignIn("tech.a@test.local", HubApp.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(20), second.Headers.RetryAfter?.Delta);
+        Assert.Equal(2, metrics.Count("sign_in_client_account"));
+
+        time.Advance(TimeSpan.FromSeconds(20));
         Assert.Equal(HttpStatusCode.OK, (await SignIn("tech.a@test.local", HubApp.Password)).StatusCode);
     }
 
@@ -316,15 +322,17 @@ public sealed class RateLimitTests
     }
 
     [Theory]
-    [InlineData("Hub:RateLimits:PerUser:Burst", "0")]
-    [InlineData("Hub:RateLimits:SignInFailuresPerAccount:PerMinute", "0")]
-    public async Task Options_OutOfRange_HubRefusesToStart(string key, string value)
+    [InlineData("Hub:RateLimits:PerUser:Burst", "0", "Hub:RateLimits")]
+    [InlineData("Hub:RateLimits:SignInFailuresPerClient:PerMinute", "0", "Hub:RateLimits")]
+    [InlineData("Hub:SignIn:MaxBackOff", "00:00:01", "Hub:SignIn")]
+    [InlineData("Hub:SignIn:FreeFailures", "0", "Hub:SignIn")]
+    public async Task Options_OutOfRange_HubRefusesToStart(string key, string value, string named)
     {
         await using var hub = new HubApp(settings: new Dictionary<string, string?> { [key] = value });
 
         var error = Assert.ThrowsAny<Exception>(() => hub.Start());
 
-        Assert.Contains("Hub:RateLimits", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
     }
 
     /// <summary>sc.http.rate_limited from this hub's meter only (other hubs in the test run have their own meter factory).</summary>

@@ -16,6 +16,16 @@ export interface Me {
   gridId?: number | null;
   /** Family members: the residents they are linked to. */
   residentIds?: number[];
+  /** Failed sign-ins to this account before this session's sign-in (told once, at sign-in). */
+  failedSignIns?: SignInFailures | null;
+}
+
+export interface SignInFailures {
+  count: number;
+  first: string;
+  last: string;
+  /** Client addresses, newest first (at most five). */
+  addresses: string[];
 }
 
 export type Severity = "critical" | "high" | "warning" | "info";

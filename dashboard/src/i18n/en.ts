@@ -16,6 +16,11 @@ export const en = {
   "login.failed": "Sign-in failed ({status}). Please try again.",
   "login.offline": "Cannot reach the hub. Check the connection and try again.",
   "login.expired": "Your session has ended. Please sign in again.",
+  "login.throttled": "Too many failed sign-ins from here. Wait a little and try again.",
+
+  "signin.failuresOne": "There was 1 failed sign-in to your account since you last signed in, from {addresses} ({time}). If this was not you, tell your administrator.",
+  "signin.failures": "There were {count} failed sign-ins to your account since you last signed in, from {addresses} (the last at {time}). If this was not you, tell your administrator.",
+  "signin.dismiss": "Dismiss",
 
   "header.signOut": "Sign out",
   "header.language": "Language",

@@ -17,6 +17,11 @@ export const zhCN: Record<MessageKey, string> = {
   "login.failed": "登录失败（{status}），请重试。",
   "login.offline": "无法连接到中心服务器，请检查网络后重试。",
   "login.expired": "登录已过期，请重新登录。",
+  "login.throttled": "此处登录失败次数过多，请稍后再试。",
+
+  "signin.failuresOne": "自您上次登录以来，您的账户有 1 次登录失败，来自 {addresses}（{time}）。如果不是您本人操作，请告知管理员。",
+  "signin.failures": "自您上次登录以来，您的账户有 {count} 次登录失败，来自 {addresses}（最近一次：{time}）。如果不是您本人操作，请告知管理员。",
+  "signin.dismiss": "知道了",
 
   "header.signOut": "退出登录",
   "header.language": "语言",

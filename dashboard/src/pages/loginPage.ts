@@ -76,6 +76,7 @@ export function loginPage(options: LoginOptions): View {
       return;
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 400)) showError(t("login.wrong"));
+      else if (e instanceof ApiError && e.status === 429) showError(t("login.throttled"));
       else if (e instanceof ApiError && e.isNetwork) showError(t("login.offline"));
       else showError(t("login.failed", { status: e instanceof ApiError ? e.status : "?" }));
       password.select();

@@ -2,7 +2,8 @@ namespace SmartCommunity.Hub.Diagnostics;
 
 /// <summary>
 /// Browser hardening on every response: the dashboard loads only its own scripts (no inline script,
-/// no third-party origin), cannot be framed, and never leaks its URLs in a Referer.
+/// no third-party origin), cannot be framed, and never leaks its URLs in a Referer. API and SignalR answers
+/// (personal data, tokens) are never stored by a browser or a proxy cache.
 /// </summary>
 public static class SecurityHeaders
 {
@@ -20,6 +21,8 @@ public static class SecurityHeaders
         headers["Referrer-Policy"] = "no-referrer";
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
+            headers.CacheControl = "no-store";
         return next(context);
     });
 }

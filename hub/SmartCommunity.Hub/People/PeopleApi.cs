@@ -1,27 +1,41 @@
 using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Security;
 
 namespace SmartCommunity.Hub.People;
 
 public sealed record LoginRequest(string Email, string Password);
-public sealed record MeDto(string Id, string UserName, string DisplayName, IReadOnlyList<string> Roles, string? Language, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds);
+public sealed record RefreshRequest(string RefreshToken);
+
+/// <summary><paramref name="FailedSignIns"/>: failed sign-ins to this account before this session's sign-in, if any.</summary>
+public sealed record MeDto(string Id, string UserName, string DisplayName, IReadOnlyList<string> Roles, string? Language, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds,
+    SignInFailuresDto? FailedSignIns = null);
 public sealed record CreateUserRequest(string Email, string Password, string DisplayName, string Role, int? CommunityId, int? GridId, IReadOnlyList<int>? ResidentIds, string? Language);
 public sealed record UserDto(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds);
 public sealed record LanguageRequest(string? Language);
 
-/// <summary>Sign-in (cookie for the browser, bearer token for API and SignalR clients), the caller's profile, and user administration.</summary>
+/// <summary>
+/// Sign-in (cookie for the browser, bearer token for API and SignalR clients), refresh and sign-out of a session, the
+/// caller's profile, and user administration.
+/// </summary>
 public static class PeopleApi
 {
     public static RouteGroupBuilder MapPeopleApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("People");
         // Sign-in is the one anonymous write; no public self-registration: accounts are created by admins.
-        auth.MapPost("/login", LoginAsync).AllowAnonymous().WithSignInThrottle().WithSummary("useCookies=true sets a cookie; otherwise returns a bearer token");
-        auth.MapPost("/logout", LogoutAsync).RequireAuthorization();
+        auth.MapPost("/login", LoginAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("useCookies=true sets a cookie; otherwise returns a bearer token and a refresh token. Failed sign-ins back off (429 with Retry-After)");
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous()
+            .WithSummary("A new bearer token (and refresh token) for the refresh token of a session that is not signed out");
+        auth.MapPost("/logout", LogoutAsync).RequireAuthorization()
+            .WithSummary("Signs this session out on the server: its cookie, bearer and refresh tokens are refused from now on, its live connections closed");
 
         app.MapGet("/api/me", MeAsync).WithTags("People").RequireAuthorization();
         app.MapPut("/api/me/language", SetLanguageAsync).WithTags("People").RequireAuthorization();
@@ -32,18 +46,28 @@ public static class PeopleApi
         return users;
     }
 
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> LoginAsync(LoginRequest req, bool? useCookies, SignInManager<HubUser> signIn)
+    private static Task<Results<EmptyHttpResult, ProblemHttpResult>> LoginAsync(LoginRequest req, bool? useCookies, HttpContext http, PasswordSignIn signIn) =>
+        signIn.SignInAsync(http, req, useCookies == true);
+
+    /// <summary>Identity's refresh: a valid, unexpired refresh token whose user's security stamp is unchanged; here also a session not signed out.</summary>
+    private static async Task<Results<SignInHttpResult, ProblemHttpResult>> RefreshAsync(RefreshRequest req, IOptionsMonitor<BearerTokenOptions> bearer,
+        SignInManager<HubUser> signIn, SessionRevocations sessions, TimeProvider time, CancellationToken ct)
     {
-        signIn.AuthenticationScheme = useCookies == true ? IdentityConstants.ApplicationScheme : IdentityConstants.BearerScheme;
-        var result = await signIn.PasswordSignInAsync(req.Email ?? "", req.Password ?? "", isPersistent: useCookies == true, lockoutOnFailure: true);
-        if (!result.Succeeded)
-            return TypedResults.Problem(result.IsLockedOut ? "locked out; try again later" : "wrong email or password", statusCode: StatusCodes.Status401Unauthorized);
-        // The sign-in has already written the cookie or the token response.
-        return TypedResults.Empty;
+        var ticket = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector.Unprotect(req.RefreshToken);
+        if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires
+            || Sessions.Id(ticket.Principal) is not { } sid || await sessions.IsRevokedAsync(sid, ct)
+            || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user)
+            return TypedResults.Problem("the refresh token is invalid, expired or signed out; sign in again", statusCode: StatusCodes.Status401Unauthorized);
+        var principal = await signIn.CreateUserPrincipalAsync(user);
+        Sessions.CarryOver(ticket.Principal, principal);
+        return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
     }
 
-    private static async Task<Ok> LogoutAsync(SignInManager<HubUser> signIn)
+    private static async Task<Ok> LogoutAsync(ClaimsPrincipal principal, SignInManager<HubUser> signIn, SessionRevocations sessions, CancellationToken ct)
     {
+        if (Sessions.Id(principal) is { } sid && principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId)
+            await sessions.RevokeAsync(userId, sid, ct);
+        // Deletes the cookie, if the session had one.
         await signIn.SignOutAsync();
         return TypedResults.Ok();
     }
@@ -55,7 +79,8 @@ public static class PeopleApi
             return TypedResults.Unauthorized();
         var scope = await scopes.ResolveAsync(principal, ct);
         var roles = await users.GetRolesAsync(user);
-        return TypedResults.Ok(new MeDto(user.Id, user.UserName ?? "", user.DisplayName, roles.ToList(), user.Language, user.CommunityId, user.GridId, scope.ResidentIds));
+        var failures = principal.FindFirstValue(Sessions.FailedSignInsClaim) is { } json ? JsonSerializer.Deserialize<SignInFailuresDto>(json) : null;
+        return TypedResults.Ok(new MeDto(user.Id, user.UserName ?? "", user.DisplayName, roles.ToList(), user.Language, user.CommunityId, user.GridId, scope.ResidentIds, failures));
     }
 
     private static async Task<Results<NoContent, BadRequest<string>, UnauthorizedHttpResult>> SetLanguageAsync(LanguageRequest req, ClaimsPrincipal principal, UserManager<HubUser> users)

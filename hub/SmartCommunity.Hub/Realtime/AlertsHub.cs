@@ -29,17 +29,30 @@ public interface IAlertsClient
 /// Clients cannot join groups themselves, so a family member can never listen to another family's alerts.
 /// </summary>
 [Authorize]
-public sealed class AlertsHub(AccessScopeResolver scopes) : Hub<IAlertsClient>
+public sealed class AlertsHub(AccessScopeResolver scopes, SessionConnections sessions, SessionRevocations revocations) : Hub<IAlertsClient>
 {
     public const string Path = "/hubs/alerts";
 
     public override async Task OnConnectedAsync()
     {
+        // Known by session, so signing out closes this connection; a sign-out racing this connect is caught here.
+        sessions.Add(Context);
+        if (Sessions.Id(Context.User) is not { } sid || revocations.IsKnownRevoked(sid))
+        {
+            Context.Abort();
+            return;
+        }
         var scope = await scopes.ResolveAsync(Context.User!, Context.ConnectionAborted);
         foreach (var group in AlertGroups.For(scope))
             await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
         await base.OnConnectedAsync();
         await Clients.Caller.Subscribed();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        sessions.Remove(Context);
+        return base.OnDisconnectedAsync(exception);
     }
 }
 

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SmartCommunity.Hub.People;
 
 namespace SmartCommunity.Hub.Security;
 
@@ -17,8 +19,12 @@ public sealed record CsrfTokenDto(string Token, string HeaderName);
 /// SameSite=Strict cookie set by a cross-site request is not sent back on the victim's next cross-site visit.
 /// </para>
 /// <para>
-/// The SignalR endpoints (/hubs) are outside: negotiate and the transports change no state and the hub has no
-/// client-callable methods (see AuthorizationMatrixTests); SameSite=Strict keeps the cookie off cross-site connects.
+/// The SignalR endpoints (/hubs) need no token: negotiate and the transports change no state and the hub has no
+/// client-callable methods (see AuthorizationMatrixTests). But a cookie-authenticated connection reads the person's
+/// alerts, and SameSite=Strict only keeps the cookie off cross-site pages: a page on another origin of the same site
+/// (another port, a sibling subdomain) could open a WebSocket with it, and WebSockets are not subject to CORS. So a
+/// cookie-authenticated request to /hubs whose Origin is neither the hub's own nor in Hub:Cors:AllowedOrigins is
+/// refused with 403. Clients without an Origin header are not browsers and cannot carry someone else's cookie.
 /// </para>
 /// </summary>
 public static class CsrfApi
@@ -51,10 +57,18 @@ public static class CsrfApi
 }
 
 /// <summary>Runs after authorization, so a caller who may not write at all still gets 401/403 first.</summary>
-public sealed class CsrfCheck(RequestDelegate next, IAntiforgery antiforgery, ILogger<CsrfCheck> logger)
+public sealed class CsrfCheck(RequestDelegate next, IAntiforgery antiforgery, IOptions<CrossOriginOptions> cors, ILogger<CsrfCheck> logger)
 {
     public async Task InvokeAsync(HttpContext http)
     {
+        if (IsForeignHubConnection(http))
+        {
+            logger.LogInformation("Cookie-authenticated {Method} {Path} from origin {Origin} refused: not this hub's origin nor in Hub:Cors:AllowedOrigins",
+                http.Request.Method, http.Request.Path, http.Request.Headers.Origin.ToString() is var o && o.Length > 200 ? o[..200] : o);
+            await TypedResults.Problem("connections from another origin are refused; list it in Hub:Cors:AllowedOrigins",
+                statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(http);
+            return;
+        }
         if (NeedsToken(http) && !await antiforgery.IsRequestValidAsync(http))
         {
             logger.LogInformation("Cookie-authenticated {Method} {Path} refused: missing or invalid anti-forgery token", http.Request.Method, http.Request.Path);
@@ -71,9 +85,34 @@ public sealed class CsrfCheck(RequestDelegate next, IAntiforgery antiforgery, IL
         var request = http.Request;
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method))
             return false;
-        if (!request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/api/auth/login"))
+        // Sign-in and refresh are authenticated by their body, not by the cookie.
+        if (!request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/api/auth/login") || request.Path.StartsWithSegments("/api/auth/refresh"))
             return false;
         // The same rule the authentication policy scheme uses to pick the bearer handler: only the cookie is ambient.
-        return http.User.Identity?.IsAuthenticated == true && !request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal);
+        return http.User.Identity?.IsAuthenticated == true && !Sessions.UsesBearer(request);
     }
+
+    private bool IsForeignHubConnection(HttpContext http)
+    {
+        var request = http.Request;
+        if (!request.Path.StartsWithSegments("/hubs") || http.User.Identity?.IsAuthenticated != true || Sessions.UsesBearer(request))
+            return false;
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+            return false;
+        if (cors.Value.AllowedOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)))
+            return false;
+        return !IsOwnOrigin(origin, request);
+    }
+
+    /// <summary>
+    /// The Origin names the host (and port) the request was sent to. The scheme is not compared: behind a proxy that
+    /// ends TLS the hub sees http for a page loaded over https. Without a port in Host (a proxy passing $host), the
+    /// origin's port is taken as meant.
+    /// </summary>
+    internal static bool IsOwnOrigin(string origin, HttpRequest request) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && string.Equals(uri.Host, request.Host.Host, StringComparison.OrdinalIgnoreCase)
+        && uri.Port == (request.Host.Port ?? uri.Port);
 }

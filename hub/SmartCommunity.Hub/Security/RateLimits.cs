@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
 using SmartCommunity.Hub.Diagnostics;
-using SmartCommunity.Hub.People;
 
 namespace SmartCommunity.Hub.Security;
 
@@ -42,71 +40,6 @@ public static class HubRateLimits
 
     public static void SetRetryAfter(HttpResponse response, TimeSpan wait) =>
         response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Counts failed sign-ins on the login endpoint (see <see cref="SignInThrottle"/>).</summary>
-    public static RouteHandlerBuilder WithSignInThrottle(this RouteHandlerBuilder endpoint) =>
-        endpoint.AddEndpointFilter((context, next) => context.HttpContext.RequestServices.GetRequiredService<SignInThrottle>().InvokeAsync(context, next))
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
-}
-
-/// <summary>
-/// Failed sign-ins per client address and per account name. Only failures use up the budget: a care home behind
-/// one address signing in at shift change, or a person who types the right password, is never slowed. Once either
-/// budget is empty every attempt is refused with 429 and Retry-After, the right password included, so guessing
-/// cannot continue. This sits in front of Identity's lockout (5 failures lock an account for 5 minutes); every
-/// attempt also counts against the general per-address budget of the middleware.
-/// </summary>
-public sealed class SignInThrottle : IDisposable
-{
-    private readonly RateLimitOptions _options;
-    private readonly HubMetrics _metrics;
-    private readonly PartitionedRateLimiter<string> _byClient;
-    private readonly PartitionedRateLimiter<string> _byAccount;
-
-    public SignInThrottle(IOptions<RateLimitOptions> options, TimeProvider time, HubMetrics metrics)
-    {
-        _options = options.Value;
-        _metrics = metrics;
-        _byClient = PartitionedRateLimiter.Create<string, string>(client => RateLimitPartition.Get(client, _ => new ClockedTokenBucket(time, _options.SignInFailuresPerClient)));
-        _byAccount = PartitionedRateLimiter.Create<string, string>(account => RateLimitPartition.Get(account, _ => new ClockedTokenBucket(time, _options.SignInFailuresPerAccount)));
-    }
-
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        if (!_options.Enabled)
-            return await next(context);
-        var client = HubRateLimits.ClientAddress(context.HttpContext);
-        var email = context.Arguments.OfType<LoginRequest>().FirstOrDefault()?.Email ?? "";
-        // Identity compares normalized (upper-case) names; a long garbage name must not make a long key.
-        var account = email.Trim().ToUpperInvariant() is var a && a.Length > 256 ? a[..256] : a;
-
-        using (var byClient = _byClient.AttemptAcquire(client, 0))
-        using (var byAccount = _byAccount.AttemptAcquire(account, 0))
-        {
-            if (!byClient.IsAcquired || !byAccount.IsAcquired)
-            {
-                _metrics.RateLimited(byClient.IsAcquired ? "sign_in_account" : "sign_in_client");
-                var wait = new[] { byClient, byAccount }.Select(l => l.TryGetMetadata(MetadataName.RetryAfter, out var t) ? t : TimeSpan.Zero).Max();
-                HubRateLimits.SetRetryAfter(context.HttpContext.Response, wait);
-                return TypedResults.Problem("too many failed sign-ins; try again later", statusCode: StatusCodes.Status429TooManyRequests);
-            }
-        }
-
-        var result = await next(context);
-        var inner = result is INestedHttpResult nested ? nested.Result : result;
-        if (inner is IStatusCodeHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
-        {
-            _byClient.AttemptAcquire(client, 1).Dispose();
-            _byAccount.AttemptAcquire(account, 1).Dispose();
-        }
-        return result;
-    }
-
-    public void Dispose()
-    {
-        _byClient.Dispose();
-        _byAccount.Dispose();
-    }
 }
 
 /// <summary>

@@ -35,16 +35,17 @@ public sealed class RateLimitOptions
     /// <summary>Requests without a signed-in person, per client IP (sign-in itself, the SignalR negotiate before a token, probes).</summary>
     public Bucket PerAnonymousClient { get; set; } = new() { Burst = 300, PerMinute = 600 };
 
-    /// <summary>Failed sign-ins per client IP. Only failures count: a care home behind one address signing in at shift change is not slowed.</summary>
+    /// <summary>
+    /// Failed sign-ins per client IP across all accounts (one password sprayed over many names). Only failures count,
+    /// and not for accounts that have signed in from that address before: the other people behind a care home's one
+    /// address still sign in while someone there guesses. The per-account back-off is Hub:SignIn.
+    /// </summary>
     public Bucket SignInFailuresPerClient { get; set; } = new() { Burst = 30, PerMinute = 10 };
-
-    /// <summary>Failed sign-ins per account name, whatever the address: password guessing spread over many IPs.</summary>
-    public Bucket SignInFailuresPerAccount { get; set; } = new() { Burst = 10, PerMinute = 10 };
 
     public IEnumerable<(string Name, Bucket Bucket)> Buckets() =>
     [
         (nameof(PerUser), PerUser), (nameof(PerAnonymousClient), PerAnonymousClient),
-        (nameof(SignInFailuresPerClient), SignInFailuresPerClient), (nameof(SignInFailuresPerAccount), SignInFailuresPerAccount),
+        (nameof(SignInFailuresPerClient), SignInFailuresPerClient),
     ];
 
     public sealed class Bucket
