@@ -31,7 +31,7 @@ read -r passed failed skipped < <(awk '
   /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s = $2 }
   END { print p + 0, f + 0, s + 0 }' "$log")
 # With a PostgreSQL server (SC_PG_CONNECTION, started by .ci/run), the end-to-end, restart, closed-loop, supervision,
-# abuse and notification tests run a
+# abuse, notification and personal-data tests run a
 # second time with the hub on PostgreSQL (SC_HUB_DB=postgres), so the provider is exercised beyond its own tests.
 if [ -n "${SC_PG_CONNECTION:-}" ]; then
   echo "== dotnet test: hub on PostgreSQL"
@@ -40,7 +40,8 @@ if [ -n "${SC_PG_CONNECTION:-}" ]; then
     --filter-class "SmartCommunity.Hub.Tests.EndToEndTests" --filter-class "SmartCommunity.Hub.Tests.RestartTests" \
     --filter-class "SmartCommunity.Hub.Tests.EscalationRestartTests" --filter-class "SmartCommunity.Hub.Tests.ClosedLoopTests" \
     --filter-class "SmartCommunity.Hub.Tests.ClosedLoopGapTests" --filter-class "SmartCommunity.Hub.Tests.SupervisionTests" \
-    --filter-class "SmartCommunity.Hub.Tests.AbuseTests" --filter-class "SmartCommunity.Hub.Tests.NotificationTests" 2>&1 | tee "$pg_log"
+    --filter-class "SmartCommunity.Hub.Tests.AbuseTests" --filter-class "SmartCommunity.Hub.Tests.NotificationTests" \
+    --filter-class "SmartCommunity.Hub.Tests.PersonalDataTests" 2>&1 | tee "$pg_log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   read -r pg_passed pg_failed pg_skipped < <(awk '
     /^[[:space:]]*failed:[[:space:]]*[0-9]+/    { f = $2 }

@@ -120,36 +120,44 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
         }
 
         var familyNames = await (from l in db.FamilyLinks join u in db.Users on l.UserId equals u.Id where l.ResidentId == residentId select u.UserName!).ToListAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var alerts = await db.Alerts.Include(a => a.Timeline).Where(a => a.ResidentId == residentId).ToListAsync(ct);
-        foreach (var alert in alerts)
-            alert.ErasePersonalData(familyNames);
-        var unlinked = 0;
-        foreach (var device in await db.Devices.Where(d => d.ResidentId == residentId).ToListAsync(ct))
+        // One transaction, retried whole by the provider's execution strategy (PostgreSQL retries transient failures and
+        // refuses a transaction opened outside it).
+        var erased = await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
-            device.ResidentId = null;
-            device.HouseholdId ??= resident.HouseholdId;
-            unlinked++;
-        }
-        var links = await db.FamilyLinks.Where(l => l.ResidentId == residentId).ExecuteDeleteAsync(ct);
-        var visits = await db.Visits.Where(v => v.ResidentId == residentId).ExecuteDeleteAsync(ct);
-        // Dead letters hold the alert as sent ("residentId":7,"residentName":…); the comma keeps 7 from matching 70.
-        var needle = $"\"residentId\":{residentId},";
-        var deadLetters = await db.WebhookDeadLetters.Where(w => w.Payload.Contains(needle)).ExecuteDeleteAsync(ct);
-        if (!await db.Residents.AnyAsync(r => r.HouseholdId == resident.HouseholdId && r.Id != residentId, ct))
-        {
-            var household = await db.Households.SingleAsync(h => h.Id == resident.HouseholdId, ct);
-            household.Address = $"Household {household.Id}";
-        }
-        db.Residents.Remove(resident);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(token);
+            var row = await db.Residents.SingleAsync(r => r.Id == residentId, token);
+            var alerts = await db.Alerts.Include(a => a.Timeline).Where(a => a.ResidentId == residentId).ToListAsync(token);
+            foreach (var alert in alerts)
+                alert.ErasePersonalData(familyNames);
+            var unlinked = 0;
+            foreach (var device in await db.Devices.Where(d => d.ResidentId == residentId).ToListAsync(token))
+            {
+                device.ResidentId = null;
+                device.HouseholdId ??= row.HouseholdId;
+                unlinked++;
+            }
+            var links = await db.FamilyLinks.Where(l => l.ResidentId == residentId).ExecuteDeleteAsync(token);
+            var visits = await db.Visits.Where(v => v.ResidentId == residentId).ExecuteDeleteAsync(token);
+            // Dead letters hold the alert as sent ("residentId":7,"residentName":…); the comma keeps 7 from matching 70.
+            var needle = $"\"residentId\":{residentId},";
+            var deadLetters = await db.WebhookDeadLetters.Where(w => w.Payload.Contains(needle)).ExecuteDeleteAsync(token);
+            if (!await db.Residents.AnyAsync(r => r.HouseholdId == row.HouseholdId && r.Id != residentId, token))
+            {
+                var household = await db.Households.SingleAsync(h => h.Id == row.HouseholdId, token);
+                household.Address = $"Household {household.Id}";
+            }
+            db.Residents.Remove(row);
+            await db.SaveChangesAsync(token);
+            await tx.CommitAsync(token);
+            return (Alerts: alerts.Count, Unlinked: unlinked, Links: links, Visits: visits, DeadLetters: deadLetters);
+        }, ct);
 
         await names.ReloadAsync(db, ct);
         await directory.RefreshPlacesAsync(ct);
         logger.LogWarning("Resident {ResidentId} erased on request: {Alerts} alerts anonymised, {Visits} visits and {Points} readings deleted",
-            residentId, alerts.Count, visits, readings);
-        return new ErasureResult(residentId, alerts.Count, visits, links, unlinked, devices.Select(d => d.Id).ToList(), readings, deadLetters, modelsDeleted);
+            residentId, erased.Alerts, erased.Visits, readings);
+        return new ErasureResult(residentId, erased.Alerts, erased.Visits, erased.Links, erased.Unlinked, devices.Select(d => d.Id).ToList(), readings, erased.DeadLetters, modelsDeleted);
     }
 
     private async Task<List<Domain.Devices.Device>> DevicesOfAsync(HubDbContext db, int residentId, CancellationToken ct)
