@@ -130,7 +130,7 @@ public sealed class HubCluster : IAsyncDisposable
     }
 
     /// <summary>The hub's own build output next to this test build (same configuration), which the solution build produced.</summary>
-    private static string HubDll()
+    internal static string HubDll()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
