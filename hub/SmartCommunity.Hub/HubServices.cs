@@ -295,7 +295,7 @@ public static class HubServices
     {
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddOpenApi();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddApiProblems();    // every 4xx and 5xx body is problem details, whatever the client accepts
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<HubDbContext>("database")
             .AddCheck<BrokerHealthCheck>("broker")
