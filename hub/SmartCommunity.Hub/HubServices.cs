@@ -68,7 +68,7 @@ public static class HubServices
     public static void AddHubPersistence(this WebApplicationBuilder builder)
     {
         var o = ReadOptions(builder.Configuration);
-        Directory.CreateDirectory(Path.GetFullPath(o.DataDirectory));
+        DataDirectory.Create(o.DataDirectory);
         // Hub:Database:Provider: SQLite in the data directory (default) or PostgreSQL shared by several instances.
         var database = HubDatabaseOptions.Read(builder.Configuration);
         builder.Services.AddOptions<HubDatabaseOptions>().BindConfiguration(HubDatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -331,7 +331,7 @@ public static class HubServices
     {
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddOpenApi();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddApiProblems();    // every 4xx and 5xx body is problem details, whatever the client accepts
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<HubDbContext>("database")
             .AddCheck<BrokerHealthCheck>("broker")

@@ -5,6 +5,7 @@ using SmartCommunity.Hub.Catalog;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
@@ -14,6 +15,9 @@ using SmartCommunity.Hub.Scheduling;
 using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Visits;
 using SmartCommunity.Hub.Workflow;
+
+// Everything the hub writes (databases, keys, spools) is its owner's alone: umask 077, data directory 0700.
+DataDirectory.RestrictNewFilesToOwner();
 
 // `create-admin --email E --password P`: the first administrator from the command line.
 if (args is ["create-admin", ..])

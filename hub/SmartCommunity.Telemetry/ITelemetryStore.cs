@@ -17,15 +17,18 @@ public readonly record struct AggregateBucket(DateTimeOffset Start, double Min, 
 /// an InfluxDB store for city deployments.
 /// </summary>
 /// <remarks>
-/// <para>A point is keyed by (series, time truncated to milliseconds). Writing the same key again overwrites its
-/// value, so replaying a batch after a failure or a QoS 1 redelivery never duplicates data.</para>
+/// <para>A point is keyed by (series, time truncated to milliseconds). Writing the same point again (same key, same
+/// value) changes nothing, so replaying a batch after a failure or a QoS 1 redelivery never duplicates data. A
+/// different value at a key already taken is kept too, never overwritten: devices stamp whole seconds, so two readings
+/// of one series a moment apart share a time, and both were accepted. It is read back within a millisecond or so of
+/// its time (SQLite: the next free millisecond; InfluxDB: an offset inside the millisecond).</para>
 /// <para>Values must be finite: neither SQLite (which turns NaN into NULL) nor InfluxDB line protocol can hold
 /// NaN or infinity, so stores reject them with <see cref="ArgumentException"/> rather than store something else.</para>
 /// <para>Query bounds are truncated to milliseconds like the points; returned times are UTC.</para>
 /// </remarks>
 public interface ITelemetryStore
 {
-    /// <summary>Writes the points; they are durable when the task completes. Idempotent per (series, time).</summary>
+    /// <summary>Writes the points; they are durable when the task completes. Idempotent per (series, time, value).</summary>
     Task WriteAsync(IReadOnlyList<TelemetryPoint> points, CancellationToken ct);
 
     /// <summary>Points of <paramref name="series"/> with <paramref name="from"/> ≤ time &lt; <paramref name="to"/>,

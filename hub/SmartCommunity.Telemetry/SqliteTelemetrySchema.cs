@@ -44,8 +44,13 @@ internal static class SqliteTelemetrySchema
 
     public static int CurrentVersion => Migrations.Length;
 
-    public const string UpsertPoint =
-        "INSERT INTO points (series, t, v) VALUES ($s, $t, $v) ON CONFLICT (series, t) DO UPDATE SET v = excluded.v";
+    // A taken (series, t) is never overwritten: the store then looks at the run of points from t on (SelectRunFrom).
+    public const string InsertPoint =
+        "INSERT INTO points (series, t, v) VALUES ($s, $t, $v) ON CONFLICT (series, t) DO NOTHING";
+
+    public const int RunLength = 64;
+
+    public const string SelectRunFrom = "SELECT t, v FROM points WHERE series = $s AND t >= $t ORDER BY t LIMIT 64";
 
     public const string SelectSeriesId = "SELECT id FROM series WHERE device = $d AND name = $n";
 

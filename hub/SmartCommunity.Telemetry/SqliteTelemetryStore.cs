@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Microsoft.Data.Sqlite;
 
 namespace SmartCommunity.Telemetry;
@@ -23,21 +24,27 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, I
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     // Prepared once on the writer connection and reused for every batch.
-    private readonly SqliteCommand _upsertPoint;
-    private readonly SqliteParameter _upsertSeries;
-    private readonly SqliteParameter _upsertTime;
-    private readonly SqliteParameter _upsertValue;
+    private readonly SqliteCommand _insertPoint;
+    private readonly SqliteParameter _insertSeriesId;
+    private readonly SqliteParameter _insertTime;
+    private readonly SqliteParameter _insertValue;
+    private readonly SqliteCommand _selectRun;
     private readonly SqliteCommand _selectSeriesId;
     private readonly SqliteCommand _insertSeries;
 
     // Series ids never change once committed (retention deletes points, never series), so they can be cached forever.
     private readonly ConcurrentDictionary<SeriesKey, long> _seriesIds = new();
+    private readonly Meter _meter;
+    private readonly Counter<long> _pointsShifted;
     private int _disposed;
 
-    public SqliteTelemetryStore(TelemetryOptions options)
+    public SqliteTelemetryStore(TelemetryOptions options, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();
+        _meter = meterFactory?.Create(TelemetryWriter.MeterName) ?? new Meter(TelemetryWriter.MeterName);
+        _pointsShifted = _meter.CreateCounter<long>("smartcommunity.telemetry.points.shifted", "{point}",
+            "Points whose (series, millisecond) already held another value, stored at the next free millisecond instead of overwriting it.");
 
         var path = System.IO.Path.GetFullPath(options.Path);
         if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } folder)
@@ -68,12 +75,18 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, I
             Execute(_writer, "PRAGMA synchronous = NORMAL;");
             SqliteTelemetrySchema.Migrate(_writer);
 
-            _upsertPoint = _writer.CreateCommand();
-            _upsertPoint.CommandText = SqliteTelemetrySchema.UpsertPoint;
-            _upsertSeries = _upsertPoint.Parameters.Add("$s", SqliteType.Integer);
-            _upsertTime = _upsertPoint.Parameters.Add("$t", SqliteType.Integer);
-            _upsertValue = _upsertPoint.Parameters.Add("$v", SqliteType.Real);
-            _upsertPoint.Prepare();
+            _insertPoint = _writer.CreateCommand();
+            _insertPoint.CommandText = SqliteTelemetrySchema.InsertPoint;
+            _insertSeriesId = _insertPoint.Parameters.Add("$s", SqliteType.Integer);
+            _insertTime = _insertPoint.Parameters.Add("$t", SqliteType.Integer);
+            _insertValue = _insertPoint.Parameters.Add("$v", SqliteType.Real);
+            _insertPoint.Prepare();
+
+            _selectRun = _writer.CreateCommand();
+            _selectRun.CommandText = SqliteTelemetrySchema.SelectRunFrom;
+            _selectRun.Parameters.Add("$s", SqliteType.Integer);
+            _selectRun.Parameters.Add("$t", SqliteType.Integer);
+            _selectRun.Prepare();
 
             _selectSeriesId = _writer.CreateCommand();
             _selectSeriesId.CommandText = SqliteTelemetrySchema.SelectSeriesId;
@@ -90,6 +103,7 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, I
         catch
         {
             _writer.Dispose();
+            _meter.Dispose();
             throw;
         }
     }
@@ -111,24 +125,28 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, I
 
             // BEGIN IMMEDIATE: take the write lock up front so a busy database fails here, not halfway through.
             using var tx = _writer.BeginTransaction(deferred: false);
-            _upsertPoint.Transaction = tx;
+            _insertPoint.Transaction = tx;
+            _selectRun.Transaction = tx;
             _selectSeriesId.Transaction = tx;
             _insertSeries.Transaction = tx;
 
             // Series created in this transaction join the cache only after the commit: on rollback their ids
             // would not exist.
             Dictionary<SeriesKey, long>? created = null;
+            var shifted = 0;
             for (var i = 0; i < points.Count; i++)
             {
                 ct.ThrowIfCancellationRequested();
                 var p = points[i];
-                _upsertSeries.Value = ResolveSeriesIdForWrite(p.Series, ref created);
-                _upsertTime.Value = TelemetryTime.ToUnixMs(p.Time);
-                _upsertValue.Value = p.Value;
-                _upsertPoint.ExecuteNonQuery();
+                var series = ResolveSeriesIdForWrite(p.Series, ref created);
+                var t = TelemetryTime.ToUnixMs(p.Time);
+                if (!TryInsert(series, t, p.Value) && StoreBesideTaken(series, t, p.Value))
+                    shifted++;
             }
 
             tx.Commit();
+            if (shifted > 0)
+                _pointsShifted.Add(shifted);
             if (created is not null)
             {
                 foreach (var (key, id) in created)
@@ -390,7 +408,9 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, I
         _writeLock.Wait();
         try
         {
-            _upsertPoint.Dispose();
+            _insertPoint.Dispose();
+            _selectRun.Dispose();
+            _meter.Dispose(); // a no-op for a meter owned by an IMeterFactory
             _selectSeriesId.Dispose();
             _insertSeries.Dispose();
             _writer.Dispose();
@@ -409,6 +429,54 @@ public sealed class SqliteTelemetryStore : ITelemetryStore, ITelemetryRollups, I
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private bool TryInsert(long series, long t, double value)
+    {
+        _insertSeriesId.Value = series;
+        _insertTime.Value = t;
+        _insertValue.Value = value;
+        return _insertPoint.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>
+    /// (series, t) is taken. Devices stamp whole seconds, so two readings of one series a few hundred milliseconds
+    /// apart arrive with the same time: overwriting would lose an accepted reading. The point goes to the first
+    /// millisecond from t on that is free, unless the run of points from t already holds its value — then it is the
+    /// same reading again (a replayed batch, a QoS 1 redelivery) and nothing is written. Returns true when it was
+    /// stored at a later millisecond.
+    /// </summary>
+    private bool StoreBesideTaken(long series, long t, double value)
+    {
+        var next = t;
+        while (true)
+        {
+            _selectRun.Parameters[0].Value = series;
+            _selectRun.Parameters[1].Value = next;
+            var rows = 0;
+            var gap = false;
+            using (var reader = _selectRun.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    rows++;
+                    if (reader.GetInt64(0) != next)
+                    {
+                        gap = true;
+                        break;
+                    }
+                    if (reader.GetDouble(1).Equals(value))
+                        return false;
+                    next++;
+                }
+            }
+            // A run longer than one read (64 different values within as many milliseconds) continues where it stopped.
+            if (gap || rows < SqliteTelemetrySchema.RunLength)
+                break;
+        }
+        if (!TryInsert(series, next, value))
+            throw new InvalidOperationException($"telemetry point ({series}, {next}) was taken while the writer held the lock");
+        return true;
     }
 
     private long ResolveSeriesIdForWrite(SeriesKey key, ref Dictionary<SeriesKey, long>? created)

@@ -28,7 +28,7 @@ public static class TelemetryServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
 
-        services.TryAddSingleton(sp => new SqliteTelemetryStore(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
+        services.TryAddSingleton(sp => new SqliteTelemetryStore(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value, sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<ITelemetryStore>(sp => sp.GetRequiredService<SqliteTelemetryStore>());
         AddWriter(services);
         return services;

@@ -373,7 +373,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/audit", Any(Who.Admin, "/api/audit")),
         R("GET", "/api/stats", Any(Who.Admin | Who.Technician | Who.Staff, "/api/stats")),
         new("*", "/health", [Any(Who.Everyone, "/health")], "GET"),
-        R("GET", "/openapi/{documentName}.json", Any(Who.Everyone, "/openapi/v1.json")),
+        R("GET", "/openapi/{documentName:regex(^v1$)}.json", Any(Who.Everyone, "/openapi/v1.json")),
         R("GET", "/api/catalog", Any(Who.Everyone, "/api/catalog")),
         new("*", "/hubs/alerts/negotiate", [Any(Who.SignedIn, "/hubs/alerts/negotiate?negotiateVersion=1")], "POST"),
     ];

@@ -85,16 +85,63 @@ public abstract class TelemetryStoreContractTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task WriteAsync_SameSeriesAndTimeTwice_KeepsOnePointWithNewValue()
+    public async Task WriteAsync_SamePointAgain_StoredOnce()
     {
         var store = await OpenAsync();
         await store.WriteAsync([At(Temp, 0, 20.0), At(Temp, 1, 21.0)], Ct);
 
-        await store.WriteAsync([At(Temp, 0, 25.0)], Ct);
-        await store.WriteAsync([At(Temp, 1, 30.0), At(Temp, 1, 31.0)], Ct); // within one batch the last one wins
+        // A QoS 1 redelivery or a replayed batch: the same series, time and value.
+        await store.WriteAsync([At(Temp, 0, 20.0), At(Temp, 1, 21.0)], Ct);
+        await store.WriteAsync([At(Temp, 1, 21.0), At(Temp, 1, 21.0)], Ct);
 
         Assert.Equal(2, await store.CountAsync(Temp, Ct));
-        Assert.Equal([At(Temp, 0, 25.0), At(Temp, 1, 31.0)], await store.QueryRangeAsync(Temp, T0, T0.AddHours(1), 100, Ct));
+        Assert.Equal([At(Temp, 0, 20.0), At(Temp, 1, 21.0)], await store.QueryRangeAsync(Temp, T0, T0.AddHours(1), 100, Ct));
+    }
+
+    [Fact]
+    public async Task WriteAsync_DifferentValueAtATakenTime_KeepsBothWithinTheMillisecondsAfterIt()
+    {
+        var store = await OpenAsync();
+        await store.WriteAsync([At(Temp, 0, 20.0)], Ct);
+
+        // Devices stamp whole seconds: two readings a moment apart share a time, and both were accepted.
+        await store.WriteAsync([At(Temp, 0, 25.0)], Ct);
+        await store.WriteAsync([At(Temp, 1, 30.0), At(Temp, 1, 31.0)], Ct); // and within one batch
+
+        Assert.Equal(4, await store.CountAsync(Temp, Ct));
+        var points = await store.QueryRangeAsync(Temp, T0, T0.AddHours(1), 100, Ct);
+        Assert.Equal([20.0, 25.0, 30.0, 31.0], points.Select(p => p.Value).Order());
+        foreach (var p in points)
+        {
+            var stamped = T0.AddMinutes(p.Value < 30 ? 0 : 1);
+            Assert.InRange(p.Time, stamped, stamped.AddMilliseconds(10));
+        }
+    }
+
+    [Fact]
+    public async Task WriteAsync_BatchOfCollidingValuesReplayed_EachStillStoredOnce()
+    {
+        var store = await OpenAsync();
+        TelemetryPoint[] batch = [At(Temp, 0, 1.0), At(Temp, 0, 2.0), At(Temp, 0, 3.0), At(Temp, 0, 1.0)];
+
+        await store.WriteAsync(batch, Ct);
+        await store.WriteAsync(batch, Ct);
+        await store.WriteAsync([batch[2], batch[1]], Ct);
+
+        Assert.Equal([1.0, 2.0, 3.0], (await store.QueryRangeAsync(Temp, T0, T0.AddSeconds(1), 100, Ct)).Select(p => p.Value).Order());
+    }
+
+    [Fact]
+    public async Task WriteAsync_TwoReadings300MillisecondsApart_BothStoredAtTheirTimes()
+    {
+        var store = await OpenAsync();
+        var first = new TelemetryPoint(Temp, T0.AddSeconds(7), 21.5);
+        var second = new TelemetryPoint(Temp, T0.AddSeconds(7).AddMilliseconds(300), 21.5);
+
+        await store.WriteAsync([first], Ct);
+        await store.WriteAsync([second], Ct);
+
+        Assert.Equal([first, second], await store.QueryRangeAsync(Temp, T0, T0.AddMinutes(1), 10, Ct));
     }
 
     [Fact]
@@ -104,10 +151,10 @@ public abstract class TelemetryStoreContractTests : IAsyncDisposable
         var millisecond = T0.AddMilliseconds(5);
 
         await store.WriteAsync([new(Temp, millisecond.AddTicks(2_000), 1.0)], Ct);
-        await store.WriteAsync([new(Temp, millisecond.AddTicks(7_000), 2.0)], Ct);
+        await store.WriteAsync([new(Temp, millisecond.AddTicks(7_000), 1.0)], Ct); // the same reading again
 
         var point = Assert.Single(await store.QueryRangeAsync(Temp, T0, T0.AddSeconds(1), 10, Ct));
-        Assert.Equal(new TelemetryPoint(Temp, millisecond, 2.0), point);
+        Assert.Equal(new TelemetryPoint(Temp, millisecond, 1.0), point);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
@@ -58,7 +59,7 @@ public static class AlertsApi
         return group;
     }
 
-    private static async Task<Results<Ok<List<AlertDto>>, BadRequest<string>>> ListAsync(
+    private static async Task<Results<Ok<List<AlertDto>>, ValidationProblem>> ListAsync(
         HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names,
         string? status, int? residentId, bool? household, string? deviceId, DateTimeOffset? since, int? limit, CancellationToken ct)
     {
@@ -71,7 +72,7 @@ public static class AlertsApi
             case "all": break;
             default:
                 if (!AlertNames.TryParseStatus(status, out var s))
-                    return TypedResults.BadRequest("status must be open, resolved, all or a lifecycle state");
+                    return ApiProblem.Invalid("status", "status must be open, resolved, all or a lifecycle state");
                 q = q.Where(a => a.Status == s);
                 break;
         }
@@ -111,64 +112,68 @@ public static class AlertsApi
         return TypedResults.Ok(events.Select(AlertEventDto.From).ToList());
     }
 
-    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> AcknowledgeAsync(long id, AcknowledgeRequest? body, [AsParameters] AlertServices s, CancellationToken ct) =>
-        ChangeAsync(id, s, Responder, (a, who) =>
+    private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> AcknowledgeAsync(long id, AcknowledgeRequest? body, [AsParameters] AlertServices s, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var note = errors.CheckText(TextField.Note("note"), body?.Note);
+        if (errors.Count > 0)
+            return Task.FromResult<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>>(ApiProblem.Invalid(errors));
+        return ChangeAsync(id, s, Responder, (a, who) =>
         {
             a.Acknowledge(who, s.Now);
-            if (!string.IsNullOrWhiteSpace(body?.Note))
-                a.Comment(who, body.Note, s.Now);
+            if (note is not null)
+                a.Comment(who, note, s.Now);
         }, ct);
+    }
 
-    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>, ValidationProblem>> DispatchAsync(long id, DispatchRequest body, [AsParameters] AlertServices s, UserManager<HubUser> users, CancellationToken ct)
+    private static async Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> DispatchAsync(long id, DispatchRequest body, [AsParameters] AlertServices s, UserManager<HubUser> users, CancellationToken ct)
     {
         var assignee = string.IsNullOrWhiteSpace(body.Assignee) ? null : await users.FindByIdAsync(body.Assignee) ?? await users.FindByEmailAsync(body.Assignee);
         if (assignee is null)
-            return TypedResults.BadRequest("assignee must be the id or email of a user");
+            return ApiProblem.Invalid("assignee", "assignee must be the id or email of a user");
         // Whoever is sent gets the resident's name and address: staff who may handle this alert, never a family or another grid.
         var current = await s.Db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
         if (current is not null && (await s.Scopes.ResolveAsync(s.Http.User, ct)).CanHandle(current)
             && !(await s.Scopes.ResolveUserAsync(assignee.Id, ct)).CanHandle(current))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["assignee"] = ["only staff who handle this alert's place can be dispatched: an admin, emergency staff of its community or a grid worker of its grid"],
-            });
-        return (await ChangeAsync(id, s, Responder, (a, who) => a.Dispatch(who, assignee.UserName!, s.Now), ct)).Result switch
-        {
-            Ok<AlertDto> ok => ok,
-            NotFound notFound => notFound,
-            Conflict<string> conflict => conflict,
-            BadRequest<string> bad => bad,
-            var other => throw new InvalidOperationException($"unexpected result {other}"),
-        };
+            return ApiProblem.Invalid("assignee", "only staff who handle this alert's place can be dispatched: an admin, emergency staff of its community or a grid worker of its grid");
+        return await ChangeAsync(id, s, Responder, (a, who) => a.Dispatch(who, assignee.UserName!, s.Now), ct);
     }
 
-    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> OnSiteAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
+    private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> OnSiteAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
         ChangeAsync(id, s, Responder, (a, who) => a.ArriveOnSite(s.Now, who), ct);
 
-    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> ResolveAsync(long id, ResolveRequest body, [AsParameters] AlertServices s, CancellationToken ct)
+    private static async Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> ResolveAsync(long id, ResolveRequest body, [AsParameters] AlertServices s, CancellationToken ct)
     {
+        var errors = new Dictionary<string, string[]>();
         if (!AlertNames.TryParseOutcome(body.Outcome, out var outcome) || outcome == AlertOutcome.Recovered)
-            return TypedResults.BadRequest("outcome must be real, false_alarm, device_fault or resident_cancelled");
-        if (body.Note is { Length: > 2000 })
-            return TypedResults.BadRequest("note is longer than 2000 characters");
-        return await ChangeAsync(id, s, Responder, (a, who) => a.Resolve(who, outcome, body.Note, s.Now), ct);
+            errors["outcome"] = ["outcome must be real, false_alarm, device_fault or resident_cancelled"];
+        var note = errors.CheckText(TextField.Note("note"), body.Note);
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        return await ChangeAsync(id, s, Responder, (a, who) => a.Resolve(who, outcome, note, s.Now), ct);
     }
 
-    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> CommentAsync(long id, CommentRequest body, [AsParameters] AlertServices s, CancellationToken ct)
+    private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> CommentAsync(long id, CommentRequest body, [AsParameters] AlertServices s, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > 2000)
-            return Task.FromResult<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>>(TypedResults.BadRequest("text is 1–2000 characters"));
-        return ChangeAsync(id, s, Responder, (a, who) => a.Comment(who, body.Text, s.Now), ct);
+        var errors = new Dictionary<string, string[]>();
+        var text = errors.CheckText(TextField.Note("text", required: true), body.Text);
+        if (errors.Count > 0)
+            return Task.FromResult<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>>(ApiProblem.Invalid(errors));
+        return ChangeAsync(id, s, Responder, (a, who) => a.Comment(who, text!, s.Now), ct);
     }
 
-    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> CancelAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
+    private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> CancelAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
         ChangeAsync(id, s, Relative, (a, who) => a.CancelPreAlarm(who, s.Now), ct);
 
-    private static Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> FeedbackAsync(long id, FeedbackRequest body, [AsParameters] AlertServices s, CancellationToken ct)
+    private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> FeedbackAsync(long id, FeedbackRequest body, [AsParameters] AlertServices s, CancellationToken ct)
     {
-        if (body.Rating is < 1 or > 5 || body.Comment is { Length: > 2000 })
-            return Task.FromResult<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>>(TypedResults.BadRequest("rating is 1–5; comment at most 2000 characters"));
-        return ChangeAsync(id, s, Relative, (a, who) => a.GiveFeedback(who, body.Rating, body.Comment, s.Now), ct);
+        var errors = new Dictionary<string, string[]>();
+        if (body.Rating is < 1 or > 5)
+            errors["rating"] = ["rating is 1–5"];
+        var comment = errors.CheckText(TextField.Note("comment"), body.Comment);
+        if (errors.Count > 0)
+            return Task.FromResult<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>>(ApiProblem.Invalid(errors));
+        return ChangeAsync(id, s, Relative, (a, who) => a.GiveFeedback(who, body.Rating, comment, s.Now), ct);
     }
 
     private static bool Responder(AccessScope scope, Alert a) => scope.CanHandle(a);
@@ -176,7 +181,7 @@ public static class AlertsApi
     // The object-level rule for families: alerts of a resident they are linked to, or of that resident's household's shared devices.
     private static bool Relative(AccessScope scope, Alert a) => scope.IsFamilyOf(a);
 
-    private static async Task<Results<Ok<AlertDto>, NotFound, Conflict<string>, BadRequest<string>>> ChangeAsync(
+    private static async Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> ChangeAsync(
         long id, AlertServices s, Func<AccessScope, Alert, bool> allowed, Action<Alert, string> change, CancellationToken ct)
     {
         var scope = await s.Scopes.ResolveAsync(s.Http.User, ct);
@@ -190,7 +195,7 @@ public static class AlertsApi
         }
         catch (AlertTransitionException ex)
         {
-            return TypedResults.Conflict(ex.Message);
+            return ApiProblem.Conflict(ex.Message);
         }
         if (changed is null)
             return TypedResults.NotFound();

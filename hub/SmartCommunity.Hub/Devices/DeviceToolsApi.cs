@@ -41,7 +41,7 @@ public static class DeviceToolsApi
         return group;
     }
 
-    private static async Task<Results<Ok<ProvisioningQrDto>, NotFound, BadRequest<string>>> QrAsync(
+    private static async Task<Results<Ok<ProvisioningQrDto>, NotFound, ValidationProblem>> QrAsync(
         string id, ProvisioningQrRequest req, HubDbContext db, IOptions<HubOptions> options, IOptions<BrokerOptions> broker, HttpContext http, CancellationToken ct)
     {
         var device = await db.Devices.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
@@ -49,7 +49,7 @@ public static class DeviceToolsApi
             return TypedResults.NotFound();
         // Only the current secret is encoded: the endpoint cannot be used to mint codes for guesses.
         if (!DeviceSecret.Verify(req.Secret, device.SecretHash))
-            return TypedResults.BadRequest("the secret does not match this device");
+            return ApiProblem.Invalid("secret", "the secret does not match this device");
         var o = options.Value;
         var (host, port) = DevicesApi.DeviceEndpoint(o, broker.Value, http);
         var data = JsonSerializer.Serialize(new ProvisioningData(1, id, req.Secret, host, port, o.MqttWebSocketPath,

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Places;
 using SmartCommunity.Domain.Protocol;
 using SmartCommunity.Hub.Mqtt;
 using SmartCommunity.Hub.People;
@@ -56,7 +57,7 @@ public static class DevicesApi
         return d is null ? TypedResults.NotFound() : TypedResults.Ok(ToDto(d, directory.Find(id), rejections));
     }
 
-    private static async Task<Results<Created<DeviceCredentials>, ValidationProblem, Conflict<string>, ProblemHttpResult>> RegisterAsync(
+    private static async Task<Results<Created<DeviceCredentials>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         RegisterDeviceRequest req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, IOptions<BrokerOptions> brokerOptions,
         IDeviceBroker broker, TimeProvider time, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
     {
@@ -75,17 +76,16 @@ public static class DevicesApi
             errors["residentId"] = ["no such resident"];
         if (req.GridId is { } gid && !await db.Grids.AnyAsync(g => g.Id == gid, ct))
             errors["gridId"] = ["no such grid"];
-        if (req.Label is { Length: > 200 })
-            errors["label"] = ["label is longer than 200 characters"];
+        var label = errors.CheckText(TextField.DeviceLabel, req.Label);
         if (errors.Count > 0)
-            return TypedResults.ValidationProblem(errors);
+            return ApiProblem.Invalid(errors);
         if (await db.Devices.AnyAsync(d => d.Id == id, ct))
-            return TypedResults.Conflict($"device {id} is already registered; rotate its secret instead");
+            return ApiProblem.Conflict($"device {id} is already registered; rotate its secret instead");
 
         var secret = DeviceSecret.Generate();
         var device = new Device
         {
-            Id = id, Kind = kind, Location = location, Label = req.Label, HouseholdId = req.HouseholdId, ResidentId = req.ResidentId, GridId = req.GridId,
+            Id = id, Kind = kind, Location = location, Label = label, HouseholdId = req.HouseholdId, ResidentId = req.ResidentId, GridId = req.GridId,
             SecretHash = DeviceSecret.Hash(secret), RegisteredAt = time.GetUtcNow(),
         };
         // The broker first: if it refuses, nothing is stored and the technician can simply try again.
@@ -114,7 +114,7 @@ public static class DevicesApi
         var longest = options.Value.DeviceSecretGracePeriod;
         var grace = req?.GraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : longest;
         if (grace < TimeSpan.Zero || grace > longest)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["graceSeconds"] = [$"graceSeconds must be 0–{(long)longest.TotalSeconds}"] });
+            return ApiProblem.Invalid("graceSeconds", $"graceSeconds must be 0–{(long)longest.TotalSeconds}");
         var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (device is null)
             return TypedResults.NotFound();

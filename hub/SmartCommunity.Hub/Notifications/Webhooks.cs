@@ -167,10 +167,10 @@ public static class NotificationsApi
         {
             policy.SubscriptionRefused();
             logger.LogWarning("Push subscription refused: {Reason}", refusal);
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["endpoint"] = [refusal] }, title: "This push endpoint is not accepted");
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["endpoint"] = [refusal] }, detail: refusal, title: "This push endpoint is not accepted");
         }
         if (req.Keys is null || string.IsNullOrEmpty(req.Keys.P256dh) || string.IsNullOrEmpty(req.Keys.Auth) || req.Keys.P256dh.Length > 200 || req.Keys.Auth.Length > 100)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keys"] = ["keys.p256dh and keys.auth are required"] });
+            return ApiProblem.Invalid("keys", "keys.p256dh and keys.auth are required");
         var scope = await scopes.ResolveAsync(http.User, ct);
         // One row per endpoint: a browser that subscribes again (or another user on the same browser) takes it over.
         var existing = await db.PushSubscriptions.SingleOrDefaultAsync(s => s.Endpoint == req.Endpoint, ct);
@@ -195,13 +195,13 @@ public static class NotificationsApi
         return TypedResults.Ok(new PreferencesDto(p?.QuietStart?.ToString("HH:mm", CultureInfo.InvariantCulture), p?.QuietEnd?.ToString("HH:mm", CultureInfo.InvariantCulture), p?.WebPush ?? true));
     }
 
-    private static async Task<Results<NoContent, BadRequest<string>>> SetPreferencesAsync(PreferencesDto req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+    private static async Task<Results<NoContent, ValidationProblem>> SetPreferencesAsync(PreferencesDto req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
     {
         TimeOnly? start = null, end = null;
         if (req.QuietStart is not null || req.QuietEnd is not null)
         {
             if (!TimeOnly.TryParse(req.QuietStart, CultureInfo.InvariantCulture, out var s) || !TimeOnly.TryParse(req.QuietEnd, CultureInfo.InvariantCulture, out var e))
-                return TypedResults.BadRequest("quietStart and quietEnd are both HH:mm (community time), or both null");
+                return ApiProblem.Invalid("quietStart", "quietStart and quietEnd are both HH:mm (community time), or both null");
             (start, end) = (s, e);
         }
         var scope = await scopes.ResolveAsync(http.User, ct);

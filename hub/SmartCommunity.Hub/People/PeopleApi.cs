@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Security;
 
@@ -83,10 +84,10 @@ public static class PeopleApi
         return TypedResults.Ok(new MeDto(user.Id, user.UserName ?? "", user.DisplayName, roles.ToList(), user.Language, user.CommunityId, user.GridId, scope.ResidentIds, failures));
     }
 
-    private static async Task<Results<NoContent, BadRequest<string>, UnauthorizedHttpResult>> SetLanguageAsync(LanguageRequest req, ClaimsPrincipal principal, UserManager<HubUser> users)
+    private static async Task<Results<NoContent, ValidationProblem, UnauthorizedHttpResult>> SetLanguageAsync(LanguageRequest req, ClaimsPrincipal principal, UserManager<HubUser> users)
     {
         if (req.Language is not (null or "en" or "zh-CN"))
-            return TypedResults.BadRequest("language must be en, zh-CN or null");
+            return ApiProblem.Invalid("language", "language must be en, zh-CN or null");
         var user = await users.GetUserAsync(principal);
         if (user is null)
             return TypedResults.Unauthorized();
@@ -109,7 +110,7 @@ public static class PeopleApi
     {
         var (user, errors) = await admin.CreateAsync(req, ct);
         if (user is null)
-            return TypedResults.ValidationProblem(errors);
+            return ApiProblem.Invalid(errors);
         return TypedResults.Created($"/api/users/{user.Id}", user);
     }
 }
@@ -152,12 +153,13 @@ public sealed class UserAdministration(UserManager<HubUser> users, RoleManager<I
         }
         if (req.Language is not (null or "en" or "zh-CN"))
             errors["language"] = ["language must be en or zh-CN"];
+        var displayName = errors.CheckText(TextField.DisplayName, req.DisplayName);
         if (errors.Count > 0)
             return (null, errors);
 
         var user = new HubUser
         {
-            UserName = req.Email, Email = req.Email, EmailConfirmed = true, DisplayName = string.IsNullOrWhiteSpace(req.DisplayName) ? req.Email : req.DisplayName.Trim(),
+            UserName = req.Email, Email = req.Email, EmailConfirmed = true, DisplayName = displayName ?? req.Email,
             CommunityId = req.Role is Roles.EmergencyStaff or Roles.GridWorker ? communityId : null,
             GridId = req.Role == Roles.GridWorker ? req.GridId : null,
             Language = req.Language,

@@ -22,6 +22,8 @@ public sealed record CreateResidentRequest(int HouseholdId, string Name, int? Bi
 /// <summary>Communities → grids → households → residents. Reads are scoped to the caller; changes are for admins.</summary>
 public static class PlacesApi
 {
+    private const string DefaultTimeZone = "Asia/Shanghai";
+
     public static RouteGroupBuilder MapPlacesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Places").RequireAuthorization();
@@ -85,45 +87,62 @@ public static class PlacesApi
         return TypedResults.Ok(new ResidentDetailDto(row, devices.Select(d => DevicesApi.ToDto(d, directory.Find(d.Id), rejections)).ToList()));
     }
 
-    private static async Task<Results<Created<CommunityDto>, BadRequest<string>>> CreateCommunityAsync(CreateCommunityRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    private static async Task<Results<Created<CommunityDto>, ValidationProblem>> CreateCommunityAsync(CreateCommunityRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(req.Name) || req.Name.Length > 200)
-            return TypedResults.BadRequest("name is required (at most 200 characters)");
-        var c = new Community { Name = req.Name.Trim(), TimeZone = req.TimeZone ?? "Asia/Shanghai" };
+        var errors = new Dictionary<string, string[]>();
+        var name = errors.CheckText(TextField.CommunityName, req.Name);
+        var zone = string.IsNullOrWhiteSpace(req.TimeZone) ? DefaultTimeZone : req.TimeZone.Trim();
+        // Unknown zones would quietly become UTC+8 wherever the community's local time is computed.
+        if (zone != DefaultTimeZone && (zone.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)))
+            errors["timeZone"] = ["timeZone must be an IANA time zone such as Asia/Shanghai"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        var c = new Community { Name = name!, TimeZone = zone };
         db.Communities.Add(c);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/communities/{c.Id}", new CommunityDto(c.Id, c.Name, c.TimeZone, []));
     }
 
-    private static async Task<Results<Created<GridDto>, BadRequest<string>>> CreateGridAsync(CreateGridRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    private static async Task<Results<Created<GridDto>, ValidationProblem>> CreateGridAsync(CreateGridRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(req.Name) || !await db.Communities.AnyAsync(c => c.Id == req.CommunityId, ct))
-            return TypedResults.BadRequest("a name and an existing communityId are required");
-        var g = new Grid { CommunityId = req.CommunityId, Name = req.Name.Trim() };
+        var errors = new Dictionary<string, string[]>();
+        var name = errors.CheckText(TextField.GridName, req.Name);
+        if (!await db.Communities.AnyAsync(c => c.Id == req.CommunityId, ct))
+            errors["communityId"] = ["no such community"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        var g = new Grid { CommunityId = req.CommunityId, Name = name! };
         db.Grids.Add(g);
         await db.SaveChangesAsync(ct);
         await names.ReloadAsync(db, ct);
         return TypedResults.Created($"/api/grids/{g.Id}", new GridDto(g.Id, g.CommunityId, g.Name));
     }
 
-    private static async Task<Results<Created<HouseholdDto>, BadRequest<string>>> CreateHouseholdAsync(CreateHouseholdRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    private static async Task<Results<Created<HouseholdDto>, ValidationProblem>> CreateHouseholdAsync(CreateHouseholdRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(req.Address) || !await db.Grids.AnyAsync(g => g.Id == req.GridId, ct))
-            return TypedResults.BadRequest("an address and an existing gridId are required");
-        var h = new Household { GridId = req.GridId, Address = req.Address.Trim() };
+        var errors = new Dictionary<string, string[]>();
+        var address = errors.CheckText(TextField.Address, req.Address);
+        if (!await db.Grids.AnyAsync(g => g.Id == req.GridId, ct))
+            errors["gridId"] = ["no such grid"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        var h = new Household { GridId = req.GridId, Address = address! };
         db.Households.Add(h);
         await db.SaveChangesAsync(ct);
         await names.ReloadAsync(db, ct);
         return TypedResults.Created($"/api/households/{h.Id}", new HouseholdDto(h.Id, h.GridId, h.Address));
     }
 
-    private static async Task<Results<Created<ResidentDto>, BadRequest<string>>> CreateResidentAsync(CreateResidentRequest req, HubDbContext db, PlaceNames names,
+    private static async Task<Results<Created<ResidentDto>, ValidationProblem>> CreateResidentAsync(CreateResidentRequest req, HubDbContext db, PlaceNames names,
         DeviceDirectory directory, CancellationToken ct)
     {
-        var household = await db.Households.AsNoTracking().SingleOrDefaultAsync(h => h.Id == req.HouseholdId, ct);
-        if (string.IsNullOrWhiteSpace(req.Name) || household is null)
-            return TypedResults.BadRequest("a name and an existing householdId are required");
-        var r = new Resident { HouseholdId = req.HouseholdId, Name = req.Name.Trim(), BirthYear = req.BirthYear, SpecialDifficulty = req.SpecialDifficulty };
+        var errors = new Dictionary<string, string[]>();
+        var name = errors.CheckText(TextField.ResidentName, req.Name);
+        if (!await db.Households.AnyAsync(h => h.Id == req.HouseholdId, ct))
+            errors["householdId"] = ["no such household"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        var r = new Resident { HouseholdId = req.HouseholdId, Name = name!, BirthYear = req.BirthYear, SpecialDifficulty = req.SpecialDifficulty };
         db.Residents.Add(r);
         await db.SaveChangesAsync(ct);
         await names.ReloadAsync(db, ct);

@@ -24,15 +24,15 @@ public static class ReadingsApi
         return group;
     }
 
-    private static async Task<Results<Ok<List<PointDto>>, NotFound, BadRequest<string>>> RangeAsync(
+    private static async Task<Results<Ok<List<PointDto>>, NotFound, ValidationProblem>> RangeAsync(
         string deviceId, string name, DateTimeOffset? from, DateTimeOffset? to, int? limit,
         HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, ITelemetryStore store, TimeProvider time, CancellationToken ct)
     {
         if (!await CanReadAsync(deviceId, http, devices, scopes, ct))
             return TypedResults.NotFound();
         var (f, t, error) = Window(from, to, time);
-        if (error is not null)
-            return TypedResults.BadRequest(error);
+        if (error is { } e)
+            return ApiProblem.Invalid(e.Field, e.Message);
         var points = await store.QueryRangeAsync(new SeriesKey(deviceId, name), f, t, Math.Clamp(limit ?? 5000, 1, 50_000), ct);
         return TypedResults.Ok(points.Select(p => new PointDto(p.Time, p.Value)).ToList());
     }
@@ -46,30 +46,30 @@ public static class ReadingsApi
         return TypedResults.Ok(latest.Values.OrderBy(p => p.Series.Name, StringComparer.Ordinal).Select(p => new LatestDto(p.Series.Name, p.Time, p.Value)).ToList());
     }
 
-    private static async Task<Results<Ok<List<BucketDto>>, NotFound, BadRequest<string>>> AggregateAsync(
+    private static async Task<Results<Ok<List<BucketDto>>, NotFound, ValidationProblem>> AggregateAsync(
         string deviceId, string name, DateTimeOffset? from, DateTimeOffset? to, TimeSpan? interval,
         HttpContext http, DeviceDirectory devices, AccessScopeResolver scopes, ITelemetryStore store, TimeProvider time, CancellationToken ct)
     {
         if (!await CanReadAsync(deviceId, http, devices, scopes, ct))
             return TypedResults.NotFound();
         var (f, t, error) = Window(from, to, time);
-        if (error is not null)
-            return TypedResults.BadRequest(error);
+        if (error is { } e)
+            return ApiProblem.Invalid(e.Field, e.Message);
         var step = interval ?? TimeSpan.FromHours(1);
         if (step < TimeSpan.FromSeconds(1) || (t - f) / step > 10_000)
-            return TypedResults.BadRequest("interval must be at least 1 s and give at most 10,000 buckets");
+            return ApiProblem.Invalid("interval", "interval must be at least 1 s and give at most 10,000 buckets");
         var buckets = await store.AggregateAsync(new SeriesKey(deviceId, name), f, t, step, ct);
         return TypedResults.Ok(buckets.Select(b => new BucketDto(b.Start, b.Min, b.Max, b.Mean, b.Count)).ToList());
     }
 
-    private static (DateTimeOffset From, DateTimeOffset To, string? Error) Window(DateTimeOffset? from, DateTimeOffset? to, TimeProvider time)
+    private static (DateTimeOffset From, DateTimeOffset To, (string Field, string Message)? Error) Window(DateTimeOffset? from, DateTimeOffset? to, TimeProvider time)
     {
         var t = to ?? time.GetUtcNow();
         var f = from ?? t - TimeSpan.FromHours(24);
         if (f >= t)
-            return (f, t, "from must be before to");
+            return (f, t, ("from", "from must be before to"));
         if (t - f > MaxRange)
-            return (f, t, "the range is limited to 400 days");
+            return (f, t, ("from", "the range is limited to 400 days"));
         return (f, t, null);
     }
 

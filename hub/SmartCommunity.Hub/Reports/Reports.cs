@@ -182,17 +182,17 @@ public static class ReportsApi
         return r is { } ok ? TypedResults.Ok(ok.Report) : TypedResults.NotFound();
     }
 
-    private static async Task<Results<ContentHttpResult, NotFound, BadRequest<string>>> MonthlyCsvAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct) =>
+    private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyCsvAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct) =>
         await MonthlyAsync(communityId, month, http, scopes, reports, (name, m, r) => TypedResults.Text(ReportService.Csv(r), "text/csv"), ct);
 
-    private static async Task<Results<ContentHttpResult, NotFound, BadRequest<string>>> MonthlyHtmlAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct) =>
+    private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyHtmlAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct) =>
         await MonthlyAsync(communityId, month, http, scopes, reports, (name, m, r) => TypedResults.Text(ReportService.Html(name, m, r), "text/html"), ct);
 
-    private static async Task<Results<ContentHttpResult, NotFound, BadRequest<string>>> MonthlyAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports,
+    private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports,
         Func<string, string, KpiReport, ContentHttpResult> render, CancellationToken ct)
     {
         if (!LocalMonth.TryParse(month, out var m))
-            return TypedResults.BadRequest("month is yyyy-MM");
+            return ApiProblem.Invalid("month", "month is yyyy-MM");
         if (!await InScopeAsync(http, scopes, communityId, ct) || await reports.MonthAsync(communityId, m, ct) is not { } r)
             return TypedResults.NotFound();
         return render(r.Community, m.ToString(), r.Report);

@@ -66,15 +66,17 @@ public static class VisitsApi
                where r.Id == residentId
                select new ValueTuple<Resident, int, int>(r, g.Id, g.CommunityId)).SingleOrDefaultAsync(ct) is { Item1: not null } t ? t : null;
 
-    private static async Task<Results<Created<VisitDto>, NotFound, BadRequest<string>>> RecordAsync(RecordVisitRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<VisitDto>, NotFound, ValidationProblem>> RecordAsync(RecordVisitRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
     {
-        if (req.Note is { Length: > 2000 })
-            return TypedResults.BadRequest("note is at most 2000 characters");
+        var errors = new Dictionary<string, string[]>();
+        var note = errors.CheckText(TextField.Note("note"), req.Note);
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
         var scope = await scopes.ResolveAsync(http.User, ct);
         var place = await ResidentPlaceAsync(db, req.ResidentId, ct);
         if (place is not { } p || !scope.CanSeeResident(req.ResidentId, p.GridId, p.CommunityId))
             return TypedResults.NotFound();
-        var visit = (await visits.RecordAsync(req.ResidentId, scope.UserName, "api", req.Note, time.GetUtcNow(), ct))!;
+        var visit = (await visits.RecordAsync(req.ResidentId, scope.UserName, "api", note, time.GetUtcNow(), ct))!;
         return TypedResults.Created($"/api/visits/{visit.Id}", new VisitDto(visit.Id, visit.ResidentId, visit.GridId, visit.At, visit.By, visit.Source, visit.Note));
     }
 
@@ -109,7 +111,7 @@ public static class VisitsApi
         return TypedResults.Ok(overdue.Select(o => new OverdueDto(o.ResidentId, o.Name, o.GridId, o.LastVisit)).ToList());
     }
 
-    private static async Task<Results<Ok<CoverageDto>, NotFound, BadRequest<string>>> CoverageAsync(int communityId, string? month, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<CoverageDto>, NotFound, ValidationProblem>> CoverageAsync(int communityId, string? month, HttpContext http, AccessScopeResolver scopes, HubDbContext db, VisitService visits, TimeProvider time, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         if (!await InScopeAsync(scope, db, communityId, ct))
@@ -119,7 +121,7 @@ public static class VisitsApi
         if (month is null)
             m = LocalMonth.Of(time.GetUtcNow(), zone);
         else if (!LocalMonth.TryParse(month, out m))
-            return TypedResults.BadRequest("month is yyyy-MM");
+            return ApiProblem.Invalid("month", "month is yyyy-MM");
         return TypedResults.Ok(Coverage(communityId, residents, all, m, zone));
     }
 

@@ -23,8 +23,41 @@ internal static class InfluxLineProtocol
         AppendMeasurement(sb, measurement);
         AppendTags(sb, point.Series, tags);
         sb.Append(' ').Append(ValueField).Append('=').Append(FormatFloat(point.Value));
-        sb.Append(' ').Append(Timestamp(TelemetryTime.ToUnixMs(point.Time), precision).ToString(CultureInfo.InvariantCulture));
+        sb.Append(' ').Append(PointTimestamp(point, precision).ToString(CultureInfo.InvariantCulture));
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The point's time in <paramref name="precision"/>, plus (at ns and us) an offset within its millisecond derived from
+    /// the value. InfluxDB keys a point by series and timestamp and overwrites on a second write; devices stamp whole
+    /// seconds, so two readings of one series sent a few hundred milliseconds apart share a time. With the offset two
+    /// different values land on different timestamps and both are kept, while the same value written again (a replayed
+    /// spool batch, a QoS 1 redelivery) lands on itself. Reads are in milliseconds, so the offset never shows.
+    /// </summary>
+    public static long PointTimestamp(TelemetryPoint point, InfluxPrecision precision)
+    {
+        var ms = TelemetryTime.ToUnixMs(point.Time);
+        return precision switch
+        {
+            InfluxPrecision.Ns => checked(Timestamp(ms, precision) + WithinMillisecond(point.Value, 1_000_000, ms)),
+            InfluxPrecision.Us => checked(Timestamp(ms, precision) + WithinMillisecond(point.Value, 1_000, ms)),
+            _ => Timestamp(ms, precision),
+        };
+    }
+
+    private static long WithinMillisecond(double value, ulong slots, long unixMs)
+    {
+        // Before 1970 InfluxQL's epoch=ms rounds towards zero, so an offset would read back one millisecond late.
+        if (unixMs < 0)
+        {
+            return 0;
+        }
+        // SplitMix64's finaliser spreads neighbouring values (20.5, 20.6) over the slots; 0.0 and -0.0 are one value.
+        var z = BitConverter.DoubleToUInt64Bits(value == 0 ? 0d : value);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+        z ^= z >> 31;
+        return (long)(z % slots);
     }
 
     /// <summary>An hourly rollup line of the retention job; the count is an integer field.</summary>

@@ -50,8 +50,12 @@ public sealed class InfluxTelemetryOptions
     /// <summary>Hourly rollups written by the retention job.</summary>
     public string RollupMeasurement { get; set; } = "telemetry_1h";
 
-    /// <summary>Ms matches the store contract (times are kept to the millisecond); S merges points of one second.</summary>
-    public InfluxPrecision Precision { get; set; } = InfluxPrecision.Ms;
+    /// <summary>
+    /// Ns (the default) and Us keep two different values of one series in the same millisecond apart (a value-derived
+    /// offset within the millisecond, see <see cref="InfluxLineProtocol.PointTimestamp"/>); at Ms the later one overwrites
+    /// the earlier, at S every point of one second does.
+    /// </summary>
+    public InfluxPrecision Precision { get; set; } = InfluxPrecision.Ns;
 
     /// <summary>Most lines per HTTP write; InfluxData recommends about 5,000.</summary>
     public int BatchSize { get; set; } = 5_000;

@@ -19,9 +19,10 @@ public sealed class InfluxStoreOfflineTests : IDisposable
         }
     }
 
-    // Port 1 on loopback: connection refused at once, the plainest "server down".
+    // Port 1 on loopback: connection refused at once, the plainest "server down". Millisecond precision keeps the
+    // spooled lines' timestamps readable here (the default, ns, adds the value's offset inside the millisecond).
     private InfluxTelemetryStore Open(long maxSpoolBytes = 1L << 30) =>
-        new(new InfluxTelemetryOptions { Url = "http://127.0.0.1:1", SpoolDirectory = _spool, MaxSpoolBytes = maxSpoolBytes });
+        new(new InfluxTelemetryOptions { Url = "http://127.0.0.1:1", SpoolDirectory = _spool, MaxSpoolBytes = maxSpoolBytes, Precision = InfluxPrecision.Ms });
 
     [Fact]
     public async Task WriteAsync_ConnectionRefused_CompletesWithPointsDurableInTheSpool()
@@ -77,6 +78,29 @@ public sealed class InfluxStoreOfflineTests : IDisposable
         var line = InfluxLineProtocol.FormatPoint("m", new(Temp, DateTimeOffset.UnixEpoch.AddMilliseconds(-1), 1), default, InfluxPrecision.S);
 
         Assert.EndsWith(" -1", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(InfluxPrecision.Ns, 1_000_000)]
+    [InlineData(InfluxPrecision.Us, 1_000)]
+    public void PointTimestamp_ValuesInOneMillisecond_DifferentValuesApartSameValueOnItself(InfluxPrecision precision, long perMillisecond)
+    {
+        var ms = T0.ToUnixTimeMilliseconds();
+        var values = new[] { 20.5, 20.6, 21.0, 0.0, -0.0, 1.0, 87, 100_000 };
+
+        var stamps = values.Select(v => InfluxLineProtocol.PointTimestamp(new(Temp, T0, v), precision)).ToList();
+
+        Assert.All(stamps, t => Assert.Equal(ms, t / perMillisecond)); // every one inside its own millisecond
+        Assert.Equal(values.Length - 1, stamps.Distinct().Count()); // only 0.0 and -0.0 (one value) share a timestamp
+        Assert.Equal(stamps, values.Select(v => InfluxLineProtocol.PointTimestamp(new(Temp, T0, v), precision))); // and again the same
+    }
+
+    [Fact]
+    public void PointTimestamp_BeforeTheEpoch_NoOffset()
+    {
+        var time = DateTimeOffset.UnixEpoch.AddMilliseconds(-5);
+
+        Assert.Equal(-5_000_000, InfluxLineProtocol.PointTimestamp(new(Temp, time, 42.5), InfluxPrecision.Ns));
     }
 
     [Fact]

@@ -68,8 +68,14 @@ public sealed class InfluxTelemetryStoreTests : TelemetryStoreContractTests
 
         Assert.Equal([new TelemetryPoint(Temp, time, 1.5)], await store.QueryRangeAsync(Temp, T0, T0.AddMinutes(1), 10, Ct));
         // Checked in nanoseconds on the server: InfluxDB 1.6 given "precision=us" unmapped would store 1/1000 of it.
+        // At ns and us the value's offset keeps the point inside its millisecond; at ms and s it is the exact instant.
         var raw = Assert.Single(await InfluxHttp.SelectAsync(SharedInflux.Url, _database, "SELECT \"value\" FROM \"telemetry\"", epoch: "ns"));
-        Assert.Equal(time.ToUnixTimeMilliseconds() * 1_000_000, raw[0].GetInt64());
+        var stored = raw[0].GetInt64();
+        Assert.Equal(time.ToUnixTimeMilliseconds(), stored / 1_000_000);
+        if (precision is InfluxPrecision.Ms or InfluxPrecision.S)
+            Assert.Equal(time.ToUnixTimeMilliseconds() * 1_000_000, stored);
+        else
+            Assert.Equal(InfluxLineProtocol.PointTimestamp(new(Temp, time, 1.5), precision) * (precision == InfluxPrecision.Us ? 1_000 : 1), stored);
     }
 
     [Fact]
