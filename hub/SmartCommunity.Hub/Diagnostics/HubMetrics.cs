@@ -16,6 +16,7 @@ public sealed class HubMetrics : IDisposable
     private readonly Counter<long> _alerts;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _brokerAcks;
+    private readonly Counter<long> _mqttDropped;
     private long _brokerAcksTotal;
     private long _messagesTotal, _readingsTotal, _rejectionsTotal, _alertsTotal;
 
@@ -27,6 +28,7 @@ public sealed class HubMetrics : IDisposable
         _rejections = _meter.CreateCounter<long>("sc.messages.rejected", description: "Messages refused, by reason");
         _alerts = _meter.CreateCounter<long>("sc.alerts.raised", description: "Alerts raised, by kind and severity");
         _rateLimited = _meter.CreateCounter<long>("sc.http.rate_limited", description: "HTTP requests refused with 429, by limit (user, anonymous_client, sign_in_client, sign_in_account)");
+        _mqttDropped = _meter.CreateCounter<long>("sc.mqtt.connections_dropped", description: "MQTT connections the frame guard ended, by reason (malformed, truncated, packet_timeout, idle_timeout)");
         _brokerAcks = _meter.CreateCounter<long>("sc.broker.acknowledged", description: "Messages acknowledged to the external broker, each once its alerts were persisted and its readings durable");
     }
 
@@ -65,6 +67,8 @@ public sealed class HubMetrics : IDisposable
     }
 
     public long BrokerAcknowledgedTotal => Interlocked.Read(ref _brokerAcksTotal);
+
+    public void MqttConnectionDropped(string reason) => _mqttDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RateLimited(string limit) => _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
