@@ -284,6 +284,7 @@ public static class HubServices
         builder.Services.AddHostedMqttServer(mqtt)
             .AddMqttConnectionHandler()
             .AddConnections();
+        builder.Services.AddKeyedSingleton(MqttFrameGuard.ClockKey, TimeProvider.System);
         builder.Services.AddSingleton<MqttFrameGuard>();
         builder.Services.AddSingleton<DeviceCertificates>();
         builder.Services.AddSingleton<DeviceGate>();

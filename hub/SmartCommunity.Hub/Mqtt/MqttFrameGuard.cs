@@ -20,9 +20,15 @@ namespace SmartCommunity.Hub.Mqtt;
 /// forever; and when the transport ended inside a packet, every ReadAsync on the completed pipe returned at once with the
 /// same fragment, a busy loop burning a core until a timeout (never, with keep-alive 0). Only the fixed header is parsed
 /// here; bytes are passed on unchanged.
+/// <para>Its timeouts run on the transport clock (<see cref="ClockKey"/>, the system clock), not on the hub's domain clock:
+/// clients ping on real time, like MQTTnet's own connect timeout and keep-alive monitor, and tests that move the hub's
+/// clock by hours must not time out the sockets of devices that are still there.</para>
 /// </remarks>
-public sealed class MqttFrameGuard(IOptions<HubOptions> options, TimeProvider time, HubMetrics metrics, ILogger<MqttFrameGuard> logger)
+public sealed class MqttFrameGuard(IOptions<HubOptions> options, [FromKeyedServices(MqttFrameGuard.ClockKey)] TimeProvider time, HubMetrics metrics,
+    ILogger<MqttFrameGuard> logger)
 {
+    public const string ClockKey = "mqtt-transport";
+
     private readonly int _maxPacketBytes = options.Value.MqttMaxPacketBytes;
     private readonly TimeSpan _packetTimeout = options.Value.MqttConnectTimeout;
     private readonly TimeSpan _idleTimeout = options.Value.MqttMaxKeepAlive * 1.5;
