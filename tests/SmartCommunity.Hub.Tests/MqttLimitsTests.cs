@@ -177,23 +177,30 @@ public sealed class MqttLimitsTests
         const string forged = "ghost\nwarn: SmartCommunity.Hub[0] admin signed in\u001b[2J\u202e";
         using (var ghost = factory.CreateMqttClient())
             Assert.NotEqual(MqttClientConnectResultCode.Success, (await ghost.ConnectAsync(hub.DeviceOptions(forged, "x", clientId: "ghost-1"), Ct)).ResultCode);
+        using var admin = await hub.AdminAsync();
+        var details = await DetailsAsync();
+        Assert.Contains(details, d => d.Contains("ghost\\nwarn:", StringComparison.Ordinal) && d.Contains("\\u001B[2J\\u202E", StringComparison.Ordinal));
+        Assert.DoesNotContain(details, d => d.Any(c => char.IsControl(c) || c == '\u202e'));
+
         // A client id that belongs to the device (it starts with its id) but carries a newline, refused by the connection cap.
         using var own = factory.CreateMqttClient();
         await own.ConnectAsync(hub.DeviceOptions(device.Device.Id, device.Secret), Ct);
         using (var extra = factory.CreateMqttClient())
             Assert.Equal(MqttClientConnectResultCode.QuotaExceeded,
                 (await extra.ConnectAsync(hub.DeviceOptions(device.Device.Id, device.Secret, clientId: device.Device.Id + "\r\nforged"), Ct)).ResultCode);
-
-        using var admin = await hub.AdminAsync();
-        var all = (await admin.GetFromJsonAsync<DeviceRejections>("/api/rejections?limit=50", Ct))!;
-        var details = all.Counts.Select(c => c.LastDetail ?? "").Concat(all.Recent.Select(r => r.Detail ?? "")).ToList();
-        Assert.Contains(details, d => d.Contains("ghost\\nwarn:", StringComparison.Ordinal) && d.Contains("\\u001B[2J\\u202E", StringComparison.Ordinal));
+        details = await DetailsAsync();
         Assert.Contains(details, d => d.Contains(device.Device.Id + "\\r\\nforged", StringComparison.Ordinal));
         Assert.DoesNotContain(details, d => d.Any(c => char.IsControl(c) || c == '\u202e'));
 
         var lines = log.Where(l => l.Contains("ghost", StringComparison.Ordinal) || l.Contains("forged", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(lines);
         Assert.DoesNotContain(lines, l => l.Any(c => char.IsControl(c) || c == '\u202e'));
+
+        async Task<List<string>> DetailsAsync()
+        {
+            var all = (await admin.GetFromJsonAsync<DeviceRejections>("/api/rejections?limit=50", Ct))!;
+            return [.. all.Counts.Select(c => c.LastDetail ?? "").Concat(all.Recent.Select(r => r.Detail ?? ""))];
+        }
     }
 
     [Fact]
