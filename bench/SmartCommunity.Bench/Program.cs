@@ -23,6 +23,32 @@ using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
 if (args is ["cluster", ..])
     return await SmartCommunity.Bench.Cluster.ClusterBench.MainAsync(args[1..], cts.Token);
 
+// `attack`: the partial-packet attack (issue #15, Attack.cs, scripts/bench-attack).
+if (args is ["attack", ..])
+{
+    if (args is [_, "--help" or "-h"])
+    {
+        Console.WriteLine(AttackOptions.Usage);
+        return 0;
+    }
+    try
+    {
+        var attack = AttackOptions.Parse(args[1..]);
+        return await AttackBench.RunAsync(attack, attack.HubDll ?? Bench.DefaultHubDll(), cts.Token);
+    }
+    catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+    {
+        Console.Error.WriteLine(ex.Message);
+        Console.Error.WriteLine(AttackOptions.Usage);
+        return 2;
+    }
+    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("bench: cancelled");
+        return 130;
+    }
+}
+
 // `flood`: the abuse benchmark (issue #10): a flooding device against well-behaved ones, default device budget (Flood.cs).
 var flood = args is ["flood", ..];
 if (flood && args is [_, "--help" or "-h"])

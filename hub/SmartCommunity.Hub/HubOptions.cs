@@ -27,11 +27,27 @@ public sealed class HubOptions
     public string MqttWebSocketPath { get; set; } = "/mqtt";
 
     /// <summary>
-    /// How long the broker waits for a client's CONNECT (and for any single packet read or write): a socket that
-    /// opens and stays silent, trickles bytes or announces more than it sends is closed after this.
+    /// How long the broker waits for a client's CONNECT, and for the rest of any packet once its first byte has come: a
+    /// socket that opens and stays silent, trickles bytes or announces more than it sends is closed after this.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan MqttConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest keep-alive the broker honours. A connection that sends nothing for 1.5 × this is closed, whatever
+    /// keep-alive its CONNECT asked for: keep-alive 0 ("none") and longer ones are treated as this. Clients with a
+    /// shorter keep-alive are closed by the broker at 1.5 × their own, as MQTT requires.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan MqttMaxKeepAlive { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Live MQTT connections one device credential may hold with different client ids. A connect with a client id
+    /// already connected takes that session over (as MQTT does); one beyond this is refused (CONNACK quota exceeded)
+    /// and counted as too_many_connections.
+    /// </summary>
+    [Range(1, 100)]
+    public int MqttMaxConnectionsPerDevice { get; set; } = 1;
 
     /// <summary>
     /// The largest MQTT packet the broker reads at all; a client announcing more is disconnected at once, before the

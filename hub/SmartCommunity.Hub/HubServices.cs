@@ -51,10 +51,9 @@ public static class HubServices
             var ip = IPAddress.TryParse(o.BindAddress, out var parsed) ? parsed : IPAddress.Loopback;
             // Plain HTTP and MQTT (unless Hub:Tls:RequireTls), HTTPS and MQTT over TLS when Hub:Tls:CertificatePath is set;
             // with an external broker the devices connect there and the hub opens no MQTT port. The frame guard sits in
-            // front of MQTTnet (behind TLS): malformed or oversized packets drop the connection at once.
-            var mqttLog = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("SmartCommunity.Hub.Mqtt");
+            // front of MQTTnet (behind TLS; also on /mqtt): malformed, oversized, truncated or stalled packets end the connection.
             TlsSetup.Listen(kestrel, ip, o, mqtt: !BrokerOptions.Read(context.Configuration).IsExternal,
-                mqttGuard: listen => listen.UseMqttFrameGuard(o.MqttMaxPacketBytes, mqttLog));
+                mqttGuard: listen => listen.UseMqttFrameGuard(kestrel.ApplicationServices.GetRequiredService<MqttFrameGuard>()));
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
     }
@@ -321,6 +320,8 @@ public static class HubServices
         builder.Services.AddHostedMqttServer(mqtt)
             .AddMqttConnectionHandler()
             .AddConnections();
+        builder.Services.AddKeyedSingleton(MqttFrameGuard.ClockKey, TimeProvider.System);
+        builder.Services.AddSingleton<MqttFrameGuard>();
         builder.Services.AddSingleton<DeviceCertificates>();
         builder.Services.AddSingleton<DeviceGate>();
         builder.Services.AddSingleton<EmbeddedIngestion>();
@@ -368,8 +369,9 @@ public static class HubServices
                 server.InterceptingSubscriptionAsync += gate.InterceptSubscriptionAsync;
                 server.InterceptingPublishAsync += ingestion.InterceptPublishAsync;
                 server.ClientDisconnectedAsync += ingestion.ClientDisconnectedAsync;
+                server.ClientDisconnectedAsync += gate.ClientDisconnectedAsync;
             });
-            app.MapMqtt(options.MqttWebSocketPath);
+            app.MapGuardedMqtt(options.MqttWebSocketPath, app.Services.GetRequiredService<MqttFrameGuard>());
         }
     }
 

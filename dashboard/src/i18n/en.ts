@@ -203,6 +203,7 @@ export const en = {
   "reason.bad_credentials": "Bad credentials",
   "reason.bad_certificate": "Certificate refused",
   "reason.secret_expired": "Old secret after its grace",
+  "reason.too_many_connections": "Too many connections",
   "timeline.raised": "Raised",
   "timeline.acknowledged": "Acknowledged",
   "timeline.dispatched": "Dispatched",

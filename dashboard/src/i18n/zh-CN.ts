@@ -204,6 +204,7 @@ export const zhCN: Record<MessageKey, string> = {
   "reason.bad_credentials": "凭据错误",
   "reason.bad_certificate": "证书被拒绝",
   "reason.secret_expired": "旧密钥已过宽限期",
+  "reason.too_many_connections": "连接过多",
   "timeline.raised": "报警",
   "timeline.acknowledged": "已确认",
   "timeline.dispatched": "已派遣",

@@ -23,6 +23,8 @@ public enum RejectReason
     BadCertificate,
     /// <summary>A device secret replaced by a rotation, used after its grace period.</summary>
     SecretExpired,
+    /// <summary>A CONNECT with a new client id while the device already holds its share of live connections.</summary>
+    TooManyConnections,
 }
 
 public static class RejectReasons
@@ -47,6 +49,7 @@ public static class RejectReasons
         RejectReason.BadCredentials => "bad_credentials",
         RejectReason.BadCertificate => "bad_certificate",
         RejectReason.SecretExpired => "secret_expired",
+        RejectReason.TooManyConnections => "too_many_connections",
         _ => throw new ArgumentOutOfRangeException(nameof(reason)),
     };
 }

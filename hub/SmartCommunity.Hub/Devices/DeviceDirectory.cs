@@ -63,6 +63,10 @@ public sealed class DeviceEntry
     /// <summary>Messages delayed or refused because the device exceeded its budget; shown to technicians.</summary>
     public long Throttled { get; set; }
 
+    /// <summary>When the last over-budget warning was logged, and how many over-budget messages came since (one line per interval).</summary>
+    public DateTimeOffset? BudgetWarnedAt { get; set; }
+    public long BudgetWarningsSuppressed { get; set; }
+
     /// <summary>An offline alert was raised (last will or missed heartbeats) and nothing was heard since.</summary>
     public bool OfflineReported { get; set; }
 

@@ -53,6 +53,9 @@ public sealed class RejectionLog(IDbContextFactory<HubDbContext> dbFactory, HubM
     {
         var code = reason.ToCode();
         var now = time.GetUtcNow();
+        // Details quote what devices sent (user names, client ids, topics): escaped here, before the log and the database.
+        detail = LogText.Printable(detail, 300);
+        topic = topic is null ? null : LogText.Printable(topic, 200);
         var key = (deviceId, code);
         var c = _counts.GetOrAdd(key, k => new RejectionCount { DeviceId = k.DeviceId, Reason = k.Reason });
         lock (c)

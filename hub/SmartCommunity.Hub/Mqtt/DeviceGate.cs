@@ -3,7 +3,9 @@ using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Protocol;
+using Microsoft.Extensions.Options;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Diagnostics;
 using SmartCommunity.Hub.Security;
 
 namespace SmartCommunity.Hub.Mqtt;
@@ -13,10 +15,17 @@ namespace SmartCommunity.Hub.Mqtt;
 /// (username = device id, password = its secret, or the previous secret during a rotation's grace) or,
 /// on the MQTT TLS port, with a client certificate from the device CA that names it. The client id must
 /// belong to the device (start with its id and with no longer registered id), so one device cannot take
-/// over another's session. A device subscribes only to its own <c>down</c> and <c>cfg</c>.
+/// over another's session. A device subscribes only to its own <c>down</c> and <c>cfg</c>. One credential holds at most
+/// <see cref="HubOptions.MqttMaxConnectionsPerDevice"/> live connections with different client ids.
 /// </summary>
-public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections, DeviceCertificates certificates, TimeProvider time, ILogger<DeviceGate> logger)
+public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections, DeviceCertificates certificates, TimeProvider time,
+    IOptions<HubOptions> options, ILogger<DeviceGate> logger)
 {
+    // Live connections by device and client id, counted from a successful validation to the disconnect event. A count,
+    // not a set: a takeover validates the new connection before the old one's (Takeover) disconnect is reported.
+    private readonly Dictionary<string, Dictionary<string, int>> _live = new(StringComparer.Ordinal);
+    private readonly Lock _liveLock = new();
+
     public const string DeviceItem = "sc.device";
 
     // Failed sign-ins with names that match no device are counted under one key, so that a scan with
@@ -41,27 +50,43 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
             rejections.Record(entry.Id, RejectReason.RateLimited, $"connect from {e.RemoteEndPoint} refused until {until:u}: disconnected for flooding", null);
             return;
         }
-        e.SessionItems[DeviceItem] = entry.Id;
-        if (certificate is null && entry.PreviousSecret is { } previous)
+        if (!TryHoldConnection(entry.Id, e.ClientId, out var others))
         {
-            if (DeviceSecret.Verify(e.Password, entry.SecretHash))
+            e.ReasonCode = MqttConnectReasonCode.QuotaExceeded;
+            rejections.Record(entry.Id, RejectReason.TooManyConnections,
+                $"connect as \"{Clip(e.ClientId)}\" from {e.RemoteEndPoint} refused: the device is already connected as {others} (at most {options.Value.MqttMaxConnectionsPerDevice}; the same client id takes its session over)", null);
+            return;
+        }
+        e.SessionItems[DeviceItem] = entry.Id;
+        try
+        {
+            if (certificate is null && entry.PreviousSecret is { } previous)
             {
-                // The device has its new secret, so the old one (perhaps the leaked one) need not live out its grace.
-                try
+                if (DeviceSecret.Verify(e.Password, entry.SecretHash))
                 {
-                    await devices.EndSecretGraceAsync(entry, CancellationToken.None);
-                    logger.LogInformation("Device {DeviceId} connected with its new secret; the previous secret is no longer accepted", entry.Id);
+                    // The device has its new secret, so the old one (perhaps the leaked one) need not live out its grace.
+                    try
+                    {
+                        await devices.EndSecretGraceAsync(entry, CancellationToken.None);
+                        logger.LogInformation("Device {DeviceId} connected with its new secret; the previous secret is no longer accepted", entry.Id);
+                    }
+                    catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+                    {
+                        // Refused from now on in memory; only a restart before the grace runs out would accept it again.
+                        logger.LogWarning(ex, "Device {DeviceId}: could not store the early end of its secret's grace", entry.Id);
+                    }
                 }
-                catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+                else
                 {
-                    // Refused from now on in memory; only a restart before the grace runs out would accept it again.
-                    logger.LogWarning(ex, "Device {DeviceId}: could not store the early end of its secret's grace", entry.Id);
+                    logger.LogInformation("Device {DeviceId} connected with its previous secret, accepted until {ValidUntil:u}", entry.Id, previous.ValidUntil);
                 }
             }
-            else
-            {
-                logger.LogInformation("Device {DeviceId} connected with its previous secret, accepted until {ValidUntil:u}", entry.Id, previous.ValidUntil);
-            }
+        }
+        catch
+        {
+            // No connection follows a failed validation, so no disconnect event would release it.
+            Release(entry.Id, e.ClientId);
+            throw;
         }
         logger.LogDebug("Device {DeviceId} connected from {Endpoint} ({Method})", entry.Id, e.RemoteEndPoint, certificate is null ? "password" : "certificate");
     }
@@ -114,6 +139,52 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
         return null;
     }
 
+    /// <summary>Counts the connection against its device, unless that would pass the cap with a new client id.</summary>
+    private bool TryHoldConnection(string deviceId, string clientId, out string others)
+    {
+        lock (_liveLock)
+        {
+            if (!_live.TryGetValue(deviceId, out var clients))
+                _live[deviceId] = clients = new Dictionary<string, int>(StringComparer.Ordinal);
+            if (!clients.ContainsKey(clientId) && clients.Count >= options.Value.MqttMaxConnectionsPerDevice)
+            {
+                others = string.Join(", ", clients.Keys.Select(c => $"\"{Clip(c)}\""));
+                return false;
+            }
+            clients[clientId] = clients.GetValueOrDefault(clientId) + 1;
+            others = "";
+            return true;
+        }
+    }
+
+    /// <summary>Every connection the gate let in ends here (cleanly, dropped, or taken over by the same client id).</summary>
+    public Task ClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        if (e.SessionItems?[DeviceItem] is string deviceId && e.ClientId is not null)
+            Release(deviceId, e.ClientId);
+        return Task.CompletedTask;
+    }
+
+    private void Release(string deviceId, string clientId)
+    {
+        lock (_liveLock)
+        {
+            if (!_live.TryGetValue(deviceId, out var clients) || !clients.TryGetValue(clientId, out var count))
+                return;
+            if (count > 1)
+                clients[clientId] = count - 1;
+            else if (clients.Remove(clientId) && clients.Count == 0)
+                _live.Remove(deviceId);
+        }
+    }
+
+    /// <summary>Live connections of a device, by client id (for tests and diagnostics).</summary>
+    public IReadOnlyList<string> LiveClientIds(string deviceId)
+    {
+        lock (_liveLock)
+            return _live.TryGetValue(deviceId, out var clients) ? [.. clients.Keys] : [];
+    }
+
     public Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
     {
         if (e.SessionItems[DeviceItem] is not string id)
@@ -128,5 +199,6 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
         return Task.CompletedTask;
     }
 
-    private static string Clip(string? s) => s is null ? "" : s.Length > 64 ? s[..64] : s;
+    // Everything a client sends is untrusted: clipped, and control characters escaped before it is logged or stored.
+    private static string Clip(string? s) => LogText.Printable(s);
 }

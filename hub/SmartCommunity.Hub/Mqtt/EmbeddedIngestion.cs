@@ -37,7 +37,7 @@ public sealed class EmbeddedIngestion(Ingestion ingestion, ILogger<EmbeddedInges
         catch (Exception ex)
         {
             // Input must never take the hub down; a bug here is logged loudly and the message refused.
-            logger.LogError(ex, "Ingestion failed for a message from {DeviceId} on {Topic}", deviceId, message.Topic);
+            logger.LogError(ex, "Ingestion failed for a message from {DeviceId} on {Topic}", deviceId, Diagnostics.LogText.Printable(message.Topic, 200));
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
         }

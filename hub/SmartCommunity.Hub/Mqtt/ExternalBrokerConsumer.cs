@@ -276,14 +276,14 @@ public sealed class ExternalBrokerConsumer : BackgroundService
         var attempts = _failures.AddOrUpdate(key, 1, (_, n) => n + 1);
         if (attempts >= MaxAttempts)
         {
-            _logger.LogError(ex, "Dropping a message from {DeviceId} on {Topic} after {Attempts} failed attempts", work.DeviceId, work.Topic, attempts);
+            _logger.LogError(ex, "Dropping a message from {DeviceId} on {Topic} after {Attempts} failed attempts", work.DeviceId, LogText.Printable(work.Topic, 200), attempts);
             _failures.TryRemove(key, out _);
             await AcknowledgeAsync(work);
             return;
         }
         // Not acknowledged, and MQTT redelivers unacknowledged messages only on a new connection: reconnect.
         _logger.LogError(ex, "Ingestion failed for a message from {DeviceId} on {Topic} (attempt {Attempt}); reconnecting for a redelivery",
-            work.DeviceId, work.Topic, attempts);
+            work.DeviceId, LogText.Printable(work.Topic, 200), attempts);
         RequestReconnect();
     }
 
@@ -302,7 +302,7 @@ public sealed class ExternalBrokerConsumer : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _logger.LogDebug(ex, "Acknowledgement for {Topic} not sent; the broker will deliver it again", work.Topic);
+            _logger.LogDebug(ex, "Acknowledgement for {Topic} not sent; the broker will deliver it again", LogText.Printable(work.Topic, 200));
         }
     }
 

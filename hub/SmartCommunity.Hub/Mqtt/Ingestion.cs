@@ -202,13 +202,33 @@ public sealed class Ingestion(
                 entry.Throttled++;
                 wait = entry.Budget.TimeUntilAvailable;
                 if (entry.Budget.RefusedInARow == 1)
-                    logger.LogWarning("Device {DeviceId} exceeds its message budget ({Rate}/s); throttling it", deviceId, entry.Budget.RatePerSecond);
+                    WarnOverBudget(entry);
             }
             if (atMostOnce)
                 return false;
             await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, time, ct);
         }
     }
+
+    /// <summary>
+    /// A device held at its budget at QoS 1 goes over it with every message, so a warning each time would be one log line
+    /// per message: one per device per interval instead, with the number left out (every one is counted in Throttled).
+    /// </summary>
+    private void WarnOverBudget(DeviceEntry entry)
+    {
+        var now = time.GetUtcNow();
+        if (entry.BudgetWarnedAt is { } last && now - last < BudgetWarningInterval)
+        {
+            entry.BudgetWarningsSuppressed++;
+            return;
+        }
+        logger.LogWarning("Device {DeviceId} exceeds its message budget ({Rate}/s); throttling it ({Suppressed} times more since the last warning, {Throttled} messages throttled in all)",
+            entry.Id, entry.Budget.RatePerSecond, entry.BudgetWarningsSuppressed, entry.Throttled);
+        entry.BudgetWarnedAt = now;
+        entry.BudgetWarningsSuppressed = 0;
+    }
+
+    public static readonly TimeSpan BudgetWarningInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// QoS 0 floods cannot be slowed (there is no acknowledgement to hold), and refusing each message still costs CPU
@@ -260,5 +280,5 @@ public sealed class Ingestion(
         return IngestResult.Refused(reason, disconnect);
     }
 
-    private static string Clip(string? s) => s is null ? "" : s.Length > 100 ? s[..100] : s;
+    private static string Clip(string? s) => LogText.Printable(s, 100);
 }

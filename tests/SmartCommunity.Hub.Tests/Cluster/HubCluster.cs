@@ -132,6 +132,9 @@ public sealed class HubCluster : IAsyncDisposable
     /// <summary>The hub's own build output next to this test build (same configuration), which the solution build produced.</summary>
     internal static string HubDll()
     {
+        // SC_TEST_HUB_DLL: run the process tests against another build (e.g. the previous commit's, to see a regression test fail).
+        if (Environment.GetEnvironmentVariable("SC_TEST_HUB_DLL") is { Length: > 0 } other)
+            return other;
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
