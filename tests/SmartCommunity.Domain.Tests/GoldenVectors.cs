@@ -8,6 +8,13 @@ public sealed record GoldenVector(string Name, byte[] Payload, string Topic, Dev
 {
     public bool Accepted => Expected.GetProperty("result").GetString() == "accepted";
 
+    /// <summary>False for a pack the firmware does not emit (other SenML spellings of the same records); the firmware's
+    /// encoder tests reproduce only the canonical ones byte for byte.</summary>
+    public bool Canonical => !Expected.TryGetProperty("canonical", out var c) || c.GetBoolean();
+
+    /// <summary>The records as RFC 8428 §4.6 resolves them, where the vector states them (the RFC's own examples).</summary>
+    public JsonElement? Resolved => Expected.TryGetProperty("resolved", out var r) ? r : null;
+
     public override string ToString() => Name;
 
     public static string Folder { get; } = FindFolder();

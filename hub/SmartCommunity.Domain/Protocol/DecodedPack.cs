@@ -32,3 +32,15 @@ public sealed record DecoderLimits
 
     public static DecoderLimits Default { get; } = new();
 }
+
+/// <summary>
+/// One SenML record resolved per RFC 8428 §4.6 (<see cref="SenmlDecoder.Resolve"/>): <see cref="Time"/> in seconds since
+/// the Unix epoch, relative times already made absolute; a value field is null when the record has none.
+/// </summary>
+public sealed record ResolvedRecord(string? Name, string? Unit, double Time, double? Value, bool? Bool, string? Text, string? Data, double? Sum);
+
+/// <summary>The resolved records of a pack, or why it could not be resolved (not JSON, not SenML, a newer version).</summary>
+public sealed record SenmlResolution(IReadOnlyList<ResolvedRecord>? Records, RejectReason Reason, string Detail)
+{
+    public static SenmlResolution Reject(RejectReason reason, string detail) => new(null, reason, detail);
+}

@@ -1,29 +1,42 @@
+using System.Globalization;
 using System.Text.Json;
 using SmartCommunity.Domain.Devices;
 
 namespace SmartCommunity.Domain.Protocol;
 
 /// <summary>
-/// Validating SenML (RFC 8428) decoder for the v1 protocol. Never throws on input: every refusal is
-/// a <see cref="DecodeResult"/> with a reason and a human-readable detail.
+/// Validating SenML (RFC 8428) decoder for the v1 protocol. Each record is first resolved as RFC 8428 §4.6 says
+/// (name = bn + n, time = bt + t, value = bv + v, sum = bs + s, unit = u else bu, "bver" checked), then the
+/// resolved records are checked against the protocol (docs/protocol.md, "Payload"). Never throws on input: every
+/// refusal is a <see cref="DecodeResult"/> with a reason and a human-readable detail.
 /// </summary>
 public static class SenmlDecoder
 {
+    /// <summary>The SenML version this decoder reads (RFC 8428 §4.4); a pack declaring a higher "bver" is refused.</summary>
+    public const int SenmlVersion = 10;
+
+    // RFC 8428 §4.5.3: a resolved time below 2^28 is relative to "now", which for a receiver is the time of reception.
+    private const double RelativeTimeLimit = 268_435_456;
+    private const double MinUnixMs = -62_135_596_800_000, MaxUnixMs = 253_402_300_799_000;
+
     private const string BaseNamePrefix = "urn:dev:sc:";
+    private const string SeqName = "seq";
 
     // The hot path allocates only what it returns: field keys are matched on their UTF-8 bytes, known names
-    // and units resolve to shared strings, a base name equal to the topic's is checked in place, and the raw
-    // records live in a per-thread buffer. Anything unusual (escaped strings, unknown names) takes the general
-    // path, which decodes strings exactly as before, so results and error details are unchanged.
-    private const int BnBit = 1, BtBit = 2, NBit = 4, UBit = 8, VBit = 16, VbBit = 32, VsBit = 64, TBit = 128;
+    // and units resolve to shared strings, a base name equal to the topic's is checked in place (so bn + n is
+    // never built for a canonical pack), and the raw records live in a per-thread buffer. Anything unusual
+    // (escaped strings, unknown names, another split of bn + n) takes the general path, which builds the name.
+    private const int BnBit = 1, BtBit = 2, NBit = 4, UBit = 8, VBit = 16, VbBit = 32, VsBit = 64, TBit = 128,
+        BuBit = 256, BvBit = 512, BsBit = 1024, BverBit = 2048, VdBit = 4096, SBit = 8192, UtBit = 16384;
+    private const int BaseBits = BnBit | BtBit | BuBit | BvBit | BsBit | BverBit;
+    private const int RegularBits = NBit | UBit | VBit | VbBit | VsBit | VdBit | SBit | TBit | UtBit;
+    private const int ValueBits = VBit | VbBit | VsBit | VdBit;
 
     private static readonly (byte[] Utf8, string Text, Measurement? Measurement)[] KnownNames =
         [(SeqName.Select(c => (byte)c).ToArray(), SeqName, null), .. Measurement.All.Select(m => (System.Text.Encoding.UTF8.GetBytes(m.Name), m.Name, (Measurement?)m))];
 
     private static readonly (byte[] Utf8, string Text)[] KnownUnits =
         [.. Measurement.All.Select(m => m.Unit).OfType<string>().Distinct(StringComparer.Ordinal).Select(u => (System.Text.Encoding.UTF8.GetBytes(u), u))];
-
-    private const string SeqName = "seq";
 
     // Reused per thread (Decode never re-enters itself); cleared after use so it holds no strings.
     [ThreadStatic]
@@ -43,21 +56,8 @@ public static class SenmlDecoder
         var count = 0;
         try
         {
-            try
-            {
-                var result = Parse(payload, deviceId, limits, ref raw, ref count);
-                if (result is { } rejection)
-                    return rejection;
-            }
-            catch (JsonException ex)
-            {
-                return DecodeResult.Reject(RejectReason.MalformedJson, Trim(ex.Message));
-            }
-            catch (InvalidOperationException ex)
-            {
-                // Utf8JsonReader validates structure, not the UTF-8 inside strings; decoding them reports bad bytes this way.
-                return DecodeResult.Reject(RejectReason.MalformedJson, "invalid UTF-8 in a string: " + Trim(ex.Message));
-            }
+            if (Parse(payload, deviceId, limits, ref raw, ref count) is { } rejection)
+                return rejection;
             return Validate(raw.AsSpan(0, count), deviceId, kind, channel, now, limits);
         }
         finally
@@ -68,18 +68,119 @@ public static class SenmlDecoder
         }
     }
 
+    /// <summary>
+    /// The pack's records resolved per RFC 8428 §4.6, before any rule of the protocol: names joined, base values,
+    /// sums and units applied, times absolute (relative ones against <paramref name="now"/>), records of base fields
+    /// only dropped. The decoder validates exactly these; this entry point (for diagnostics and tests) allocates freely.
+    /// </summary>
+    public static SenmlResolution Resolve(ReadOnlySpan<byte> payload, DateTimeOffset now, DecoderLimits? limits = null)
+    {
+        limits ??= DecoderLimits.Default;
+        if (payload.Length > limits.MaxPayloadBytes)
+            return SenmlResolution.Reject(RejectReason.TooLarge, $"payload is {payload.Length} bytes, the limit is {limits.MaxPayloadBytes}");
+        var raw = new RawRecord[8];
+        var count = 0;
+        if (Parse(payload, "", limits, ref raw, ref count) is { } rejection)
+            return SenmlResolution.Reject(rejection.Reason, rejection.Detail);
+        var records = raw.AsSpan(0, count);
+        if (CheckVersion(records) is { } versionError)
+            return SenmlResolution.Reject(versionError.Reason, versionError.Detail);
+        var resolved = new List<ResolvedRecord>();
+        var b = new Base();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        foreach (ref readonly var r in records)
+        {
+            b.Apply(r);
+            if (IsBaseOnly(r))
+                continue;
+            var name = b.Bn is null && r.N is null ? null : b.Bn + r.N;
+            var seconds = b.Time(r);
+            resolved.Add(new ResolvedRecord(name, b.Unit(r), seconds < RelativeTimeLimit ? (nowMs + seconds * 1000) / 1000 : seconds,
+                b.Value(r), r.Has(VbBit) ? r.Vb : null, r.Vs, r.Vd, b.Sum(r)));
+        }
+        return new SenmlResolution(resolved, RejectReason.None, "");
+    }
+
     private struct RawRecord
     {
-        public string? Bn, N, U, Vs;
-        public double? Bt, V, T;
-        public bool? Vb;
+        // The known fields present (the bits above); a number field's value is meaningful only when its bit is set.
+        public int Fields;
+        public string? Bn, Bu, N, U, Vs, Vd;
+        public double Bt, Bv, Bs, Bver, V, S, T;
+        public bool Vb;
         // Bn is exactly urn:dev:sc:{the topic's device id}: (then Bn holds a placeholder, not the text).
         public bool BnIsTopicDevice;
         // The measurement N names, when N matched a known name on its bytes (null for "seq" and the general path).
         public Measurement? Measurement;
+
+        public readonly bool Has(int bit) => (Fields & bit) != 0;
     }
 
+    /// <summary>The base fields in effect: each applies to its record and every later one, until the next of its kind (RFC 8428 §4).</summary>
+    private struct Base
+    {
+        public string? Bn;
+        public bool BnIsTopicDevice;
+        public double Bt;
+        public string? Bu;
+        public double? Bv, Bs;
+
+        public void Apply(in RawRecord r)
+        {
+            if ((r.Fields & BaseBits) == 0)
+                return;
+            if (r.Has(BnBit))
+            {
+                Bn = r.Bn;
+                BnIsTopicDevice = r.BnIsTopicDevice;
+            }
+            if (r.Has(BtBit))
+                Bt = r.Bt;
+            if (r.Has(BuBit))
+                Bu = r.Bu;
+            if (r.Has(BvBit))
+                Bv = r.Bv;
+            if (r.Has(BsBit))
+                Bs = r.Bs;
+        }
+
+        /// <summary>bt + t in seconds: absolute from 2^28 up, relative to "now" below (RFC 8428 §4.5.3).</summary>
+        public readonly double Time(in RawRecord r) => Bt + (r.Has(TBit) ? r.T : 0);
+
+        public readonly string? Unit(in RawRecord r) => r.Has(UBit) ? r.U : Bu;
+
+        /// <summary>bv + v for a record with "v" (a base value does not give other records a number).</summary>
+        public readonly double? Value(in RawRecord r) => !r.Has(VBit) ? null : Bv is { } bv ? AddDecimals(bv, r.V) : r.V;
+
+        /// <summary>bs + s when either is present (RFC 8428 §4.5.4).</summary>
+        public readonly double? Sum(in RawRecord r) => r.Has(SBit) || Bs is not null ? (Bs ?? 0) + (r.Has(SBit) ? r.S : 0) : null;
+    }
+
+    // JSON numbers are decimal: added as decimals (15 significant digits, more than any sensor resolves), 20 + -0.4
+    // is 19.6 and 20 + 1.37 is 21.37, not 21.369999999999997. Far outside decimal's range the double sum is used.
+    private static double AddDecimals(double a, double b) =>
+        Math.Abs(a) < 1e27 && Math.Abs(b) < 1e27 ? (double)((decimal)a + (decimal)b) : a + b;
+
+    private static bool IsBaseOnly(in RawRecord r) => (r.Fields & BaseBits) != 0 && (r.Fields & RegularBits) == 0;
+
     private static DecodeResult? Parse(ReadOnlySpan<byte> payload, string deviceId, DecoderLimits limits, ref RawRecord[] records, ref int count)
+    {
+        try
+        {
+            return ParseJson(payload, deviceId, limits, ref records, ref count);
+        }
+        catch (JsonException ex)
+        {
+            return DecodeResult.Reject(RejectReason.MalformedJson, Trim(ex.Message));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader validates structure, not the UTF-8 inside strings; decoding them reports bad bytes this way.
+            return DecodeResult.Reject(RejectReason.MalformedJson, "invalid UTF-8 in a string: " + Trim(ex.Message));
+        }
+    }
+
+    private static DecodeResult? ParseJson(ReadOnlySpan<byte> payload, string deviceId, DecoderLimits limits, ref RawRecord[] records, ref int count)
     {
         var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 4 });
         if (!reader.Read())
@@ -101,7 +202,6 @@ public static class SenmlDecoder
             if (count == limits.MaxRecords)
                 return SkipRest(ref reader, RejectReason.Schema, $"more than {limits.MaxRecords} records");
             var rec = new RawRecord();
-            var seen = 0;
             while (true)
             {
                 if (!reader.Read())
@@ -114,23 +214,40 @@ public static class SenmlDecoder
                 if (bit == 0)
                 {
                     key = reader.GetString() ?? "";
-                    bit = key switch { "bn" => BnBit, "bt" => BtBit, "n" => NBit, "u" => UBit, "v" => VBit, "vb" => VbBit, "vs" => VsBit, "t" => TBit, _ => 0 };
+                    bit = key switch
+                    {
+                        "bn" => BnBit, "bt" => BtBit, "bu" => BuBit, "bv" => BvBit, "bs" => BsBit, "bver" => BverBit,
+                        "n" => NBit, "u" => UBit, "v" => VBit, "vb" => VbBit, "vs" => VsBit, "vd" => VdBit, "s" => SBit, "t" => TBit, "ut" => UtBit,
+                        _ => 0,
+                    };
                 }
                 if (!reader.Read())
                     throw new JsonException("unterminated record");
-                if (bit != 0 && (seen & bit) != 0)
+                if (bit != 0 && rec.Has(bit))
                     return SkipRest(ref reader, RejectReason.Schema, $"duplicate key \"{KeyName(bit)}\"");
-                seen |= bit;
+                rec.Fields |= bit;
                 string? error = null;
                 switch (bit)
                 {
                     case BnBit: rec.Bn = ReadBaseName(ref reader, deviceId, ref rec.BnIsTopicDevice, ref error); break;
+                    case BuBit: rec.Bu = ReadUnit(ref reader, "bu", ref error); break;
                     case NBit: rec.N = ReadName(ref reader, ref rec.Measurement, ref error); break;
-                    case UBit: rec.U = ReadUnit(ref reader, ref error); break;
+                    case UBit: rec.U = ReadUnit(ref reader, "u", ref error); break;
                     case VsBit: rec.Vs = ReadString(ref reader, "vs", ref error); break;
+                    case VdBit: rec.Vd = ReadString(ref reader, "vd", ref error); break;
                     case BtBit: rec.Bt = ReadNumber(ref reader, "bt", ref error); break;
+                    case BvBit: rec.Bv = ReadNumber(ref reader, "bv", ref error); break;
+                    case BsBit: rec.Bs = ReadNumber(ref reader, "bs", ref error); break;
                     case VBit: rec.V = ReadNumber(ref reader, "v", ref error); break;
+                    case SBit: rec.S = ReadNumber(ref reader, "s", ref error); break;
                     case TBit: rec.T = ReadNumber(ref reader, "t", ref error); break;
+                    // Update time: read as the number it must be; the hub's supervision uses the kind's heartbeat instead.
+                    case UtBit: ReadNumber(ref reader, "ut", ref error); break;
+                    case BverBit:
+                        rec.Bver = ReadNumber(ref reader, "bver", ref error);
+                        if (error is null && (rec.Bver < 1 || rec.Bver != Math.Floor(rec.Bver)))
+                            error = "\"bver\" must be a positive integer";
+                        break;
                     case VbBit:
                         if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
                             rec.Vb = reader.GetBoolean();
@@ -171,15 +288,18 @@ public static class SenmlDecoder
 
     private static int KeyBit(ReadOnlySpan<byte> key) => key.Length switch
     {
-        1 => key[0] switch { (byte)'n' => NBit, (byte)'u' => UBit, (byte)'v' => VBit, (byte)'t' => TBit, _ => 0 },
-        2 when key[0] == (byte)'b' => key[1] switch { (byte)'n' => BnBit, (byte)'t' => BtBit, _ => 0 },
-        2 when key[0] == (byte)'v' => key[1] switch { (byte)'b' => VbBit, (byte)'s' => VsBit, _ => 0 },
+        1 => key[0] switch { (byte)'n' => NBit, (byte)'u' => UBit, (byte)'v' => VBit, (byte)'t' => TBit, (byte)'s' => SBit, _ => 0 },
+        2 when key[0] == (byte)'b' => key[1] switch { (byte)'n' => BnBit, (byte)'t' => BtBit, (byte)'u' => BuBit, (byte)'v' => BvBit, (byte)'s' => BsBit, _ => 0 },
+        2 when key[0] == (byte)'v' => key[1] switch { (byte)'b' => VbBit, (byte)'s' => VsBit, (byte)'d' => VdBit, _ => 0 },
+        2 when key[0] == (byte)'u' && key[1] == (byte)'t' => UtBit,
+        4 when key.SequenceEqual("bver"u8) => BverBit,
         _ => 0,
     };
 
     private static string KeyName(int bit) => bit switch
     {
-        BnBit => "bn", BtBit => "bt", NBit => "n", UBit => "u", VBit => "v", VbBit => "vb", VsBit => "vs", _ => "t",
+        BnBit => "bn", BtBit => "bt", BuBit => "bu", BvBit => "bv", BsBit => "bs", BverBit => "bver",
+        NBit => "n", UBit => "u", VBit => "v", VbBit => "vb", VsBit => "vs", VdBit => "vd", SBit => "s", UtBit => "ut", _ => "t",
     };
 
     /// <summary>"bn": checked in place when it is exactly urn:dev:sc:{deviceId}: (the usual case), decoded otherwise.</summary>
@@ -227,7 +347,7 @@ public static class SenmlDecoder
         return ReadString(ref reader, "n", ref error);
     }
 
-    private static string? ReadUnit(ref Utf8JsonReader reader, ref string? error)
+    private static string? ReadUnit(ref Utf8JsonReader reader, string key, ref string? error)
     {
         if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped)
         {
@@ -238,7 +358,7 @@ public static class SenmlDecoder
                     return text;
             }
         }
-        return ReadString(ref reader, "u", ref error);
+        return ReadString(ref reader, key, ref error);
     }
 
     private static string? ReadString(ref Utf8JsonReader reader, string key, ref string? error)
@@ -257,103 +377,108 @@ public static class SenmlDecoder
         return reader.GetString();
     }
 
-    private static double? ReadNumber(ref Utf8JsonReader reader, string key, ref string? error)
+    private static double ReadNumber(ref Utf8JsonReader reader, string key, ref string? error)
     {
         if (reader.TokenType != JsonTokenType.Number)
         {
             error = $"\"{key}\" must be a number";
             reader.Skip();
-            return null;
+            return 0;
         }
         if (!reader.TryGetDouble(out var d) || !double.IsFinite(d))
         {
             error = $"\"{key}\" is not a finite number";
-            return null;
+            return 0;
         }
         return d;
     }
 
-    private static DecodeResult Validate(ReadOnlySpan<RawRecord> raw, string deviceId, DeviceKind kind, TopicChannel channel, DateTimeOffset now, DecoderLimits limits)
+    /// <summary>RFC 8428 §4.4: a newer version than ours must not be used, and all records of a pack share one version.</summary>
+    private static DecodeResult? CheckVersion(ReadOnlySpan<RawRecord> raw)
     {
-        ref readonly var first = ref raw[0];
-        if (first.Bn is null)
-            return DecodeResult.Reject(RejectReason.Schema, "the first record must carry the base name \"bn\"");
-        if (first.BnIsTopicDevice)
-        {
-            // Checked while parsing: exactly urn:dev:sc:{deviceId}:.
-        }
-        else if (!first.Bn.StartsWith(BaseNamePrefix, StringComparison.Ordinal) || !first.Bn.EndsWith(':') || first.Bn.Length <= BaseNamePrefix.Length + 1)
-            return DecodeResult.Reject(RejectReason.Schema, $"base name must be {BaseNamePrefix}{{deviceId}}:");
-        else
-        {
-            var bnDevice = first.Bn.AsSpan(BaseNamePrefix.Length, first.Bn.Length - BaseNamePrefix.Length - 1);
-            if (!bnDevice.SequenceEqual(deviceId))
-                return DecodeResult.Reject(RejectReason.DeviceMismatch, $"base name names device \"{bnDevice}\", the topic \"{deviceId}\"");
-        }
-        for (var i = 1; i < raw.Length; i++)
-        {
-            if (raw[i].Bn is not null || raw[i].Bt is not null)
-                return DecodeResult.Reject(RejectReason.Schema, "base fields are allowed in the first record only");
-        }
-
-        if (IsLastWill(raw, channel))
-            return DecodeResult.Ok(new DecodedPack(null, [new DecodedRecord(Measurement.Find("online")!, now, 0)]));
-
-        if (first.Bt is not { } bt)
-            return DecodeResult.Reject(RejectReason.Schema, "the first record must carry the base time \"bt\"");
-
-        uint? seq = null;
-        // Sized exactly for a pack that passes: every record but "seq" and a base-fields-only first record.
-        var expected = 0;
+        double version = SenmlVersion;
         for (var i = 0; i < raw.Length; i++)
         {
-            if (!(i == 0 && IsBaseOnly(raw[0])) && !string.Equals(raw[i].N, SeqName, StringComparison.Ordinal))
+            if (!raw[i].Has(BverBit))
+                continue;
+            var v = raw[i].Bver;
+            if (v > SenmlVersion)
+                return DecodeResult.Reject(RejectReason.Schema, $"SenML version {Number(v)} (\"bver\") is newer than version {SenmlVersion}, the one this hub reads");
+            if (i == 0)
+                version = v;
+            else if (v != version)
+                return DecodeResult.Reject(RejectReason.Schema, $"records of one pack declare SenML versions {Number(version)} and {Number(v)}; all must share one");
+        }
+        return null;
+    }
+
+    private static DecodeResult Validate(ReadOnlySpan<RawRecord> raw, string deviceId, DeviceKind kind, TopicChannel channel, DateTimeOffset now, DecoderLimits limits)
+    {
+        if (CheckVersion(raw) is { } versionError)
+            return versionError;
+        if (IsLastWill(raw, channel, deviceId))
+            return DecodeResult.Ok(new DecodedPack(null, [new DecodedRecord(Measurement.Find("online")!, now, 0)]));
+
+        // Sized exactly for a pack that passes: every record but the one "seq" and those of base fields only.
+        var expected = -1;
+        foreach (ref readonly var r in raw)
+        {
+            if (!IsBaseOnly(r))
                 expected++;
         }
-        var records = expected == 0 ? [] : new DecodedRecord[expected];
+        var records = expected <= 0 ? [] : new DecodedRecord[expected];
         var added = 0;
+        uint? seq = null;
         var allowed = channel == TopicChannel.Up ? kind.Spec() : null;
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var b = new Base();
         for (var i = 0; i < raw.Length; i++)
         {
             ref readonly var r = ref raw[i];
-            // A first record with only base fields carries no measurement of its own (RFC 8428 §4.1).
-            if (i == 0 && IsBaseOnly(r))
+            b.Apply(r);
+            // A record of base fields only carries no measurement (RFC 8428 §5.1.7 starts a pack with one).
+            if (IsBaseOnly(r))
                 continue;
-            if (r.N is null)
-                return DecodeResult.Reject(RejectReason.Schema, "every record needs a name \"n\"");
-            if (r.N == "seq")
+            if (ResolveName(b, r, deviceId, out var m) is { } nameError)
+                return nameError;
+            var value = b.Value(r);
+            if (value is { } resolved && !double.IsFinite(resolved))
+                return DecodeResult.Reject(RejectReason.OutOfRange, "\"bv\" + \"v\" is not a finite number");
+            if (b.Sum(r) is not null)
+                return DecodeResult.Reject(RejectReason.Schema, $"\"{m?.Name ?? SeqName}\" carries a sum (\"s\" or \"bs\"); no record of the protocol has one");
+            var valueFields = (r.Fields & ValueBits) switch { 0 => 0, VBit or VbBit or VsBit or VdBit => 1, _ => 2 };
+
+            if (m is null)
             {
                 if (seq is not null)
                     return DecodeResult.Reject(RejectReason.MissingSeq, "more than one \"seq\" record");
-                if (r.V is not { } sv || sv < 0 || sv > uint.MaxValue || sv != Math.Floor(sv) || r.U is not null)
+                if (valueFields != 1 || value is not { } sv || sv < 0 || sv > uint.MaxValue || sv != Math.Floor(sv))
                     return DecodeResult.Reject(RejectReason.MissingSeq, "\"seq\" must be an unsigned 32-bit integer in \"v\"");
+                // Its unit is not checked: a counter has none, and a base unit meant for the records after it may reach it.
                 seq = (uint)sv;
                 continue;
             }
-            var m = r.Measurement ?? Measurement.Find(r.N);
-            if (m is null)
-                return DecodeResult.Reject(RejectReason.UnknownMeasurement, $"unknown measurement \"{r.N}\"");
             var channelOk = channel == TopicChannel.Status ? m.StatusOnly : !m.StatusOnly && allowed!.Sends(m.Name);
             if (!channelOk)
                 return DecodeResult.Reject(RejectReason.UnknownMeasurement,
                     channel == TopicChannel.Status ? $"\"{m.Name}\" is not a status field" : $"a {kind.ToWire()} device does not send \"{m.Name}\"");
-            if (!string.Equals(r.U, m.Unit, StringComparison.Ordinal))
-                return DecodeResult.Reject(RejectReason.WrongUnit, $"\"{m.Name}\" is in {m.Unit ?? "no unit"}, got {r.U ?? "no unit"}");
-
-            var valueCount = (r.V is null ? 0 : 1) + (r.Vb is null ? 0 : 1) + (r.Vs is null ? 0 : 1);
-            if (valueCount != 1)
+            var unit = b.Unit(r);
+            if (!string.Equals(unit, m.Unit, StringComparison.Ordinal))
+                return DecodeResult.Reject(RejectReason.WrongUnit, $"\"{m.Name}\" is in {m.Unit ?? "no unit"}, got {unit ?? "no unit"}");
+            if (valueFields != 1)
                 return DecodeResult.Reject(RejectReason.Schema, $"\"{m.Name}\" needs exactly one value field");
-            double value = 0;
+
+            double number = 0;
             string? text = null;
             switch (m.Type)
             {
-                case ValueType.Number when r.V is { } v:
+                case ValueType.Number when value is { } v:
                     if (v < m.Min || v > m.Max)
                         return DecodeResult.Reject(RejectReason.OutOfRange, $"\"{m.Name}\" = {v} is outside {m.Min} … {m.Max} {m.Unit}");
-                    value = v;
+                    number = v;
                     break;
-                case ValueType.Bool when r.Vb is { } b:
-                    value = b ? 1 : 0;
+                case ValueType.Bool when r.Has(VbBit):
+                    number = r.Vb ? 1 : 0;
                     break;
                 case ValueType.String when r.Vs is { } s:
                     if (s.Length > Measurement.MaxStringLength)
@@ -364,15 +489,21 @@ public static class SenmlDecoder
                     return DecodeResult.Reject(RejectReason.Schema, $"\"{m.Name}\" takes \"{ValueField(m.Type)}\"");
             }
 
-            var seconds = bt + (r.T ?? 0);
-            var time = seconds is > -62_135_596_800 and < 253_402_300_799
-                ? DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000))
-                : DateTimeOffset.MinValue;
+            var seconds = b.Time(r);
+            if (!double.IsFinite(seconds))
+                return DecodeResult.Reject(RejectReason.OutOfRange, "\"bt\" + \"t\" is not a finite number");
+            var ms = seconds < RelativeTimeLimit ? nowMs + seconds * 1000 : seconds * 1000;
+            if (ms is not (> MinUnixMs and < MaxUnixMs))
+                return DecodeResult.Reject(RejectReason.ClockSkew, $"time {Number(seconds)} s is outside the calendar");
+            var time = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(ms));
             if (time > now + limits.MaxFuture)
                 return DecodeResult.Reject(RejectReason.ClockSkew, $"time {Describe(time)} is ahead of the hub clock {now:O} by more than {limits.MaxFuture.TotalSeconds:0} s");
             if (time < now - limits.MaxPast)
                 return DecodeResult.Reject(RejectReason.ClockSkew, $"time {Describe(time)} is more than {limits.MaxPast.TotalDays:0} days old");
-            records[added++] = new DecodedRecord(m, time, value, text);
+            // More measurements than the pack has room for once its "seq" is taken out: it has none.
+            if (added == records.Length)
+                return DecodeResult.Reject(RejectReason.MissingSeq, "no \"seq\" record");
+            records[added++] = new DecodedRecord(m, time, number, text);
         }
         if (seq is null)
             return DecodeResult.Reject(RejectReason.MissingSeq, "no \"seq\" record");
@@ -381,11 +512,47 @@ public static class SenmlDecoder
         return DecodeResult.Ok(new DecodedPack(seq, records));
     }
 
-    private static bool IsBaseOnly(in RawRecord r) => r is { N: null, V: null, Vb: null, Vs: null, U: null, T: null };
+    /// <summary>
+    /// The record's name, bn + n, must be urn:dev:sc:{deviceId}:{measurement} or urn:dev:sc:{deviceId}:seq
+    /// (<paramref name="m"/> is null for seq). Any split of the name between bn and n is the same name.
+    /// </summary>
+    private static DecodeResult? ResolveName(in Base b, in RawRecord r, string deviceId, out Measurement? m)
+    {
+        m = r.Measurement;
+        // The usual case, checked without building the name: bn is exactly urn:dev:sc:{deviceId}: and n a known name.
+        if (b.BnIsTopicDevice && (m is not null || ReferenceEquals(r.N, SeqName)))
+            return null;
+        m = null;
+        var name = string.Concat(b.BnIsTopicDevice ? BaseNamePrefix + deviceId + ":" : b.Bn, r.N);
+        if (name.Length == 0)
+            return DecodeResult.Reject(RejectReason.Schema, "a record has no name (neither \"bn\" nor \"n\")");
+        var colon = name.StartsWith(BaseNamePrefix, StringComparison.Ordinal) ? name.IndexOf(':', BaseNamePrefix.Length) : -1;
+        if (colon < 0)
+            return DecodeResult.Reject(RejectReason.Schema, $"name \"{Trim(name)}\" is not {BaseNamePrefix}{{deviceId}}:{{measurement}}");
+        var device = name.AsSpan(BaseNamePrefix.Length, colon - BaseNamePrefix.Length);
+        if (!device.SequenceEqual(deviceId))
+            return DecodeResult.Reject(RejectReason.DeviceMismatch, $"name \"{Trim(name)}\" names device \"{device}\", the topic \"{deviceId}\"");
+        var measurement = name[(colon + 1)..];
+        if (measurement.Length == 0)
+            return DecodeResult.Reject(RejectReason.Schema, $"name \"{Trim(name)}\" names no measurement");
+        if (measurement == SeqName)
+            return null;
+        m = Measurement.Find(measurement);
+        return m is null ? DecodeResult.Reject(RejectReason.UnknownMeasurement, $"unknown measurement \"{Trim(measurement)}\"") : null;
+    }
 
-    // The last will is fixed at connect time, so it cannot carry a time or a sequence number.
-    private static bool IsLastWill(ReadOnlySpan<RawRecord> raw, TopicChannel channel) =>
-        channel == TopicChannel.Status && raw.Length == 1 && raw[0] is { Bt: null, N: "online", Vb: false, V: null, Vs: null, U: null, T: null };
+    // The last will is fixed at connect time, so it carries no time and no sequence number: a status pack of one
+    // record, online = false, stamped with the receive time.
+    private static bool IsLastWill(ReadOnlySpan<RawRecord> raw, TopicChannel channel, string deviceId)
+    {
+        if (channel != TopicChannel.Status || raw.Length != 1)
+            return false;
+        ref readonly var r = ref raw[0];
+        var b = new Base();
+        b.Apply(r);
+        return r.Has(VbBit) && !r.Vb && (r.Fields & (ValueBits | SBit)) == VbBit && b.Sum(r) is null && b.Unit(r) is null && b.Time(r) == 0
+            && ResolveName(b, r, deviceId, out var m) is null && m?.Name == "online";
+    }
 
     private static string ValueField(ValueType type) => type switch
     {
@@ -394,7 +561,9 @@ public static class SenmlDecoder
         _ => "v",
     };
 
-    private static string Describe(DateTimeOffset t) => t == DateTimeOffset.MinValue ? "(out of calendar range)" : t.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Number(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Describe(DateTimeOffset t) => t.ToString("O", CultureInfo.InvariantCulture);
 
     private static string Trim(string message) => message.Length > 200 ? message[..200] : message;
 }
