@@ -1,9 +1,9 @@
 namespace SmartCommunity.SensorNode.Core;
 
 /// <summary>
-/// Turns the debounced button into gestures: a press (reported at once, so SOS is never slowed down)
-/// and a long hold. Hold-to-cancel is deliberate: someone in distress presses again and again, and
-/// repeated presses must never cancel their own alarm.
+/// Turns the debounced button into gestures: a press (reported at once, so SOS is never slowed down),
+/// a long hold, and the same hold continued to the visit time. Hold-to-cancel is deliberate: someone in
+/// distress presses again and again, and repeated presses must never cancel their own alarm.
 /// </summary>
 public sealed class ButtonGesture
 {
@@ -12,9 +12,12 @@ public sealed class ButtonGesture
     public const int LongHold = 2;
     /// <summary>Released before <see cref="HoldMs"/>: the press was a short one.</summary>
     public const int ShortRelease = 3;
+    /// <summary>The press that reported <see cref="LongHold"/> is still down at <see cref="VisitHoldMs"/>.</summary>
+    public const int VisitHold = 4;
 
     private readonly Debouncer _debouncer;
     private bool _holdReported;
+    private bool _visitReported;
 
     public ButtonGesture(int debounceMs, int holdMs)
     {
@@ -23,6 +26,9 @@ public sealed class ButtonGesture
     }
 
     public int HoldMs { get; set; }
+
+    /// <summary>Reported after <see cref="LongHold"/>, never before it, whatever the two settings say.</summary>
+    public int VisitHoldMs { get; set; }
 
     public int DebounceMs
     {
@@ -43,6 +49,7 @@ public sealed class ButtonGesture
             {
                 PressedAtMs = _debouncer.ChangedAt;
                 _holdReported = false;
+                _visitReported = false;
                 return Press;
             }
 
@@ -53,6 +60,12 @@ public sealed class ButtonGesture
         {
             _holdReported = true;
             return LongHold;
+        }
+
+        if (_debouncer.State && _holdReported && !_visitReported && nowMs - PressedAtMs >= VisitHoldMs)
+        {
+            _visitReported = true;
+            return VisitHold;
         }
 
         return None;

@@ -189,7 +189,15 @@ public sealed class DeviceConfig
     public int CheckConsistency()
     {
         // Hysteresis needs a gap: with off ≥ on the alarm would chatter around one value.
-        if (_values[Setting.GasAlarmOffPpm] >= _values[Setting.GasAlarmOnPpm])
+        if (_values[Setting.GasAlarmOffPpm] >= _values[Setting.GasAlarmOnPpm]
+            || _values[Setting.CoAlarmOffPpm] >= _values[Setting.CoAlarmOnPpm])
+        {
+            return ErrorCode.Inconsistent;
+        }
+
+        // The visit gesture continues the hold that cancels: it must end after the cancel, or every cancel of an
+        // accidental SOS would also record a visit.
+        if (_values[Setting.VisitHoldMs] <= _values[Setting.CancelHoldMs])
         {
             return ErrorCode.Inconsistent;
         }
@@ -259,6 +267,7 @@ public sealed class DeviceConfig
     {
         Reset();
         var start = 0;
+        var sawVisitHold = false;
         for (var i = 0; i <= length; i++)
         {
             if (i < length && buffer[i] != (byte)'\n')
@@ -280,15 +289,27 @@ public sealed class DeviceConfig
                     return false;
                 }
 
+                var key = line.Substring(0, space);
                 var value = line.Substring(space + 1);
                 // Empty values are the "not set" state of optional and not-yet-provisioned fields.
-                if (value.Length > 0 && Set(line.Substring(0, space), value) != ErrorCode.None)
+                if (value.Length > 0 && Set(key, value) != ErrorCode.None)
                 {
                     return false;
                 }
+
+                sawVisitHold = sawVisitHold || key == Setting.Name(Setting.VisitHoldMs);
             }
 
             start = i + 1;
+        }
+
+        // A config written before visit_hold_ms existed, with a cancel hold of 5 s or more, must not become
+        // inconsistent (and be discarded: the node would forget its credentials) by a firmware update.
+        if (!sawVisitHold && _values[Setting.VisitHoldMs] <= _values[Setting.CancelHoldMs])
+        {
+            var gap = Setting.Default(Setting.VisitHoldMs) - Setting.Default(Setting.CancelHoldMs);
+            var visit = _values[Setting.CancelHoldMs] + gap;
+            _values[Setting.VisitHoldMs] = visit > Setting.Max(Setting.VisitHoldMs) ? Setting.Max(Setting.VisitHoldMs) : visit;
         }
 
         return CheckConsistency() == ErrorCode.None;

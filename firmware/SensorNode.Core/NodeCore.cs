@@ -15,6 +15,9 @@ public sealed class NodeCore
     /// <summary>The hub accepts records up to 7 days old; keep an hour of margin for clock differences.</summary>
     public const long MaxRecordAgeSeconds = 7 * 86400 - 3600;
 
+    /// <summary>The longest pre-alarm a <c>pre-alarm</c> downlink may announce (a day).</summary>
+    public const long MaxPreAlarmSeconds = 86400;
+
     private readonly IStorage _storage;
     private readonly ConfigStore _configStore;
     private readonly DeviceConfig _config = new DeviceConfig();
@@ -25,6 +28,7 @@ public sealed class NodeCore
     private readonly Debouncer _leak;
     private readonly ButtonGesture _button;
     private readonly HysteresisAlarm _gasAlarm;
+    private readonly HysteresisAlarm _coAlarm;
     private readonly PirCounter _pir;
     private readonly FallDetector _fall;
     private readonly CancelWindow _sosWindow;
@@ -32,8 +36,16 @@ public sealed class NodeCore
     private readonly SequenceCounter _seq;
     private long _lastHeartbeatMs;
     private long _lastGasReportMs;
+    private long _lastCoReportMs;
+    private bool _coReported;
+    private long _heartbeatMs;
     private bool _heartbeatDue = true;
     private int _lastGasPpm;
+    private int _lastCoPpm;
+    private bool _preAlarm;
+    private long _preAlarmSinceMs;
+    private long _preAlarmUntilMs;
+    private bool _holdCancelledSos;
     private string _upTopic = "";
     private string _statusTopic = "";
 
@@ -48,6 +60,7 @@ public sealed class NodeCore
         _leak = new Debouncer(false, 0);
         _button = new ButtonGesture(0, 0);
         _gasAlarm = new HysteresisAlarm(0, 0, 0);
+        _coAlarm = new HysteresisAlarm(0, 0, 0);
         _pir = new PirCounter(1, 0, nowMs);
         _fall = new FallDetector(_config);
         _sosWindow = new CancelWindow(0);
@@ -73,6 +86,12 @@ public sealed class NodeCore
     public bool SosPending => _sosWindow.Pending;
 
     public bool FallPending => _fallWindow.Pending;
+
+    /// <summary>The hub announced a pre-alarm (<c>{"cmd":"pre-alarm"}</c>) that is not over yet: a hold answers "I am OK".</summary>
+    public bool PreAlarmPending => _preAlarm;
+
+    /// <summary>Records a profile may not send that an input still produced (a miswired adapter): never queued, counted.</summary>
+    public int NotForProfile { get; private set; }
 
     /// <summary>Battery in percent (0..100), set by the adapter before heartbeats.</summary>
     public int BatteryPercent { get; set; } = 100;
@@ -101,14 +120,21 @@ public sealed class NodeCore
         }
     }
 
+    /// <summary>
+    /// The button's gestures (firmware/README.md, "Button gestures"): a press is a call for help, a hold
+    /// (<c>cancel_hold_ms</c>) calls off what is pending, and a hold continued to <c>visit_hold_ms</c> after it
+    /// cancelled an SOS records the grid worker's visit. Only a hold in a press that began after an alert's own
+    /// event cancels that alert: the press that raised an SOS, however long it is held, never cancels it.
+    /// </summary>
     public void OnButton(bool rawDown, long nowMs)
     {
         var gesture = _button.Update(rawDown, nowMs);
         if (gesture == ButtonGesture.Press)
         {
-            // While a fall waits, a press may become a cancel (hold) or a call for help (short):
+            _holdCancelledSos = false;
+            // While a fall or a pre-alarm waits, a press may become a cancel (hold) or a call for help (short):
             // decided on release or at the hold time, below.
-            if (!_fallWindow.Pending && Profile.RaisesSos(_config.Profile) && !_sosWindow.Pending)
+            if (!_fallWindow.Pending && !_preAlarm && Profile.RaisesSos(_config.Profile) && !_sosWindow.Pending)
             {
                 _sosWindow.Arm(_button.PressedAtMs, nowMs);
                 Indicator.Play(Indicator.Pending, nowMs);
@@ -121,26 +147,78 @@ public sealed class NodeCore
                 // A short press after a fall is a call for help: send the fall now rather than wait.
                 _fallWindow.Expedite();
             }
+            else if (_preAlarm && _button.PressedAtMs > _preAlarmSinceMs && Profile.RaisesSos(_config.Profile) && !_sosWindow.Pending)
+            {
+                // "Are you OK?" answered with a short press: a call for help, stamped at the press.
+                _sosWindow.Arm(_button.PressedAtMs, nowMs);
+                Indicator.Play(Indicator.Pending, nowMs);
+            }
         }
         else if (gesture == ButtonGesture.LongHold)
         {
-            // Only a hold that began after the alert's own event cancels it: the press that raised an
-            // SOS, however long it is held, never cancels that SOS.
-            var cancelled = false;
-            if (_sosWindow.Pending && _button.PressedAtMs > _sosWindow.EventAtMs)
+            OnHold(nowMs);
+        }
+        else if (gesture == ButtonGesture.VisitHold)
+        {
+            // The visit gesture is press, release, press and hold: the first press raises an SOS (a press on a
+            // pendant always does, at once), the hold cancels it at cancel_hold_ms and records the visit here.
+            // Requiring that cancel means a resident's long press — which never cancels its SOS — records no visit.
+            if (_holdCancelledSos && Profile.HasAction(_config.Profile, Profile.ActionVisit))
             {
-                cancelled = _sosWindow.Cancel();
+                Emit(Measurement.Visit, 0, true, nowMs);
+                Indicator.Play(Indicator.VisitRecorded, nowMs);
             }
+        }
+    }
 
-            if (_fallWindow.Pending && _button.PressedAtMs > _fallWindow.EventAtMs)
-            {
-                cancelled = _fallWindow.Cancel() || cancelled;
-            }
+    private void OnHold(long nowMs)
+    {
+        var cancelled = false;
+        if (_sosWindow.Pending && _button.PressedAtMs > _sosWindow.EventAtMs)
+        {
+            _holdCancelledSos = _sosWindow.Cancel();
+            cancelled = _holdCancelledSos;
+        }
 
-            if (cancelled)
-            {
-                Indicator.Play(Indicator.Cancelled, nowMs);
-            }
+        if (_fallWindow.Pending && _button.PressedAtMs > _fallWindow.EventAtMs)
+        {
+            cancelled = _fallWindow.Cancel() || cancelled;
+        }
+
+        if (_preAlarm && _button.PressedAtMs > _preAlarmSinceMs)
+        {
+            // The hub's pre-alarm is the hub's to close: the device only says "I am OK" and stops asking.
+            Emit(Measurement.Cancel, 0, true, nowMs);
+            EndPreAlarm(nowMs);
+            cancelled = true;
+        }
+
+        if (cancelled)
+        {
+            Indicator.Play(Indicator.Cancelled, nowMs);
+        }
+    }
+
+    private void StartPreAlarm(long seconds, long nowMs)
+    {
+        // A repeated announcement (a resend, a longer window) moves the end, not the start: a hold that began
+        // after the first announcement still answers it.
+        if (!_preAlarm)
+        {
+            _preAlarm = true;
+            _preAlarmSinceMs = nowMs;
+            Indicator.SetBackground(Indicator.PreAlarm, nowMs);
+        }
+
+        _preAlarmUntilMs = nowMs + seconds * 1000;
+    }
+
+    private void EndPreAlarm(long nowMs)
+    {
+        if (_preAlarm)
+        {
+            _preAlarm = false;
+            Indicator.SetBackground(Indicator.Off, nowMs);
         }
     }
 
@@ -165,7 +243,7 @@ public sealed class NodeCore
     /// <summary>MQ-2 reading, already converted to ppm by the adapter's calibration.</summary>
     public void OnGas(int ppm, long nowMs)
     {
-        _lastGasPpm = ppm < 0 ? 0 : ppm > 100000 ? 100000 : ppm;
+        _lastGasPpm = Measurement.Clamp(Measurement.Gas, ppm);
         if (_gasAlarm.Update(_lastGasPpm, nowMs))
         {
             // The alarm record and the reading that caused it travel in one pack.
@@ -181,6 +259,33 @@ public sealed class NodeCore
     }
 
     public bool SmokeAlarm => _gasAlarm.Active;
+
+    /// <summary>
+    /// Electrochemical CO reading, already converted to ppm by the adapter's calibration. Reported at the first
+    /// sample, every <c>reading_s</c>, at once when it crosses <c>co_on_ppm</c> (or falls back below
+    /// <c>co_off_ppm</c>), and every <c>co_alarm_reading_s</c> in between: the hub's own alert threshold
+    /// (100 ppm) is then at most that far behind the air. The node only reports; the hub decides the alert.
+    /// </summary>
+    public void OnCo(int ppm, long nowMs)
+    {
+        _lastCoPpm = Measurement.Clamp(Measurement.Co, ppm);
+        var crossed = _coAlarm.Update(_lastCoPpm, nowMs);
+        var interval = _config.Get(Setting.ReadingSeconds);
+        if (_coAlarm.Active && _config.Get(Setting.CoAlarmReadingSeconds) < interval)
+        {
+            interval = _config.Get(Setting.CoAlarmReadingSeconds);
+        }
+
+        if (crossed || !_coReported || nowMs - _lastCoReportMs >= interval * 1000L)
+        {
+            Emit(Measurement.Co, _lastCoPpm, false, nowMs);
+            _lastCoReportMs = nowMs;
+            _coReported = true;
+        }
+    }
+
+    /// <summary>The node's CO alarm state (between <c>co_on_ppm</c> and falling below <c>co_off_ppm</c>).</summary>
+    public bool CoAlarm => _coAlarm.Active;
 
     /// <summary>BME280 reading in hundredths of °C and tenths of %RH (the protocol's precisions).</summary>
     public void OnClimate(int centiCelsius, int deciPercentRh, long nowMs)
@@ -210,7 +315,13 @@ public sealed class NodeCore
             Emit(Measurement.Motion, count, false, nowMs);
         }
 
-        if (nowMs - _lastHeartbeatMs >= _config.Get(Setting.HeartbeatSeconds) * 1000L)
+        if (_preAlarm && nowMs >= _preAlarmUntilMs)
+        {
+            // Paged or called off at the hub; its pre-alarm-end may still be on its way (or lost with the link).
+            EndPreAlarm(nowMs);
+        }
+
+        if (nowMs - _lastHeartbeatMs >= _heartbeatMs)
         {
             _heartbeatDue = true;
             _lastHeartbeatMs = nowMs;
@@ -331,6 +442,38 @@ public sealed class NodeCore
             return ErrorCode.None;
         }
 
+        if (_json.StringEquals(cmd, "pre-alarm"))
+        {
+            // Only a node whose button can answer it (a pendant, a wearable): elsewhere the cancel would be refused.
+            if (!Profile.HasAction(_config.Profile, Profile.ActionCancel))
+            {
+                return ErrorCode.UnknownCommand;
+            }
+
+            long seconds;
+            if (!_json.TryGetInteger(_json.Find("s"), out seconds) || seconds < 0 || seconds > MaxPreAlarmSeconds)
+            {
+                return ErrorCode.InvalidValue;
+            }
+
+            if (seconds == 0)
+            {
+                EndPreAlarm(nowMs);
+            }
+            else
+            {
+                StartPreAlarm(seconds, nowMs);
+            }
+
+            return ErrorCode.None;
+        }
+
+        if (_json.StringEquals(cmd, "pre-alarm-end"))
+        {
+            EndPreAlarm(nowMs);
+            return ErrorCode.None;
+        }
+
         if (_json.StringEquals(cmd, "time"))
         {
             long t;
@@ -434,7 +577,10 @@ public sealed class NodeCore
         _leak.StableMs = debounce;
         _button.DebounceMs = debounce;
         _button.HoldMs = c.Get(Setting.CancelHoldMs);
+        _button.VisitHoldMs = c.Get(Setting.VisitHoldMs);
         _gasAlarm.Configure(c.Get(Setting.GasAlarmOnPpm), c.Get(Setting.GasAlarmOffPpm), c.Get(Setting.GasHoldMs));
+        // No hold time: a crossing only makes the node report sooner, it raises nothing by itself.
+        _coAlarm.Configure(c.Get(Setting.CoAlarmOnPpm), c.Get(Setting.CoAlarmOffPpm), 0);
         _pir.IntervalMs = c.Get(Setting.PirIntervalSeconds) * 1000;
         _pir.HoldoffMs = c.Get(Setting.PirHoldoffMs);
         _fall.Configure(c);
@@ -444,14 +590,34 @@ public sealed class NodeCore
         _statusTopic = "sc/v1/" + c.DeviceId + "/status";
 
         var p = c.Profile;
+        // heartbeat_s may make a node beat more often than its kind's supervision interval, never less: the hub
+        // would report a silent life-safety device.
+        _heartbeatMs = c.Get(Setting.HeartbeatSeconds) * 1000L;
+        if (p != Profile.None && Profile.Row(p).HeartbeatSeconds * 1000L < _heartbeatMs)
+        {
+            _heartbeatMs = Profile.Row(p).HeartbeatSeconds * 1000L;
+        }
+
         Scheduler.SetPeriod(SamplingScheduler.Accelerometer, Profile.Has(p, Profile.SensorAccelerometer) ? 20 : 0, nowMs);
         Scheduler.SetPeriod(SamplingScheduler.Inputs, 10, nowMs);
         Scheduler.SetPeriod(SamplingScheduler.Gas, Profile.Has(p, Profile.SensorGas) ? 1000 : 0, nowMs);
         Scheduler.SetPeriod(SamplingScheduler.Climate, Profile.Has(p, Profile.SensorClimate) ? c.Get(Setting.ReadingSeconds) * 1000 : 0, nowMs);
+        Scheduler.SetPeriod(SamplingScheduler.Co, Profile.Has(p, Profile.SensorCo) ? 1000 : 0, nowMs);
     }
 
     private void Emit(int measurement, int value, bool boolValue, long atMs)
     {
+        if (!Profile.Sends(_config.Profile, measurement))
+        {
+            NotForProfile++;
+            return;
+        }
+
+        if (Measurement.Kind(measurement) == Measurement.KindNumber)
+        {
+            value = Measurement.Clamp(measurement, value);
+        }
+
         if (Clock.IsSynced)
         {
             Queue.Enqueue(measurement, value, boolValue, Clock.UnixSeconds(atMs), true);
@@ -466,8 +632,8 @@ public sealed class NodeCore
     {
         _writer.BeginPack(_config.DeviceId, bt, seq);
         _writer.AddBool(Measurement.Online, true, 0);
-        _writer.AddNumber(Measurement.Bat, BatteryPercent < 0 ? 0 : BatteryPercent > 100 ? 100 : BatteryPercent, 0);
-        _writer.AddNumber(Measurement.Rssi, RssiDbm < -130 ? -130 : RssiDbm > 0 ? 0 : RssiDbm, 0);
+        _writer.AddNumber(Measurement.Bat, Measurement.Clamp(Measurement.Bat, BatteryPercent), 0);
+        _writer.AddNumber(Measurement.Rssi, Measurement.Clamp(Measurement.Rssi, RssiDbm), 0);
         _writer.AddString(Measurement.Fw, FirmwareVersion, 0);
         _writer.End();
     }

@@ -12,7 +12,9 @@ public sealed class SamplingScheduler
     public const int Inputs = 1;
     public const int Gas = 2;
     public const int Climate = 3;
-    public const int Count = 4;
+    /// <summary>The electrochemical CO sensor: once a second (its own response takes tens of seconds).</summary>
+    public const int Co = 4;
+    public const int Count = 5;
 
     private readonly int[] _periodMs = new int[Count];
     private readonly long[] _next = new long[Count];
@@ -23,6 +25,7 @@ public sealed class SamplingScheduler
         _periodMs[Inputs] = 10;
         _periodMs[Gas] = 1000;
         _periodMs[Climate] = 60000;
+        _periodMs[Co] = 1000;
     }
 
     /// <summary>Sets a sensor's period; 0 disables it (the profile has no such sensor).</summary>

@@ -1,9 +1,29 @@
 namespace SmartCommunity.SensorNode.Core;
 
+/// <summary>One numeric tunable: its name on every channel, default and accepted range.</summary>
+public sealed class SettingRow
+{
+    public SettingRow(string name, int defaultValue, int min, int max)
+    {
+        Name = name;
+        Default = defaultValue;
+        Min = min;
+        Max = max;
+    }
+
+    public string Name { get; }
+
+    public int Default { get; }
+
+    public int Min { get; }
+
+    public int Max { get; }
+}
+
 /// <summary>
-/// Numeric tunables as a table (name, default, min, max). The same names are used by the provisioning
-/// protocol (<c>SET fall_impact_mg 2500</c>), the config downlink (<c>{"cmd":"config","fall_impact_mg":2500}</c>)
-/// and the persisted config file, so a new tunable is one row here.
+/// Numeric tunables as a table. The same names are used by the provisioning protocol (<c>SET fall_impact_mg 2500</c>),
+/// the config downlink (<c>{"cmd":"config","fall_impact_mg":2500}</c>) and the persisted config file (by name, so the
+/// order of the rows is free), so a new tunable is one row here.
 /// </summary>
 public static class Setting
 {
@@ -27,55 +47,58 @@ public static class Setting
     public const int FallStillToleranceMg = 17;
     public const int FallTiltCosPercent = 18;
     public const int QueueBatch = 19;
-    public const int Count = 20;
+    public const int VisitHoldMs = 20;
+    public const int CoAlarmOnPpm = 21;
+    public const int CoAlarmOffPpm = 22;
+    public const int CoAlarmReadingSeconds = 23;
+    public const int Count = 24;
 
-    private static readonly string[] Names =
+    // Fall defaults follow the usual threshold detectors for a torso-worn sensor (free fall below ~0.5 g, impact
+    // above ~2.5 g, then lying still with the torso tilted); tools/FallEval measures them. CO: the device reports
+    // at once from 50 ppm, EN 50291's lowest alarm band, and then every co_alarm_reading_s until it is below 30 ppm.
+    private static readonly SettingRow[] Rows =
     {
-        "heartbeat_s", "reading_s", "pir_interval_s", "pir_holdoff_ms", "debounce_ms",
-        "gas_on_ppm", "gas_off_ppm", "gas_hold_ms", "sos_cancel_ms", "cancel_hold_ms", "fall_cancel_ms",
-        "fall_freefall_mg", "fall_freefall_min_ms", "fall_impact_mg", "fall_impact_window_ms",
-        "fall_settle_ms", "fall_still_ms", "fall_still_tol_mg", "fall_tilt_cos_pct", "queue_batch",
+        new SettingRow("heartbeat_s", 300, 30, 86400),
+        new SettingRow("reading_s", 300, 10, 86400),
+        new SettingRow("pir_interval_s", 300, 10, 86400),
+        new SettingRow("pir_holdoff_ms", 2000, 0, 60000),
+        new SettingRow("debounce_ms", 50, 0, 1000),
+        new SettingRow("gas_on_ppm", 300, 10, 100000),
+        new SettingRow("gas_off_ppm", 200, 0, 100000),
+        new SettingRow("gas_hold_ms", 3000, 0, 60000),
+        new SettingRow("sos_cancel_ms", 5000, 0, 30000),
+        new SettingRow("cancel_hold_ms", 2000, 500, 10000),
+        new SettingRow("fall_cancel_ms", 20000, 0, 120000),
+        new SettingRow("fall_freefall_mg", 500, 100, 950),
+        new SettingRow("fall_freefall_min_ms", 60, 0, 1000),
+        new SettingRow("fall_impact_mg", 2500, 1200, 16000),
+        new SettingRow("fall_impact_window_ms", 1000, 100, 5000),
+        new SettingRow("fall_settle_ms", 1000, 0, 5000),
+        new SettingRow("fall_still_ms", 2500, 500, 30000),
+        new SettingRow("fall_still_tol_mg", 250, 50, 1000),
+        new SettingRow("fall_tilt_cos_pct", 50, -100, 100),
+        new SettingRow("queue_batch", 8, 1, 32),
+        new SettingRow("visit_hold_ms", 5000, 1000, 20000),
+        new SettingRow("co_on_ppm", 50, 10, 10000),
+        new SettingRow("co_off_ppm", 30, 0, 10000),
+        new SettingRow("co_alarm_reading_s", 10, 5, 3600),
     };
 
-    // Fall defaults follow the usual threshold detectors for a torso-worn sensor (free fall below ~0.5 g,
-    // impact above ~2.5 g, then lying still with the torso tilted); tools/FallEval measures them.
-    private static readonly int[] Defaults =
-    {
-        300, 300, 300, 2000, 50,
-        300, 200, 3000, 5000, 2000, 20000,
-        500, 60, 2500, 1000,
-        1000, 2500, 250, 50, 8,
-    };
+    public static SettingRow Row(int id) => Rows[id];
 
-    private static readonly int[] Minimums =
-    {
-        30, 10, 10, 0, 0,
-        10, 0, 0, 0, 500, 0,
-        100, 0, 1200, 100,
-        0, 500, 50, -100, 1,
-    };
+    public static string Name(int id) => Rows[id].Name;
 
-    private static readonly int[] Maximums =
-    {
-        86400, 86400, 86400, 60000, 1000,
-        100000, 100000, 60000, 30000, 10000, 120000,
-        950, 1000, 16000, 5000,
-        5000, 30000, 1000, 100, 32,
-    };
+    public static int Default(int id) => Rows[id].Default;
 
-    public static string Name(int id) => Names[id];
+    public static int Min(int id) => Rows[id].Min;
 
-    public static int Default(int id) => Defaults[id];
-
-    public static int Min(int id) => Minimums[id];
-
-    public static int Max(int id) => Maximums[id];
+    public static int Max(int id) => Rows[id].Max;
 
     public static int FindByName(string name)
     {
         for (var i = 0; i < Count; i++)
         {
-            if (Names[i] == name)
+            if (Rows[i].Name == name)
             {
                 return i;
             }

@@ -19,6 +19,7 @@ namespace SmartCommunity.SensorNode
         private readonly GpioPin _buzzer;
         private readonly AdcChannel _gas;
         private readonly AdcChannel _battery;
+        private readonly AdcChannel _co;
         private readonly I2cDevice _mpu;
         private readonly Bme280 _bme;
         private readonly byte[] _accel = new byte[6];
@@ -36,6 +37,7 @@ namespace SmartCommunity.SensorNode
             var adc = new AdcController();
             _gas = adc.OpenChannel(Pins.GasAdcChannel);
             _battery = adc.OpenChannel(Pins.BatteryAdcChannel);
+            _co = adc.OpenChannel(Pins.CoAdcChannel);
 
             Configuration.SetPinFunction(Pins.I2cData, DeviceFunction.I2C1_DATA);
             Configuration.SetPinFunction(Pins.I2cClock, DeviceFunction.I2C1_CLOCK);
@@ -82,6 +84,17 @@ namespace SmartCommunity.SensorNode
         {
             var raw = _gas.ReadValue() - zeroRaw;
             return raw <= 0 ? 0 : raw * 1000 / rawPer1000Ppm;
+        }
+
+        /// <summary>
+        /// CO ppm from the Winsen ZE07-CO's analog (DAC) output: 0.4 V at 0 ppm to 2.0 V at its 500 ppm full scale,
+        /// linear. Two-point calibration per unit like the MQ-2 (README.md, "ZE07-CO"); above full scale the module
+        /// saturates, which reads as 500 ppm — far above the hub's 100 ppm alert.
+        /// </summary>
+        public int ReadCoPpm(int zeroRaw, int rawPer500Ppm)
+        {
+            var raw = _co.ReadValue() - zeroRaw;
+            return raw <= 0 ? 0 : raw * 500 / rawPer500Ppm;
         }
 
         /// <summary>LiPo percent from the divided cell voltage, linear between 3.3 V and 4.2 V.</summary>

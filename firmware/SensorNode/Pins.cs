@@ -13,6 +13,7 @@ namespace SmartCommunity.SensorNode
         public const int I2cClock = 22;
         public const int GasAdcChannel = 6; // ADC1_CH6 = GPIO34 (input-only, ADC1 works with Wi-Fi on)
         public const int BatteryAdcChannel = 7; // ADC1_CH7 = GPIO35 through a 100k/100k divider
+        public const int CoAdcChannel = 0;  // ADC1_CH0 = GPIO36 (input-only): ZE07-CO DAC out, 0.4–2.0 V
         public const int ProvisioningRx = 16;
         public const int ProvisioningTx = 17;
     }

@@ -13,6 +13,11 @@ namespace SmartCommunity.SensorNode
         private const int GasZeroRaw = 300;
         private const int GasRawPer1000Ppm = 900;
 
+        // ZE07-CO two-point calibration (raw ADC at 0 ppm = 0.4 V, raw counts per 500 ppm = 1.6 V, at 11 dB
+        // attenuation): nominal values, set per unit from a zero-air and a span-gas reading.
+        private const int CoZeroRaw = 496;
+        private const int CoRawPer500Ppm = 1986;
+
         public static void Main()
         {
             // 1. Core state from flash: config, sequence numbers, outbox.
@@ -48,6 +53,11 @@ namespace SmartCommunity.SensorNode
                 if (core.Scheduler.IsDue(SamplingScheduler.Gas, now))
                 {
                     core.OnGas(hw.ReadGasPpm(GasZeroRaw, GasRawPer1000Ppm), now);
+                }
+
+                if (core.Scheduler.IsDue(SamplingScheduler.Co, now))
+                {
+                    core.OnCo(hw.ReadCoPpm(CoZeroRaw, CoRawPer500Ppm), now);
                 }
 
                 int centi, deci;

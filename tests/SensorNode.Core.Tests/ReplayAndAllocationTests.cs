@@ -117,6 +117,67 @@ public class AllocationTests
         Assert.Equal(NodeCore.QueueCapacity, node.Queue.Count);
     }
 
+    [Fact]
+    public void SamplingLoop_CoDetectorThroughAlarms_AllocatesNothing()
+    {
+        var node = Nodes.Provisioned("co", id: "co-0001");
+        var pub = new FakePublisher { IsConnected = false };
+        // Warm up until the outbox is full, so MemoryStorage has grown its blob to the largest size.
+        CoLoop(node, pub, 0, 10_000);
+        Assert.Equal(NodeCore.QueueCapacity, node.Queue.Count);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        CoLoop(node, pub, 10_000, 30_000);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(node.Queue.RefusedCritical > 0); // the full-queue path ran too
+    }
+
+    [Fact]
+    public void SamplingLoop_PendantGesturesAndPreAlarms_AllocatesNothing()
+    {
+        var node = Nodes.Provisioned("sos");
+        var pub = new FakePublisher { IsConnected = false };
+        var preAlarm = Nodes.Ascii("{\"cmd\":\"pre-alarm\",\"s\":600}");
+        var end = Nodes.Ascii("{\"cmd\":\"pre-alarm-end\"}");
+        var rig = new Rig(node);
+        void Round()
+        {
+            node.OnDownlink(preAlarm, preAlarm.Length, rig.Now);
+            rig.Up(100).Down(2100).Up(500);                      // cancel
+            node.OnDownlink(preAlarm, preAlarm.Length, rig.Now);
+            rig.Up(100).Press(200).Up(300).Down(5100).Up(500);   // help, then visit
+            node.OnDownlink(end, end.Length, rig.Now);
+            rig.Press(200).Up(6000);                             // SOS
+            node.Flush(pub, rig.Now);
+        }
+
+        // Warm up until the outbox is full (four records a round), so MemoryStorage has grown its blob to the largest size.
+        for (var i = 0; i < 40; i++)
+        {
+            Round();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 50; i++)
+        {
+            Round();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(NodeCore.QueueCapacity, node.Queue.Count);
+    }
+
+    private static void CoLoop(NodeCore node, FakePublisher pub, int fromS, int toS)
+    {
+        for (var s = fromS; s < toS; s++)
+        {
+            // A slow wave from 0 to 200 ppm and back every 10 min: crosses co_on and co_off each period.
+            var phase = s % 600;
+            node.OnCo(phase < 300 ? phase * 2 / 3 : (600 - phase) * 2 / 3, s * 1000L);
+            node.Tick(s * 1000L);
+            node.Flush(pub, s * 1000L);
+        }
+    }
+
     private static void Toggle(NodeCore node, int i)
     {
         var open = i % 2 == 0;

@@ -144,5 +144,49 @@ public class SenmlVectorTests
         Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Vectors, "last-will.payload")), Encoding.UTF8.GetString(node.PayloadBuffer, 0, n));
     }
 
+    [Fact]
+    public void Node_PreAlarmAnsweredByAHold_PublishesTheCancelVector()
+    {
+        var node = Nodes.Provisioned("sos");
+        node.Clock.Sync(Nodes.T0 - 2, 0); // the hold completes 2.1 s in: in the vector's second
+        var rig = new Rig(node);
+        Assert.Equal(ErrorCode.None, rig.Send("{\"cmd\":\"pre-alarm\",\"s\":600}"));
+        rig.Up(100).Down(2100).Up(300);
+        var pub = new FakePublisher();
+        node.Flush(pub, rig.Now);
+        Assert.Equal(VectorWithSeq("pendant-cancel", 1), pub.Up.Single());
+    }
+
+    [Fact]
+    public void Node_VisitGesture_PublishesTheVisitVector()
+    {
+        var node = Nodes.Provisioned("wearable", id: "wear-0001");
+        node.Clock.Sync(Nodes.T0 - 5, 0); // the visit completes 5.5 s in
+        var rig = new Rig(node);
+        rig.Press(200).Up(200).Down(5100);
+        var pub = new FakePublisher();
+        node.Flush(pub, rig.Now);
+        Assert.Equal(VectorWithSeq("wearable-visit", 1), pub.Up.Single());
+    }
+
+    [Fact]
+    public void Node_CoReading_PublishesTheCoVector()
+    {
+        var node = Nodes.Provisioned("co", id: "co-0001");
+        node.OnCo(120, 0);
+        var pub = new FakePublisher();
+        node.Flush(pub, 0);
+        Assert.Equal(VectorWithSeq("co-reading", 1), pub.Up.Single());
+    }
+
+    /// <summary>The vector's payload with the node's own sequence number (a fresh node starts at 1).</summary>
+    private static string VectorWithSeq(string name, uint seq)
+    {
+        var payload = File.ReadAllText(Path.Combine(RepoPaths.Vectors, name + ".payload"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Vectors, name + ".expected.json")));
+        var vectorSeq = doc.RootElement.GetProperty("seq").GetUInt32();
+        return payload.Replace($"\"n\":\"seq\",\"v\":{vectorSeq}}}", $"\"n\":\"seq\",\"v\":{seq}}}", StringComparison.Ordinal);
+    }
+
     private static long Scaled(double value, int precision) => (long)Math.Round(value * Math.Pow(10, precision));
 }

@@ -126,3 +126,42 @@ public static class StorageCorruption
         return true;
     }
 }
+
+/// <summary>Drives a node's button and clock in 10 ms steps, as the device's input loop does.</summary>
+public sealed class Rig(NodeCore node, long startMs = 0)
+{
+    public const int StepMs = 10;
+
+    public NodeCore Node => node;
+
+    public long Now { get; private set; } = startMs;
+
+    /// <summary>The button held down for <paramref name="ms"/>.</summary>
+    public Rig Down(long ms) => Run(true, ms);
+
+    /// <summary>The button left alone for <paramref name="ms"/>.</summary>
+    public Rig Up(long ms) => Run(false, ms);
+
+    /// <summary>A press of <paramref name="ms"/>, then released long enough for the debouncer to see it.</summary>
+    public Rig Press(long ms) => Down(ms).Up(100);
+
+    public int Send(string json)
+    {
+        var b = Nodes.Ascii(json);
+        return node.OnDownlink(b, b.Length, Now);
+    }
+
+    /// <summary>Names of the records in the outbox, oldest first.</summary>
+    public IReadOnlyList<string> Queued => Enumerable.Range(0, node.Queue.Count).Select(i => Measurement.Name(node.Queue.MeasurementAt(i))).ToList();
+
+    private Rig Run(bool down, long ms)
+    {
+        for (var end = Now + ms; Now < end; Now += StepMs)
+        {
+            node.OnButton(down, Now);
+            node.Tick(Now);
+        }
+
+        return this;
+    }
+}

@@ -9,7 +9,7 @@ namespace SmartCommunity.Simulator.Node;
 /// <summary>
 /// One device's firmware, running on .NET: the real <see cref="NodeCore"/> (outbox, sequence numbers,
 /// encoder, cancel windows, fall detector, downlinks) fed by virtual hardware — a button, an
-/// accelerometer playing synthetic traces, and sensors driven by the signal models. This class is the
+/// accelerometer playing synthetic traces, a CO sensor, and sensors driven by the signal models. This class is the
 /// equivalent of the device's Program.cs loop; everything it decides is the core's decision.
 /// Not thread-safe by itself: <see cref="Lock"/> serialises the agent loop, scenarios and the transport.
 /// </summary>
@@ -25,6 +25,9 @@ internal sealed class VirtualNode
     private const int WindowStepMs = 100;
 
     private const int PressMs = 200;
+
+    /// <summary>Between two queued presses: long enough for the firmware's debouncer to see the release.</summary>
+    private const int ReleaseGapMs = 300;
     private const int PirPulseMs = 1500;
 
     private readonly NodeCore _core;
@@ -35,9 +38,8 @@ internal sealed class VirtualNode
     private readonly ConcurrentQueue<byte[]> _downlinks = new();
     private long _nowMs;
 
-    // Virtual hardware.
-    private long _buttonDownAt = long.MaxValue;
-    private long _buttonUpAt = long.MaxValue;
+    // Virtual hardware. Presses queue one after another: (down at, up at) in node ms.
+    private readonly Queue<(long DownAt, long UpAt)> _presses = new();
     private AccelTrace? _trace;
     private long _traceStart;
     private int _traceIndex;
@@ -100,7 +102,10 @@ internal sealed class VirtualNode
     public DateTimeOffset RanUntil => _clock.RealAt(TimeSpan.FromMilliseconds(_nowMs));
 
     /// <summary>Something is in progress that should be looked at again soon (a press, a trace, a cancel window).</summary>
-    public bool Busy => _core.SosPending || _core.FallPending || _trace is not null || _nowMs < _fastUntil || _buttonUpAt != long.MaxValue;
+    public bool Busy => _core.SosPending || _core.FallPending || _trace is not null || _nowMs < _fastUntil || _presses.Count > 0;
+
+    /// <summary>What the CO sensor reads (ppm), for a node provisioned with the <c>co</c> profile; clean indoor air by default.</summary>
+    public int CoPpm { get; set; } = 2;
 
     /// <summary>Runs the sampling loop from where it stopped up to the simulated now.</summary>
     public void RunToNow() => RunUntil(ElapsedMs());
@@ -133,11 +138,24 @@ internal sealed class VirtualNode
 
     // ---- scenarios: they change the virtual hardware; the core decides what that means ----
 
-    public void PressButton()
+    public void PressButton() => PressButton(TimeSpan.FromMilliseconds(PressMs));
+
+    /// <summary>
+    /// Presses the virtual button for <paramref name="hold"/>, after any press still queued (released in between long
+    /// enough for the debouncer): <c>PressButton(2.5 s)</c> during a pre-alarm is the resident's cancel,
+    /// <c>PressButton(0.2 s)</c> then <c>PressButton(5.5 s)</c> the grid worker's visit (firmware/README.md, "Button gestures").
+    /// </summary>
+    public void PressButton(TimeSpan hold)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(hold, TimeSpan.Zero);
         RunToNow();
-        _buttonDownAt = _nowMs;
-        _buttonUpAt = _nowMs + PressMs;
+        var downAt = _nowMs;
+        foreach (var p in _presses)
+        {
+            downAt = Math.Max(downAt, p.UpAt + Math.Max(ReleaseGapMs, _core.Config.Get(Setting.DebounceMs) + 100));
+        }
+
+        _presses.Enqueue((downAt, downAt + (long)hold.TotalMilliseconds));
     }
 
     public void PlayTrace(AccelTrace trace)
@@ -182,7 +200,7 @@ internal sealed class VirtualNode
 
         while (_nowMs < targetMs)
         {
-            var fast = _trace is not null || _buttonUpAt != long.MaxValue || _nowMs < _fastUntil;
+            var fast = _trace is not null || _presses.Count > 0 || _nowMs < _fastUntil;
             var step = fast ? FineStepMs : _core.SosPending || _core.FallPending ? WindowStepMs : CoarseStepMs;
             _nowMs = Math.Min(targetMs, _nowMs + step);
             Sample(_nowMs);
@@ -205,12 +223,7 @@ internal sealed class VirtualNode
         var scheduler = _core.Scheduler;
         if (scheduler.IsDue(SamplingScheduler.Inputs, now))
         {
-            _core.OnButton(now >= _buttonDownAt && now < _buttonUpAt, now);
-            if (now >= _buttonUpAt + 100)
-            {
-                // Released and seen released: the press is over.
-                _buttonDownAt = _buttonUpAt = long.MaxValue;
-            }
+            _core.OnButton(ButtonDown(now), now);
 
             switch (Kind)
             {
@@ -238,6 +251,12 @@ internal sealed class VirtualNode
             _core.OnGas(now < _gasSpikeUntil ? _gasSpikePpm : (int)Gas.Sample(), now);
         }
 
+        // Due only on a node provisioned with the co profile (the core sets the slot's period).
+        if (scheduler.IsDue(SamplingScheduler.Co, now))
+        {
+            _core.OnCo(CoPpm, now);
+        }
+
         if (Climate is not null && _routine && scheduler.IsDue(SamplingScheduler.Climate, now))
         {
             var (temp, hum) = Climate.Sample(LocalAt(now));
@@ -245,6 +264,23 @@ internal sealed class VirtualNode
         }
 
         _core.Tick(now);
+    }
+
+    private bool ButtonDown(long now)
+    {
+        while (_presses.Count > 0)
+        {
+            var (downAt, upAt) = _presses.Peek();
+            if (now < upAt + _core.Config.Get(Setting.DebounceMs) + 50)
+            {
+                return now >= downAt && now < upAt;
+            }
+
+            // Released and seen released: the press is over.
+            _presses.Dequeue();
+        }
+
+        return false;
     }
 
     private void FeedAccelerometer(long now)
