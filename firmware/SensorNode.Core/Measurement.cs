@@ -121,7 +121,7 @@ public static class Measurement
         new MeasurementRow("rssi", "dBm", KindNumber, -130, 0, 0, PriorityRoutine, ChannelStatus, 0, 0),
         new MeasurementRow("fw", "", KindString, 0, 0, 0, PriorityRoutine, ChannelStatus, 0, 0),
         // A CO reading is the alarm itself (the hub's rule decides), so the outbox never drops one to make room.
-        new MeasurementRow("co", "ppm", KindNumber, 0, 10000, 0, PriorityCritical, ChannelUp, Profile.SensorCo, 0),
+        new MeasurementRow("co", "ppm", KindNumber, 0, 10000, 0, PriorityEvent, ChannelUp, Profile.SensorCo, 0),
         new MeasurementRow("cancel", "", KindBool, 0, 1, 0, PriorityEvent, ChannelUp, 0, Profile.ActionCancel),
         new MeasurementRow("visit", "", KindBool, 0, 1, 0, PriorityEvent, ChannelUp, 0, Profile.ActionVisit),
     };

@@ -6,7 +6,7 @@ namespace SmartCommunity.SensorNode.Core;
 /// acknowledged the pack that carried them.
 /// When full, the oldest record of the lowest priority present is dropped — routine readings first,
 /// then other events — but only for a record of at least that priority, and critical records
-/// (SOS, fall, smoke, leak, CO: the catalogue's Critical) are never dropped: a queue full of them
+/// (SOS, fall, smoke, leak: the catalogue's Critical) are never dropped: a queue full of them
 /// refuses the newcomer and counts it.
 /// Every drop is counted, and the counts are persisted with the records.
 /// </summary>

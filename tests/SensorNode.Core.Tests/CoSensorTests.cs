@@ -79,19 +79,20 @@ public class CoSensorTests
     }
 
     [Fact]
-    public void Co_ReadingInTheOutbox_IsNeverDroppedForLessImportantRecords()
+    public void Co_OutboxFullOfReadings_KeepsTheFreshestAndStillTakesAnAlarm()
     {
-        Assert.Equal(Measurement.PriorityCritical, Measurement.Priority(Measurement.Co));
+        // An event, not a critical record: a long outage drops the oldest CO readings for newer ones instead of refusing them.
+        Assert.Equal(Measurement.PriorityEvent, Measurement.Priority(Measurement.Co));
         var node = Node();
-        node.OnCo(120, 0);
         for (var i = 0; i < NodeCore.QueueCapacity + 10; i++)
         {
-            var b = Nodes.Ascii("{\"cmd\":\"test-alarm\"}");
-            node.OnDownlink(b, b.Length, i);
+            node.OnCo(i % 2 == 0 ? 120 : 121, i * 10_000L);
         }
 
-        Assert.Equal(Measurement.Co, node.Queue.MeasurementAt(0));
-        Assert.Equal(120, node.Queue.ValueAt(0));
+        Assert.Equal(NodeCore.QueueCapacity, node.Queue.Count);
+        Assert.Equal(0, node.Queue.RefusedCritical);
+        Assert.True(node.Queue.DroppedEvents > 0);
+        Assert.Equal(Measurement.Co, node.Queue.MeasurementAt(node.Queue.Count - 1));
     }
 
     [Theory]

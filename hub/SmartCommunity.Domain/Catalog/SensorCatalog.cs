@@ -24,8 +24,9 @@ public static class SensorCatalog
         new("fall", null, ValueType.Bool, 0, 1, 0, Urgency.Critical),
         new("smoke", null, ValueType.Bool, 0, 1, 0, Urgency.Critical),
         new("gas", "ppm", ValueType.Number, 0, 100_000, 0, Urgency.Routine),
-        // A CO reading is the alarm itself (the hub's rule decides), so a device never drops one to make room.
-        new("co", "ppm", ValueType.Number, 0, 10_000, 0, Urgency.Critical),
+        // A CO reading is the alarm itself (the hub's rule decides), so it outranks routine readings; as an event, not a
+        // critical record, a long outage keeps the freshest readings (the oldest go first) and an SOS still finds room.
+        new("co", "ppm", ValueType.Number, 0, 10_000, 0, Urgency.Event),
         new("temp", "Cel", ValueType.Number, -40, 85, 2, Urgency.Routine),
         new("hum", "%RH", ValueType.Number, 0, 100, 1, Urgency.Routine),
         new("motion", "count", ValueType.Number, 0, 10_000, 0, Urgency.Routine),
