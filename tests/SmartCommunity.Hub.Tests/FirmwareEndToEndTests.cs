@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 using SmartCommunity.Simulator.Scenarios;

@@ -6,6 +6,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Node;
@@ -480,7 +481,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
 
     private static IReadOnlyDictionary<string, int> NodeSettings(DeviceKind kind, SimulatorOptions options)
     {
-        var settings = new Dictionary<string, int>(DeviceProfiles.For(kind).Settings);
+        var settings = new Dictionary<string, int>(SimulatorProfiles.For(kind).Settings);
         if (!options.RoutineTraffic)
         {
             // No routine: heartbeats, readings and PIR counts only once a day (the firmware's maximum).
