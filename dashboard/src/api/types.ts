@@ -271,6 +271,7 @@ export interface PageDto {
   alert: AlertDto;
   /** grid_worker | duty_officer | emergency_centre */
   level: string;
+  /** The escalation step, from 0 (the first page). */
   step: number;
 }
 

@@ -15,7 +15,8 @@ export function pageText(page: PageDto): string {
     kind: kindLabel(page.alert.kind),
     where: whereText(page.alert),
     level: tMaybe(`level.${page.level}`) ?? page.level,
-    step: page.step,
+    // The hub counts steps from 0; people count pages from 1.
+    step: page.step + 1,
   });
 }
 

@@ -123,6 +123,19 @@ public sealed class SimulatedDevice : IAsyncDisposable
         }
     }
 
+    /// <summary>The pattern the core's LED and buzzer play now (<see cref="Indicator"/>: pending, alert sent,
+    /// help coming…): what the resident sees and hears.</summary>
+    public int IndicatorPattern
+    {
+        get
+        {
+            lock (_node.Lock)
+            {
+                return _node.Core.Indicator.Pattern;
+            }
+        }
+    }
+
     public long Published => Interlocked.Read(ref _published);
 
     public long Failed => Interlocked.Read(ref _failed);
