@@ -18,10 +18,10 @@ export function unitSymbol(unit: string | null | undefined): string {
   return Object.hasOwn(UNIT_SYMBOLS, unit) ? (UNIT_SYMBOLS[unit] ?? "") : unit;
 }
 
-/** What follows the number: "°C" and "%" close up, words after a space. */
-function unitSuffix(symbol: string): string {
-  if (!symbol) return "";
-  return /^[%°]/.test(symbol) ? symbol : ` ${symbol}`;
+/** A number with its unit: "°C" and "%" close up ("21.5°C"), words after a space ("180 ppm"). */
+export function withUnit(value: string, symbol: string): string {
+  if (!symbol) return value;
+  return /^[%°]/.test(symbol) ? `${value}${symbol}` : `${value} ${symbol}`;
 }
 
 export function readingLabel(name: string): string {
@@ -44,7 +44,7 @@ export function readingValue(name: string, v: number): string {
   const m = catalog()?.measurement(name);
   if (m?.type === "bool") return v !== 0 ? t("value.yes") : t("value.no");
   if (!m) return String(Math.round(v * 100) / 100);
-  return `${v.toFixed(m.precision)}${unitSuffix(unitSymbol(m.unit))}`;
+  return withUnit(v.toFixed(m.precision), unitSymbol(m.unit));
 }
 
 /** Health of a device from what the hub knows: offline, weak battery, weak signal, or fine. */
