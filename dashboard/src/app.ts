@@ -235,6 +235,9 @@ export class App {
 
   /** `Paged`: this user is on call for an alert. Shown, announced at once, and it sounds. */
   private onPaged(page: PageDto): void {
+    // A page that crossed an acknowledgement on the way (the board already has the newer alert) is over.
+    const now = this.session?.live.store.get(page.alert.id);
+    if (now && now.status !== "raised") return;
     this.pages.add(page);
     this.announcer.say(pageText(page), true);
     this.updateAlarm(true);
