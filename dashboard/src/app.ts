@@ -4,7 +4,7 @@
 import { getMe, logout, saveLanguage } from "./api/auth";
 import { Capabilities } from "./api/capabilities";
 import { ApiError } from "./api/http";
-import type { Me, Role, SignInFailures } from "./api/types";
+import type { Me, PageDto, Role, SignInFailures } from "./api/types";
 import { workflow, type Workflow } from "./api/workflow";
 import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } from "./i18n";
 import { boardPage } from "./pages/boardPage";
@@ -13,12 +13,14 @@ import { familyPage } from "./pages/familyPage";
 import { loginPage } from "./pages/loginPage";
 import { residentsPage } from "./pages/residentsPage";
 import { Alarm } from "./sound/alarm";
+import { loadCatalog, onCatalog } from "./state/catalog";
 import { needsAttention, type AlertChange } from "./state/alertStore";
 import { LiveAlerts } from "./state/liveAlerts";
 import { Announcer } from "./ui/announcer";
 import { h } from "./ui/dom";
 import { formatTime, kindLabel, severityLabel, whereText } from "./ui/format";
 import { header } from "./ui/header";
+import { PageNotices, pageText } from "./ui/pageNotices";
 
 /** What a page gets: the signed-in user and the shared services. */
 export interface AppContext {
@@ -77,6 +79,13 @@ export class App {
   /** Where to go after signing in (the route that was asked for). */
   private returnTo: string | null = null;
   private announcedLoad = false;
+  /** A card to focus after the next render ("Show alert" on a page). */
+  private focusAlert: number | null = null;
+  /** "You are paged" notices; they outlive page renders (not a route's view). */
+  private readonly pages = new PageNotices(
+    (id) => this.showAlert(id),
+    () => this.updateAlarm(false),
+  );
 
   constructor(root: HTMLElement) {
     this.shell = h("div", { class: "shell" });
@@ -84,11 +93,16 @@ export class App {
     root.replaceChildren(this.shell);
     window.addEventListener("hashchange", () => this.render());
     onLanguageChange(() => this.render(true));
+    // A catalogue that arrives late (the hub was unreachable at start) puts the right labels in.
+    onCatalog(() => this.render(true));
   }
 
   async boot(): Promise<void> {
     initLanguage();
     this.shell.replaceChildren(h("p", { class: "boot", role: "status" }, t("app.loading")));
+    // The sensor vocabulary and its texts (both languages), fetched alongside the session: the first page
+    // already has every kind's label, icon and unit.
+    const vocabulary = this.loadVocabulary();
     try {
       await this.startSession(await getMe());
     } catch (error) {
@@ -97,7 +111,16 @@ export class App {
         console.warn("Could not load the signed-in user", error);
       }
     }
+    await vocabulary;
     this.render();
+  }
+
+  /** Loads the catalogue (once; again after a failure). Without it labels fall back to readable codes. */
+  private loadVocabulary(): Promise<void> {
+    return loadCatalog().then(
+      () => undefined,
+      (error: unknown) => console.warn("Could not load the sensor catalogue", error),
+    );
   }
 
   /** After a successful sign-in (or a still-valid cookie at boot). */
@@ -117,7 +140,9 @@ export class App {
       signOut: () => this.signOut(),
     };
     this.session = ctx;
+    void this.loadVocabulary();
     this.sessionCleanup.push(live.store.subscribe((change) => this.onAlertsChanged(live, change)));
+    this.sessionCleanup.push(live.onPaged((page) => this.onPaged(page)));
     initLanguage(me.language);
     // The language follows the user: a choice made with the switch is saved to the profile.
     this.sessionCleanup.push(
@@ -167,6 +192,7 @@ export class App {
     if (this.session) void this.session.live.dispose();
     this.session = null;
     this.signInFailures = null;
+    this.pages.clear();
     this.alarm.setActive(false);
     this.alarm.unmute();
     this.announcer.clear();
@@ -176,8 +202,8 @@ export class App {
   /** Sound, tab title and announcements follow the alert set, whichever page is open. */
   private onAlertsChanged(live: LiveAlerts, change: AlertChange): void {
     const waiting = live.store.count(needsAttention);
-    const newCritical = change.added.some(needsAttention);
-    this.alarm.setActive(waiting > 0, newCritical);
+    this.pages.prune((id) => live.store.get(id));
+    this.updateAlarm(change.added.some(needsAttention));
     const title = waiting > 0 ? `(${waiting}) ${t("app.boardTitle")} · ${t("app.name")}` : `${t("app.boardTitle")} · ${t("app.name")}`;
     if (document.title !== title) document.title = title;
 
@@ -199,6 +225,28 @@ export class App {
     for (const alert of change.removed) {
       this.announcer.say(t("announce.resolved", { kind: kindLabel(alert.kind), where: whereText(alert) }));
     }
+  }
+
+  /** The alarm sounds while a critical alert waits for someone or a page is shown; something new breaks a mute. */
+  private updateAlarm(somethingNew: boolean): void {
+    const waiting = this.session?.live.store.count(needsAttention) ?? 0;
+    this.alarm.setActive(waiting > 0 || this.pages.size > 0, somethingNew);
+  }
+
+  /** `Paged`: this user is on call for an alert. Shown, announced at once, and it sounds. */
+  private onPaged(page: PageDto): void {
+    // A page that crossed an acknowledgement on the way (the board already has the newer alert) is over.
+    const now = this.session?.live.store.get(page.alert.id);
+    if (now && now.status !== "raised") return;
+    this.pages.add(page);
+    this.announcer.say(pageText(page), true);
+    this.updateAlarm(true);
+  }
+
+  /** "Show alert" on a page: the board, with that alert's card focused. */
+  private showAlert(alertId: number): void {
+    this.focusAlert = alertId;
+    this.navigate("board");
   }
 
   /** Renders the current route. `keepFocus` restores focus to the same control (language switch). */
@@ -238,11 +286,18 @@ export class App {
       this.mounted.push(top, page);
       if (this.signInFailures) main.append(this.failuresNotice(this.signInFailures));
       main.append(page.element);
-      this.shell.replaceChildren(skip, top.element, main);
+      this.pages.render();
+      this.shell.replaceChildren(skip, top.element, this.pages.element, main);
     }
 
     if (focusedId) {
       this.shell.querySelector<HTMLElement>(`[data-testid="${focusedId}"]`)?.focus();
+    }
+    if (this.focusAlert !== null) {
+      const card = this.shell.querySelector<HTMLElement>(`[data-testid=alert-card][data-alert-id="${this.focusAlert}"]`);
+      this.focusAlert = null;
+      card?.scrollIntoView({ block: "center" });
+      card?.focus();
     }
   }
 

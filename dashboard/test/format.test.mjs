@@ -13,8 +13,9 @@ test("FormatAge_CoversMinutesHoursDays", () => {
   assert.equal(formatAge(before(27 * 3_600_000), now), "1 d 3 h ago");
 });
 
-test("KindLabel_UnknownKind_IsHumanized", () => {
-  assert.equal(kindLabel("sos"), "SOS call");
+test("KindLabel_WithoutCatalogue_IsHumanized", () => {
+  // The catalogue's labels: catalog.test.mjs.
+  assert.equal(kindLabel("water_leak"), "Water leak");
   assert.equal(kindLabel("carbon_monoxide"), "Carbon monoxide");
 });
 

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildingOf, siteModel } from "../src/map/siteModel.ts";
-import { deviceHealth, readingValue } from "../src/ui/readings.ts";
 import { timelineFromAlert } from "../src/ui/timeline.ts";
 
 const grids = [
@@ -38,19 +37,6 @@ test("SiteModel_WorstOpenAlertColoursGridAndBuilding", () => {
 test("SiteModel_AlertOutsideKnownGrids_IsIgnored", () => {
   const model = siteModel(grids, [], [alert(1, 99, "X", "critical", "raised")]);
   assert.ok(model.every((g) => g.state === "ok"));
-});
-
-test("DeviceHealth_OfflineBeatsBatteryBeatsSignal", () => {
-  assert.equal(deviceHealth({ online: false, battery: 5, rssi: -120, revoked: false }), "offline");
-  assert.equal(deviceHealth({ online: true, battery: 5, rssi: -120, revoked: false }), "battery");
-  assert.equal(deviceHealth({ online: true, battery: 80, rssi: -120, revoked: false }), "signal");
-  assert.equal(deviceHealth({ online: true, battery: null, rssi: null, revoked: false }), "ok");
-});
-
-test("ReadingValue_UsesTheTable", () => {
-  assert.equal(readingValue("temp", 21.456), "21.5°C");
-  assert.equal(readingValue("sos", 1), "yes");
-  assert.equal(readingValue("custom", 1.5), "1.50");
 });
 
 test("TimelineFromAlert_ListsEveryStepInOrder", () => {

@@ -44,7 +44,8 @@ public sealed class DashboardBrowser : IAsyncDisposable
     }
 
     /// <summary>A fresh browser profile (own cookies and storage) signed in as <paramref name="email"/>.</summary>
-    public async Task<IPage> SignInAsync(HubApp hub, string email, ViewportSize? viewport = null, string locale = "en-US")
+    /// <param name="setUp">Runs on the new page before it opens the app (e.g. to listen to its console from the start).</param>
+    public async Task<IPage> SignInAsync(HubApp hub, string email, ViewportSize? viewport = null, string locale = "en-US", Action<IPage>? setUp = null)
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -55,6 +56,7 @@ public sealed class DashboardBrowser : IAsyncDisposable
             ReducedMotion = ReducedMotion.Reduce,
         });
         var page = await context.NewPageAsync();
+        setUp?.Invoke(page);
         await page.GotoAsync(hub.BaseAddress.ToString());
         await page.GetByTestId("login-email").FillAsync(email);
         await page.GetByTestId("login-password").FillAsync(HubApp.Password);
@@ -431,7 +433,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await staff.Locator("[data-testid=resident-row]", new() { HasText = "Resident A" }).GetByRole(AriaRole.Link).ClickAsync();
         var device = staff.Locator("[data-testid=device-card][data-device-id='climate-chart']");
         await Assertions.Expect(device).ToHaveAttributeAsync("data-health", "battery", new() { Timeout = 20_000 });
-        await Assertions.Expect(device.Locator("[data-reading=temp]")).ToContainTextAsync("20.0°C", new() { Timeout = 20_000 });
+        await Assertions.Expect(device.Locator("[data-reading=temp]")).ToContainTextAsync("20.00°C", new() { Timeout = 20_000 });
         await Assertions.Expect(staff.Locator("[data-testid=chart] canvas")).ToHaveCountAsync(1, Soon);
         await staff.GetByTestId("range-7d").ClickAsync();
         await Assertions.Expect(staff.GetByTestId("range-7d")).ToHaveAttributeAsync("aria-pressed", "true");
@@ -462,6 +464,44 @@ public sealed class DashboardTests : IAsyncLifetime
         var family = await SignInAsync(World.FamilyB, DashboardBrowser.Phone, locale: "zh-CN");
         await Assertions.Expect(family.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
         await Assertions.Expect(family.GetByTestId("resident-status")).ToContainTextAsync("一切正常", new() { Timeout = 20_000 });
+    }
+
+    [Fact]
+    public async Task Catalogue_InChinese_KindsReadingsAndAlertsLabelledOnEveryPage()
+    {
+        // The CO detector is a catalogue row the dashboard has no code for: its alert, device and reading must still
+        // show with their Chinese labels, units and icon.
+        var co = await _hub.RegisterDeviceAsync("co", householdId: _world.HouseholdA, id: "co-kitchen", location: "Kitchen");
+        var climate = await _hub.RegisterDeviceAsync("climate", householdId: _world.HouseholdA, id: "climate-zh", location: "Bedroom");
+        using var coClient = await _hub.ConnectDeviceAsync(co);
+        await coClient.PublishAsync(Up(co.Device.Id, Senml.Pack(co.Device.Id, 1, "{\"n\":\"co\",\"u\":\"ppm\",\"v\":180}")));
+        using var climateClient = await _hub.ConnectDeviceAsync(climate);
+        await climateClient.PublishAsync(Up(climate.Device.Id, Senml.Temp(climate.Device.Id, 1, 21.5)));
+
+        var staff = await SignInAsync(World.Staff, locale: "zh-CN");
+        var card = staff.Locator("[data-testid=alert-card][data-kind=carbon_monoxide]");
+        await Assertions.Expect(card.Locator(".card__title")).ToHaveTextAsync("一氧化碳", new() { Timeout = 20_000 });
+        await Assertions.Expect(card.Locator(".card__icon svg[data-icon=co]")).ToHaveCountAsync(1);
+        await Assertions.Expect(card).ToContainTextAsync("紧急");
+
+        await staff.GotoAsync(new Uri(_hub.BaseAddress, $"/#/residents/{_world.ResidentA}").ToString());
+        var coCard = staff.Locator("[data-testid=device-card][data-device-id='co-kitchen']");
+        await Assertions.Expect(coCard).ToContainTextAsync("一氧化碳探测器", new() { Timeout = 20_000 });
+        await Assertions.Expect(coCard.Locator("[data-reading=co]")).ToContainTextAsync("一氧化碳", new() { Timeout = 20_000 });
+        await Assertions.Expect(coCard.Locator("[data-reading=co]")).ToContainTextAsync("180 ppm");
+        var climateCard = staff.Locator("[data-testid=device-card][data-device-id='climate-zh']");
+        await Assertions.Expect(climateCard.Locator("[data-reading=temp]")).ToContainTextAsync("温度", new() { Timeout = 20_000 });
+        await Assertions.Expect(climateCard.Locator("[data-reading=temp]")).ToContainTextAsync("21.50°C");
+
+        var tech = await SignInAsync(World.Technician, locale: "zh-CN");
+        await Assertions.Expect(tech.Locator("[data-testid=reg-kind] option[value=co]")).ToHaveTextAsync("一氧化碳探测器");
+        await Assertions.Expect(tech.GetByTestId("reg-kind").Locator("option")).ToHaveCountAsync(Enum.GetValues<Domain.Devices.DeviceKind>().Length);
+        await Assertions.Expect(tech.Locator("[data-testid=fleet-row][data-device-id='co-kitchen']")).ToContainTextAsync("一氧化碳探测器", new() { Timeout = 20_000 });
+
+        var family = await SignInAsync(World.FamilyA, DashboardBrowser.Phone, locale: "zh-CN");
+        await Assertions.Expect(family.Locator("[data-testid=alert-card][data-kind=carbon_monoxide] .card__title")).ToHaveTextAsync("一氧化碳", new() { Timeout = 20_000 });
+        await Assertions.Expect(family.GetByTestId("resident-status")).ToContainTextAsync("一氧化碳", new() { Timeout = 20_000 });
+        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]

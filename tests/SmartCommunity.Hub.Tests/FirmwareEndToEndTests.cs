@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 using SmartCommunity.Simulator.Scenarios;
@@ -129,19 +130,23 @@ public sealed class FirmwareEndToEndTests : IAsyncLifetime
     }
 
     /// <summary>The node's clock: whole seconds, three minutes in the past, so nothing it stamps is in the hub's future.</summary>
-    private static FakeTimeProvider NodeClock()
+    internal static FakeTimeProvider NodeClock()
     {
         var now = DateTimeOffset.UtcNow;
         return new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()).AddMinutes(-3));
     }
 
     private SimulatedFleet Fleet(HubDeviceCredentials device, DeviceKind kind, FakeTimeProvider time, bool routine = false, IReadOnlyDictionary<string, int>? settings = null) =>
+        Fleet(_hub, device, kind, time, routine, settings);
+
+    /// <summary>One virtual device running the firmware core against <paramref name="hub"/>'s broker, on the node clock <paramref name="time"/>.</summary>
+    internal static SimulatedFleet Fleet(HubApp hub, HubDeviceCredentials device, DeviceKind kind, FakeTimeProvider time, bool routine = false, IReadOnlyDictionary<string, int>? settings = null) =>
         new(
             [new SimDeviceCredentials(device.Device.Id, kind, device.Secret)],
             new SimulatorOptions
             {
                 Host = "127.0.0.1",
-                Port = _hub.MqttPort,
+                Port = hub.MqttPort,
                 Seed = 7,
                 RoutineTraffic = routine,
                 NodeSettings = settings ?? new Dictionary<string, int>(),
@@ -168,7 +173,7 @@ public sealed class FirmwareEndToEndTests : IAsyncLifetime
     }
 
     /// <summary>Advances the node's fake clock step by step until the scenario's record was acknowledged (bounded).</summary>
-    private static async Task<InjectionResult> AdvanceUntilAsync(FakeTimeProvider time, Task<InjectionResult> task, TimeSpan step, int maxSteps)
+    internal static async Task<InjectionResult> AdvanceUntilAsync(FakeTimeProvider time, Task<InjectionResult> task, TimeSpan step, int maxSteps)
     {
         for (var i = 0; i < maxSteps && !task.IsCompleted; i++)
         {

@@ -62,6 +62,8 @@ export interface RequestOptions {
   /** Do not route a 401 to the session-expired handler (the sign-in and "who am I" calls). */
   allow401?: boolean;
   signal?: AbortSignal;
+  /** The browser's HTTP cache; default no-store (live data). */
+  cache?: RequestCache;
 }
 
 export async function request<T>(method: string, url: string, options: RequestOptions = {}): Promise<T> {
@@ -77,7 +79,7 @@ async function send(method: string, url: string, options: RequestOptions, retrie
     // ASP.NET Core cookie auth answers 401 instead of a 302 to a login page for such requests.
     "X-Requested-With": "XMLHttpRequest",
   };
-  const init: RequestInit = { method, headers, credentials: "same-origin", cache: "no-store" };
+  const init: RequestInit = { method, headers, credentials: "same-origin", cache: options.cache ?? "no-store" };
   if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.body);

@@ -32,21 +32,8 @@ export type Severity = "critical" | "high" | "warning" | "info";
 
 export type AlertStatus = "raised" | "acknowledged" | "dispatched" | "on_site" | "resolved";
 
-/** Kinds the hub raises today; the board shows any other kind with a readable fallback label. */
-export const KNOWN_ALERT_KINDS = [
-  "sos",
-  "fall",
-  "smoke",
-  "gas",
-  "water_leak",
-  "temperature_low",
-  "temperature_high",
-  "device_offline",
-  "test",
-] as const;
-export type KnownAlertKind = (typeof KNOWN_ALERT_KINDS)[number];
-// `string & {}` keeps editor completion for the known kinds while accepting new ones.
-export type AlertKind = KnownAlertKind | (string & {});
+/** An alert kind's wire name (`sos`, `carbon_monoxide`, …): the hub's catalogue says which exist. */
+export type AlertKind = string;
 
 export const RESOLVE_OUTCOMES = ["real", "false_alarm", "device_fault", "resident_cancelled"] as const;
 export type ResolveOutcome = (typeof RESOLVE_OUTCOMES)[number];
@@ -135,7 +122,6 @@ export interface ResidentDetailDto {
 
 // ── Devices ───────────────────────────────────────────────────────────────────────────────────
 
-export const DEVICE_KINDS = ["sos", "wearable", "smoke", "climate", "pir", "door", "leak"] as const;
 export const DEVICE_LOCATIONS = ["Home", "Bedroom", "Bathroom", "Kitchen", "PublicSpace"] as const;
 
 export interface DeviceDto {
@@ -218,6 +204,75 @@ export interface RejectionDto {
 export interface DeviceRejections {
   counts: RejectionCountDto[];
   recent: RejectionDto[];
+}
+
+// ── Sensor catalogue (`GET /api/catalog`): the one list of kinds, measurements and alert kinds ──
+
+export interface CatalogDto {
+  deviceKinds: DeviceKindDto[];
+  measurements: MeasurementDto[];
+  alertKinds: AlertKindDto[];
+  rules: SafetyRuleDto[];
+  /** Language tag → text key (the rows' `label`, rule messages) → text. */
+  texts: Record<string, Record<string, string>>;
+}
+
+export interface DeviceKindDto {
+  kind: string;
+  /** Text key, e.g. `device_kind.co`. */
+  label: string;
+  /** Icon name (artwork is the dashboard's: ui/icons.ts). */
+  icon: string;
+  heartbeatSeconds: number;
+  lowBatteryPercent: number;
+  lifeSafety: boolean;
+  measurements: string[];
+  button: string[];
+}
+
+export interface MeasurementDto {
+  name: string;
+  label: string;
+  /** SenML unit (`Cel`, `%RH`, `ppm`…), null for events. */
+  unit: string | null;
+  type: "number" | "bool" | "string";
+  min: number;
+  max: number;
+  /** Decimal places the device reports. */
+  precision: number;
+  urgency: string;
+  /** `up` (readings and events) or `status` (device health). */
+  channel: "up" | "status";
+}
+
+export interface AlertKindDto {
+  kind: string;
+  label: string;
+  severity: Severity;
+  source: string;
+  icon: string;
+  preAlarmSeconds: number | null;
+  forFamily: boolean;
+}
+
+export interface SafetyRuleDto {
+  measurement: string;
+  condition: string;
+  threshold: string;
+  alert: string;
+  severity: Severity | null;
+  message: string;
+}
+
+// ── Live channel ──────────────────────────────────────────────────────────────────────────────
+
+/** `Paged`: sent only to the people paged for an alert (escalation). */
+export interface PageDto {
+  alert: AlertDto;
+  /** grid_worker | duty_officer | emergency_centre */
+  level: string;
+  /** The escalation step, from 0 (the first page). */
+  step: number;
 }
 
 // ── Readings ──────────────────────────────────────────────────────────────────────────────────

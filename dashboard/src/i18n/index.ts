@@ -1,6 +1,10 @@
 // Two dictionaries, one active language. Signed in, the user's profile (`me.language`) decides; a
 // choice made with the switch is saved to the profile by the app and remembered in this browser
 // (localStorage) for the sign-in page. Without either, the browser's language.
+//
+// The sensor vocabulary (device kinds, measurements, alert kinds, rule messages) is not here: its texts come
+// with the hub's catalogue (`GET /api/catalog`) and are merged in by `addTexts`, so a new kind needs no
+// dashboard change.
 
 import type { Language } from "../api/types";
 import { en, type MessageKey } from "./en";
@@ -13,6 +17,9 @@ export const LANGUAGES: readonly { code: Language; label: string }[] = [
   { code: "en", label: "English" },
   { code: "zh-CN", label: "简体中文" },
 ];
+
+/** Texts added at run time (the catalogue's), per language; looked up after the built-in dictionaries. */
+const added: Partial<Record<Language, Record<string, string>>> = {};
 
 const STORAGE_KEY = "sc.language";
 let current: Language = "en";
@@ -31,9 +38,22 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   );
 }
 
-/** Looks a key up that is built at run time (e.g. `kind.${alert.kind}`), or returns null. */
+/** Looks a key up that is built at run time (e.g. `alert_kind.${alert.kind}`), or returns null. The built-in
+ *  dictionaries first, then the added texts in the current language, then in English. */
 export function tMaybe(key: string): string | null {
-  return Object.hasOwn(en, key) ? t(key as MessageKey) : null;
+  if (Object.hasOwn(en, key)) return t(key as MessageKey);
+  const own = added[current];
+  if (own && Object.hasOwn(own, key)) return own[key] ?? null;
+  const fallback = added.en;
+  return fallback && Object.hasOwn(fallback, key) ? (fallback[key] ?? null) : null;
+}
+
+/** Merges texts that come from the hub (the catalogue's), keyed by language tag; unknown languages are ignored. */
+export function addTexts(texts: Readonly<Record<string, Readonly<Record<string, string>>>>): void {
+  for (const [tag, entries] of Object.entries(texts)) {
+    const lang = LANGUAGES.find((l) => l.code === tag)?.code;
+    if (lang) added[lang] = { ...added[lang], ...entries };
+  }
 }
 
 export function parseLanguage(value: string | null | undefined): Language | null {

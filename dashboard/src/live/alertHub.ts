@@ -12,21 +12,20 @@ import {
   type IRetryPolicy,
   type RetryContext,
 } from "@microsoft/signalr";
-import type { AlertDto } from "../api/types";
+import type { AlertDto, PageDto } from "../api/types";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 export interface AlertHubEvents {
   onAlert(alert: AlertDto): void;
+  /** This user is paged for an alert (escalation reached them). */
+  onPaged(page: PageDto): void;
   /** A gap is possible: fetch the open list and merge it. */
   onResync(): void;
   onState(state: ConnectionState, retryAt: number | null): void;
   /** The hub refused the session (negotiate → 401). */
   onUnauthorized(): void;
 }
-
-/** Hub → client method names (the hub's strongly typed client interface). */
-const CLIENT_METHODS = ["AlertRaised", "AlertUpdated"] as const;
 
 /** SignalR's own reconnect: quick at first, then it gives up and we take over with start(). */
 const reconnectPolicy: IRetryPolicy = {
@@ -64,9 +63,12 @@ export class AlertHub {
     this.connection.serverTimeoutInMilliseconds = 30_000;
     this.connection.keepAliveIntervalInMilliseconds = 15_000;
 
-    for (const method of CLIENT_METHODS) {
-      this.connection.on(method, (alert: AlertDto) => this.events.onAlert(alert));
-    }
+    // Every method of the hub's client interface (IAlertsClient) has its handler here, one literal name each:
+    // SignalR only logs a warning for a message nobody handles, so HubMessageHandlerTests holds these names
+    // equal to the interface's methods.
+    this.connection.on("AlertRaised", (alert: AlertDto) => this.events.onAlert(alert));
+    this.connection.on("AlertUpdated", (alert: AlertDto) => this.events.onAlert(alert));
+    this.connection.on("Paged", (page: PageDto) => this.events.onPaged(page));
     // start() resolves at the handshake, before the hub has put the connection into its groups; the hub says
     // when it has, and only a fetch after that closes the gap.
     this.connection.on("Subscribed", () => this.events.onResync());

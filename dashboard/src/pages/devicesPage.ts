@@ -7,12 +7,13 @@ import { deviceRejections, listDevices, provisioningQr, registerDevice, rotateSe
 import { ApiError } from "../api/http";
 import { listCommunities } from "../api/places";
 import { latestReadings } from "../api/readings";
-import { DEVICE_KINDS, DEVICE_LOCATIONS, type DeviceCredentials, type DeviceDto } from "../api/types";
+import { DEVICE_LOCATIONS, type DeviceCredentials, type DeviceDto } from "../api/types";
 import { t, tMaybe } from "../i18n";
 import { h, setAttr, setText, uid } from "../ui/dom";
-import { formatAge, formatFull, formatTime } from "../ui/format";
+import { deviceKindLabel, formatAge, formatFull, formatTime } from "../ui/format";
 import { iconEl } from "../ui/icons";
 import { deviceHealth } from "../ui/readings";
+import { catalog } from "../state/catalog";
 
 const FLEET_REFRESH_MS = 10_000;
 const TEST_WATCH_MS = 60_000;
@@ -36,7 +37,8 @@ export function devicesPage(ctx: AppContext): View {
     if (hintId) control.setAttribute("aria-describedby", hintId);
     return h("div", { class: "field" }, h("label", { for: id, class: "label" }, label), control, hint ? h("p", { id: hintId, class: "hint" }, hint) : null);
   };
-  const kind = h("select", { class: "select", required: true, "data-testid": "reg-kind" }, ...DEVICE_KINDS.map((k) => h("option", { value: k }, tMaybe(`deviceKind.${k}`) ?? k)));
+  // The kinds the hub knows, from its catalogue (loaded at start); a kind added there is offered here.
+  const kind = h("select", { class: "select", required: true, "data-testid": "reg-kind" }, ...(catalog()?.deviceKinds ?? []).map((k) => h("option", { value: k.kind }, deviceKindLabel(k.kind))));
   const deviceId = h("input", { type: "text", class: "input", pattern: "[a-z0-9][a-z0-9-]{2,31}", autocomplete: "off", "data-testid": "reg-id", spellcheck: "false" });
   const label = h("input", { type: "text", class: "input", maxlength: "200", autocomplete: "off", "data-testid": "reg-label" });
   const location = h("select", { class: "select", "data-testid": "reg-location" }, ...DEVICE_LOCATIONS.map((l) => h("option", { value: l }, tMaybe(`location.${l}`) ?? l)));
@@ -235,7 +237,7 @@ export function devicesPage(ctx: AppContext): View {
       "tr",
       { "data-testid": "fleet-row", "data-device-id": d.id, "data-online": String(d.online), class: `row--${health}` },
       h("td", { "data-label": t("devices.col.device") }, h("code", { class: "mono" }, d.id), d.label ? h("span", { class: "muted" }, ` ${d.label}`) : null),
-      h("td", { "data-label": t("devices.col.kind") }, tMaybe(`deviceKind.${d.kind}`) ?? d.kind),
+      h("td", { "data-label": t("devices.col.kind") }, deviceKindLabel(d.kind)),
       h("td", { "data-label": t("devices.col.place") }, place || "—"),
       h("td", { "data-label": t("devices.col.status") }, h("span", { class: `health health--${health}`, "data-testid": "device-status" }, d.online ? t("devices.online") : t("devices.offline")), health !== "ok" && health !== "offline" ? h("span", { class: "muted" }, ` ${t(`health.${health}`)}`) : null),
       h("td", { "data-label": t("devices.col.battery") }, d.battery !== null ? batteryMeter(d.battery) : "—"),

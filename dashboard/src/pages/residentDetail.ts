@@ -12,9 +12,9 @@ import { t, tMaybe } from "../i18n";
 import { AlertCard } from "../ui/alertCard";
 import { type Chart, lineChart } from "../ui/chart";
 import { h, setText } from "../ui/dom";
-import { formatAge, formatFull, formatTime, kindLabel, statusLabel } from "../ui/format";
-import { iconEl } from "../ui/icons";
-import { deviceHealth, READINGS, readingLabel, readingValue } from "../ui/readings";
+import { deviceIconName, deviceKindLabel, formatAge, formatFull, formatTime, kindLabel, statusLabel } from "../ui/format";
+import { artworkEl, iconEl } from "../ui/icons";
+import { deviceHealth, isCharted, readingLabel, readingUnit, readingValue } from "../ui/readings";
 import { emptyTimeline, timelineFromAlert, timelineList } from "../ui/timeline";
 
 type Range = "24h" | "7d";
@@ -150,7 +150,7 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
   async function drawCharts(latest: LatestDto[][] | null = null): Promise<void> {
     if (!detail) return;
     const got = latest ?? (await Promise.all(detail.devices.map((d) => latestReadings(d.id).catch(() => [] as LatestDto[]))));
-    const series = detail.devices.flatMap((d, i) => (got[i] ?? []).filter((l) => READINGS[l.name]?.chart).map((l) => ({ device: d, name: l.name })));
+    const series = detail.devices.flatMap((d, i) => (got[i] ?? []).filter((l) => isCharted(l.name)).map((l) => ({ device: d, name: l.name })));
     const to = new Date();
     const from = new Date(to.getTime() - RANGES[range].ms);
     const data = await Promise.all(series.map((s) => aggregateReadings(s.device.id, s.name, from, to, RANGES[range].interval).catch(() => [])));
@@ -158,7 +158,7 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
     for (const c of chartViews) c.dispose();
     const width = Math.min(720, (charts.clientWidth || element.clientWidth || 360) - 8);
     chartViews = series.map((s, i) =>
-      lineChart(`${readingLabel(s.name)} · ${s.device.label ?? s.device.id}`, READINGS[s.name]?.unit.trim() ?? "", data[i] ?? [], width),
+      lineChart(`${readingLabel(s.name)} · ${s.device.label ?? s.device.id}`, readingUnit(s.name), data[i] ?? [], width),
     );
     charts.replaceChildren(...(chartViews.length ? chartViews.map((c) => c.element) : [h("p", { class: "muted" }, t("chart.noSeries"))]));
   }
@@ -335,8 +335,8 @@ export function deviceCard(d: DeviceDto, latest: readonly LatestDto[]): HTMLElem
     h(
       "header",
       { class: "device__head" },
-      iconEl("chip"),
-      h("h3", { class: "device__title" }, d.label ?? (tMaybe(`deviceKind.${d.kind}`) ?? d.kind)),
+      artworkEl(deviceIconName(d.kind)),
+      h("h3", { class: "device__title" }, d.label ?? deviceKindLabel(d.kind)),
       h("span", { class: `health health--${health}` }, t(`health.${health}`)),
     ),
     h(
@@ -344,7 +344,7 @@ export function deviceCard(d: DeviceDto, latest: readonly LatestDto[]): HTMLElem
       { class: "device__meta" },
       h("code", { class: "mono" }, d.id),
       " · ",
-      tMaybe(`deviceKind.${d.kind}`) ?? d.kind,
+      deviceKindLabel(d.kind),
       " · ",
       tMaybe(`location.${d.location}`) ?? d.location,
     ),

@@ -4,7 +4,7 @@
 
 import { listOpenAlerts, OPEN_ALERTS_LIMIT } from "../api/alerts";
 import { ApiError } from "../api/http";
-import type { AlertDto } from "../api/types";
+import type { AlertDto, PageDto } from "../api/types";
 import { AlertHub, type ConnectionState } from "../live/alertHub";
 import { AlertStore } from "./alertStore";
 
@@ -19,6 +19,7 @@ export interface FeedStatus {
 }
 
 type StatusListener = (status: FeedStatus) => void;
+type PageListener = (page: PageDto) => void;
 
 const RESYNC_RETRY_MS = 5_000;
 
@@ -27,6 +28,7 @@ export class LiveAlerts {
   private readonly hub: AlertHub;
   private status: FeedStatus = { connection: "connecting", retryAt: null, lastSync: null, syncFailed: false };
   private readonly listeners = new Set<StatusListener>();
+  private readonly pageListeners = new Set<PageListener>();
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
   private retryTimer: number | undefined;
@@ -35,6 +37,11 @@ export class LiveAlerts {
   constructor(onUnauthorized: () => void) {
     this.hub = new AlertHub({
       onAlert: (alert: AlertDto) => this.store.upsert(alert),
+      onPaged: (page: PageDto) => {
+        // The page carries the alert as it is now: the board shows it even if its own push is still on the way.
+        this.store.upsert(page.alert);
+        for (const listener of this.pageListeners) listener(page);
+      },
       onResync: () => void this.resync(),
       onState: (connection, retryAt) => this.setStatus({ connection, retryAt }),
       onUnauthorized,
@@ -51,6 +58,12 @@ export class LiveAlerts {
     return () => this.listeners.delete(listener);
   }
 
+  /** Pages for this user (`Paged`). */
+  onPaged(listener: PageListener): () => void {
+    this.pageListeners.add(listener);
+    return () => this.pageListeners.delete(listener);
+  }
+
   start(): void {
     void this.hub.start();
   }
@@ -59,6 +72,7 @@ export class LiveAlerts {
     this.disposed = true;
     window.clearTimeout(this.retryTimer);
     this.listeners.clear();
+    this.pageListeners.clear();
     await this.hub.stop().catch(() => {});
   }
 

@@ -8,8 +8,8 @@ import { RESOLVE_OUTCOMES, type AlertDto, type ResolveOutcome } from "../api/typ
 import type { Workflow } from "../api/workflow";
 import { t, tMaybe, type MessageKey } from "../i18n";
 import { h, setAttr, setText, uid } from "./dom";
-import { formatAge, formatCountdown, formatFull, formatTime, kindLabel, severityLabel, statusLabel } from "./format";
-import { iconEl, type IconName } from "./icons";
+import { alertIconName, formatAge, formatCountdown, formatFull, formatTime, kindLabel, severityLabel, statusLabel } from "./format";
+import { artworkEl, iconEl, type IconName } from "./icons";
 
 export interface CardActions {
   /** The user may acknowledge and resolve (staff roles; never family). */
@@ -23,18 +23,6 @@ export interface CardActions {
   /** The signed-in user: "dispatch myself" is one option. */
   self?: { id: string | undefined; userName: string };
 }
-
-const KIND_ICON: Record<string, IconName> = {
-  sos: "bell",
-  fall: "person",
-  smoke: "warning",
-  gas: "warning",
-  water_leak: "home",
-  temperature_low: "warning",
-  temperature_high: "warning",
-  device_offline: "chip",
-  test: "check",
-};
 
 /** A refusal stays readable long enough, then clears so stale messages do not pile up. */
 const ERROR_VISIBLE_MS = 15_000;
@@ -319,7 +307,7 @@ export class AlertCard {
     const head = h(
       "header",
       { class: "card__head" },
-      h("span", { class: "card__icon", "aria-hidden": "true" }, iconEl(KIND_ICON[a.kind] ?? "warning")),
+      h("span", { class: "card__icon", "aria-hidden": "true" }, artworkEl(alertIconName(a.kind))),
       h("h3", { class: "card__title", id: this.titleId }, kindLabel(a.kind)),
       h(
         "span",

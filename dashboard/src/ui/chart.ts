@@ -6,6 +6,7 @@ import type { BucketDto } from "../api/types";
 import { t } from "../i18n";
 import { h } from "./dom";
 import { formatTime } from "./format";
+import { withUnit } from "./readings";
 
 export interface Chart {
   element: HTMLElement;
@@ -42,7 +43,7 @@ export function lineChart(title: string, unit: string, buckets: readonly BucketD
       scales: { x: { time: true } },
       axes: [
         { stroke: "#8b949e", grid: { stroke: "#30363d", width: 1 }, ticks: { stroke: "#30363d" } },
-        { stroke: "#8b949e", grid: { stroke: "#30363d", width: 1 }, ticks: { stroke: "#30363d" }, size: 48, values: (_u, v) => v.map((n) => `${n}${unit}`) },
+        { stroke: "#8b949e", grid: { stroke: "#30363d", width: 1 }, ticks: { stroke: "#30363d" }, size: axisWidth, values: (_u, v) => v.map((n) => withUnit(String(n), unit)) },
       ],
       series: [
         {},
@@ -58,6 +59,12 @@ export function lineChart(title: string, unit: string, buckets: readonly BucketD
   return { element, dispose: () => plot.destroy() };
 }
 
+/** Wide enough for the longest label ("10000 ppm"), at about 8 px a character with the tick and gap. */
+function axisWidth(_u: uPlot, values: string[] | null): number {
+  const longest = Math.max(0, ...(values ?? []).map((v) => String(v).length));
+  return Math.max(48, 24 + 8 * longest);
+}
+
 function fmt(v: number, unit: string): string {
-  return `${Math.round(v * 10) / 10}${unit}`;
+  return withUnit(String(Math.round(v * 10) / 10), unit);
 }

@@ -2,9 +2,26 @@
 
 import type { AlertDto, AlertStatus, Role, Severity } from "../api/types";
 import { language, t, tMaybe } from "../i18n";
+import { catalog } from "../state/catalog";
 
+/** An alert kind's title from the catalogue ("carbon_monoxide" → "Carbon monoxide" / "一氧化碳"). */
 export function kindLabel(kind: string): string {
-  return tMaybe(`kind.${kind}`) ?? humanize(kind);
+  return tMaybe(catalog()?.alertKind(kind)?.label ?? `alert_kind.${kind}`) ?? humanize(kind);
+}
+
+/** A device kind's name from the catalogue ("co" → "Carbon monoxide detector"). */
+export function deviceKindLabel(kind: string): string {
+  return tMaybe(catalog()?.deviceKind(kind)?.label ?? `device_kind.${kind}`) ?? humanize(kind);
+}
+
+/** The catalogue's icon name for an alert kind ("sos" → "pendant"); null for a kind it does not know. */
+export function alertIconName(kind: string): string | null {
+  return catalog()?.alertKind(kind)?.icon ?? null;
+}
+
+/** The catalogue's icon name for a device kind. */
+export function deviceIconName(kind: string): string | null {
+  return catalog()?.deviceKind(kind)?.icon ?? null;
 }
 
 export function severityLabel(severity: Severity): string {
@@ -19,7 +36,7 @@ export function roleLabel(role: Role): string {
   return tMaybe(`role.${role}`) ?? humanize(role);
 }
 
-/** "carbon_monoxide" → "Carbon monoxide": new kinds from the hub stay readable. */
+/** "carbon_monoxide" → "Carbon monoxide": codes stay readable when the catalogue has not arrived. */
 export function humanize(code: string): string {
   const words = code.replace(/[_-]+/g, " ").trim();
   return words.charAt(0).toUpperCase() + words.slice(1);

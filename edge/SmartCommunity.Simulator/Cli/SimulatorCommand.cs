@@ -2,6 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 using SmartCommunity.Simulator.Scenarios;
@@ -14,7 +16,7 @@ internal static class SimulatorCommand
     private static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(60);
 
     private static readonly Option<FileInfo?> FleetOption = new("--fleet", "-f") { Description = "Fleet file written by the hub in demo mode (JSON with mqtt host/port and device credentials)." };
-    private static readonly Option<string[]> DeviceOption = new("--device", "-d") { Description = "A device as id:kind:secret (repeatable). Kinds: sos, wearable, smoke, climate, pir, door, leak." };
+    private static readonly Option<string[]> DeviceOption = new("--device", "-d") { Description = "A device as id:kind:secret (repeatable). Kinds: " + string.Join(", ", WireName.All<DeviceKind>()) + "." };
     private static readonly Option<string?> HostOption = new("--host") { Description = "Broker host (default: from the fleet file, else 127.0.0.1)." };
     private static readonly Option<int?> PortOption = new("--port") { Description = "Broker port (default: from the fleet file, else 1883)." };
     private static readonly Option<string> MqttVersionOption = new("--mqtt-version") { Description = "MQTT protocol version.", DefaultValueFactory = _ => "5" };

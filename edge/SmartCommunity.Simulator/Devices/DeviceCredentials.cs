@@ -1,3 +1,5 @@
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Protocol;
 
 namespace SmartCommunity.Simulator.Devices;
@@ -24,12 +26,12 @@ public sealed record DeviceCredentials(string Id, DeviceKind Kind, string Secret
 
         if (!DeviceKinds.TryParse(parts[1], out var kind))
         {
-            throw new FormatException($"'{parts[1]}' is not a device kind (sos, wearable, smoke, climate, pir, door, leak).");
+            throw new FormatException($"'{parts[1]}' is not a device kind ({string.Join(", ", WireName.All<DeviceKind>())}).");
         }
 
         return new DeviceCredentials(parts[0], kind, parts[2]);
     }
 
     /// <summary>Keeps the secret out of logs and exception messages.</summary>
-    public override string ToString() => $"{Id} ({Kind.ToWireName()})";
+    public override string ToString() => $"{Id} ({Kind.ToWire()})";
 }

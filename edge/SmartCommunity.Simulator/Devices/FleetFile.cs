@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Protocol;
 
 namespace SmartCommunity.Simulator.Devices;

@@ -6,6 +6,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Node;
@@ -118,6 +119,19 @@ public sealed class SimulatedDevice : IAsyncDisposable
             lock (_node.Lock)
             {
                 return _node.Core.Queue.Count;
+            }
+        }
+    }
+
+    /// <summary>The pattern the core's LED and buzzer play now (<see cref="Indicator"/>: pending, alert sent,
+    /// help coming…): what the resident sees and hears.</summary>
+    public int IndicatorPattern
+    {
+        get
+        {
+            lock (_node.Lock)
+            {
+                return _node.Core.Indicator.Pattern;
             }
         }
     }
@@ -480,7 +494,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
 
     private static IReadOnlyDictionary<string, int> NodeSettings(DeviceKind kind, SimulatorOptions options)
     {
-        var settings = new Dictionary<string, int>(DeviceProfiles.For(kind).Settings);
+        var settings = new Dictionary<string, int>(SimulatorProfiles.For(kind).Settings);
         if (!options.RoutineTraffic)
         {
             // No routine: heartbeats, readings and PIR counts only once a day (the firmware's maximum).

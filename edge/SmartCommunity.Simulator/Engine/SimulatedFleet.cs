@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet.Protocol;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Node;
 using SmartCommunity.Simulator.Protocol;
@@ -177,7 +178,7 @@ public sealed class SimulatedFleet : IAsyncDisposable
         var device = agent.Device;
         if (!scenario.AppliesTo(device.Kind))
         {
-            throw new ArgumentException($"Scenario {scenario.ToCliName()} does not apply to {device.Kind.ToWireName()} device {deviceId}.", nameof(scenario));
+            throw new ArgumentException($"Scenario {scenario.ToCliName()} does not apply to {device.Kind.ToWire()} device {deviceId}.", nameof(scenario));
         }
 
         _logger.LogInformation("Scenario {Scenario} on {DeviceId}", scenario.ToCliName(), deviceId);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Firmware.FallEval;
 using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Devices;
@@ -347,7 +348,7 @@ internal sealed class VirtualNode
             "SET device_id " + credentials.Id,
             "SET device_secret " + credentials.Secret,
             "SET ca_sha256 " + new string('0', 64),
-            "SET profile " + credentials.Kind.ToWireName(),
+            "SET profile " + credentials.Kind.ToWire(),
         };
         lines.AddRange(settings.Select(s => $"SET {s.Key} {s.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
         lines.Add("COMMIT");

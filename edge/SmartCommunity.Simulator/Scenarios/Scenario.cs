@@ -1,4 +1,6 @@
-using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Domain.Devices;
+using ValueType = SmartCommunity.Domain.Protocol.ValueType;
 
 namespace SmartCommunity.Simulator.Scenarios;
 
@@ -30,32 +32,44 @@ public enum Scenario
     Test,
 }
 
+/// <summary>What a scenario drives on the device: a button action, or the input behind a measurement. A scenario
+/// applies to the kinds whose catalogue row has that button action or sends that measurement; one that drives
+/// neither (offline, online) applies to every kind.</summary>
+/// <param name="CliName">The CLI name.</param>
+/// <param name="Measurement">The measurement it drives (an event scenario's record, or the reading it changes).</param>
+/// <param name="Button">The button action it performs, when it is a press.</param>
+internal sealed record ScenarioSpec(Scenario Scenario, string CliName, string? Measurement, ButtonAction? Button = null);
+
 public static class ScenarioNames
 {
-    private static readonly Dictionary<Scenario, string> WireNames = new()
-    {
-        [Scenario.Sos] = "sos",
-        [Scenario.Fall] = "fall",
-        [Scenario.Smoke] = "smoke",
-        [Scenario.Leak] = "leak",
-        [Scenario.HeatingFailure] = "heating-failure",
-        [Scenario.Offline] = "offline",
-        [Scenario.Online] = "online",
-        [Scenario.Test] = "test",
-    };
+    private static readonly ScenarioSpec[] Specs =
+    [
+        new(Scenario.Sos, "sos", "sos", ButtonAction.Sos),
+        new(Scenario.Fall, "fall", "fall"),
+        new(Scenario.Smoke, "smoke", "smoke"),
+        new(Scenario.Leak, "leak", "leak"),
+        new(Scenario.HeatingFailure, "heating-failure", "temp"),
+        new(Scenario.Offline, "offline", null),
+        new(Scenario.Online, "online", null),
+        new(Scenario.Test, "test", "test"),
+    ];
+
+    private static readonly Dictionary<Scenario, ScenarioSpec> ByScenario = Specs.ToDictionary(s => s.Scenario);
+
+    internal static ScenarioSpec Spec(this Scenario scenario) => ByScenario[scenario];
 
     /// <summary>The CLI name: sos, fall, smoke, leak, heating-failure, offline, online, test.</summary>
-    public static string ToCliName(this Scenario scenario) => WireNames[scenario];
+    public static string ToCliName(this Scenario scenario) => scenario.Spec().CliName;
 
-    public static IEnumerable<string> CliNames => WireNames.Values;
+    public static IEnumerable<string> CliNames => Specs.Select(s => s.CliName);
 
     public static bool TryParse(string? text, out Scenario scenario)
     {
-        foreach (var (candidate, name) in WireNames)
+        foreach (var spec in Specs)
         {
-            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(spec.CliName, text, StringComparison.OrdinalIgnoreCase))
             {
-                scenario = candidate;
+                scenario = spec.Scenario;
                 return true;
             }
         }
@@ -64,28 +78,23 @@ public static class ScenarioNames
         return false;
     }
 
-    /// <summary>The SenML record (<c>vb</c> = true) the device's core sends for an event scenario.</summary>
-    internal static string RecordName(this Scenario scenario) => scenario switch
-    {
-        Scenario.Sos => "sos",
-        Scenario.Fall => "fall",
-        Scenario.Smoke => "smoke",
-        Scenario.Leak => "leak",
-        Scenario.Test => "test",
-        _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Not an event scenario."),
-    };
+    /// <summary>The SenML record (<c>vb</c> = true) the device's core sends for an event scenario: its measurement,
+    /// when that is a true/false event in the catalogue.</summary>
+    internal static string RecordName(this Scenario scenario) =>
+        scenario.Spec().Measurement is { } name && SensorCatalog.Measurement(name)?.Type == ValueType.Bool
+            ? name
+            : throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "Not an event scenario.");
 
-    /// <summary>True when the scenario makes sense for the kind (e.g. a fall only on a wearable).</summary>
-    public static bool AppliesTo(this Scenario scenario, DeviceKind kind) => scenario switch
+    /// <summary>True when the kind's catalogue row has the button action or sends the measurement the scenario drives
+    /// (e.g. a fall only on a wearable).</summary>
+    public static bool AppliesTo(this Scenario scenario, DeviceKind kind)
     {
-        Scenario.Sos => kind is DeviceKind.Sos or DeviceKind.Wearable,
-        Scenario.Fall => kind is DeviceKind.Wearable,
-        Scenario.Smoke => kind is DeviceKind.Smoke,
-        Scenario.Leak => kind is DeviceKind.Leak,
-        Scenario.HeatingFailure => kind is DeviceKind.Climate,
-        Scenario.Offline or Scenario.Online or Scenario.Test => true,
-        _ => false,
-    };
+        var spec = scenario.Spec();
+        var row = kind.Spec();
+        return spec.Button is { } button ? row.Button.Contains(button)
+            : spec.Measurement is { } measurement ? row.Sends(measurement)
+            : true;
+    }
 }
 
 /// <summary>What <c>InjectAsync</c> did.</summary>

@@ -8,6 +8,7 @@ using SmartCommunity.Bench;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 

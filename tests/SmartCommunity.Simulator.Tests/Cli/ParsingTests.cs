@@ -1,3 +1,5 @@
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Scenarios;
 
@@ -101,8 +103,45 @@ public sealed class ParsingTests
     [InlineData(Scenario.Smoke, DeviceKind.Climate, false)]
     [InlineData(Scenario.HeatingFailure, DeviceKind.Climate, true)]
     [InlineData(Scenario.Test, DeviceKind.Door, true)]
+    [InlineData(Scenario.Test, DeviceKind.Co, true)]
+    [InlineData(Scenario.Sos, DeviceKind.Co, false)]
+    [InlineData(Scenario.Leak, DeviceKind.Leak, true)]
+    [InlineData(Scenario.Offline, DeviceKind.Co, true)]
     public void Scenario_Kind_AppliesOnlyWhereItMakesSense(Scenario scenario, DeviceKind kind, bool applies)
     {
         Assert.Equal(applies, scenario.AppliesTo(kind));
+    }
+
+    [Fact]
+    public void Scenario_EventScenarios_ApplyExactlyToTheKindsWhoseCatalogueRowSendsTheirRecord()
+    {
+        // The catalogue decides: a scenario that sends a record applies where the kind may send it (the decoder
+        // would refuse it anywhere else), and a button press where the kind has that button action.
+        foreach (var scenario in new[] { Scenario.Fall, Scenario.Smoke, Scenario.Leak, Scenario.Test })
+        {
+            var record = scenario.RecordName();
+            Assert.Equal(
+                SensorCatalog.DeviceKinds.Where(k => k.Sends(record)).Select(k => k.Kind),
+                Enum.GetValues<DeviceKind>().Where(k => scenario.AppliesTo(k)));
+        }
+        Assert.Equal(
+            SensorCatalog.DeviceKinds.Where(k => k.Button.Contains(ButtonAction.Sos)).Select(k => k.Kind),
+            Enum.GetValues<DeviceKind>().Where(k => Scenario.Sos.AppliesTo(k)));
+    }
+
+    [Fact]
+    public void SimulatorProfiles_EveryCatalogueKind_HasARow_WithTheCataloguesHeartbeat()
+    {
+        Assert.Equal(Enum.GetValues<DeviceKind>().Order(), SimulatorProfiles.All.Select(p => p.Kind).Order());
+        foreach (var profile in SimulatorProfiles.All)
+            Assert.Equal((int)profile.Kind.Spec().HeartbeatInterval.TotalSeconds, profile.Settings["heartbeat_s"]);
+    }
+
+    [Fact]
+    public void DeviceCredentials_UnknownKind_NamesEveryCatalogueKind()
+    {
+        var error = Assert.Throws<FormatException>(() => DeviceCredentials.Parse("tst-0001:toaster:secret"));
+        Assert.Contains("co", error.Message, StringComparison.Ordinal);
+        Assert.Contains("leak", error.Message, StringComparison.Ordinal);
     }
 }

@@ -6,6 +6,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 using SmartCommunity.Simulator.Scenarios;
