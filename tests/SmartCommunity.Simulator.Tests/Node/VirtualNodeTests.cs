@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Node;
