@@ -45,6 +45,10 @@ public static class HubServices
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HubOptions>, TlsOptionsValidator>();
         builder.Services.TryAddTimeProvider();
+    }
+
+    /// <summary>Kestrel's listeners: the server's, not the command line's (create-admin builds the hub without them).</summary>
+    public static void AddHubListeners(this WebApplicationBuilder builder) =>
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var o = ReadOptions(context.Configuration);
@@ -56,7 +60,6 @@ public static class HubServices
                 mqttGuard: listen => listen.UseMqttFrameGuard(kestrel.ApplicationServices.GetRequiredService<MqttFrameGuard>()));
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
-    }
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {

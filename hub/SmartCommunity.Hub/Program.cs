@@ -25,7 +25,8 @@ if (args is ["create-admin", ..])
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddHubOptions();        // Hub settings, validated at start; Kestrel endpoints: HTTP and MQTT, HTTPS and MQTT over TLS
+builder.AddHubOptions();        // Hub settings, validated at start
+builder.AddHubListeners();      // Kestrel endpoints: HTTP and MQTT, HTTPS and MQTT over TLS, each MQTT listener behind the frame guard
 builder.AddHubPersistence();    // EF Core on SQLite in the data directory (people, places, devices, alerts)
 builder.AddHubTelemetry();      // time series: embedded SQLite store behind a batching writer
 builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients

@@ -6,7 +6,7 @@ namespace SmartCommunity.Hub.Catalog;
 /// <summary>
 /// <c>GET /api/catalog</c>: the sensor vocabulary (<see cref="SensorCatalog"/>) with its texts in every language, so
 /// the dashboard keeps no list of kinds, readings or alert kinds of its own. Public: it describes the product, not a
-/// community, and the sign-in page and the family app's offline shell may need it.
+/// community, and the sign-in page may need it.
 /// </summary>
 public static class CatalogApi
 {
@@ -16,12 +16,8 @@ public static class CatalogApi
 
     private static readonly CatalogDto Dto = Build();
 
-    private static Ok<CatalogDto> Get(HttpContext http)
-    {
-        // The same bytes until the hub is upgraded: browsers may keep it for an hour.
-        http.Response.Headers.CacheControl = "public, max-age=3600";
-        return TypedResults.Ok(Dto);
-    }
+    // Like every /api answer it is not cached (one rule, SecurityHeaders): a few kilobytes, fetched once per page load.
+    private static Ok<CatalogDto> Get() => TypedResults.Ok(Dto);
 
     private static CatalogDto Build() => new(
         [.. SensorCatalog.DeviceKinds.Select(k => new DeviceKindDto(k.Wire, k.LabelKey, k.Icon, (int)k.HeartbeatInterval.TotalSeconds,
