@@ -87,6 +87,8 @@ public sealed class ProvisioningTests(ITestOutputHelper output) : IAsyncLifetime
         // The old secret no longer makes a code.
         var old = await tech.PostAsJsonAsync($"/api/devices/{device.Device.Id}/provisioning-qr.png", new ProvisioningQrRequest(device.Secret));
         Assert.Equal(HttpStatusCode.BadRequest, old.StatusCode);
+        Assert.Equal("application/problem+json", old.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("the secret does not match this device", await old.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,32 +34,34 @@ public static class DeviceToolsApi
         return group;
     }
 
-    private static async Task<Results<Ok<ProvisioningQrDto>, NotFound, BadRequest<string>>> QrAsync(
+    private static async Task<Results<Ok<ProvisioningQrDto>, NotFound, ValidationProblem>> QrAsync(
         string id, ProvisioningQrRequest req, HubDbContext db, DeviceProvisioning provisioning, HttpContext http, CancellationToken ct)
     {
         var (found, answer) = await DocumentAsync(id, req, db, provisioning, http, ct);
         if (!found)
             return TypedResults.NotFound();
         if (answer is null)
-            return TypedResults.BadRequest(WrongSecret);
+            return WrongSecret();
         var data = answer.Document.ToJson();
         using var code = DeviceProvisioning.Encode(data);
         return TypedResults.Ok(new ProvisioningQrDto(DeviceProvisioning.Svg(code), data, answer.Notes));
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound, BadRequest<string>>> QrPngAsync(
+    private static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> QrPngAsync(
         string id, ProvisioningQrRequest req, HubDbContext db, DeviceProvisioning provisioning, HttpContext http, CancellationToken ct)
     {
         var (found, answer) = await DocumentAsync(id, req, db, provisioning, http, ct);
         if (!found)
             return TypedResults.NotFound();
         if (answer is null)
-            return TypedResults.BadRequest(WrongSecret);
+            return WrongSecret();
         using var code = DeviceProvisioning.Encode(answer.Document.ToJson());
         return TypedResults.File(DeviceProvisioning.Png(code), "image/png", $"{id}-provisioning.png");
     }
 
-    private const string WrongSecret = "the secret does not match this device";
+    // Problem details with the field, like every refused input.
+    private static ValidationProblem WrongSecret() =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["secret"] = ["the secret does not match this device"] }, detail: "the secret does not match this device");
 
     /// <summary>The device exists, and its document when <paramref name="req"/> has its current secret.</summary>
     private static async Task<(bool Found, ProvisioningAnswer? Answer)> DocumentAsync(
