@@ -1,4 +1,6 @@
 using System.CommandLine;
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Domain.Devices;
 
 namespace SmartCommunity.Provisioner;
 
@@ -50,8 +52,11 @@ internal static class ProvisionCommand
         var deviceId = new Option<string?>("--device-id");
         var secret = new Option<string?>("--device-secret") { Description = "Prefer --registration: the secret then never appears in the shell history." };
         var ca = new Option<string?>("--ca-sha256") { Description = "SHA-256 fingerprint of the hub's CA (64 hex digits, colons allowed)." };
-        var profile = new Option<string?>("--profile") { Description = "sos wearable smoke climate pir door leak" };
-        var registration = new Option<string?>("--registration", "-r") { Description = "The hub's register response JSON (device id, secret, kind) as a file, or - for standard input (e.g. a QR scanner)." };
+        var profile = new Option<string?>("--profile") { Description = string.Join(' ', WireName.All<DeviceKind>()) };
+        var registration = new Option<string?>("--registration", "-r")
+        {
+            Description = "The hub's provisioning document (the QR code's text, {\"sc\":\"provision\",\"v\":2,…}) or register response, as a file, or - for standard input (e.g. a QR scanner).",
+        };
         var set = new Option<string[]>("--set") { Description = "A numeric setting as name=value (repeatable), e.g. sos_cancel_ms=5000." };
         var apply = new Command("apply", "Stage the given settings and COMMIT them as one; any refused line aborts the whole change.")
         {
@@ -60,12 +65,15 @@ internal static class ProvisionCommand
         apply.SetAction(async (p, ct) =>
         {
             var settings = new List<KeyValuePair<string, string>>();
+            var notes = new List<string>();
             try
             {
                 if (p.GetValue(registration) is { } path)
                 {
                     var json = path == "-" ? await Console.In.ReadToEndAsync(ct) : await File.ReadAllTextAsync(path, ct);
-                    settings.AddRange(RegistrationFile.Parse(json));
+                    var read = RegistrationFile.Read(json);
+                    settings.AddRange(read.Settings);
+                    notes.AddRange(read.Notes);
                 }
 
                 void Add(string name, string? value)
@@ -103,6 +111,13 @@ internal static class ProvisionCommand
             if (settings.Count == 0)
             {
                 return Fail("nothing to apply");
+            }
+
+            // Only what the options did not supply: a note about a broker the technician passed by hand is noise.
+            foreach (var note in notes.Where(n => !(n.Contains("--broker-url", StringComparison.Ordinal) && p.GetValue(broker) is not null
+                                                    || n.Contains("--ca-sha256", StringComparison.Ordinal) && p.GetValue(ca) is not null)))
+            {
+                Console.Error.WriteLine("note: " + note);
             }
 
             return await RunAsync(p, async c =>

@@ -125,6 +125,10 @@ public sealed class TlsOptions
 
     public int MqttTlsPort { get; set; } = 8883;
 
+    /// <summary>PEM file with the CA certificate devices pin: the one the broker's certificate chains to (the hub's server
+    /// certificate, or an external broker's). Its SHA-256 goes into provisioning documents as <c>ca_sha256</c>.</summary>
+    public string? CaPath { get; set; }
+
     /// <summary>PEM file with the CA(s) that sign device certificates. When set, the MQTT TLS port asks
     /// devices for a client certificate, which then replaces the password.</summary>
     public string? DeviceCaPath { get; set; }

@@ -43,7 +43,7 @@ public static class HubServices
             .Validate(o => o.DeviceSecretGracePeriod >= TimeSpan.Zero, "Hub:DeviceSecretGracePeriod must not be negative")
             .Validate(o => o.MqttMaxPacketBytes > o.MaxPayloadBytes, "Hub:MqttMaxPacketBytes must exceed Hub:MaxPayloadBytes")
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<HubOptions>, TlsOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<HubOptions>>(sp => new TlsOptionsValidator(BrokerOptions.Read(sp.GetRequiredService<IConfiguration>()).IsExternal));
         builder.Services.TryAddTimeProvider();
     }
 
@@ -208,6 +208,7 @@ public static class HubServices
     public static void AddHubDevices(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DeviceDirectory>();
+        builder.Services.AddSingleton<DeviceProvisioning>();
         builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RejectionLog>());
         builder.Services.AddSingleton<DeviceStateFlusher>();

@@ -211,7 +211,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
     private static async Task<Request> FreshDeviceAsync(Context c, int resident, string suffix)
     {
         var device = await HubApp.PostAsync<DeviceCredentials>(c.Admin, "/api/devices", new RegisterDeviceRequest("sos", null, null, null, null, resident, null));
-        return new Request($"/api/devices/{device.Device.Id}/{suffix}", suffix == "provisioning-qr" ? new { secret = device.Secret } : null);
+        return new Request($"/api/devices/{device.Device.Id}/{suffix}", suffix.StartsWith("provisioning-qr", StringComparison.Ordinal) ? new { secret = device.Secret } : null);
     }
 
     private static async Task<Request> FreshResidentAsync(Context c, string suffix)
@@ -273,6 +273,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/devices/{id}/rejections", For("device B", Who.DevicePeople, i => $"/api/devices/{i.DeviceB}/rejections")),
         R("GET", "/api/rejections", Any(Who.DevicePeople, "/api/rejections")),
         R("POST", "/api/devices/{id}/provisioning-qr", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr"))),
+        R("POST", "/api/devices/{id}/provisioning-qr.png", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr.png"))),
         R("POST", "/api/devices/{id}/test-alarm", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/test-alarm")),
 
         // Readings: technicians every device; everyone else devices at places they see

@@ -415,6 +415,39 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Empty(_hub.LoggedErrors);
     }
 
+    // A hub without TLS for devices (the loopback set-up): the code names no broker or CA and the page says why and
+    // what to do, in the technician's language; the PNG for printing is the same document; a test alarm to a device
+    // that never connected says it is offline instead of seeming to wait for an answer.
+    [Fact]
+    public async Task Technician_QrOnAHubWithoutTls_SaysWhyInChinese_AndThePrintablePngIsTheSameDocument()
+    {
+        var tech = await SignInAsync(World.Technician, locale: "zh-CN");
+        await tech.GetByTestId("reg-kind").SelectOptionAsync("climate");
+        await tech.GetByTestId("reg-id").FillAsync("ui-climate-zh");
+        await tech.GetByTestId("reg-submit").ClickAsync();
+
+        var tools = tech.GetByTestId("credentials-qr-tools");
+        await Assertions.Expect(tools.Locator("[data-note=no_tls]")).ToContainTextAsync("固件拒绝明文 MQTT", new() { Timeout = 20_000 });
+        await Assertions.Expect(tools.Locator("[data-note=no_ca]")).ToContainTextAsync("--ca-sha256");
+        await Assertions.Expect(tools).ToContainTextAsync("sc-provision --port <串口> apply -r -");
+        await Assertions.Expect(tech.GetByTestId("credentials-broker")).ToHaveCountAsync(0);
+        var shown = QrImage.Read(await tech.GetByTestId("credentials-qr").Locator("svg").ScreenshotAsync()).Text;
+        var download = await tech.RunAndWaitForDownloadAsync(() => tech.GetByTestId("credentials-png").ClickAsync());
+        var printed = QrImage.Read(await File.ReadAllBytesAsync((await download.PathAsync())!));
+
+        Assert.Equal("ui-climate-zh-provisioning.png", download.SuggestedFilename);
+        Assert.Equal(shown, printed.Text);
+        var document = Domain.Provisioning.ProvisioningDocument.Parse(printed.Text);
+        Assert.Equal(("ui-climate-zh", "climate", null, null), (document.DeviceId, document.Profile, document.BrokerUrl, document.CaSha256));
+
+        await tech.GetByTestId("credentials-done").ClickAsync();
+        var row = tech.Locator("[data-testid=fleet-row][data-device-id='ui-climate-zh']");
+        await Assertions.Expect(row).ToHaveCountAsync(1, Soon);
+        await row.GetByTestId("test-alarm").ClickAsync();
+        await Assertions.Expect(row.GetByTestId("test-result")).ToContainTextAsync("设备当前离线", new() { Timeout = 20_000 });
+        Assert.Empty(_hub.LoggedErrors);
+    }
+
     [Fact]
     public async Task ResidentPage_ShowsDevicesLatestReadingsAndCharts()
     {

@@ -37,10 +37,14 @@ public sealed class TlsDeploymentTests
                 ["Hub:Tls:CertificatePath"] = Path.Combine(certs, "server.pem"),
                 ["Hub:Tls:KeyPath"] = Path.Combine(certs, "server.key"),
                 ["Hub:Tls:DeviceCaPath"] = Path.Combine(certs, "device-ca.pem"),
+                ["Hub:Tls:CaPath"] = Path.Combine(certs, "ca.pem"),
             });
             hub.Start();
             var world = await hub.SeedWorldAsync();
             var pendant = await hub.RegisterDeviceAsync("sos", residentId: world.ResidentA);
+            // Devices are told to pin the CA the script made (its SHA-256, as openssl's -fingerprint -sha256 without colons).
+            Assert.Equal(Convert.ToHexStringLower(ca.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)),
+                Domain.Provisioning.ProvisioningDocument.Parse(pendant.Provisioning!.Value.GetRawText()).CaSha256);
             await RunScriptAsync(certs, "device", pendant.Device.Id);
 
             using var https = TestPki.Https(hub.HttpsPort, ca);
@@ -96,6 +100,34 @@ public sealed class TlsDeploymentTests
         await using var hub = new HubApp(settings: new Dictionary<string, string?> { [key] = value });
         var error = Assert.ThrowsAny<Exception>(() => hub.Start());
         Assert.Contains(message, error.ToString());
+    }
+
+    [Fact]
+    public async Task Start_CaPathNotTheServerCertificatesIssuer_RefusesToStartWithTheReason()
+    {
+        using var pki = new TestPki();
+        var settings = pki.HubSettings(deviceCertificates: false);
+        settings["Hub:Tls:CaPath"] = pki.DeviceCaPath; // a CA, but not the one that issued the server certificate
+        await using var hub = new HubApp(settings: settings);
+
+        var error = Assert.ThrowsAny<Exception>(() => hub.Start());
+
+        Assert.Contains("Hub:Tls:CaPath: the server certificate \"CN=localhost\" does not chain to the CA in", error.ToString());
+    }
+
+    [Fact]
+    public async Task Start_CaPathWithTwoCertificates_RefusesToStart()
+    {
+        using var pki = new TestPki();
+        var both = Path.Combine(pki.Folder, "two-cas.pem");
+        await File.WriteAllTextAsync(both, pki.ServerCa.ExportCertificatePem() + "\n" + pki.DeviceCa.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        var settings = pki.HubSettings(deviceCertificates: false);
+        settings["Hub:Tls:CaPath"] = both;
+        await using var hub = new HubApp(settings: settings);
+
+        var error = Assert.ThrowsAny<Exception>(() => hub.Start());
+
+        Assert.Contains("holds 2 certificates; it must hold the one CA devices pin", error.ToString());
     }
 
     private static async Task RunScriptAsync(string certs, params string[] args)

@@ -6,8 +6,12 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet;
 using MQTTnet.Protocol;
+using SmartCommunity.Domain.Provisioning;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Provisioner;
+using SmartCommunity.SensorNode.Core;
+using SmartCommunity.Simulator.Engine;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -53,6 +57,44 @@ public sealed class TlsTests : IAsyncLifetime
         using var plain = await _hub.ConnectDeviceAsync(device);
         Assert.True(plain.IsConnected);
         Assert.Empty(_hub.LoggedErrors);
+    }
+
+    [Fact]
+    public async Task ProvisionedNode_PinsTheCaOfTheDocument_ConnectsOverTls_AndAnotherPinIsRefused()
+    {
+        var device = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA);
+        var document = device.Provisioning!.Value.GetRawText();
+        Assert.Equal(_pki.ServerCaSha256, ProvisioningDocument.Parse(document).CaSha256);
+        using var otherCa = TestPki.CreateCa("Someone Else's CA");
+        var store = new[] { X509CertificateLoader.LoadCertificate(_pki.ServerCa.RawData), X509CertificateLoader.LoadCertificate(otherCa.RawData) };
+        var options = new SimulatorOptions { RoutineTraffic = false, CaCertificates = store, ReconnectDelayMin = TimeSpan.FromMilliseconds(200), ReconnectDelayMax = TimeSpan.FromSeconds(1) };
+
+        // The firmware core provisioned with the document, but pinning another CA: it must not talk to this hub.
+        await using (var wrong = SimulatedFleet.FromProvisionedNodes([Provisioned(document, Convert.ToHexStringLower(otherCa.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)))], options))
+        {
+            await wrong.StartAsync(TestContext.Current.CancellationToken);
+            Assert.False(wrong.Devices[0].IsConnected);
+            Assert.True(wrong.Devices[0].ConnectFailures >= 1);
+        }
+
+        await using var node = SimulatedFleet.FromProvisionedNodes([Provisioned(document, pin: null)], options);
+        await node.StartAsync(TestContext.Current.CancellationToken);
+        await node.WaitUntilConnectedAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        using var admin = await _hub.AdminAsync();
+        await Eventually.GetAsync(() => admin.GetFromJsonAsync<DeviceDto>($"/api/devices/{device.Device.Id}"), d => d!.Online, what: "the node online at the hub");
+        Assert.Empty(_hub.LoggedErrors);
+    }
+
+    /// <summary>A node's flash after sc-provision's lines for <paramref name="document"/> (and a Wi-Fi), optionally with another ca_sha256.</summary>
+    private static MemoryStorage Provisioned(string document, string? pin)
+    {
+        var storage = new MemoryStorage();
+        var session = new ProvisioningSession(new NodeCore(storage, 0));
+        var settings = RegistrationFile.Parse(document).Select(s => s.Key == "ca_sha256" && pin is not null ? new(s.Key, pin) : s);
+        foreach (var line in settings.Select(s => $"SET {s.Key} {s.Value}").Append("SET wifi_ssid Flat 101").Append("COMMIT"))
+            Assert.StartsWith("OK", session.Handle(line, 0), StringComparison.Ordinal);
+        return storage;
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-import { request } from "./http";
+import { request, requestBlob } from "./http";
 import type { DeviceCredentials, DeviceDto, DeviceRejections, ProvisioningQrDto, RegisterDeviceRequest, TestAlarmDto } from "./types";
 
 export function listDevices(): Promise<DeviceDto[]> {
@@ -26,6 +26,11 @@ export function deviceRejections(id: string): Promise<DeviceRejections> {
 /** The QR code is rendered on the hub (QRCoder); the secret goes in the body, never in a URL. */
 export function provisioningQr(id: string, secret: string): Promise<ProvisioningQrDto> {
   return request<ProvisioningQrDto>("POST", `/api/devices/${encodeURIComponent(id)}/provisioning-qr`, { body: { secret } });
+}
+
+/** The same QR code as PNG, for printing on the installation sheet. */
+export function provisioningQrPng(id: string, secret: string): Promise<Blob> {
+  return requestBlob("POST", `/api/devices/${encodeURIComponent(id)}/provisioning-qr.png`, { body: { secret } });
 }
 
 export function sendTestAlarm(id: string): Promise<TestAlarmDto> {

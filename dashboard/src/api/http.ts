@@ -73,6 +73,12 @@ export async function request<T>(method: string, url: string, options: RequestOp
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A binary answer (an image to save), with the same session, anti-forgery and error handling as request(). */
+export async function requestBlob(method: string, url: string, options: RequestOptions = {}): Promise<Blob> {
+  const response = await send(method, url, options, false);
+  return response.blob();
+}
+
 async function send(method: string, url: string, options: RequestOptions, retried: boolean): Promise<Response> {
   const headers: Record<string, string> = {
     Accept: "application/json",

@@ -172,11 +172,30 @@ export interface DeviceCredentials {
   mqtt: MqttConnectionInfo;
   /** After a rotation: until when the old secret still works (null: it stopped at once). */
   previousSecretValidUntil?: string | null;
+  /** The provisioning document: the JSON the QR code carries and `sc-provision -r` reads. */
+  provisioning?: ProvisioningDocument | null;
 }
+
+/** `{"sc":"provision","v":2,…}` (hub/SmartCommunity.Domain/Provisioning/ProvisioningDocument.cs). */
+export interface ProvisioningDocument {
+  sc: "provision";
+  v: number;
+  id: string;
+  profile: string;
+  secret: string;
+  broker?: string;
+  ca_sha256?: string;
+  set?: Record<string, number>;
+}
+
+/** Why the document lacks a field: no_tls, host_unusable, no_ca. */
+export type ProvisioningNote = "no_tls" | "host_unusable" | "no_ca";
 
 export interface ProvisioningQrDto {
   svg: string;
+  /** The document's exact text, what the QR code encodes. */
   data: string;
+  notes: ProvisioningNote[];
 }
 
 export interface TestAlarmDto {

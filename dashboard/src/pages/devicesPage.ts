@@ -3,7 +3,7 @@
 // watched live.
 
 import type { AppContext, View } from "../app";
-import { deviceRejections, listDevices, provisioningQr, registerDevice, rotateSecret, sendTestAlarm } from "../api/devices";
+import { deviceRejections, listDevices, provisioningQr, provisioningQrPng, registerDevice, rotateSecret, sendTestAlarm } from "../api/devices";
 import { ApiError } from "../api/http";
 import { listCommunities } from "../api/places";
 import { latestReadings } from "../api/readings";
@@ -108,6 +108,8 @@ export function devicesPage(ctx: AppContext): View {
   function showCredentials(c: DeviceCredentials, rotated = false): void {
     const m = c.mqtt;
     const qr = h("div", { class: "qr", "data-testid": "credentials-qr", "aria-busy": "true" }, h("p", { class: "muted" }, t("app.loading")));
+    // Filled once the hub answered with the document: what it could not say, and the ways to take the code along.
+    const qrTools = h("div", { class: "qr__tools", "data-testid": "credentials-qr-tools" });
     const row = (key: string, value: string, testid: string): HTMLElement =>
       h(
         "div",
@@ -135,6 +137,7 @@ export function devicesPage(ctx: AppContext): View {
           { class: "creds" },
           row(t("devices.id"), c.device.id, "credentials-id"),
           row(t("devices.secret"), c.secret, "credentials-secret"),
+          ...(c.provisioning?.broker ? [row(t("devices.brokerUrl"), c.provisioning.broker, "credentials-broker")] : []),
           row(t("devices.host"), m.host, "credentials-host"),
           row(t("devices.port"), String(m.port), "credentials-port"),
           ...(m.tlsPort ? [row(t("devices.tlsPort"), String(m.tlsPort), "credentials-tls-port")] : []),
@@ -143,7 +146,7 @@ export function devicesPage(ctx: AppContext): View {
           row(t("devices.upTopic"), m.upTopic, "credentials-up"),
           row(t("devices.downTopic"), m.downTopic, "credentials-down"),
         ),
-        h("figure", { class: "qr__figure" }, qr, h("figcaption", { class: "muted" }, t("devices.qrCaption"))),
+        h("div", { class: "qr__column" }, h("figure", { class: "qr__figure" }, qr, h("figcaption", { class: "muted" }, t("devices.qrCaption"))), qrTools),
       ),
       h(
         "button",
@@ -172,6 +175,13 @@ export function devicesPage(ctx: AppContext): View {
         svg.setAttribute("class", "qr__svg");
         qr.replaceChildren(document.importNode(svg, true));
         qr.setAttribute("aria-busy", "false");
+        qrTools.replaceChildren(
+          ...(answer.notes.length
+            ? [h("ul", { class: "qr__notes", "data-testid": "credentials-notes" }, ...answer.notes.map((n) => h("li", { class: "warn", "data-note": n }, iconEl("warning"), h("span", {}, tMaybe(`devices.note.${n}`) ?? n))))]
+            : []),
+          h("p", { class: "muted hint" }, t("devices.qrHint")),
+          h("div", { class: "qr__actions" }, copyButton(answer.data, t("devices.copyDocument")), pngButton(c.device.id, c.secret)),
+        );
       })
       .catch(() => {
         qr.replaceChildren(h("p", { class: "muted" }, t("devices.qrFailed")));
@@ -194,7 +204,7 @@ export function devicesPage(ctx: AppContext): View {
   );
   let fleet: DeviceDto[] = [];
   const expanded = new Set<string>();
-  const tests = new Map<string, { state: "sending" | "sent" | "arrived" | "timeout" | "failed"; sentAt: number; arrivedAt?: number }>();
+  const tests = new Map<string, { state: "sending" | "sent" | "arrived" | "timeout" | "failed"; sentAt: number; arrivedAt?: number; offline?: boolean }>();
 
   function render(): void {
     const q = filter.value.trim().toLowerCase();
@@ -273,12 +283,12 @@ export function devicesPage(ctx: AppContext): View {
     return rows;
   }
 
-  function testText(test: { state: string; sentAt: number; arrivedAt?: number }): string {
+  function testText(test: { state: string; sentAt: number; arrivedAt?: number; offline?: boolean }): string {
     switch (test.state) {
       case "sending":
         return t("devices.testSending");
       case "sent":
-        return t("devices.testSent", { time: formatTime(new Date(test.sentAt).toISOString()) });
+        return t(test.offline ? "devices.testSentOffline" : "devices.testSent", { time: formatTime(new Date(test.sentAt).toISOString()) });
       case "arrived":
         return t("devices.testArrived", { seconds: (((test.arrivedAt ?? test.sentAt) - test.sentAt) / 1000).toFixed(1) });
       case "timeout":
@@ -306,7 +316,7 @@ export function devicesPage(ctx: AppContext): View {
     try {
       const answer = await sendTestAlarm(id);
       const sentAt = Date.parse(answer.sentAt) || started;
-      tests.set(id, { state: "sent", sentAt });
+      tests.set(id, { state: "sent", sentAt, offline: !answer.online });
       render();
       watch(id, sentAt, Date.now() + TEST_WATCH_MS);
     } catch {
@@ -383,8 +393,27 @@ function batteryMeter(percent: number): HTMLElement {
   return h("span", { class: `battery${p < 20 ? " battery--low" : ""}` }, h("meter", { min: "0", max: "100", low: "20", high: "50", optimum: "100", value: String(p), "aria-label": `${p}%` }), ` ${p}%`);
 }
 
-function copyButton(value: string): HTMLElement {
-  const b = h("button", { type: "button", class: "btn btn--ghost btn--compact", "aria-label": t("devices.copy") }, t("devices.copy"));
+/** Fetches the PNG (the secret goes in the body, as for the SVG) and saves it; nothing is kept after the download. */
+function pngButton(id: string, secret: string): HTMLElement {
+  const b = h("button", { type: "button", class: "btn btn--ghost btn--compact", "data-testid": "credentials-png" }, t("devices.downloadPng"));
+  b.addEventListener("click", () => {
+    provisioningQrPng(id, secret).then(
+      (blob) => {
+        const url = URL.createObjectURL(blob);
+        const a = h("a", { href: url, download: `${id}-provisioning.png`, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      },
+      () => setText(b, t("devices.downloadFailed")),
+    );
+  });
+  return b;
+}
+
+function copyButton(value: string, label = t("devices.copy")): HTMLElement {
+  const b = h("button", { type: "button", class: "btn btn--ghost btn--compact", "aria-label": label }, label);
   b.addEventListener("click", () => {
     navigator.clipboard?.writeText(value).then(
       () => setText(b, t("devices.copied")),

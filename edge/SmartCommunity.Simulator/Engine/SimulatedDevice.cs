@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Authentication;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -57,7 +58,9 @@ public sealed class SimulatedDevice : IAsyncDisposable
     {
     }
 
-    internal SimulatedDevice(DeviceCredentials credentials, SimulatorOptions options, TimeProvider timeProvider, SimulatedClock? clock, Random? random, ILogger? logger)
+    /// <param name="storage">The node's flash: null for a fresh one (provisioned here from <paramref name="credentials"/>), or one
+    /// whose core was provisioned over its serial line (see <see cref="SimulatedFleet.FromProvisionedNodes"/>).</param>
+    internal SimulatedDevice(DeviceCredentials credentials, SimulatorOptions options, TimeProvider timeProvider, SimulatedClock? clock, Random? random, ILogger? logger, IStorage? storage = null)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(options);
@@ -69,7 +72,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
         _node = new VirtualNode(
             credentials,
             NodeSettings(credentials.Kind, options),
-            new MemoryStorage(),
+            storage ?? new MemoryStorage(),
             clock ?? new SimulatedClock(timeProvider, options.Speed),
             random ?? new Random(Noise.StableHash(credentials.Id) ^ (options.Seed ?? Random.Shared.Next())),
             options.RoutineTraffic);
@@ -529,6 +532,27 @@ public sealed class SimulatedDevice : IAsyncDisposable
             .WithWillPayload(LastWill())
             .WithWillRetain(true)
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (_options.ServerCaSha256 is { } pin)
+        {
+            // What the device's TLS adapter does: the broker must name the host of broker_url and chain to the pinned CA.
+            builder.WithTlsOptions(new MqttClientTlsOptions
+            {
+                UseTls = true,
+                TargetHost = _options.Host,
+                SslProtocol = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateValidationHandler = c =>
+                {
+                    var problem = PinnedCa.Problem(c.Certificate, c.Chain, c.SslPolicyErrors, pin, _options.CaCertificates);
+                    if (problem is not null)
+                    {
+                        _logger.LogWarning("{DeviceId}: refused the broker's certificate: {Problem}", Id, problem);
+                    }
+
+                    return problem is null;
+                },
+            });
+        }
+
         if (_options.ProtocolVersion == MqttProtocolVersion.V500)
         {
             // MQTT 5 ends a session at disconnect unless it has an expiry; "clean session false" needs one.

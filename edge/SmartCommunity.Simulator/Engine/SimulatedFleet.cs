@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Devices;
+using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Node;
 using SmartCommunity.Simulator.Protocol;
@@ -35,8 +36,12 @@ public sealed class SimulatedFleet : IAsyncDisposable
     private bool _disposed;
 
     public SimulatedFleet(IEnumerable<DeviceCredentials> devices, SimulatorOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this((devices ?? throw new ArgumentNullException(nameof(devices))).Select(c => new Node(c, null, null)), options, timeProvider, loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(devices);
+    }
+
+    private SimulatedFleet(IEnumerable<Node> nodes, SimulatorOptions? options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
+    {
         _options = options ?? new SimulatorOptions();
         _options.Validate();
         _time = timeProvider ?? TimeProvider.System;
@@ -47,17 +52,17 @@ public sealed class SimulatedFleet : IAsyncDisposable
         _random = _options.Seed is { } seed ? new Random(seed) : new Random();
         Clock = new SimulatedClock(_time, _options.Speed);
 
-        foreach (var credentials in devices)
+        foreach (var (credentials, storage, own) in nodes)
         {
             if (_agents.ContainsKey(credentials.Id))
             {
-                throw new ArgumentException($"Device {credentials.Id} is listed twice.", nameof(devices));
+                throw new ArgumentException($"Device {credentials.Id} is listed twice.", nameof(nodes));
             }
 
             // Random is not thread-safe: the device (heartbeats) and its agent (readings) each get their own.
             var deviceSeed = Noise.StableHash(credentials.Id) ^ (_options.Seed ?? _random.Next());
             var random = new Random(deviceSeed);
-            var device = new SimulatedDevice(credentials, _options, _time, Clock, new Random(~deviceSeed), deviceLogger);
+            var device = new SimulatedDevice(credentials, own ?? _options, _time, Clock, new Random(~deviceSeed), deviceLogger, storage);
             device.MessageReceived += (sender, message) => MessageReceived?.Invoke(sender, message);
             _agents.Add(credentials.Id, new DeviceAgent(device, _options, _time, _connectGate, random, deviceLogger));
         }
@@ -74,6 +79,48 @@ public sealed class SimulatedFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(file);
         options ??= new SimulatorOptions { Host = file.Mqtt.Host, Port = file.Mqtt.Port };
         return new SimulatedFleet(file.Devices, options, timeProvider, loggerFactory);
+    }
+
+    /// <summary>
+    /// A fleet of nodes that were provisioned over their serial line (by <c>sc-provision</c>): each storage is a node's
+    /// flash holding its firmware core's committed config. Like the device after a reboot, each one connects where its
+    /// <c>broker_url</c> says, over TLS pinning its <c>ca_sha256</c> (the CA from the broker or
+    /// <see cref="SimulatorOptions.CaCertificates"/>), as its <c>device_id</c> with its <c>device_secret</c>, and runs with
+    /// its provisioned settings. <paramref name="options"/>' Host, Port and ServerCaSha256 are not used.
+    /// </summary>
+    /// <exception cref="ArgumentException">A node is not provisioned, or its profile is not simulated.</exception>
+    public static SimulatedFleet FromProvisionedNodes(IEnumerable<IStorage> nodes, SimulatorOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        options ??= new SimulatorOptions();
+        var list = new List<Node>();
+        foreach (var storage in nodes)
+        {
+            var config = new DeviceConfig();
+            if (!new ConfigStore(storage).Load(config) || !config.IsComplete)
+            {
+                throw new ArgumentException($"A node is not provisioned (missing {config.MissingRequired() ?? "its config"}).", nameof(nodes));
+            }
+
+            var profile = Profile.Name(config.Profile);
+            if (!DeviceKinds.TryParse(profile, out var kind))
+            {
+                throw new ArgumentException($"{config.DeviceId}: profile '{profile}' is not simulated.", nameof(nodes));
+            }
+
+            // mqtts://host[:port], already checked by the core (DeviceConfig.IsValidBrokerUrl); 8883 is MQTT over TLS.
+            var rest = config.BrokerUrl["mqtts://".Length..];
+            var colon = rest.IndexOf(':', StringComparison.Ordinal);
+            var own = options with
+            {
+                Host = colon < 0 ? rest : rest[..colon],
+                Port = colon < 0 ? 8883 : int.Parse(rest[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+                ServerCaSha256 = config.CaSha256,
+            };
+            list.Add(new Node(new DeviceCredentials(config.DeviceId, kind, config.DeviceSecret), storage, own));
+        }
+
+        return new SimulatedFleet(list, options, timeProvider, loggerFactory);
     }
 
     public IReadOnlyList<SimulatedDevice> Devices { get; }
@@ -284,6 +331,9 @@ public sealed class SimulatedFleet : IAsyncDisposable
             throw new InvalidOperationException($"{device.Id} did not connect within {_options.InjectTimeout}.");
         }
     }
+
+    /// <summary>One device to run: fresh (provisioned here from its credentials) or from a provisioned node's storage, with its own connection options.</summary>
+    private sealed record Node(DeviceCredentials Credentials, IStorage? Storage, SimulatorOptions? Options);
 
     private DeviceAgent GetAgent(string deviceId) =>
         _agents.TryGetValue(deviceId, out var agent) ? agent : throw new KeyNotFoundException($"No simulated device '{deviceId}'.");

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Formatter;
 
 namespace SmartCommunity.Simulator.Engine;
@@ -29,6 +30,17 @@ public sealed record SimulatorOptions
     /// firmware/README.md (e.g. <c>sos_cancel_ms</c> = 0, <c>reading_s</c> = 10). Each is validated by the core.
     /// </summary>
     public IReadOnlyDictionary<string, int> NodeSettings { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
+    /// Connect over TLS and accept the broker only if its certificate names <see cref="Host"/> and chains to the CA whose
+    /// SHA-256 (of its DER) this is: the firmware's <c>ca_sha256</c>. Null: plain MQTT (the simulator's default set-up).
+    /// The CA is taken from the certificates the broker presents or from <see cref="CaCertificates"/>.
+    /// </summary>
+    public string? ServerCaSha256 { get; init; }
+
+    /// <summary>The device's CA store (the certificates flashed with the firmware): where <see cref="ServerCaSha256"/> is looked up
+    /// when the broker does not send its CA.</summary>
+    public IReadOnlyList<X509Certificate2> CaCertificates { get; init; } = [];
 
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -75,6 +87,12 @@ public sealed record SimulatorOptions
         }
 
         ArgumentNullException.ThrowIfNull(NodeSettings, nameof(NodeSettings));
+        ArgumentNullException.ThrowIfNull(CaCertificates, nameof(CaCertificates));
+
+        if (ServerCaSha256 is not null && (ServerCaSha256.Length != 64 || !ServerCaSha256.All(char.IsAsciiHexDigit)))
+        {
+            throw new ArgumentException("ServerCaSha256 is 64 hex digits.", nameof(ServerCaSha256));
+        }
 
         if (ClientIdSuffix is { Length: > 16 })
         {

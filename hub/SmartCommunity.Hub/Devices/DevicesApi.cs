@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -18,8 +19,9 @@ public sealed record RegisterDeviceRequest(string Kind, string? Id, string? Loca
 public sealed record MqttConnectionInfo(string Host, int Port, string WebSocketPath, string Username, string ClientId, string UpTopic, string StatusTopic, string DownTopic, string CfgTopic, int? TlsPort = null);
 
 /// <summary>The only response that ever contains a device secret: the hub keeps only its hash.
-/// After a rotation, <c>PreviousSecretValidUntil</c> says how long the old secret still works (null: not at all).</summary>
-public sealed record DeviceCredentials(DeviceDto Device, string Secret, MqttConnectionInfo Mqtt, DateTimeOffset? PreviousSecretValidUntil = null);
+/// After a rotation, <c>PreviousSecretValidUntil</c> says how long the old secret still works (null: not at all).
+/// <c>Provisioning</c> is the device's provisioning document, the same JSON its QR code carries and <c>sc-provision -r</c> reads.</summary>
+public sealed record DeviceCredentials(DeviceDto Device, string Secret, MqttConnectionInfo Mqtt, DateTimeOffset? PreviousSecretValidUntil = null, JsonElement? Provisioning = null);
 
 /// <summary>How long the old secret keeps working; at most Hub:DeviceSecretGracePeriod (the default), 0 = cut off at once.</summary>
 public sealed record RotateSecretRequest(long? GraceSeconds);
@@ -59,7 +61,7 @@ public static class DevicesApi
 
     private static async Task<Results<Created<DeviceCredentials>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         RegisterDeviceRequest req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, IOptions<BrokerOptions> brokerOptions,
-        IDeviceBroker broker, TimeProvider time, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
+        IDeviceBroker broker, DeviceProvisioning provisioning, TimeProvider time, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!DeviceKinds.TryParse(req.Kind, out var kind))
@@ -104,12 +106,13 @@ public static class DevicesApi
             throw;
         }
         await directory.RefreshAsync(id, ct);
-        return TypedResults.Created($"/api/devices/{id}", new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http)));
+        return TypedResults.Created($"/api/devices/{id}", new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http),
+            Provisioning: provisioning.For(id, kind, secret, http).Element()));
     }
 
     private static async Task<Results<Ok<DeviceCredentials>, NotFound, ValidationProblem, ProblemHttpResult>> RotateSecretAsync(
         string id, [FromBody] RotateSecretRequest? req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options,
-        IOptions<BrokerOptions> brokerOptions, IDeviceBroker broker, TimeProvider time, ILogger<DeviceDirectory> logger, HttpContext http, CancellationToken ct)
+        IOptions<BrokerOptions> brokerOptions, IDeviceBroker broker, DeviceProvisioning provisioning, TimeProvider time, ILogger<DeviceDirectory> logger, HttpContext http, CancellationToken ct)
     {
         var longest = options.Value.DeviceSecretGracePeriod;
         var grace = req?.GraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : longest;
@@ -141,7 +144,8 @@ public static class DevicesApi
         {
             logger.LogInformation("Device {DeviceId}: secret replaced; the previous one works until {ValidUntil:u} or the first connect with the new one", id, device.PreviousSecretValidUntil);
         }
-        return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http), device.PreviousSecretValidUntil));
+        return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http), device.PreviousSecretValidUntil,
+            provisioning.For(id, device.Kind, secret, http).Element()));
     }
 
     private static async Task<Results<Ok<DeviceDto>, NotFound, ProblemHttpResult>> RevokeAsync(

@@ -18,7 +18,7 @@ public static class TlsSetup
     public static void Listen(KestrelServerOptions kestrel, IPAddress ip, HubOptions o, bool mqtt = true, Action<ListenOptions>? mqttGuard = null)
     {
         // Kestrel may be configured before the options are validated at start; the same checks, the same messages.
-        if (new TlsOptionsValidator().Validate(null, o) is { Failed: true } invalid)
+        if (new TlsOptionsValidator(externalBroker: !mqtt).Validate(null, o) is { Failed: true } invalid)
             throw new OptionsValidationException(HubOptions.Section, typeof(HubOptions), invalid.Failures);
         if (!o.Tls.RequireTls)
         {
@@ -94,6 +94,24 @@ public static class TlsSetup
         return cas;
     }
 
+    /// <summary>SHA-256 of the CA certificate in Hub:Tls:CaPath (DER, 64 lowercase hex digits: what
+    /// <c>openssl x509 -noout -fingerprint -sha256</c> prints, without colons), or null when none is configured.</summary>
+    public static string? CaSha256(TlsOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.CaPath))
+            return null;
+        var cas = LoadCaFile(o.CaPath);
+        try
+        {
+            return Convert.ToHexStringLower(cas[0].GetCertHash(HashAlgorithmName.SHA256));
+        }
+        finally
+        {
+            foreach (var c in cas)
+                c.Dispose();
+        }
+    }
+
     private static bool IsPfx(string path) =>
         path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase);
 
@@ -101,7 +119,9 @@ public static class TlsSetup
 }
 
 /// <summary>Checks the TLS settings at start, with messages that name the setting and the file.</summary>
-public sealed class TlsOptionsValidator : IValidateOptions<HubOptions>
+/// <param name="externalBroker">Devices connect to an external broker: Hub:Tls:CaPath is then that broker's CA, not the
+/// issuer of the hub's own certificate.</param>
+public sealed class TlsOptionsValidator(bool externalBroker = false) : IValidateOptions<HubOptions>
 {
     public ValidateOptionsResult Validate(string? name, HubOptions options)
     {
@@ -111,6 +131,7 @@ public sealed class TlsOptionsValidator : IValidateOptions<HubOptions>
             errors.Add("Hub:Tls:RequireTls needs Hub:Tls:CertificatePath");
         if (!t.Enabled && !string.IsNullOrWhiteSpace(t.DeviceCaPath))
             errors.Add("Hub:Tls:DeviceCaPath needs Hub:Tls:CertificatePath (client certificates are asked for on the MQTT TLS port)");
+        using var ca = LoadPinnedCa(t, errors);
         if (!t.Enabled)
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
 
@@ -127,7 +148,14 @@ public sealed class TlsOptionsValidator : IValidateOptions<HubOptions>
         {
             try
             {
-                using var _ = TlsSetup.LoadServerCertificate(t).Certificate;
+                var (certificate, chain) = TlsSetup.LoadServerCertificate(t);
+                using (certificate)
+                {
+                    if (ca is not null && !externalBroker && ChainProblem(certificate, chain, ca) is { } problem)
+                        errors.Add($"Hub:Tls:CaPath: the server certificate \"{certificate.Subject}\" does not chain to the CA in {t.CaPath} ({problem}); devices pinning it could not connect");
+                }
+                foreach (var c in chain)
+                    c.Dispose();
             }
             catch (Exception ex) when (ex is CryptographicException or InvalidOperationException or ArgumentException)
             {
@@ -146,5 +174,47 @@ public sealed class TlsOptionsValidator : IValidateOptions<HubOptions>
             }
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The one CA certificate of Hub:Tls:CaPath, or null (none configured, or an error was added).</summary>
+    private static X509Certificate2? LoadPinnedCa(TlsOptions t, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(t.CaPath))
+            return null;
+        try
+        {
+            var cas = TlsSetup.LoadCaFile(t.CaPath);
+            if (cas.Count == 1)
+                return cas[0];
+            foreach (var c in cas)
+                c.Dispose();
+            // Devices pin one fingerprint: a file with several would leave it to chance which one they are told.
+            errors.Add($"Hub:Tls:CaPath: {t.CaPath} holds {cas.Count} certificates; it must hold the one CA devices pin");
+        }
+        catch (Exception ex) when (ex is CryptographicException or InvalidOperationException or IOException)
+        {
+            errors.Add($"Hub:Tls:CaPath: cannot load {t.CaPath}: {ex.Message}");
+        }
+        return null;
+    }
+
+    private static string? ChainProblem(X509Certificate2 certificate, X509Certificate2Collection intermediates, X509Certificate2 ca)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.ExtraStore.AddRange(intermediates);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Expiry is not this check's business: the question is only whether this CA issued the chain.
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid;
+        try
+        {
+            return chain.Build(certificate) ? null : string.Join("; ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+        }
+        finally
+        {
+            foreach (var element in chain.ChainElements)
+                element.Certificate.Dispose();
+        }
     }
 }

@@ -32,6 +32,8 @@ public sealed class TestPki : IDisposable
         File.WriteAllText(ServerKeyPath, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
         DeviceCaPath = Path.Combine(Folder, "device-ca.pem");
         File.WriteAllText(DeviceCaPath, DeviceCa.ExportCertificatePem());
+        ServerCaPath = Path.Combine(Folder, "ca.pem");
+        File.WriteAllText(ServerCaPath, ServerCa.ExportCertificatePem());
     }
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "sc-pki-" + Guid.NewGuid().ToString("N"));
@@ -41,12 +43,19 @@ public sealed class TestPki : IDisposable
     public string ServerKeyPath { get; }
     public string DeviceCaPath { get; }
 
+    /// <summary>The server CA's certificate alone (what scripts/dev-certs writes as ca.pem): the CA devices pin.</summary>
+    public string ServerCaPath { get; }
+
+    /// <summary>SHA-256 of the server CA's certificate (DER), lowercase hex: the firmware's ca_sha256.</summary>
+    public string ServerCaSha256 => Convert.ToHexStringLower(ServerCa.GetCertHash(HashAlgorithmName.SHA256));
+
     /// <summary>Hub settings for TLS with these files, on the given ports.</summary>
     public Dictionary<string, string?> HubSettings(bool deviceCertificates = true, bool requireTls = false) => new()
     {
         ["Hub:Tls:CertificatePath"] = ServerCertificatePath,
         ["Hub:Tls:KeyPath"] = ServerKeyPath,
         ["Hub:Tls:DeviceCaPath"] = deviceCertificates ? DeviceCaPath : null,
+        ["Hub:Tls:CaPath"] = ServerCaPath,
         ["Hub:Tls:RequireTls"] = requireTls ? "true" : "false",
     };
 

@@ -1,4 +1,7 @@
+using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Provisioning;
 using SmartCommunity.Provisioner;
+using SmartCommunity.SensorNode.Core;
 
 namespace SmartCommunity.Simulator.Tests.Provisioning;
 
@@ -96,6 +99,106 @@ public sealed class ProvisionerPtyTests
         Assert.Equal(ProvisionCommand.Usage, unconfirmed);
         Assert.Equal(ProvisionCommand.Ok, reset);
         Assert.False(pty.Node.Provisioned);
+    }
+
+    [Fact]
+    public async Task Cli_ProvisioningDocumentOnStdin_NodeTakesEveryFieldOfIt()
+    {
+        var ca = string.Concat(Enumerable.Repeat("c0", 32));
+        var document = ProvisioningDocument.ForDevice("climate-0042", DeviceKind.Climate, "9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e", "mqtts://hub.local:8883", ca);
+        await using var pty = await PtyNode.StartAsync(Ct);
+
+        // What a QR scanner types: the code's text and a newline.
+        var run = await ProvisionerProcess.RunAsync(
+            ["--port", pty.TechnicianPort, "apply", "-r", "-", "--wifi-ssid", "Flat 101 WiFi", "--wifi-password", "correct horse battery"],
+            document.ToJson() + "\n", Ct);
+
+        Assert.True(run.ExitCode == ProvisionCommand.Ok, run.Error);
+        Assert.StartsWith("OK committed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("OK provisioned=yes device_id=climate-0042 profile=climate ", run.Output, StringComparison.Ordinal);
+        Assert.Equal("", run.Error); // nothing to note: the document names the broker and the CA
+        var c = pty.Node.Config;
+        Assert.Equal(("climate-0042", "climate", "mqtts://hub.local:8883", ca, "9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e"),
+            (c.DeviceId, SensorNode.Core.Profile.Name(c.Profile), c.BrokerUrl, c.CaSha256, c.DeviceSecret));
+        Assert.Equal(1800, c.Get(Setting.HeartbeatSeconds)); // the catalogue's supervision interval for climate nodes
+        Assert.DoesNotContain("9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e", run.Output + run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_DocumentOfAnotherMajorVersion_RefusedWithoutTouchingTheNode()
+    {
+        await using var pty = await PtyNode.StartAsync(Ct);
+
+        var run = await ProvisionerProcess.RunAsync(
+            ["--port", pty.TechnicianPort, "apply", "-r", "-", "--wifi-ssid", "Flat 101 WiFi"],
+            """{"sc":"provision","v":3,"id":"sos-0042","profile":"sos","secret":"9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e","wifi":{"x":1}}""", Ct);
+
+        Assert.Equal(ProvisionCommand.Usage, run.ExitCode);
+        Assert.Contains("provisioning document version 3 is newer than this tool reads (version 2): update sc-provision", run.Error, StringComparison.Ordinal);
+        Assert.Equal("", run.Output);
+        await using var client = Open(pty);
+        Assert.Contains(" staged=no ", (await client.SendAsync("STATUS", Ct)).Line, StringComparison.Ordinal); // no SET reached the node
+        Assert.False(pty.Node.Provisioned);
+    }
+
+    [Fact]
+    public async Task Cli_DocumentWithoutBrokerOrCa_NotesIt_AndTheNodeSaysWhatIsMissing()
+    {
+        var document = ProvisioningDocument.ForDevice("sos-0042", DeviceKind.Sos, "9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e", null, null);
+        await using var pty = await PtyNode.StartAsync(Ct);
+
+        var run = await ProvisionerProcess.RunAsync(
+            ["--port", pty.TechnicianPort, "apply", "-r", "-", "--wifi-ssid", "Flat 101 WiFi", "--broker-url", "mqtts://hub.local:8883"],
+            document.ToJson(), Ct);
+
+        Assert.Equal(ProvisionCommand.Refused, run.ExitCode);
+        Assert.Contains("note: The document names no CA (the hub has no Hub:Tls:CaPath)", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("names no broker", run.Error, StringComparison.Ordinal); // --broker-url gave it
+        Assert.Contains("COMMIT → ERR 5 incomplete ca_sha256", run.Error, StringComparison.Ordinal);
+        Assert.False(pty.Node.Provisioned);
+    }
+
+    [Fact]
+    public void RegistrationFile_RegisterResponseCarryingTheDocument_ReadsTheDocument()
+    {
+        var document = ProvisioningDocument.ForDevice("pir-0042", DeviceKind.Pir, "9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e", "mqtts://hub.local:8883", new string('b', 64));
+        var response = $$"""{"device":{"id":"pir-0042","kind":"pir"},"secret":"9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e","mqtt":{"host":"hub.local","port":1883},"provisioning":{{document.ToJson()}}}""";
+
+        var read = RegistrationFile.Read(response);
+
+        Assert.Equal(
+            [new("device_id", "pir-0042"), new("device_secret", "9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e"), new("profile", "pir"), new("broker_url", "mqtts://hub.local:8883"),
+             new("ca_sha256", new string('b', 64)), new("heartbeat_s", "1800")],
+            read.Settings);
+        Assert.Empty(read.Notes);
+    }
+
+    [Theory]
+    [InlineData("""{"v":1,"id":"sos-0042","secret":"9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e","host":"hub.local","port":1883}""", "A version 1 provisioning QR code: it names no device profile")]
+    [InlineData("""{"hello":"world"}""", "Neither a provisioning document")]
+    [InlineData("""{"sc":"provision","v":2,"id":"sos-0042","profile":"sos","secret":"x"}""", "Provisioning document refused: \"secret\" must be 16–128")]
+    [InlineData("not json", "Not JSON")]
+    public void RegistrationFile_NotReadable_SaysWhy(string text, string message)
+    {
+        var ex = Assert.Throws<FormatException>(() => RegistrationFile.Read(text));
+
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProvisioningDocument_SettingsItCarries_AreFirmwareSettingsInRange()
+    {
+        // The document leaves out what the firmware already defaults to, so that default must be the firmware's.
+        Assert.Equal(ProvisioningDocument.FirmwareHeartbeatSeconds, Setting.Default(Setting.HeartbeatSeconds));
+        foreach (var kind in Enum.GetValues<DeviceKind>())
+        {
+            foreach (var (name, value) in ProvisioningDocument.ForDevice("node-0001", kind, "9f2c7a1e5b3d4c6f8a0b2d4e6f8a0c2e", null, null).Settings)
+            {
+                var setting = Setting.FindByName(name);
+                Assert.True(setting >= 0, $"{kind}: the firmware has no setting {name}");
+                Assert.InRange(value, Setting.Min(setting), Setting.Max(setting));
+            }
+        }
     }
 
     private static ProvisioningClient Open(PtyNode pty) =>

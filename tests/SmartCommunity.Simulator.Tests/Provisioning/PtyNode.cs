@@ -22,11 +22,15 @@ internal sealed class PtyNode : IAsyncDisposable
         _socat = socat;
         _folder = folder;
         _nodeEnd = nodeEnd;
-        Node = new NodeCore(new MemoryStorage(), 0);
+        Storage = new MemoryStorage();
+        Node = new NodeCore(Storage, 0);
         _loop = Task.Run(ServeAsync);
     }
 
     public NodeCore Node { get; }
+
+    /// <summary>The node's flash: a reboot reads the committed config from here (SimulatedFleet.FromProvisionedNodes does).</summary>
+    public MemoryStorage Storage { get; }
 
     /// <summary>Guarded by the node's own loop; read it only after a reply came back.</summary>
     public ProvisioningSession? Session { get; private set; }
