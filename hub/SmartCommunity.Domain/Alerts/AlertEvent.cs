@@ -1,3 +1,4 @@
+using System;
 using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.Domain.Alerts;

@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+
 namespace SmartCommunity.Domain.Alerts;
 
 /// <summary>What a rule concluded from a reading: a condition that needs (or folds into) an alert.</summary>

@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Frozen;
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace SmartCommunity.Domain.Catalog;

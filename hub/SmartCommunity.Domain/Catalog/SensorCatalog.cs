@@ -1,4 +1,7 @@
+using System;
 using System.Collections.Frozen;
+using System.Collections.Generic;
+using System.Linq;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Protocol;

@@ -1,3 +1,5 @@
+using System;
+
 namespace SmartCommunity.Domain.Devices;
 
 /// <summary>A registered sensor node. Either in a household (optionally worn/used by one resident) or in a public space of a grid.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Security.Cryptography;
 
 namespace SmartCommunity.Domain.Devices;

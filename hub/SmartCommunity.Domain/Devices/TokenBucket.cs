@@ -1,3 +1,5 @@
+using System;
+
 namespace SmartCommunity.Domain.Devices;
 
 /// <summary>

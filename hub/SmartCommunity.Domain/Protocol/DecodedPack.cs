@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+
 namespace SmartCommunity.Domain.Protocol;
 
 /// <summary>One accepted SenML record. Booleans are carried as 1/0 in <see cref="Value"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.Domain.Protocol;

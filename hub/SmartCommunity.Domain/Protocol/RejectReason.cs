@@ -1,3 +1,5 @@
+using System;
+
 namespace SmartCommunity.Domain.Protocol;
 
 /// <summary>Why the hub refused a message. Wire codes are in docs/protocol.md.</summary>

@@ -1,5 +1,8 @@
+using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using SmartCommunity.Domain.Catalog;

@@ -1,3 +1,4 @@
+using System;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;

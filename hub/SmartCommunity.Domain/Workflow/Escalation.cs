@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using SmartCommunity.Domain.Alerts;
 
 namespace SmartCommunity.Domain.Workflow;

@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using SmartCommunity.Domain.Alerts;
 
 namespace SmartCommunity.Domain.Workflow;

@@ -1,3 +1,7 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
 namespace SmartCommunity.Domain.Workflow;
 
 /// <summary>A grid worker's visit to a resident, from the dashboard check-in or a button press on the resident's device.</summary>
