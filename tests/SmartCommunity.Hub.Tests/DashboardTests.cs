@@ -562,7 +562,8 @@ public sealed class DashboardTests : IAsyncLifetime
         await sosClient.PublishAsync(Up(sos.Device.Id, Senml.Sos(sos.Device.Id, 2)));
 
         var staff = await SignInAsync(World.Staff);
-        await Assertions.Expect(Cards(staff)).ToHaveCountAsync(2, Soon);
+        // The smoke detector's 14 % battery also brings a low-battery warning once supervision has run (every 30 s).
+        await Assertions.Expect(staff.Locator("[data-testid=alert-card][data-severity=critical]")).ToHaveCountAsync(2, Soon);
         // One alert taken (grid B "being handled"), one still ringing (grid A "needs attention").
         await staff.Locator("[data-testid=alert-card][data-kind=smoke]").GetByTestId("ack-button").ClickAsync();
         await Assertions.Expect(staff.Locator($"[data-testid=map-grid][data-grid-id='{_world.GridB}']")).ToHaveAttributeAsync("data-state", "open", new() { Timeout = 20_000 });
