@@ -244,6 +244,9 @@ public static class HubServices
         builder.Services.AddSingleton<Downlink>();
         builder.Services.AddSingleton<EscalationService>();
         builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<EscalationService>());
+        builder.Services.AddSingleton<PreAlarmDownlinks>();
+        builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<PreAlarmDownlinks>());
+        builder.Services.AddSingleton<IPreAlarmEndedHandler>(sp => sp.GetRequiredService<PreAlarmDownlinks>());
         builder.Services.AddOptions<EscalationOptions>().BindConfiguration(EscalationOptions.Section)
             .Validate(o => o.ReconcileInterval > TimeSpan.Zero && o.OverdueAfter > TimeSpan.Zero, "Hub:Escalation intervals must be positive")
             .ValidateOnStart();

@@ -42,6 +42,17 @@ public sealed partial class CatalogTests
     }
 
     [Fact]
+    public void Catalog_OnlyInferredAlerts_WaitAPreAlarm()
+    {
+        // One cancel window per alert: a device's event (an SOS, a fall) had its own on the device, so the hub pages at once;
+        // only what the hub inferred (no movement, a routine) waits for the resident or family to call it off.
+        Assert.All(SensorCatalog.AlertKinds.Where(k => k.PreAlarm is not null), k => Assert.True(k.IsInferred, $"{k.Wire} waits a pre-alarm but is not inferred"));
+        Assert.Null(AlertKind.Fall.Spec().PreAlarm);
+        Assert.Null(AlertKind.Sos.Spec().PreAlarm);
+        Assert.Equal(TimeSpan.FromMinutes(10), AlertKind.Inactivity.Spec().PreAlarm);
+    }
+
+    [Fact]
     public void CatalogTexts_EveryRowInEveryLanguage_HasItsText()
     {
         var keys = SensorCatalog.DeviceKinds.Select(k => k.LabelKey)
@@ -94,6 +105,7 @@ public sealed partial class CatalogTests
         Assert.Equal(["real", "false_alarm", "device_fault", "resident_cancelled", "recovered"], Enum.GetValues<AlertOutcome>().Select(o => o.ToWire()));
         Assert.Equal(["sos", "wearable", "smoke", "climate", "pir", "door", "leak", "co"], Enum.GetValues<DeviceKind>().Select(k => k.ToWire()));
         Assert.Equal("pre_alarm_cancelled", AlertEventType.PreAlarmCancelled.ToWire());
+        Assert.Equal("with_resident", AlertEventType.WithResident.ToWire());
     }
 
     [Fact]

@@ -116,17 +116,91 @@ public sealed class ClosedLoopDomainTests
         Assert.Throws<AlertTransitionException>(() => alert.GiveFeedback("family", 1, null, T.AddMinutes(3)));
     }
 
+    private static Alert Inactivity(string device) =>
+        Alert.Raise(new AlertSignal(device, AlertKind.Inactivity, Severity.Warning, "no movement", T), Place, T, PreAlarm.WindowFor(AlertKind.Inactivity));
+
     [Fact]
     public void CancelPreAlarm_InsideWindow_ResolvesAsResidentCancelled_AfterWindow_Throws()
     {
+        var quiet = Inactivity("pir-1");
+        var late = Inactivity("pir-2");
+
+        quiet.CancelPreAlarm("device:sos-1", T.AddMinutes(5));
+
+        Assert.Equal(AlertOutcome.ResidentCancelled, quiet.Outcome);
+        Assert.Throws<AlertTransitionException>(() => late.CancelPreAlarm("device:sos-1", T.AddMinutes(10).AddSeconds(1)));
+        Assert.Equal(T.AddMinutes(10), late.PagingStartsAt);
+    }
+
+    [Fact]
+    public void Fall_HasNoHubPreAlarm_PagesAtOnceAndCannotBeCancelledRemotely()
+    {
         var fall = Alert.Raise(new AlertSignal("w-1", AlertKind.Fall, Severity.Critical, "fall", T), Place, T, PreAlarm.WindowFor(AlertKind.Fall));
-        var late = Alert.Raise(new AlertSignal("w-2", AlertKind.Fall, Severity.Critical, "fall", T), Place, T, PreAlarm.WindowFor(AlertKind.Fall));
 
-        fall.CancelPreAlarm("device:w-1", T.AddSeconds(30));
+        Assert.Null(fall.PreAlarmUntil);
+        Assert.Equal(T, fall.PagingStartsAt);
+        Assert.False(fall.PreAlarmPending);
+        Assert.Throws<AlertTransitionException>(() => fall.CancelPreAlarm("family", T.AddSeconds(5)));
+        Assert.True(fall.IsOpen);
+    }
 
-        Assert.Equal(AlertOutcome.ResidentCancelled, fall.Outcome);
-        Assert.Throws<AlertTransitionException>(() => late.CancelPreAlarm("device:w-2", T.AddSeconds(61)));
-        Assert.Equal(T.AddSeconds(60), late.PagingStartsAt);
+    [Fact]
+    public void CancelPreAlarm_FallRaisedWithAWindowBeforeTheUpgrade_IsStillRefused()
+    {
+        // A fall stored by an older hub with a 60 s pre-alarm: the rule is the kind's, not the row's.
+        var old = Alert.Raise(new AlertSignal("w-1", AlertKind.Fall, Severity.Critical, "fall", T), Place, T, TimeSpan.FromSeconds(60));
+
+        var refused = Assert.Throws<AlertTransitionException>(() => old.CancelPreAlarm("family", T.AddSeconds(5)));
+
+        Assert.Contains("staff resolve it", refused.Message, StringComparison.Ordinal);
+        Assert.True(old.IsOpen);
+    }
+
+    [Fact]
+    public void PreAlarmPending_EndsWhenCalledOffAcknowledgedOrPaged()
+    {
+        var cancelled = Inactivity("pir-1");
+        var acknowledged = Inactivity("pir-2");
+        var paged = Inactivity("pir-3");
+        Assert.True(cancelled.PreAlarmPending && acknowledged.PreAlarmPending && paged.PreAlarmPending);
+
+        cancelled.CancelPreAlarm("device:sos-1", T.AddMinutes(1));
+        acknowledged.Acknowledge("staff", T.AddMinutes(1));
+        Assert.True(paged.PreAlarmPending, "its window ran out, but nobody has been paged yet");
+        paged.RecordPage(0, 0, "grid_worker: Worker A", T.AddMinutes(10));
+
+        Assert.False(cancelled.PreAlarmPending);
+        Assert.False(acknowledged.PreAlarmPending);
+        Assert.False(paged.PreAlarmPending);
+    }
+
+    [Fact]
+    public void ReportWithResident_RecordsWhoAndWhen_AlertStaysOpenAndEscalating()
+    {
+        var fall = Alert.Raise(new AlertSignal("w-1", AlertKind.Fall, Severity.Critical, "fall", T), Place, T);
+        var policy = EscalationPolicy.For(Severity.Critical)!;
+
+        fall.ReportWithResident("daughter@example.org", T.AddSeconds(40));
+
+        Assert.Equal(("daughter@example.org", T.AddSeconds(40)), (fall.WithResidentBy, fall.WithResidentAt));
+        Assert.Equal(AlertStatus.Raised, fall.Status);
+        Assert.NotNull(Escalation.Next(policy, fall, T, 0));
+        var e = fall.Timeline[^1];
+        Assert.Equal((AlertEventType.WithResident, "daughter@example.org", T.AddSeconds(40)), (e.Type, e.Actor, e.At));
+        fall.Resolve("staff", AlertOutcome.Real, null, T.AddMinutes(5));
+        Assert.Throws<AlertTransitionException>(() => fall.ReportWithResident("daughter@example.org", T.AddMinutes(6)));
+    }
+
+    [Fact]
+    public void ErasePersonalData_FamilyWhoWasWithTheResident_BecomesFamily()
+    {
+        var fall = Alert.Raise(new AlertSignal("w-1", AlertKind.Fall, Severity.Critical, "fall", T), Place, T);
+        fall.ReportWithResident("daughter@example.org", T.AddSeconds(40));
+
+        fall.ErasePersonalData(["daughter@example.org"]);
+
+        Assert.Equal(Alert.FamilyActor, fall.WithResidentBy);
+        Assert.Equal(Alert.FamilyActor, fall.Timeline[^1].Actor);
     }
 
     [Theory]

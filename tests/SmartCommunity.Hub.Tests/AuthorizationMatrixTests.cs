@@ -289,7 +289,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
             For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}/readings/aggregate?name=sos")),
 
         // Alerts: any signed-in person lists what they see (a technician sees none); responders of the place change them;
-        // the family of the resident cancels a pre-alarm and rates the outcome
+        // the family of the resident cancels an inferred alert's pre-alarm, says they are with the resident, and rates the outcome
         R("GET", "/api/alerts", Any(Who.SignedIn, "/api/alerts", null, SeesAlerts)),
         R("GET", "/api/alerts/{id:long}",
             For("alert A", SeesResidentA, i => $"/api/alerts/{i.AlertA}"),
@@ -319,6 +319,11 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/alerts/{id:long}/cancel",
             For("alert A", Who.FamilyA, i => $"/api/alerts/{i.AlertA}/cancel"),
             For("alert B", Who.FamilyB, i => $"/api/alerts/{i.AlertB}/cancel")),
+        // "I am with her": the resident's own family only; staff see it on the board and still resolve the alert.
+        R("POST", "/api/alerts/{id:long}/with-resident",
+            For("alert A", Who.FamilyA, i => $"/api/alerts/{i.AlertA}/with-resident"),
+            For("alert B", Who.FamilyB, i => $"/api/alerts/{i.AlertB}/with-resident"),
+            For("alert C", Who.None, i => $"/api/alerts/{i.AlertC}/with-resident")),
         R("POST", "/api/alerts/{id:long}/feedback",
             For("alert A", Who.FamilyA, i => $"/api/alerts/{i.AlertA}/feedback", _ => new { rating = 5, comment = "thank you" }),
             For("alert B", Who.FamilyB, i => $"/api/alerts/{i.AlertB}/feedback", _ => new { rating = 4 })),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
@@ -142,31 +143,70 @@ public sealed class ClosedLoopTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FallPreAlarm_CancelledByFamilyInsideWindow_NeverPagesStaff()
+    public async Task InactivityPreAlarm_CancelledByFamilyInsideWindow_NeverPagesStaff()
     {
-        var fall = await RaiseAsync(AlertKind.Fall, Severity.Critical);
-        Assert.Equal(_time.GetUtcNow().AddSeconds(60), fall.PreAlarmUntil);
+        var quiet = await RaiseAsync(AlertKind.Inactivity, Severity.Warning, "pir-1");
+        Assert.Equal(_time.GetUtcNow().AddMinutes(10), quiet.PreAlarmUntil);
         using var familyB = await _hub.ClientAsync(World.FamilyB);
         using var familyA = await _hub.ClientAsync(World.FamilyA);
 
-        Assert.Equal(HttpStatusCode.NotFound, (await familyB.PostAsync($"/api/alerts/{fall.Id}/cancel", null)).StatusCode);
-        _time.Advance(TimeSpan.FromSeconds(30));
-        var cancelled = await (await familyA.PostAsync($"/api/alerts/{fall.Id}/cancel", null)).Content.ReadFromJsonAsync<AlertDto>();
-        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.NotFound, (await familyB.PostAsync($"/api/alerts/{quiet.Id}/cancel", null)).StatusCode);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        var cancelled = await (await familyA.PostAsync($"/api/alerts/{quiet.Id}/cancel", null)).Content.ReadFromJsonAsync<AlertDto>();
+        _time.Advance(TimeSpan.FromMinutes(10));
 
         Assert.Equal(("resolved", "resident_cancelled"), (cancelled!.Status, cancelled.Outcome));
-        Assert.DoesNotContain(await TimelineAsync(fall.Id), e => e.Type == "paged");
+        Assert.DoesNotContain(await TimelineAsync(quiet.Id), e => e.Type == "paged");
     }
 
     [Fact]
-    public async Task FallPreAlarm_NotCancelled_PagesWhenWindowEnds()
+    public async Task InactivityPreAlarm_NotCancelled_PagesWhenWindowEnds()
     {
-        var fall = await RaiseAsync(AlertKind.Fall, Severity.Critical);
-        Assert.DoesNotContain(await TimelineAsync(fall.Id), e => e.Type == "paged");
+        var quiet = await RaiseAsync(AlertKind.Inactivity, Severity.Warning, "pir-1");
+        Assert.DoesNotContain(await TimelineAsync(quiet.Id), e => e.Type == "paged");
 
-        _time.Advance(TimeSpan.FromSeconds(60));
+        _time.Advance(TimeSpan.FromMinutes(10));
 
-        var page = Assert.Single(await PagesAsync(fall.Id, 1));
-        Assert.Equal(fall.PreAlarmUntil, page.At);
+        var page = Assert.Single(await PagesAsync(quiet.Id, 1));
+        Assert.Equal(quiet.PreAlarmUntil, page.At);
+    }
+
+    [Fact]
+    public async Task Fall_PagesAtOnce_FamilyCannotCancelIt_ButReportsBeingWithHerLiveOnTheBoard()
+    {
+        await using var board = await _hub.SignalRAsync(World.Staff);
+        var updates = new System.Collections.Concurrent.ConcurrentQueue<AlertDto>();
+        board.On<AlertDto>("AlertUpdated", a => updates.Enqueue(a));
+        await board.StartSubscribedAsync();
+        var fall = await RaiseAsync(AlertKind.Fall, Severity.Critical, "wear-1");
+        Assert.Null(fall.PreAlarmUntil);
+        // One cancel window, the wearable's: the hub pages the grid worker at the raise, without waiting.
+        Assert.Equal(fall.RaisedAt, Assert.Single(await PagesAsync(fall.Id, 1)).At);
+        using var familyA = await _hub.ClientAsync(World.FamilyA);
+        using var familyB = await _hub.ClientAsync(World.FamilyB);
+        using var staff = await _hub.ClientAsync(World.Staff);
+
+        var cancel = await familyA.PostAsync($"/api/alerts/{fall.Id}/cancel", null);
+        var stranger = await familyB.PostAsync($"/api/alerts/{fall.Id}/with-resident", null);
+        var asStaff = await staff.PostAsync($"/api/alerts/{fall.Id}/with-resident", null);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        var with = await familyA.PostAsync($"/api/alerts/{fall.Id}/with-resident", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, asStaff.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+        var reported = (await with.Content.ReadFromJsonAsync<AlertDto>())!;
+        Assert.Equal(("raised", World.FamilyA, _time.GetUtcNow()), (reported.Status, reported.WithResidentBy, reported.WithResidentAt));
+        var pushed = await Eventually.GetAsync(() => Task.FromResult(updates.LastOrDefault(a => a.Id == fall.Id && a.WithResidentBy is not null)), a => a is not null,
+            what: "AlertUpdated with the family's report on the staff's board");
+        Assert.Equal((World.FamilyA, _time.GetUtcNow()), (pushed!.WithResidentBy, pushed.WithResidentAt));
+        var withEvent = Assert.Single(await TimelineAsync(fall.Id), e => e.Type == "with_resident");
+        Assert.Equal((World.FamilyA, _time.GetUtcNow()), (withEvent.Actor, withEvent.At));
+        // Still open, and still escalating for staff: the next page comes on time.
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, (await PagesAsync(fall.Id, 2)).Count);
+        Assert.Equal("raised", (await staff.GetFromJsonAsync<AlertDto>($"/api/alerts/{fall.Id}"))!.Status);
+        Assert.Empty(_hub.LoggedErrors);
     }
 }

@@ -56,6 +56,41 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public async Task WebPush_FamilyReadingChinese_FallSaysStaffAreCalled_OnlyAnInferredAlertInvitesACancel()
+    {
+        await using var receiver = await LocalReceiver.StartAsync(_ => StatusCodes.Status201Created);
+        await using var hub = new HubApp(settings: new Dictionary<string, string?> { ["Hub:WebPush:AllowedEndpoints:0"] = receiver.Url });
+        hub.Start();
+        var world = await hub.SeedWorldAsync();
+        using var family = await hub.ClientAsync(World.FamilyA);
+        Assert.Equal(HttpStatusCode.NoContent, (await family.PutAsJsonAsync("/api/me/language", new { language = "zh-CN" })).StatusCode);
+        using var ua = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var q = ua.ExportParameters(false).Q;
+        byte[] uaPublic = [0x04, .. q.X!, .. q.Y!];
+        var auth = RandomNumberGenerator.GetBytes(16);
+        (await family.PostAsJsonAsync("/api/notifications/subscriptions",
+            new SubscribeRequest($"{receiver.Url}/push/zh", new SubscriptionKeys(VapidKeys.Base64Url(uaPublic), VapidKeys.Base64Url(auth))))).EnsureSuccessStatusCode();
+        var alerts = hub.Services.GetRequiredService<AlertService>();
+        var place = new AlertPlace(world.ResidentA, world.HouseholdA, world.GridA, world.CommunityId);
+
+        var fall = await alerts.RaiseAsync(new AlertSignal("wear-x", AlertKind.Fall, Severity.Critical, "Fall detected by the wearable", DateTimeOffset.UtcNow), place, CancellationToken.None);
+        var fallPush = await Eventually.GetAsync(() => Task.FromResult(receiver.Requests.FirstOrDefault(r => r.Path == "/push/zh")), r => r is not null, what: "the fall's push");
+        var quiet = await alerts.RaiseAsync(new AlertSignal("pir-x", AlertKind.Inactivity, Severity.Warning, "No movement", DateTimeOffset.UtcNow), place, CancellationToken.None);
+        var pushes = await Eventually.GetAsync(() => Task.FromResult(receiver.Requests.Where(r => r.Path == "/push/zh").ToList()), r => r.Count >= 2, what: "the pre-alarm's push");
+
+        var fallText = JsonSerializer.Deserialize<PushPayload>(Rfc8291.Decrypt(fallPush!.Body, ua, uaPublic, auth), JsonSerializerOptions.Web)!;
+        var quietText = JsonSerializer.Deserialize<PushPayload>(Rfc8291.Decrypt(pushes[1].Body, ua, uaPublic, auth), JsonSerializerOptions.Web)!;
+        Assert.Equal((fall.Id, quiet.Id), (fallText.AlertId, quietText.AlertId));
+        // A fall is staff's to resolve: no invitation to cancel it, in any language.
+        Assert.Equal("Resident A：跌倒。已通知工作人员。如您在老人身边，请在应用中告知。", fallText.Body);
+        Assert.Equal("Resident A：长时间无活动？如一切正常，请在 10 分钟内在应用中取消，否则将通知工作人员。", quietText.Body);
+        Assert.DoesNotContain("cancel", FamilyNotifications.Text("en", "raised", fall, "Resident A", fall.RaisedAt), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("No activity: Resident A? If all is well, cancel it in the app within 10 min; otherwise staff will be called.",
+            FamilyNotifications.Text("en", "pre_alarm", quiet, "Resident A", quiet.RaisedAt));
+        Assert.Empty(hub.LoggedErrors);
+    }
+
+    [Fact]
     public async Task Webhook_GatewayFailsTwice_IsRetriedAndSignedOnEveryAttempt()
     {
         var calls = 0;

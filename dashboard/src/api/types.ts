@@ -72,8 +72,11 @@ export interface AlertDto {
   escalatesAt?: string | null;
   nextEscalationAt?: string | null;
   nextPageAt?: string | null;
-  /** Pre-alarm: staff are paged only after this, unless the resident or family cancel first. */
+  /** Pre-alarm (inferred alerts only): staff are paged only after this, unless the resident or family cancel first. */
   preAlarmUntil?: string | null;
+  /** A family member reported being with the resident ("I am with her"): who and when. Staff still resolve the alert. */
+  withResidentBy?: string | null;
+  withResidentAt?: string | null;
   feedbackRating?: number | null;
   /** Escalation level paged last (workflow: grid_worker | duty_officer | emergency_centre). */
   escalationLevel?: string | number | null;

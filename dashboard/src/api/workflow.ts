@@ -14,8 +14,10 @@ export interface Workflow {
   /** Who is on duty for a grid, per escalation level: the people to dispatch. */
   onDuty: ((gridId: number) => Promise<OnDuty[]>) | null;
   onSite: ((id: number) => Promise<AlertDto>) | null;
-  /** Family or resident calls off a pre-alarm. */
+  /** Family or resident calls off an inferred alert's pre-alarm. */
   cancel: ((id: number) => Promise<AlertDto>) | null;
+  /** Family: "I am with her" — recorded and shown to staff; the alert stays open for them. */
+  withResident: ((id: number) => Promise<AlertDto>) | null;
   comment: ((id: number, text: string) => Promise<unknown>) | null;
   timeline: ((id: number) => Promise<TimelineEntry[]>) | null;
   feedback: ((id: number, rating: number, text: string) => Promise<unknown>) | null;
@@ -34,6 +36,7 @@ export function workflow(caps: Capabilities): Workflow {
   const onSite = post(`${ALERT}(on-?site|arrive|arrived)$`);
   const comment = post(`${ALERT}comments?$`);
   const cancel = post(`${ALERT}(cancel|cancel-pre-?alarm)$`);
+  const withResident = post(`${ALERT}with-resident$`);
   const timeline = get(`${ALERT}(timeline|events|history)$`);
   const feedback = post(`${ALERT}feedback$`);
   const visitsByResident = get(String.raw`^/api/residents/\{[^}]+\}/visits$`);
@@ -48,6 +51,7 @@ export function workflow(caps: Capabilities): Workflow {
     onDuty: onDuty ? (gridId) => request<OnDuty[]>("GET", `${onDuty}?gridId=${gridId}`) : null,
     onSite: onSite ? (id) => request<AlertDto>("POST", fill(onSite, id), { body: {} }) : null,
     cancel: cancel ? (id) => request<AlertDto>("POST", fill(cancel, id), { body: {} }) : null,
+    withResident: withResident ? (id) => request<AlertDto>("POST", fill(withResident, id), { body: {} }) : null,
     comment: comment ? (id, text) => request<unknown>("POST", fill(comment, id), { body: { text } }) : null,
     timeline: timeline ? async (id) => normaliseTimeline(await request<unknown>("GET", fill(timeline, id))) : null,
     feedback: feedback ? (id, rating, text) => request<unknown>("POST", fill(feedback, id), { body: { rating, comment: text || null } }) : null,

@@ -6,6 +6,7 @@ import { acknowledgeAlert, resolveAlert } from "../api/alerts";
 import { ApiError } from "../api/http";
 import { RESOLVE_OUTCOMES, type AlertDto, type ResolveOutcome } from "../api/types";
 import type { Workflow } from "../api/workflow";
+import { catalog } from "../state/catalog";
 import { t, tMaybe, type MessageKey } from "../i18n";
 import { h, setAttr, setText, uid } from "./dom";
 import { alertIconName, formatAge, formatCountdown, formatFull, formatTime, kindLabel, severityLabel, statusLabel } from "./format";
@@ -50,6 +51,7 @@ export class AlertCard {
   private readonly commentText: HTMLInputElement;
   private readonly commentConfirm: HTMLButtonElement;
   private readonly cancelButton: HTMLButtonElement;
+  private readonly withButton: HTMLButtonElement;
   private readonly countdown = h("p", { class: "card__countdown", "data-testid": "escalation-countdown", hidden: true });
   private readonly titleId = uid("alert-title");
   private age: HTMLElement | null = null;
@@ -221,11 +223,17 @@ export class AlertCard {
       });
     }
 
-    // A family member (or the resident's own phone) may call off a pre-alarm: one click.
+    // A family member (or the resident's own phone) may call off an inferred alert's pre-alarm: one click.
     this.cancelButton = h("button", { type: "button", class: "btn btn--danger", "data-testid": "cancel-prealarm", hidden: true }, h("span", {}, t("card.cancelPreAlarm")));
     this.cancelButton.addEventListener("click", () => {
       const cancel = this.ops.flow?.cancel;
       if (cancel) void this.run(this.cancelButton, "card.saving", () => cancel(this.alert.id));
+    });
+    // Any open alert of their relative, a fall included: the family says they are there; staff still resolve it.
+    this.withButton = h("button", { type: "button", class: "btn btn--primary", "data-testid": "with-resident", hidden: true }, iconEl("userCheck"), h("span", {}, t("card.imWith")));
+    this.withButton.addEventListener("click", () => {
+      const withResident = this.ops.flow?.withResident;
+      if (withResident) void this.run(this.withButton, "card.saving", () => withResident(this.alert.id));
     });
 
     const flow = ops.flow;
@@ -242,6 +250,7 @@ export class AlertCard {
       this.info,
       this.countdown,
       ...(!ops.canAct && flow?.cancel ? [this.cancelButton] : []),
+      ...(!ops.canAct && flow?.withResident ? [this.withButton] : []),
       this.error,
       ...(ops.canAct ? [this.actions] : []),
     );
@@ -266,7 +275,10 @@ export class AlertCard {
   /** Every second: the escalation countdown, when the hub tells when the alert escalates. */
   tickCountdown(now: number): void {
     const a = this.alert;
-    const preAlarm = a.preAlarmUntil && a.status === "raised" ? Date.parse(a.preAlarmUntil) : NaN;
+    // Only an inferred alert (no movement, a routine) waits: a device's alert (an SOS, a fall) had its cancel window on the
+    // device. The catalogue says which kinds wait; until it has arrived, the alert's own window is trusted.
+    const waits = catalog()?.alertKind(a.kind)?.preAlarmSeconds ?? 0;
+    const preAlarm = a.preAlarmUntil && a.status === "raised" && (waits > 0 || !catalog()) ? Date.parse(a.preAlarmUntil) : NaN;
     const inPreAlarm = !Number.isNaN(preAlarm) && preAlarm > now;
     const next = a.escalatesAt ?? a.nextEscalationAt ?? a.nextPageAt ?? null;
     const at = inPreAlarm ? preAlarm : next && a.status === "raised" ? Date.parse(next) : NaN;
@@ -367,7 +379,18 @@ export class AlertCard {
           )
         : null;
 
-    this.info.replaceChildren(head, who, facts, ...(message ? [message] : []), ...(ack ? [ack] : []));
+    const withResident = a.withResidentBy
+      ? h(
+          "p",
+          { class: "card__ack card__with", "data-testid": "with-resident-fact" },
+          iconEl("userCheck"),
+          h("span", {}, t("card.withResident", { name: a.withResidentBy, time: a.withResidentAt ? formatTime(a.withResidentAt) : "" })),
+        )
+      : null;
+
+    this.info.replaceChildren(head, who, facts, ...(message ? [message] : []), ...(withResident ? [withResident] : []), ...(ack ? [ack] : []));
+    if (this.withButton.contains(document.activeElement) && (a.status === "resolved" || a.withResidentBy)) this.article.focus();
+    this.withButton.hidden = a.status === "resolved" || !!a.withResidentBy;
 
     // Only a new alert can be acknowledged; moving the focus off a button that disappears.
     const canAck = a.status === "raised";

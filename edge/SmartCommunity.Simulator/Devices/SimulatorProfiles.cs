@@ -37,8 +37,7 @@ public static class SimulatorProfiles
         new(DeviceKind.Pir, FirmwareDefault, "motion count every 5 min"),
         new(DeviceKind.Door, FirmwareDefault, "open/close events a few times a day"),
         new(DeviceKind.Leak, FirmwareDefault, "heartbeats only"),
-        // The CO signal model comes with the firmware's CO input; until then a CO detector only beats.
-        new(DeviceKind.Co, FirmwareDefault, "heartbeats only"),
+        new(DeviceKind.Co, FirmwareDefault, "co ppm every 5 min (0–5 ppm in clean air), every 10 s while above 50 ppm"),
     }.ToDictionary(p => p.Kind);
 
     public static SimulatorProfile For(DeviceKind kind) => Table[kind];

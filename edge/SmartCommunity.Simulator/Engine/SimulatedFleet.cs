@@ -211,10 +211,12 @@ public sealed class SimulatedFleet : IAsyncDisposable
     /// Makes <paramref name="scenario"/> happen on a device's virtual hardware and lets its firmware
     /// core react: sos presses the button, fall plays a synthetic fall into the accelerometer, smoke
     /// raises the gas sensor above the alarm threshold, leak wets the probe, test delivers the
-    /// test-alarm command. Event scenarios return once the core's record was published and
-    /// acknowledged, with the sequence number and base time of its pack — so sos and fall return only
-    /// after the core's cancel window (<c>sos_cancel_ms</c>, <c>fall_cancel_ms</c>) has run out on the
-    /// <see cref="TimeProvider"/>. heating-failure, offline and online return once they took effect.
+    /// test-alarm command, cancel holds the button 2.5 s, visit plays the grid worker's gesture. Event scenarios return
+    /// once the core's record was published and acknowledged, with the sequence number and base time of its pack — so sos
+    /// and fall return only after the core's cancel window (<c>sos_cancel_ms</c>, <c>fall_cancel_ms</c>) has run out on the
+    /// <see cref="TimeProvider"/>. A cancel answers a pre-alarm the hub announced with a <c>cancel</c> record (returned like
+    /// an event); otherwise it calls off what waits on the device and returns once the button is released, with no record.
+    /// heating-failure, co, offline and online return once they took effect.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such device.</exception>
     /// <exception cref="ArgumentException">The scenario does not apply to the device's kind.</exception>
@@ -238,6 +240,14 @@ public sealed class SimulatedFleet : IAsyncDisposable
                 }
 
                 return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
+            case Scenario.Co:
+                lock (device.Node.Lock)
+                {
+                    device.Node.StartCoLeak();
+                }
+
+                agent.Poke();
+                return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
             case Scenario.Offline:
                 await agent.GoOfflineAsync(cancellationToken);
                 return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
@@ -257,11 +267,23 @@ public sealed class SimulatedFleet : IAsyncDisposable
         var record = scenario.RecordName();
         var acknowledged = device.WaitForEventAsync(record);
         TimeSpan budget;
+        Task? released = null;
         lock (device.Node.Lock)
         {
             var node = device.Node;
             switch (scenario)
             {
+                case Scenario.Cancel:
+                    node.RunToNow();
+                    // Only an answer to the hub's "are you OK?" is sent; an SOS or fall in its window is called off on the device.
+                    var answers = node.Core.PreAlarmPending;
+                    var hold = node.PressButton(VirtualNode.CancelHold);
+                    released = answers ? null : hold;
+                    break;
+                case Scenario.Visit:
+                    node.PressButton();
+                    node.PressButton(VirtualNode.VisitHold);
+                    break;
                 case Scenario.Sos:
                     node.PressButton();
                     break;
@@ -287,6 +309,12 @@ public sealed class SimulatedFleet : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
+            if (released is not null)
+            {
+                await released.WaitAsync(linked.Token);
+                return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
+            }
+
             var receipt = await acknowledged.WaitAsync(linked.Token);
             return new InjectionResult(deviceId, scenario, receipt.Sequence, receipt.Timestamp, receipt.Payload);
         }

@@ -31,6 +31,12 @@ internal sealed class VirtualNode
     private const int ReleaseGapMs = 300;
     private const int PirPulseMs = 1500;
 
+    /// <summary>The resident's "I am OK" hold: past the firmware's <c>cancel_hold_ms</c> (2 s).</summary>
+    public static readonly TimeSpan CancelHold = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>The grid worker's visit hold: past the firmware's <c>visit_hold_ms</c> (5 s).</summary>
+    public static readonly TimeSpan VisitHold = TimeSpan.FromSeconds(5.5);
+
     private readonly NodeCore _core;
     private readonly SimulatedClock _clock;
     private readonly Random _random;
@@ -39,8 +45,8 @@ internal sealed class VirtualNode
     private readonly ConcurrentQueue<byte[]> _downlinks = new();
     private long _nowMs;
 
-    // Virtual hardware. Presses queue one after another: (down at, up at) in node ms.
-    private readonly Queue<(long DownAt, long UpAt)> _presses = new();
+    // Virtual hardware. Presses queue one after another: (down at, up at) in node ms, and who waits for the release.
+    private readonly Queue<(long DownAt, long UpAt, TaskCompletionSource Released)> _presses = new();
     private AccelTrace? _trace;
     private long _traceStart;
     private int _traceIndex;
@@ -75,6 +81,7 @@ internal sealed class VirtualNode
         Climate = Kind == DeviceKind.Climate ? new ClimateModel(new Random(random.Next())) : null;
         Gas = Kind == DeviceKind.Smoke ? new GasModel(new Random(random.Next())) : null;
         Door = Kind == DeviceKind.Door ? new DoorRoutine(new Random(random.Next())) : null;
+        Co = Kind == DeviceKind.Co ? new CoModel(new Random(random.Next())) : null;
         if (Door is not null && routine)
         {
             _doorChangeAt = _nowMs + (long)Door.NextChangeIn(_clock.LocalAt(TimeSpan.FromMilliseconds(_nowMs))).TotalMilliseconds;
@@ -96,6 +103,8 @@ internal sealed class VirtualNode
 
     public DoorRoutine? Door { get; }
 
+    public CoModel? Co { get; }
+
     /// <summary>The node's monotonic clock (simulated milliseconds since the fleet started).</summary>
     public long NowMs => _nowMs;
 
@@ -105,8 +114,9 @@ internal sealed class VirtualNode
     /// <summary>Something is in progress that should be looked at again soon (a press, a trace, a cancel window).</summary>
     public bool Busy => _core.SosPending || _core.FallPending || _trace is not null || _nowMs < _fastUntil || _presses.Count > 0;
 
-    /// <summary>What the CO sensor reads (ppm), for a node provisioned with the <c>co</c> profile; clean indoor air by default.</summary>
-    public int CoPpm { get; set; } = 2;
+    /// <summary>What the CO sensor reads (ppm), for a node provisioned with the <c>co</c> profile: when set, this value;
+    /// otherwise the <see cref="Co"/> model (clean indoor air, or a blocked flue), or its baseline on a node of another kind.</summary>
+    public int? CoPpm { get; set; }
 
     /// <summary>Runs the sampling loop from where it stopped up to the simulated now.</summary>
     public void RunToNow() => RunUntil(ElapsedMs());
@@ -139,14 +149,15 @@ internal sealed class VirtualNode
 
     // ---- scenarios: they change the virtual hardware; the core decides what that means ----
 
-    public void PressButton() => PressButton(TimeSpan.FromMilliseconds(PressMs));
+    public Task PressButton() => PressButton(TimeSpan.FromMilliseconds(PressMs));
 
     /// <summary>
     /// Presses the virtual button for <paramref name="hold"/>, after any press still queued (released in between long
-    /// enough for the debouncer): <c>PressButton(2.5 s)</c> during a pre-alarm is the resident's cancel,
-    /// <c>PressButton(0.2 s)</c> then <c>PressButton(5.5 s)</c> the grid worker's visit (firmware/README.md, "Button gestures").
+    /// enough for the debouncer): <c>PressButton(2.5 s)</c> during a pre-alarm is the resident's cancel (during an SOS or
+    /// fall cancel window it calls that off), <c>PressButton(0.2 s)</c> then <c>PressButton(5.5 s)</c> the grid worker's
+    /// visit (firmware/README.md, "Button gestures"). The task completes once the core has seen the release.
     /// </summary>
-    public void PressButton(TimeSpan hold)
+    public Task PressButton(TimeSpan hold)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(hold, TimeSpan.Zero);
         RunToNow();
@@ -156,7 +167,16 @@ internal sealed class VirtualNode
             downAt = Math.Max(downAt, p.UpAt + Math.Max(ReleaseGapMs, _core.Config.Get(Setting.DebounceMs) + 100));
         }
 
-        _presses.Enqueue((downAt, downAt + (long)hold.TotalMilliseconds));
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _presses.Enqueue((downAt, downAt + (long)hold.TotalMilliseconds, released));
+        return released.Task;
+    }
+
+    /// <summary>A blocked flue: the CO cell's reading starts rising (<see cref="CoModel"/>).</summary>
+    public void StartCoLeak()
+    {
+        RunToNow();
+        Co!.StartLeak(LocalAt(_nowMs));
     }
 
     public void PlayTrace(AccelTrace trace)
@@ -188,6 +208,8 @@ internal sealed class VirtualNode
         Scenarios.Scenario.Sos => PressMs + _core.Config.Get(Setting.SosCancelMs),
         Scenarios.Scenario.Fall => (_trace?.DurationMs ?? 0) + _core.Config.Get(Setting.FallCancelMs),
         Scenarios.Scenario.Smoke => _core.Config.Get(Setting.GasHoldMs) + 2000,
+        Scenarios.Scenario.Cancel => (long)CancelHold.TotalMilliseconds + 1000,
+        Scenarios.Scenario.Visit => PressMs + ReleaseGapMs + (long)VisitHold.TotalMilliseconds + 1000,
         _ => 1000,
     });
 
@@ -255,7 +277,7 @@ internal sealed class VirtualNode
         // Due only on a node provisioned with the co profile (the core sets the slot's period).
         if (scheduler.IsDue(SamplingScheduler.Co, now))
         {
-            _core.OnCo(CoPpm, now);
+            _core.OnCo(CoPpm ?? (int)(Co?.Sample(LocalAt(now)) ?? CoModel.Baseline), now);
         }
 
         if (Climate is not null && _routine && scheduler.IsDue(SamplingScheduler.Climate, now))
@@ -271,14 +293,14 @@ internal sealed class VirtualNode
     {
         while (_presses.Count > 0)
         {
-            var (downAt, upAt) = _presses.Peek();
+            var (downAt, upAt, _) = _presses.Peek();
             if (now < upAt + _core.Config.Get(Setting.DebounceMs) + 50)
             {
                 return now >= downAt && now < upAt;
             }
 
             // Released and seen released: the press is over.
-            _presses.Dequeue();
+            _presses.Dequeue().Released.TrySetResult();
         }
 
         return false;

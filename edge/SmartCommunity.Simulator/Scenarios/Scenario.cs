@@ -30,6 +30,16 @@ public enum Scenario
 
     /// <summary>A technician's test alarm (<c>test</c> = true), on every kind.</summary>
     Test,
+
+    /// <summary>The wearer holds the button (2.5 s): an SOS or fall still in its cancel window is called off on the device
+    /// (nothing is sent), and a hub pre-alarm ("are you OK?") is answered with <c>cancel</c>.</summary>
+    Cancel,
+
+    /// <summary>The grid worker's visit gesture: press, release, press and hold 5.5 s (<c>visit</c> = true).</summary>
+    Visit,
+
+    /// <summary>A blocked flue: the CO detector reads 20 → 250 ppm over four minutes.</summary>
+    Co,
 }
 
 /// <summary>What a scenario drives on the device: a button action, or the input behind a measurement. A scenario
@@ -52,13 +62,16 @@ public static class ScenarioNames
         new(Scenario.Offline, "offline", null),
         new(Scenario.Online, "online", null),
         new(Scenario.Test, "test", "test"),
+        new(Scenario.Cancel, "cancel", "cancel", ButtonAction.Cancel),
+        new(Scenario.Visit, "visit", "visit", ButtonAction.Visit),
+        new(Scenario.Co, "co", "co"),
     ];
 
     private static readonly Dictionary<Scenario, ScenarioSpec> ByScenario = Specs.ToDictionary(s => s.Scenario);
 
     internal static ScenarioSpec Spec(this Scenario scenario) => ByScenario[scenario];
 
-    /// <summary>The CLI name: sos, fall, smoke, leak, heating-failure, offline, online, test.</summary>
+    /// <summary>The CLI name: sos, fall, smoke, leak, heating-failure, offline, online, test, cancel, visit, co.</summary>
     public static string ToCliName(this Scenario scenario) => scenario.Spec().CliName;
 
     public static IEnumerable<string> CliNames => Specs.Select(s => s.CliName);
@@ -100,7 +113,8 @@ public static class ScenarioNames
 /// <summary>What <c>InjectAsync</c> did.</summary>
 /// <param name="DeviceId">The device.</param>
 /// <param name="Scenario">The scenario.</param>
-/// <param name="Sequence">The sequence number of the published pack; null when nothing was published (heating-failure, offline, online).</param>
+/// <param name="Sequence">The sequence number of the published pack; null when nothing was published (heating-failure, co,
+/// offline, online, and a cancel that called off a device's own alert rather than answering a pre-alarm).</param>
 /// <param name="Timestamp">The pack's base time (whole seconds), or when the scenario took effect.</param>
 /// <param name="Payload">The exact bytes published, or empty.</param>
 public sealed record InjectionResult(string DeviceId, Scenario Scenario, uint? Sequence, DateTimeOffset Timestamp, ReadOnlyMemory<byte> Payload);

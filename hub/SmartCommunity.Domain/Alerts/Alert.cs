@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.Domain.Alerts;
 
@@ -46,6 +47,10 @@ public sealed class Alert
     public int PagesSent { get; private set; }
     public int? EscalationLevel { get; private set; }
 
+    /// <summary>A family member reported being with the resident (who, when): shown to staff, who still resolve the alert.</summary>
+    public string? WithResidentBy { get; private set; }
+    public DateTimeOffset? WithResidentAt { get; private set; }
+
     public int? FeedbackRating { get; private set; }
     public string? FeedbackComment { get; private set; }
     public string? FeedbackBy { get; private set; }
@@ -62,6 +67,11 @@ public sealed class Alert
     public DateTimeOffset PagingStartsAt => PreAlarmUntil ?? RaisedAt;
 
     public bool InPreAlarm(DateTimeOffset now) => IsOpen && PreAlarmUntil is { } until && now < until && AcknowledgedAt is null;
+
+    /// <summary>The pre-alarm's question is still open: nobody called it off, acknowledged it or was paged for it yet (its
+    /// window may have run out a moment ago, with the first page on its way). The resident's pendant asks "are you OK?"
+    /// for as long as this holds.</summary>
+    public bool PreAlarmPending => IsOpen && PreAlarmUntil is not null && AcknowledgedAt is null && PagesSent == 0;
 
     public static Alert Raise(AlertSignal signal, AlertPlace place, DateTimeOffset at, TimeSpan? preAlarm = null)
     {
@@ -162,13 +172,28 @@ public sealed class Alert
         return true;
     }
 
-    /// <summary>The resident or family called it off inside the pre-alarm window; afterwards only staff can resolve.</summary>
+    /// <summary>The resident or family called it off inside the pre-alarm window; afterwards only staff can resolve. Only
+    /// inferred alerts have one: a device event (an SOS, a fall) had its cancel window on the device, and staff resolve it.</summary>
     public void CancelPreAlarm(string by, DateTimeOffset at)
     {
+        if (!Kind.Spec().IsInferred)
+            throw new AlertTransitionException(this, "cancel a device's alert (staff resolve it)");
         if (!InPreAlarm(at))
             throw new AlertTransitionException(this, "cancel outside the pre-alarm window");
         _timeline.Add(new AlertEvent(AlertEventType.PreAlarmCancelled, by, at));
         Resolve(by, AlertOutcome.ResidentCancelled, "Cancelled during the pre-alarm window", at);
+    }
+
+    /// <summary>A family member is with the resident ("I am with her"): recorded and shown, the alert stays open and
+    /// escalates as before, for staff to resolve. Said again, the latest report is shown; each is on the timeline.</summary>
+    public void ReportWithResident(string by, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        EnsureOpen();
+        WithResidentBy = by;
+        WithResidentAt = at;
+        _timeline.Add(new AlertEvent(AlertEventType.WithResident, by, at));
+        Version++;
     }
 
     /// <summary>Family feedback on a closed alert: a 1–5 rating and an optional comment, given once.</summary>
@@ -229,6 +254,8 @@ public sealed class Alert
         ResidentId = null;
         if (FeedbackBy is not null)
             FeedbackBy = FamilyActor;
+        if (WithResidentBy is not null)
+            WithResidentBy = FamilyActor;
         foreach (var e in _timeline)
         {
             if (familyUserNames.Contains(e.Actor))

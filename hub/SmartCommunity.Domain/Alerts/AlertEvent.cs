@@ -17,6 +17,9 @@ public enum AlertEventType
     Paged,
     PreAlarmCancelled,
     Feedback,
+
+    /// <summary>A family member reported being with the resident.</summary>
+    WithResident,
 }
 
 public sealed class AlertEvent

@@ -67,13 +67,14 @@ public static class SensorCatalog
     // ---- alert kinds ----
 
     /// <summary>How long an inferred alert waits for the resident or family to call it off before staff are paged.
-    /// Only inferred alerts wait: a device event (SOS, fall, smoke…) had its cancel window on the device.</summary>
+    /// Only inferred alerts wait: a device event (SOS, fall, smoke…) had its one cancel window on the device (a fall's
+    /// is the wearable's <c>fall_cancel_ms</c>, 20 s), so it pages at once — impact to page within 30 s.</summary>
     public static readonly TimeSpan InactivityPreAlarm = TimeSpan.FromMinutes(10);
 
     public static readonly IReadOnlyList<AlertKindSpec> AlertKinds =
     [
         new(AlertKind.Sos, Severity.Critical, AlertSource.Device, "pendant"),
-        new(AlertKind.Fall, Severity.Critical, AlertSource.Device, "fall", TimeSpan.FromSeconds(60)),
+        new(AlertKind.Fall, Severity.Critical, AlertSource.Device, "fall"),
         new(AlertKind.Smoke, Severity.Critical, AlertSource.Device, "smoke"),
         new(AlertKind.Gas, Severity.Critical, AlertSource.Threshold, "flame"),
         new(AlertKind.CarbonMonoxide, Severity.Critical, AlertSource.Threshold, "co"),
@@ -200,11 +201,15 @@ public enum AlertSource
 }
 
 /// <param name="Severity">The usual severity; a producer may choose another (early warning grades its findings).</param>
-/// <param name="PreAlarm">Inferred alerts only: the hub waits this long for a cancel before paging.</param>
+/// <param name="PreAlarm">Inferred alerts only (<see cref="IsInferred"/>): the hub waits this long for a cancel before
+/// paging, and asks the resident's pendant "are you OK?" meanwhile.</param>
 /// <param name="ForFamily">False for device-health alerts: those are for technicians, not families.</param>
 public sealed record AlertKindSpec(AlertKind Kind, Severity Severity, AlertSource Source, string Icon, TimeSpan? PreAlarm = null, bool ForFamily = true)
 {
     public string Wire => WireName.Of(Kind);
+
+    /// <summary>The hub concluded it (a routine, early warning) rather than a device reporting an event or a reading.</summary>
+    public bool IsInferred => Source is AlertSource.Routine or AlertSource.EarlyWarning;
 
     public string LabelKey => "alert_kind." + Wire;
 }

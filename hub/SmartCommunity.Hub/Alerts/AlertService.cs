@@ -38,6 +38,9 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     private IAlertRaisedHandler[]? _handlers;
     private IAlertRaisedHandler[] Handlers => _handlers ??= [.. services.GetServices<IAlertRaisedHandler>()];
 
+    private IPreAlarmEndedHandler[]? _endedHandlers;
+    private IPreAlarmEndedHandler[] EndedHandlers => _endedHandlers ??= [.. services.GetServices<IPreAlarmEndedHandler>()];
+
     public async Task<Alert> RaiseAsync(AlertSignal signal, AlertPlace place, CancellationToken ct)
     {
         Alert alert;
@@ -121,6 +124,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     public async Task<Alert?> TryChangeAsync(long alertId, Func<Alert, bool> change, CancellationToken ct)
     {
         Alert? alert;
+        bool wasPending;
         await _write.WaitAsync(ct);
         try
         {
@@ -130,6 +134,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                 alert = await db.Alerts.SingleOrDefaultAsync(a => a.Id == alertId, ct);
                 if (alert is null)
                     return null;
+                wasPending = alert.PreAlarmPending;
                 if (!change(alert))
                     return alert;
                 try
@@ -149,6 +154,21 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
             _write.Release();
         }
         await notifier.UpdatedAsync(alert, AlertDto.From(alert, names));
+        // Called off, acknowledged, resolved or paged: whichever change ended the pre-alarm tells the resident's devices.
+        if (wasPending && !alert.PreAlarmPending)
+        {
+            foreach (var handler in EndedHandlers)
+            {
+                try
+                {
+                    await handler.OnPreAlarmEndedAsync(alert, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Follow-up {Handler} failed for the end of alert {AlertId}'s pre-alarm", handler.GetType().Name, alert.Id);
+                }
+            }
+        }
         return alert;
     }
 
@@ -180,10 +200,17 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     }
 }
 
-/// <summary>Follow-up work when a new alert is stored: escalation timers, family notifications.</summary>
+/// <summary>Follow-up work when a new alert is stored: escalation timers, family notifications, the pre-alarm downlink.</summary>
 public interface IAlertRaisedHandler
 {
     Task OnRaisedAsync(Alert alert, CancellationToken ct);
+}
+
+/// <summary>Follow-up work when a stored change ends an alert's pre-alarm (<see cref="Alert.PreAlarmPending"/> turns false):
+/// called off, acknowledged, resolved, or its window ran out and staff were paged.</summary>
+public interface IPreAlarmEndedHandler
+{
+    Task OnPreAlarmEndedAsync(Alert alert, CancellationToken ct);
 }
 
 /// <summary>

@@ -36,7 +36,8 @@ public sealed class AlertServices(HttpContext http, AlertService alerts, AccessS
 
 /// <summary>
 /// The alert workflow: list and read; acknowledge, dispatch, on site, resolve, comment (responders with the place in
-/// scope); the timeline; cancelling a pre-alarm and rating a resolved alert (family of that resident only).
+/// scope); the timeline; for the family of that resident only: cancelling an inferred alert's pre-alarm, "I am with
+/// her" (recorded and shown; staff still resolve the alert) and rating a resolved alert.
 /// Every change goes through <see cref="AlertService"/>, which persists, records the timeline and pushes AlertUpdated.
 /// </summary>
 public static class AlertsApi
@@ -54,7 +55,8 @@ public static class AlertsApi
         staff.MapPost("/resolve", ResolveAsync);
         staff.MapPost("/comments", CommentAsync);
         var family = group.MapGroup("/{id:long}").RequireAuthorization(p => p.RequireRole(Roles.Family));
-        family.MapPost("/cancel", CancelAsync).WithSummary("Family calls off a pre-alarm before staff are paged");
+        family.MapPost("/cancel", CancelAsync).WithSummary("Family calls off an inferred alert's pre-alarm before staff are paged (never a device's alert such as a fall)");
+        family.MapPost("/with-resident", WithResidentAsync).WithSummary("Family reports being with the resident (\"I am with her\"): on the timeline and the board; the alert stays open for staff");
         family.MapPost("/feedback", FeedbackAsync).WithSummary("Family rates a resolved alert of their own relative (1–5)");
         return group;
     }
@@ -164,6 +166,9 @@ public static class AlertsApi
 
     private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> CancelAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
         ChangeAsync(id, s, Relative, (a, who) => a.CancelPreAlarm(who, s.Now), ct);
+
+    private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> WithResidentAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
+        ChangeAsync(id, s, Relative, (a, who) => a.ReportWithResident(who, s.Now), ct);
 
     private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> FeedbackAsync(long id, FeedbackRequest body, [AsParameters] AlertServices s, CancellationToken ct)
     {

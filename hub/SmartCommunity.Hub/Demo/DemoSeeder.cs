@@ -11,7 +11,7 @@ namespace SmartCommunity.Hub.Demo;
 
 /// <summary>
 /// A demo community for trying the hub on one machine: two grids, six households with elderly
-/// residents and their sensors, staff, a technician and two families. Passwords and device secrets
+/// residents and their sensors (a CO detector where a gas boiler heats the flat), staff, a technician and two families. Passwords and device secrets
 /// are generated on first start and written only to the data directory (demo-signins.txt,
 /// demo-fleet.json for the simulator), never to the repository.
 /// </summary>
@@ -20,14 +20,15 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
     public const string FleetFileName = "demo-fleet.json";
     public const string SignInsFile = "demo-signins.txt";
 
-    private static readonly (string Name, int BirthYear, bool Special, string Address, int Grid)[] ResidentsData =
+    // GasBoiler: the flat is heated by a gas boiler (a wall-hung one in the kitchen), so it has a CO detector beside it.
+    private static readonly (string Name, int BirthYear, bool Special, string Address, int Grid, bool GasBoiler)[] ResidentsData =
     [
-        ("王淑芬 Wang Shufen", 1941, true, "Bldg 1, Unit 2, Flat 301", 0),
-        ("李国强 Li Guoqiang", 1938, false, "Bldg 2, Unit 1, Flat 502", 0),
-        ("张秀英 Zhang Xiuying", 1945, true, "Bldg 3, Unit 1, Flat 101", 0),
-        ("陈建国 Chen Jianguo", 1950, false, "Bldg 4, Unit 3, Flat 602", 1),
-        ("刘桂兰 Liu Guilan", 1943, true, "Bldg 5, Unit 2, Flat 201", 1),
-        ("赵德明 Zhao Deming", 1947, false, "Bldg 6, Unit 1, Flat 402", 1),
+        ("王淑芬 Wang Shufen", 1941, true, "Bldg 1, Unit 2, Flat 301", 0, true),
+        ("李国强 Li Guoqiang", 1938, false, "Bldg 2, Unit 1, Flat 502", 0, false),
+        ("张秀英 Zhang Xiuying", 1945, true, "Bldg 3, Unit 1, Flat 101", 0, true),
+        ("陈建国 Chen Jianguo", 1950, false, "Bldg 4, Unit 3, Flat 602", 1, true),
+        ("刘桂兰 Liu Guilan", 1943, true, "Bldg 5, Unit 2, Flat 201", 1, false),
+        ("赵德明 Zhao Deming", 1947, false, "Bldg 6, Unit 1, Flat 402", 1, false),
     ];
 
     public async Task SeedAsync(CancellationToken ct)
@@ -74,6 +75,8 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
             AddDevice(db, fleet, $"smk-{n:0000}", DeviceKind.Smoke, DeviceLocation.Kitchen, household.Id, null, null, resident.Id);
             if (n % 3 == 0)
                 AddDevice(db, fleet, $"leak-{n:0000}", DeviceKind.Leak, DeviceLocation.Bathroom, household.Id, null, null, resident.Id);
+            if (r.GasBoiler)
+                AddDevice(db, fleet, $"co-{n:0000}", DeviceKind.Co, DeviceLocation.Kitchen, household.Id, null, null, resident.Id);
         }
         AddDevice(db, fleet, "clim-centre", DeviceKind.Climate, DeviceLocation.PublicSpace, null, null, grids[0].Id, null);
         await db.SaveChangesAsync(ct);

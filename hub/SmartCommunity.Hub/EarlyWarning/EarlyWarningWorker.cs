@@ -6,6 +6,7 @@ using SmartCommunity.Domain.Alerts;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.EarlyWarning.Ml;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.EarlyWarning;
@@ -17,7 +18,7 @@ namespace SmartCommunity.Hub.EarlyWarning;
 /// single-writer without locks.
 /// </summary>
 public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelStore store, AlertService alerts, IDbContextFactory<HubDbContext> dbFactory,
-    TimeProvider time, IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
+    DeviceDirectory devices, TimeProvider time, IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
 {
     private static readonly string[] Detected = ["temp", "hum", "gas"];
     private readonly EarlyWarningEngine _engine = new();
@@ -28,6 +29,14 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private volatile string[] _series = [];
     private long _feedbackAfter;
     private long _cancelledAfter;
+    private long _ticks;
+    private long _lastTickAtTicks;
+
+    /// <summary>Clock ticks done (the absence rules checked, findings raised, call-offs applied), and the clock's time at
+    /// the last one: diagnostics, and how tests driving a fake clock know the worker has caught up.</summary>
+    public long Ticks => Interlocked.Read(ref _ticks);
+
+    public DateTimeOffset LastTickAt => new(Interlocked.Read(ref _lastTickAtTicks), TimeSpan.Zero);
 
     /// <summary>Series the engine tracks (a snapshot, for the retraining job).</summary>
     public IReadOnlyList<string> Series => _series;
@@ -71,6 +80,8 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                     await RaiseAsync(_findings, null, ct);
                     await ApplyFeedbackAsync(ct);
                     await ApplyCancellationsAsync(ct);
+                    Interlocked.Exchange(ref _lastTickAtTicks, now.UtcTicks);
+                    Interlocked.Increment(ref _ticks);
                 }
                 if (now - lastSave >= saveEvery)
                 {
@@ -124,9 +135,29 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private string? DeviceOf(string seriesId)
     {
         if (seriesId.StartsWith("resident:", StringComparison.Ordinal))
-            return int.TryParse(seriesId.AsSpan("resident:".Length), out var id) ? _residentDevice.GetValueOrDefault(id) : null;
+            return int.TryParse(seriesId.AsSpan("resident:".Length), out var id) ? ResidentDevice(id) : null;
         var slash = seriesId.LastIndexOf('/');
         return slash > 0 ? seriesId[..slash] : null;
+    }
+
+    /// <summary>The motion or door sensor a resident's routine finding is raised on. After a restart the routine is known
+    /// (state.json) before that sensor has reported again, and "not up as usual" is exactly when it has nothing to report:
+    /// the registered sensor is taken from the directory rather than the finding dropped.</summary>
+    private string? ResidentDevice(int residentId)
+    {
+        if (_residentDevice.TryGetValue(residentId, out var known))
+            return known;
+        var sensor = devices.All
+            .Where(d => d.Place.ResidentId == residentId && !d.Revoked && d.Kind is Domain.Devices.DeviceKind.Pir or Domain.Devices.DeviceKind.Door)
+            .OrderBy(d => d.Kind).ThenBy(d => d.Id, StringComparer.Ordinal).FirstOrDefault();
+        if (sensor is null)
+        {
+            logger.LogWarning("Routine finding for resident {ResidentId} has no motion or door sensor to raise it on", residentId);
+            return null;
+        }
+        _residentDevice[residentId] = sensor.Id;
+        _places[sensor.Id] = sensor.Place;
+        return sensor.Id;
     }
 
     public static AlertKind KindOf(FindingKind kind) => kind switch

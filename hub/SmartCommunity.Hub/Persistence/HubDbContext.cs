@@ -108,6 +108,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasIndex(x => x.GridId);
             e.Property(x => x.FeedbackComment).HasMaxLength(2000);
             e.Property(x => x.FeedbackBy).HasMaxLength(256);
+            e.Property(x => x.WithResidentBy).HasMaxLength(256);
             e.HasMany(x => x.Timeline).WithOne().HasForeignKey(x => x.AlertId).OnDelete(DeleteBehavior.Cascade);
             e.Navigation(x => x.Timeline).UsePropertyAccessMode(PropertyAccessMode.Field);
         });

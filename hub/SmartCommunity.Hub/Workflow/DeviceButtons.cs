@@ -10,9 +10,10 @@ using SmartCommunity.Hub.Visits;
 namespace SmartCommunity.Hub.Workflow;
 
 /// <summary>
-/// Button events on a resident's pendant or wearable: <c>cancel</c> calls off that resident's pre-alarms still inside
-/// their window (a fall detected by the wearable can be cancelled on the pendant); <c>visit</c> records the grid
-/// worker's visit. Both are rare, so the database lookups are acceptable on the ingestion path.
+/// Button events on a resident's pendant or wearable: <c>cancel</c> (a hold while the device asks "are you OK?", see
+/// <see cref="PreAlarmDownlinks"/>) calls off that resident's pre-alarms still inside their window — inferred alerts
+/// only: a fall or an SOS had its cancel window on the device itself; <c>visit</c> records the grid worker's visit.
+/// Both are rare, so the database lookups are acceptable on the ingestion path.
 /// </summary>
 public sealed class DeviceButtons(IDbContextFactory<HubDbContext> dbFactory, AlertService alerts, VisitService visits, TimeProvider time) : IReadingObserver
 {

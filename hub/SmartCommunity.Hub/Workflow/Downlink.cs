@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using SmartCommunity.Domain.Protocol;
 using SmartCommunity.Hub.Mqtt;
@@ -11,6 +12,14 @@ public sealed class Downlink(IDeviceBroker broker, ILogger<Downlink> logger)
 {
     public const string HelpComing = """{"cmd":"help-coming"}""";
     public const string TestAlarm = """{"cmd":"test-alarm"}""";
+    public const string PreAlarmEnd = """{"cmd":"pre-alarm-end"}""";
+
+    /// <summary>The longest pre-alarm the firmware accepts (docs/protocol.md: <c>s</c> is 1…86400).</summary>
+    public const int MaxPreAlarmSeconds = 86_400;
+
+    /// <summary>"Are you OK?" for <paramref name="seconds"/> (clamped to 1…86400): staff are paged then unless it is called off.</summary>
+    public static string PreAlarm(int seconds) =>
+        $$"""{"cmd":"pre-alarm","s":{{Math.Clamp(seconds, 1, MaxPreAlarmSeconds).ToString(CultureInfo.InvariantCulture)}}}""";
 
     public async Task SendAsync(string deviceId, string json, CancellationToken ct)
     {

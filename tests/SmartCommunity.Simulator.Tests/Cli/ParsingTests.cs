@@ -107,6 +107,12 @@ public sealed class ParsingTests
     [InlineData(Scenario.Sos, DeviceKind.Co, false)]
     [InlineData(Scenario.Leak, DeviceKind.Leak, true)]
     [InlineData(Scenario.Offline, DeviceKind.Co, true)]
+    [InlineData(Scenario.Cancel, DeviceKind.Sos, true)]
+    [InlineData(Scenario.Cancel, DeviceKind.Smoke, false)]
+    [InlineData(Scenario.Visit, DeviceKind.Wearable, true)]
+    [InlineData(Scenario.Visit, DeviceKind.Door, false)]
+    [InlineData(Scenario.Co, DeviceKind.Co, true)]
+    [InlineData(Scenario.Co, DeviceKind.Smoke, false)]
     public void Scenario_Kind_AppliesOnlyWhereItMakesSense(Scenario scenario, DeviceKind kind, bool applies)
     {
         Assert.Equal(applies, scenario.AppliesTo(kind));
@@ -124,9 +130,13 @@ public sealed class ParsingTests
                 SensorCatalog.DeviceKinds.Where(k => k.Sends(record)).Select(k => k.Kind),
                 Enum.GetValues<DeviceKind>().Where(k => scenario.AppliesTo(k)));
         }
-        Assert.Equal(
-            SensorCatalog.DeviceKinds.Where(k => k.Button.Contains(ButtonAction.Sos)).Select(k => k.Kind),
-            Enum.GetValues<DeviceKind>().Where(k => Scenario.Sos.AppliesTo(k)));
+        foreach (var (scenario, action) in new[] { (Scenario.Sos, ButtonAction.Sos), (Scenario.Cancel, ButtonAction.Cancel), (Scenario.Visit, ButtonAction.Visit) })
+        {
+            Assert.Equal(
+                SensorCatalog.DeviceKinds.Where(k => k.Button.Contains(action)).Select(k => k.Kind),
+                Enum.GetValues<DeviceKind>().Where(k => scenario.AppliesTo(k)));
+        }
+        Assert.Equal(SensorCatalog.DeviceKinds.Where(k => k.Sends("co")).Select(k => k.Kind), Enum.GetValues<DeviceKind>().Where(k => Scenario.Co.AppliesTo(k)));
     }
 
     [Fact]

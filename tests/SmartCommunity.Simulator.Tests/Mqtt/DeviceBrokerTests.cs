@@ -119,6 +119,119 @@ public sealed class DeviceBrokerTests
     }
 
     [Fact]
+    public async Task Fleet_CancelHeldDuringTheFallWindow_CallsItOffOnTheDeviceAndPublishesNoFall()
+    {
+        var time = new FakeTimeProvider(Noon);
+        await using var broker = await TestBroker.StartAsync(Wearable);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await using var fleet = new SimulatedFleet([Wearable], OptionsFor(broker), time);
+        await fleet.StartAsync(Ct);
+        var device = fleet.GetDevice("wear-0001");
+
+        var fall = fleet.InjectAsync("wear-0001", Scenario.Fall, Ct);
+        // The fall is detected: the wearable blinks and chirps "pending" while its 20 s window runs.
+        for (var i = 0; i < 60 && device.IndicatorPattern != SensorNode.Core.Indicator.Pending; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Equal(SensorNode.Core.Indicator.Pending, device.IndicatorPattern);
+        var cancel = await AdvanceUntilAsync(time, fleet.InjectAsync("wear-0001", Scenario.Cancel, Ct), TimeSpan.FromMilliseconds(100));
+
+        Assert.Null(cancel.Sequence);
+        // Past the window and the inject timeout: the fall's record never came (the core called it off).
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AdvanceUntilAsync(time, fall, TimeSpan.FromSeconds(1)));
+        Assert.Contains("'fall'", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, device.QueuedRecords);
+        await Assert.ThrowsAsync<TimeoutException>(() => observer.WaitForAsync(m => m.Topic == "sc/v1/wear-0001/up", Ct, TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task Fleet_CancelHeldDuringAHubPreAlarm_PublishesCancel()
+    {
+        var time = new FakeTimeProvider(Noon);
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker), time);
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fleet.MessageReceived += (_, m) => received.TrySetResult();
+        await fleet.StartAsync(Ct);
+        var command = new MqttApplicationMessageBuilder().WithTopic("sc/v1/sos-0001/down").WithPayload("""{"cmd":"pre-alarm","s":600}""")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        await broker.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(command) { SenderClientId = "hub" }, Ct);
+        await received.Task.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        var device = fleet.GetDevice("sos-0001");
+        for (var i = 0; i < 40 && device.IndicatorPattern != SensorNode.Core.Indicator.PreAlarm; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(20, Ct);
+        }
+
+        var result = await AdvanceUntilAsync(time, fleet.InjectAsync("sos-0001", Scenario.Cancel, Ct), TimeSpan.FromMilliseconds(100));
+        var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/up", Ct);
+
+        Assert.NotNull(result.Sequence);
+        Assert.Contains("""{"n":"cancel","vb":true""", message.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"sos\"", message.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fleet_VisitGesture_PublishesVisitAndNoSos()
+    {
+        var time = new FakeTimeProvider(Noon);
+        await using var broker = await TestBroker.StartAsync(SosButton);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker), time);
+        await fleet.StartAsync(Ct);
+
+        var result = await AdvanceUntilAsync(time, fleet.InjectAsync("sos-0001", Scenario.Visit, Ct), TimeSpan.FromMilliseconds(100));
+        // The first pack on up: the SOS the first press opened (its window ends 5 s after it, before the visit at 5.5 s)
+        // would have come first; the hold cancelled it.
+        var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/up", Ct);
+
+        Assert.NotNull(result.Sequence);
+        Assert.Matches("""\{"n":"visit","vb":true(,"t":-?[\d.]+)?\}\]$""", message.Text);
+    }
+
+    [Fact]
+    public async Task Fleet_CoScenario_ReadingsRiseFromCleanAirPastTheHubsAlarm()
+    {
+        var co = new DeviceCredentials("co-0001", DeviceKind.Co, "co-secret-0001-long");
+        var time = new FakeTimeProvider(Noon);
+        await using var broker = await TestBroker.StartAsync(co);
+        await using var observer = await broker.ConnectObserverAsync(Ct);
+        await using var fleet = new SimulatedFleet([co], OptionsFor(broker), time);
+        await fleet.StartAsync(Ct);
+        var clean = await observer.WaitForAsync(m => m.Topic == "sc/v1/co-0001/up", Ct);
+        Assert.InRange(CoPpm(clean.Text).Single(), 0, 5);
+
+        var started = await fleet.InjectAsync("co-0001", Scenario.Co, Ct);
+        Assert.Null(started.Sequence);
+        var seen = new List<double>();
+        for (var i = 0; i < 60 && !seen.Any(v => v >= 100); i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(5));
+            try
+            {
+                seen.AddRange(CoPpm((await observer.WaitForAsync(m => m.Topic == "sc/v1/co-0001/up", Ct, TimeSpan.FromMilliseconds(200))).Text));
+            }
+            catch (TimeoutException)
+            {
+                // Below the core's alarm level it reports only every 5 min.
+            }
+        }
+
+        Assert.Contains(seen, v => v >= 100);
+        // Every 10 s in alarm, rising: the hub's 100 ppm is crossed within two minutes of the flue blocking.
+        Assert.True(time.GetUtcNow() - started.Timestamp <= TimeSpan.FromMinutes(2), $"crossed 100 ppm after {time.GetUtcNow() - started.Timestamp}");
+        Assert.Equal(seen.Order(), seen);
+    }
+
+    private static IEnumerable<double> CoPpm(string pack) =>
+        JsonDocument.Parse(pack).RootElement.EnumerateArray().Where(r => r.TryGetProperty("n", out var n) && n.GetString() == "co").Select(r => r.GetProperty("v").GetDouble());
+
+    [Fact]
     public async Task Fleet_ScenarioForAnotherKind_IsRefusedWithoutPublishing()
     {
         await using var broker = await TestBroker.StartAsync(SosButton);

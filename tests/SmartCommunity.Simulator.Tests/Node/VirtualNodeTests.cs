@@ -66,30 +66,36 @@ public class VirtualNodeTests
     }
 
     [Fact]
-    public void CoProfile_StableSignal_FedToTheCoreAndReportedEveryReadingInterval()
+    public void CoProfile_CleanAir_FedToTheCoreAndReportedEveryReadingInterval()
     {
-        // The simulator's kind table has no co yet: the node boots from a flash that already holds a co config
-        // (as after a reboot), committed through the provisioning protocol like any other.
-        var storage = new MemoryStorage();
-        var session = new ProvisioningSession(new NodeCore(storage, 0));
-        foreach (var line in new[]
-        {
-            "SET wifi_ssid simulated-wifi", "SET wifi_password simulated-wifi-password", "SET broker_url mqtts://simulated-hub:8883",
-            "SET device_id co-0001", "SET device_secret " + Secret, "SET ca_sha256 " + new string('0', 64), "SET profile co", "COMMIT",
-        })
-        {
-            Assert.StartsWith("OK", session.Handle(line, 0), StringComparison.Ordinal);
-        }
-
-        var (node, time) = Start(new DeviceCredentials("co-0001", DeviceKind.Sos, Secret), storage);
+        var (node, time) = Start(new DeviceCredentials("co-0001", DeviceKind.Co, Secret));
         Assert.Equal(1000, node.Core.Scheduler.PeriodMs(SamplingScheduler.Co));
         Advance(node, time, TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
         Assert.Equal(["co", "co", "co"], Queued(node)); // at boot, 5 and 10 min (reading_s 300)
-        Assert.Equal(2, node.Core.Queue.ValueAt(0));
+        Assert.All(Enumerable.Range(0, 3), i => Assert.InRange(node.Core.Queue.ValueAt(i), 0, 5));
 
         node.CoPpm = 120;
         Advance(node, time, TimeSpan.FromSeconds(1));
         Assert.True(node.Core.CoAlarm);
         Assert.Equal(120, node.Core.Queue.ValueAt(node.Core.Queue.Count - 1));
+    }
+
+    [Fact]
+    public void CoLeak_TheCoreAlarmsAtItsOwnLevelAndReportsEveryTenSeconds()
+    {
+        var (node, time) = Start(new DeviceCredentials("co-0001", DeviceKind.Co, Secret));
+        Advance(node, time, TimeSpan.FromSeconds(1));
+        var before = node.Core.Queue.Count;
+
+        node.StartCoLeak();
+        Advance(node, time, TimeSpan.FromSeconds(20));
+        Assert.False(node.Core.CoAlarm);
+        Advance(node, time, TimeSpan.FromSeconds(100));
+
+        // co_on_ppm (50) crossed ~31 s in, then a report every co_alarm_reading_s (10 s) up to ~120 ppm.
+        Assert.True(node.Core.CoAlarm);
+        var reports = Enumerable.Range(before, node.Core.Queue.Count - before).Select(i => node.Core.Queue.ValueAt(i)).ToList();
+        Assert.InRange(reports.Count, 8, 11);
+        Assert.InRange(reports[^1], 100, 140);
     }
 }

@@ -111,6 +111,32 @@ public sealed class SignalModelTests
     }
 
     [Fact]
+    public void CoModel_CleanAir_StaysBetween0And5()
+    {
+        var co = new CoModel(new Random(7));
+
+        var samples = Enumerable.Range(0, 5000).Select(i => co.Sample(Midnight.AddSeconds(i))).ToList();
+
+        Assert.All(samples, v => Assert.InRange(v, 0, 5));
+        Assert.InRange(samples.Average(), 1, 3);
+    }
+
+    [Fact]
+    public void CoModel_BlockedFlue_Rises20To250OverFourMinutesAndStays()
+    {
+        var co = new CoModel(new Random(8));
+        co.StartLeak(Midnight);
+
+        Assert.InRange(co.Sample(Midnight), 15, 25);
+        Assert.InRange(co.Sample(Midnight.AddMinutes(2)), 125, 145);
+        Assert.InRange(co.Sample(Midnight.AddMinutes(4)), 245, 255);
+        Assert.InRange(co.Sample(Midnight.AddMinutes(30)), 245, 255);
+        // The hub's 100 ppm alarm is crossed about 85 s in.
+        var crossing = Enumerable.Range(0, 240).First(s => co.Sample(Midnight.AddSeconds(s)) >= 100);
+        Assert.InRange(crossing, 75, 95);
+    }
+
+    [Fact]
     public void SimulatedClock_SpeedSixty_RunsAnHourPerMinute()
     {
         var time = new FakeTimeProvider(Midnight);

@@ -270,6 +270,13 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("WithResidentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WithResidentBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("GridId");

@@ -283,6 +283,13 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
 
+                    b.Property<long?>("WithResidentAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("WithResidentBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("GridId");
