@@ -1,7 +1,7 @@
 // The live alert board: open alerts, most urgent first, updated in place as pushes arrive.
 // Cards are keyed by alert id and moved only when their position changes, so focus stays put.
 
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../context";
 import { listCommunities, listResidents } from "../api/places";
 import type { AlertDto, GridDto, Me, Severity } from "../api/types";
 import { t } from "../i18n";

@@ -2,7 +2,7 @@
 // the hub), the fleet with health and rejected-payload reasons, and a test alarm whose arrival is
 // watched live.
 
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../context";
 import { deviceRejections, listDevices, provisioningQr, registerDevice, rotateSecret, sendTestAlarm } from "../api/devices";
 import { ApiError } from "../api/http";
 import { listCommunities } from "../api/places";

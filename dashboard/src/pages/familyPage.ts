@@ -1,7 +1,7 @@
 // Family (phone first): their relative at a glance, live alerts, history with timelines, feedback
 // on resolved alerts, and push notifications. The hub scopes everything to linked residents.
 
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../context";
 import { listResidents } from "../api/places";
 import { t } from "../i18n";
 import { h } from "../ui/dom";

@@ -1,6 +1,6 @@
 // Sign-in: email and password → cookie session → who am I.
 
-import type { View } from "../app";
+import type { View } from "../context";
 import { getMe, login } from "../api/auth";
 import { ApiError } from "../api/http";
 import type { Me } from "../api/types";

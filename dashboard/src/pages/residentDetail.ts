@@ -2,7 +2,7 @@
 // 24 hours or 7 days, alert history with timelines, and visits. Staff open it from the residents
 // list; family members see it for their relative (mobile first), with feedback on resolved alerts.
 
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../context";
 import { listResidentAlerts } from "../api/alerts";
 import { ApiError } from "../api/http";
 import { getResident } from "../api/places";

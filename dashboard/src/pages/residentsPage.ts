@@ -1,6 +1,6 @@
 // Residents in the caller's scope (staff, grid workers); `#/residents/{id}` opens one resident.
 
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../context";
 import { listResidents } from "../api/places";
 import type { ResidentDto } from "../api/types";
 import { t } from "../i18n";
