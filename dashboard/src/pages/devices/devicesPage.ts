@@ -2,18 +2,18 @@
 // the hub), the fleet with health and rejected-payload reasons, and a test alarm whose arrival is
 // watched live.
 
-import type { AppContext, View } from "../context";
-import { deviceRejections, listDevices, provisioningQr, registerDevice, rotateSecret, sendTestAlarm } from "../api/devices";
-import { ApiError } from "../api/http";
-import { listCommunities } from "../api/places";
-import { latestReadings } from "../api/readings";
-import { DEVICE_LOCATIONS, type DeviceCredentials, type DeviceDto } from "../api/types";
-import { t, tMaybe } from "../i18n";
-import { h, setAttr, setText, uid } from "../ui/dom";
-import { deviceKindLabel, formatAge, formatFull, formatTime } from "../ui/format";
-import { iconEl } from "../ui/icons";
-import { deviceHealth } from "../ui/readings";
-import { catalog } from "../state/catalog";
+import type { AppContext, View } from "../../context";
+import { deviceRejections, listDevices, provisioningQr, registerDevice, rotateSecret, sendTestAlarm } from "../../api/devices";
+import { ApiError } from "../../api/http";
+import { listCommunities } from "../../api/places";
+import { latestReadings } from "../../api/readings";
+import { DEVICE_LOCATIONS, type DeviceCredentials, type DeviceDto } from "../../api/types";
+import { t, tMaybe } from "../../i18n";
+import { h, setAttr, setText, uid } from "../../ui/dom";
+import { deviceKindLabel, formatAge, formatFull, formatTime } from "../../ui/format";
+import { iconEl } from "../../ui/icons";
+import { deviceHealth } from "../../ui/readings";
+import { catalog } from "../../state/catalog";
 
 const FLEET_REFRESH_MS = 10_000;
 const TEST_WATCH_MS = 60_000;

@@ -2,20 +2,20 @@
 // 24 hours or 7 days, alert history with timelines, and visits. Staff open it from the residents
 // list; family members see it for their relative (mobile first), with feedback on resolved alerts.
 
-import type { AppContext, View } from "../context";
-import { listResidentAlerts } from "../api/alerts";
-import { ApiError } from "../api/http";
-import { getResident } from "../api/places";
-import { aggregateReadings, latestReadings } from "../api/readings";
-import type { AlertDto, DeviceDto, LatestDto, ResidentDetailDto } from "../api/types";
-import { t, tMaybe } from "../i18n";
-import { AlertCard } from "../ui/alertCard";
-import { type Chart, lineChart } from "../ui/chart";
-import { h, setText } from "../ui/dom";
-import { deviceIconName, deviceKindLabel, formatAge, formatFull, formatTime, kindLabel, statusLabel } from "../ui/format";
-import { artworkEl, iconEl } from "../ui/icons";
-import { deviceHealth, isCharted, readingLabel, readingUnit, readingValue } from "../ui/readings";
-import { emptyTimeline, timelineFromAlert, timelineList } from "../ui/timeline";
+import type { AppContext, View } from "../../context";
+import { listResidentAlerts } from "../../api/alerts";
+import { ApiError } from "../../api/http";
+import { getResident } from "../../api/places";
+import { aggregateReadings, latestReadings } from "../../api/readings";
+import type { AlertDto, DeviceDto, LatestDto, ResidentDetailDto } from "../../api/types";
+import { t, tMaybe } from "../../i18n";
+import { AlertCard } from "../../ui/alertCard";
+import { type Chart, lineChart } from "../../ui/chart";
+import { h, setText } from "../../ui/dom";
+import { deviceIconName, deviceKindLabel, formatAge, formatFull, formatTime, kindLabel, statusLabel } from "../../ui/format";
+import { artworkEl, iconEl } from "../../ui/icons";
+import { deviceHealth, isCharted, readingLabel, readingUnit, readingValue } from "../../ui/readings";
+import { emptyTimeline, timelineFromAlert, timelineList } from "../../ui/timeline";
 
 type Range = "24h" | "7d";
 const RANGES: Record<Range, { ms: number; interval: string }> = {

@@ -1,16 +1,16 @@
 // The live alert board: open alerts, most urgent first, updated in place as pushes arrive.
 // Cards are keyed by alert id and moved only when their position changes, so focus stays put.
 
-import type { AppContext, View } from "../context";
-import { listCommunities, listResidents } from "../api/places";
-import type { AlertDto, GridDto, Me, Severity } from "../api/types";
-import { t } from "../i18n";
-import { needsAttention, SEVERITY_RANK } from "../state/alertStore";
-import { AlertCard } from "../ui/alertCard";
-import { h, setAttr, setText } from "../ui/dom";
-import { formatTime } from "../ui/format";
-import { iconEl } from "../ui/icons";
-import { siteMap, type SiteMap } from "../ui/siteMap";
+import type { AppContext, View } from "../../context";
+import { listCommunities, listResidents } from "../../api/places";
+import type { AlertDto, GridDto, Me, Severity } from "../../api/types";
+import { t } from "../../i18n";
+import { needsAttention, SEVERITY_RANK } from "../../state/alertStore";
+import { AlertCard } from "../../ui/alertCard";
+import { h, setAttr, setText } from "../../ui/dom";
+import { formatTime } from "../../ui/format";
+import { iconEl } from "../../ui/icons";
+import { siteMap, type SiteMap } from "../../ui/siteMap";
 
 const STAFF_ROLES = new Set(["Admin", "EmergencyStaff", "GridWorker", "Technician"]);
 const AGE_TICK_MS = 15_000;
