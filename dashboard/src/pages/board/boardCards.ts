@@ -2,7 +2,7 @@
 // stays put; when the focused card leaves, focus goes to the next card that stays.
 
 import type { AlertDto } from "../../api/types";
-import { AlertCard, type CardActions } from "../../ui/alertCard";
+import { AlertCard, type CardActions } from "../../ui/alertCard/alertCard";
 import { h } from "../../ui/dom";
 
 export class BoardCards {

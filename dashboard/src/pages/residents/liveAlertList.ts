@@ -2,7 +2,7 @@
 
 import type { AlertDto } from "../../api/types";
 import type { AppContext, View } from "../../context";
-import { AlertCard } from "../../ui/alertCard";
+import { AlertCard } from "../../ui/alertCard/alertCard";
 import { h } from "../../ui/dom";
 
 export interface LiveAlertList extends View {
