@@ -5,13 +5,14 @@ import { getMe, logout, saveLanguage } from "./api/auth";
 import { Capabilities } from "./api/capabilities";
 import { ApiError } from "./api/http";
 import type { Me, PageDto, Role, SignInFailures } from "./api/types";
-import { workflow, type Workflow } from "./api/workflow";
+import { workflow } from "./api/workflow";
+import type { AppContext, View } from "./context";
 import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } from "./i18n";
-import { boardPage } from "./pages/boardPage";
-import { devicesPage } from "./pages/devicesPage";
-import { familyPage } from "./pages/familyPage";
-import { loginPage } from "./pages/loginPage";
-import { residentsPage } from "./pages/residentsPage";
+import { boardPage } from "./pages/board/boardPage";
+import { devicesPage } from "./pages/devices/devicesPage";
+import { familyPage } from "./pages/family/familyPage";
+import { loginPage } from "./pages/login/loginPage";
+import { residentsPage } from "./pages/residents/residentsPage";
 import { Alarm } from "./sound/alarm";
 import { loadCatalog, onCatalog } from "./state/catalog";
 import { needsAttention, type AlertChange } from "./state/alertStore";
@@ -21,27 +22,6 @@ import { h } from "./ui/dom";
 import { formatTime, kindLabel, severityLabel, whereText } from "./ui/format";
 import { header } from "./ui/header";
 import { PageNotices, pageText } from "./ui/pageNotices";
-
-/** What a page gets: the signed-in user and the shared services. */
-export interface AppContext {
-  me: Me;
-  live: LiveAlerts;
-  alarm: Alarm;
-  announcer: Announcer;
-  /** Workflow endpoints this hub offers (null = not there yet; the UI leaves the control out). */
-  flow: Workflow;
-  /** Route parameters after the page name: `#/residents/7` → ["7"]. */
-  params: string[];
-  /** Routes this user may open, for navigation. */
-  nav: readonly { path: string; title: MessageKey }[];
-  signOut(): Promise<void>;
-}
-
-/** A mounted piece of UI that may hold timers and subscriptions. */
-export interface View {
-  element: HTMLElement;
-  dispose(): void;
-}
 
 interface Route {
   path: string;

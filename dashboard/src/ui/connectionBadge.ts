@@ -1,7 +1,7 @@
 // Live-connection indicator. data-state is one of connected | reconnecting | disconnected (the
 // first connection attempt counts as reconnecting) for tests and for styling.
 
-import type { View } from "../app";
+import type { View } from "../context";
 import { t } from "../i18n";
 import type { ConnectionState } from "../live/alertHub";
 import type { FeedStatus, LiveAlerts } from "../state/liveAlerts";

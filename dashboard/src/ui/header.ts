@@ -1,7 +1,7 @@
 // The top bar: product and page name, live-connection state, alarm sound controls, the user,
 // language switch and sign-out. Wraps onto two rows on a phone.
 
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../context";
 import { t } from "../i18n";
 import { connectionBadge } from "./connectionBadge";
 import { h } from "./dom";

@@ -2,7 +2,7 @@
 // service worker src/assets/sw.js) does the subscribing; this is the button, its state and the
 // words. Shown only where the browser supports Web Push and the hub offers it.
 
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../context";
 import { disablePush, enablePush, pushSupported } from "../api/push";
 import { t } from "../i18n";
 import { h, setAttr, setText } from "./dom";

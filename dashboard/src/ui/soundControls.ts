@@ -1,6 +1,6 @@
 // "Enable sound" until the browser lets the page play audio; then a mute toggle that times out.
 
-import type { View } from "../app";
+import type { View } from "../context";
 import { t } from "../i18n";
 import { type Alarm, type AlarmState } from "../sound/alarm";
 import { h, setAttr, setText } from "./dom";

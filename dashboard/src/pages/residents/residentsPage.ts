@@ -1,10 +1,10 @@
 // Residents in the caller's scope (staff, grid workers); `#/residents/{id}` opens one resident.
 
-import type { AppContext, View } from "../app";
-import { listResidents } from "../api/places";
-import type { ResidentDto } from "../api/types";
-import { t } from "../i18n";
-import { h, setText } from "../ui/dom";
+import type { AppContext, View } from "../../context";
+import { listResidents } from "../../api/places";
+import type { ResidentDto } from "../../api/types";
+import { t } from "../../i18n";
+import { h, setText } from "../../ui/dom";
 import { residentDetail } from "./residentDetail";
 
 export function residentsPage(ctx: AppContext): View {

@@ -1,13 +1,13 @@
 // Sign-in: email and password → cookie session → who am I.
 
-import type { View } from "../app";
-import { getMe, login } from "../api/auth";
-import { ApiError } from "../api/http";
-import type { Me } from "../api/types";
-import { t, type MessageKey } from "../i18n";
-import { h, setText } from "../ui/dom";
-import { iconEl } from "../ui/icons";
-import { languageSelect } from "../ui/languageSelect";
+import type { View } from "../../context";
+import { getMe, login } from "../../api/auth";
+import { ApiError } from "../../api/http";
+import type { Me } from "../../api/types";
+import { t, type MessageKey } from "../../i18n";
+import { h, setText } from "../../ui/dom";
+import { iconEl } from "../../ui/icons";
+import { languageSelect } from "../../ui/languageSelect";
 
 export interface LoginOptions {
   /** A message to show on arrival (e.g. the session expired). */

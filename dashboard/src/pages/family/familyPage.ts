@@ -1,12 +1,12 @@
 // Family (phone first): their relative at a glance, live alerts, history with timelines, feedback
 // on resolved alerts, and push notifications. The hub scopes everything to linked residents.
 
-import type { AppContext, View } from "../app";
-import { listResidents } from "../api/places";
-import { t } from "../i18n";
-import { h } from "../ui/dom";
-import { pushToggle } from "../ui/pushToggle";
-import { residentDetail } from "./residentDetail";
+import type { AppContext, View } from "../../context";
+import { listResidents } from "../../api/places";
+import { t } from "../../i18n";
+import { h } from "../../ui/dom";
+import { pushToggle } from "../../ui/pushToggle";
+import { residentDetail } from "../residents/residentDetail";
 
 export function familyPage(ctx: AppContext): View {
   const slot = h("div", {}, h("p", { class: "muted", role: "status" }, t("app.loading")));
