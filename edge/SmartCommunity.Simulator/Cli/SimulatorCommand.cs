@@ -28,7 +28,9 @@ internal static class SimulatorCommand
     private static readonly Option<string?> DurationOption = new("--duration") { Description = "Stop after this long (e.g. 90s, 10m); default: until Ctrl+C." };
     private static readonly Option<bool> NoRoutineOption = new("--no-routine") { Description = "Only connect, heartbeat once and fire scenarios (no periodic readings/heartbeats)." };
     private static readonly Option<bool> NoInteractiveOption = new("--no-interactive") { Description = "Do not read scenario commands from standard input." };
-    private static readonly Option<bool> VerboseOption = new("--verbose", "-v") { Description = "Log every publish." };
+    private static readonly Option<DirectoryInfo?> StorageOption = new("--storage") { Description = "Keep each device's flash (configuration, sequence numbers, outbox) in this folder, one subfolder per device, so a rerun continues where it stopped; default: in memory (every run starts factory-fresh)." };
+    private static readonly Option<bool> NoAnnounceOfflineOption = new("--no-announce-offline") { Description = "On stop, disconnect cleanly without publishing the offline status: the hub marks the devices offline without an alert (the simulation pauses, no device failed)." };
+    private static readonly Option<bool> VerboseOption = new("--verbose", "-v") { Description = "Log every publish, and each device's connects and disconnects." };
 
     public static Task<int> InvokeAsync(string[] args)
     {
@@ -36,7 +38,7 @@ internal static class SimulatorCommand
         var root = new RootCommand("SmartCommunity device simulator: virtual SOS buttons, wearables, smoke, climate, PIR, door and leak sensors publishing SenML over MQTT with their own credentials.")
         {
             FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, SetOption, ClientIdSuffixOption,
-            ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, VerboseOption,
+            ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, StorageOption, NoAnnounceOfflineOption, VerboseOption,
         };
         root.SetAction(RunAsync);
         // Stopping disconnects every device cleanly; give it time before the process is torn down.
@@ -63,13 +65,16 @@ internal static class SimulatorCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        var verbose = parse.GetValue(VerboseOption);
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
             })
-            .SetMinimumLevel(parse.GetValue(VerboseOption) ? LogLevel.Debug : LogLevel.Information));
+            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+            // A line per device per connect is chatter at a console with a fleet: the fleet's summary says it; problems still show.
+            .AddFilter(typeof(SimulatedDevice).FullName, verbose ? LogLevel.Debug : LogLevel.Warning));
         var logger = loggerFactory.CreateLogger("SmartCommunity.Simulator");
 
         List<DeviceCredentials> devices;
@@ -97,6 +102,8 @@ internal static class SimulatorCommand
                 ClientIdSuffix = parse.GetValue(ClientIdSuffixOption),
                 Seed = parse.GetValue(SeedOption),
                 RoutineTraffic = !parse.GetValue(NoRoutineOption),
+                StorageDirectory = parse.GetValue(StorageOption)?.FullName,
+                AnnounceOfflineOnStop = !parse.GetValue(NoAnnounceOfflineOption),
             };
             options.Validate();
             scenarios = [.. (parse.GetValue(ScenarioOption) ?? []).Select(ScenarioRequest.Parse)];
@@ -108,7 +115,19 @@ internal static class SimulatorCommand
             return 2;
         }
 
-        await using var fleet = new SimulatedFleet(devices, options, TimeProvider.System, loggerFactory);
+        SimulatedFleet created;
+        try
+        {
+            created = new SimulatedFleet(devices, options, TimeProvider.System, loggerFactory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // A device's storage in use by another simulator, not writable, or a setting the firmware refused.
+            logger.LogError("{Message}", ex.Message);
+            return 2;
+        }
+
+        await using var fleet = created;
         fleet.MessageReceived += (_, m) => logger.LogInformation("{DeviceId} ← {Topic}: {Payload}", m.DeviceId, m.Topic, m.PayloadText);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var background = new List<Task>();
@@ -170,6 +189,10 @@ internal static class SimulatorCommand
         {
             logger.LogError("{Scenario} on {DeviceId} failed: {Message}", request.Scenario.ToCliName(), request.DeviceId, ex.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     private static async Task ReadCommandsAsync(SimulatedFleet fleet, ILogger logger, CancellationToken cancellationToken)
@@ -213,7 +236,8 @@ internal static class SimulatorCommand
                 continue;
             }
 
-            await FireAsync(fleet, request, logger, cancellationToken);
+            // Not awaited: a fall waits out its device's cancel window (fall_cancel_ms, 20 s); a scenario typed meanwhile starts at once.
+            _ = FireAsync(fleet, request, logger, cancellationToken);
         }
     }
 

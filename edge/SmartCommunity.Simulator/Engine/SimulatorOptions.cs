@@ -48,6 +48,14 @@ public sealed record SimulatorOptions
     /// <summary>How long <c>InjectAsync</c> waits for a reconnecting device before giving up.</summary>
     public TimeSpan InjectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Where each device keeps its flash (the firmware core's configuration, sequence numbers and outbox), one folder
+    /// per device id. A simulator started again on the same folder continues each device's numbering, as a real device
+    /// does after a reboot. Null: in memory, every run starts factory-fresh (numbering at 1), which the hub only accepts
+    /// for a device registered afresh.
+    /// </summary>
+    public string? StorageDirectory { get; init; }
+
     /// <summary>On stop, publish the offline status (the last-will payload) before a clean DISCONNECT.</summary>
     public bool AnnounceOfflineOnStop { get; init; } = true;
 

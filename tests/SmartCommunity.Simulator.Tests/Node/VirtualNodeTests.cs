@@ -68,8 +68,8 @@ public class VirtualNodeTests
     [Fact]
     public void CoProfile_StableSignal_FedToTheCoreAndReportedEveryReadingInterval()
     {
-        // The simulator's kind table has no co yet: the node boots from a flash that already holds a co config
-        // (as after a reboot), committed through the provisioning protocol like any other.
+        // The node boots from a flash that already holds its co config (as after a reboot), committed through the
+        // provisioning protocol like any other.
         var storage = new MemoryStorage();
         var session = new ProvisioningSession(new NodeCore(storage, 0));
         foreach (var line in new[]
@@ -81,7 +81,7 @@ public class VirtualNodeTests
             Assert.StartsWith("OK", session.Handle(line, 0), StringComparison.Ordinal);
         }
 
-        var (node, time) = Start(new DeviceCredentials("co-0001", DeviceKind.Sos, Secret), storage);
+        var (node, time) = Start(new DeviceCredentials("co-0001", DeviceKind.Co, Secret), storage);
         Assert.Equal(1000, node.Core.Scheduler.PeriodMs(SamplingScheduler.Co));
         Advance(node, time, TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
         Assert.Equal(["co", "co", "co"], Queued(node)); // at boot, 5 and 10 min (reading_s 300)
