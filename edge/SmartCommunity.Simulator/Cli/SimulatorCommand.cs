@@ -21,6 +21,7 @@ internal static class SimulatorCommand
     private static readonly Option<int?> PortOption = new("--port") { Description = "Broker port (default: from the fleet file, else 1883)." };
     private static readonly Option<string> MqttVersionOption = new("--mqtt-version") { Description = "MQTT protocol version.", DefaultValueFactory = _ => "5" };
     private static readonly Option<double> SpeedOption = new("--speed") { Description = "Run the daily routine this many times faster (intervals are divided by it).", DefaultValueFactory = _ => 1.0 };
+    private static readonly Option<double> HeatingFailurePaceOption = new("--heating-failure-pace") { Description = "Play heating-failure this many times faster than a real room cools (~1 °C per 20 min), with a reading every 10 s; e.g. 240 for a demo (below 16 °C within a minute).", DefaultValueFactory = _ => 1.0 };
     private static readonly Option<string[]> SetOption = new("--set") { Description = "A firmware setting for every node as name=value (repeatable), e.g. sos_cancel_ms=0, reading_s=10; names in firmware/README.md." };
     private static readonly Option<string?> ClientIdSuffixOption = new("--client-id-suffix") { Description = "Appended to the device id to make the MQTT client id, e.g. -sim." };
     private static readonly Option<string[]> ScenarioOption = new("--scenario", "-s") { Description = "scenario:deviceId[@delay], e.g. sos:sos-0001@30s (repeatable). Scenarios: sos, fall, smoke, leak, heating-failure, offline, online, test." };
@@ -37,7 +38,7 @@ internal static class SimulatorCommand
         MqttVersionOption.AcceptOnlyFromAmong("3.1.1", "5");
         var root = new RootCommand("SmartCommunity device simulator: virtual SOS buttons, wearables, smoke, climate, PIR, door and leak sensors publishing SenML over MQTT with their own credentials.")
         {
-            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, SetOption, ClientIdSuffixOption,
+            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, HeatingFailurePaceOption, SetOption, ClientIdSuffixOption,
             ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, StorageOption, NoAnnounceOfflineOption, VerboseOption,
         };
         root.SetAction(RunAsync);
@@ -98,6 +99,7 @@ internal static class SimulatorCommand
                 Port = parse.GetValue(PortOption) ?? file?.Mqtt.Port ?? FleetMqtt.Default.Port,
                 ProtocolVersion = parse.GetValue(MqttVersionOption) == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500,
                 Speed = parse.GetValue(SpeedOption),
+                HeatingFailurePace = parse.GetValue(HeatingFailurePaceOption),
                 NodeSettings = ParseSettings(parse.GetValue(SetOption) ?? []),
                 ClientIdSuffix = parse.GetValue(ClientIdSuffixOption),
                 Seed = parse.GetValue(SeedOption),

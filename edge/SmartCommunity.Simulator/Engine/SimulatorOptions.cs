@@ -21,6 +21,13 @@ public sealed record SimulatorOptions
     /// <summary>Publish routine readings and periodic heartbeats. Off for tests that only want events.</summary>
     public bool RoutineTraffic { get; init; } = true;
 
+    /// <summary>
+    /// How many times faster than a real room the <c>heating-failure</c> scenario cools (1: ~1 °C per 20 simulated minutes).
+    /// Above 1 the scenario is a time-lapse for a demo: the node is also told (a config downlink, as the hub would) to
+    /// report every 10 s, its minimum, so the fall below the safe 16 °C shows within a minute at 240.
+    /// </summary>
+    public double HeatingFailurePace { get; init; } = 1;
+
     /// <summary>Seed for the signal models; null for a different fleet each run.</summary>
     public int? Seed { get; init; }
 
@@ -80,6 +87,11 @@ public sealed record SimulatorOptions
         if (!double.IsFinite(Speed) || Speed <= 0 || Speed > 100_000)
         {
             throw new ArgumentException($"Speed {Speed} must be in (0, 100000].", nameof(Speed));
+        }
+
+        if (!double.IsFinite(HeatingFailurePace) || HeatingFailurePace < 1 || HeatingFailurePace > 100_000)
+        {
+            throw new ArgumentException($"Heating-failure pace {HeatingFailurePace} must be in [1, 100000].", nameof(HeatingFailurePace));
         }
 
         ArgumentNullException.ThrowIfNull(NodeSettings, nameof(NodeSettings));
