@@ -71,7 +71,7 @@ public sealed class DemoRunTests(ITestOutputHelper output)
 
     /// <summary>
     /// Every scenario the README's "Run it" names, typed at once as a person would, reaches the duty officer's board. How
-    /// long each took is written to the test output (measured, not asserted: the machine is shared); README states them.
+    /// long each took is written to the test output (measured, not asserted: the machine is shared); edge/README.md states them.
     /// </summary>
     [Fact]
     public async Task DemoScenarios_EachReadmeScenario_ReachesTheBoard()
