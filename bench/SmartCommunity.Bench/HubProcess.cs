@@ -194,6 +194,21 @@ public sealed class HubProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SIGTERM, as an operator's Ctrl+C in run.sh or a service manager stops it: the hub's shutdown runs. Returns its exit
+    /// code once it has exited (0 for a clean shutdown).
+    /// </summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+            throw new InvalidOperationException("the hub was already stopped or killed");
+        // .NET has no API to send SIGTERM to another process; kill(1) is in every Linux base system.
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!)
+            await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs (the cluster fault tests' kill -9).</summary>
     public void Kill()
     {

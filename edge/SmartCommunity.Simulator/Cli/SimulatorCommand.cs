@@ -21,6 +21,7 @@ internal static class SimulatorCommand
     private static readonly Option<int?> PortOption = new("--port") { Description = "Broker port (default: from the fleet file, else 1883)." };
     private static readonly Option<string> MqttVersionOption = new("--mqtt-version") { Description = "MQTT protocol version.", DefaultValueFactory = _ => "5" };
     private static readonly Option<double> SpeedOption = new("--speed") { Description = "Run the daily routine this many times faster (intervals are divided by it).", DefaultValueFactory = _ => 1.0 };
+    private static readonly Option<double> HeatingFailurePaceOption = new("--heating-failure-pace") { Description = "Play heating-failure this many times faster than a real room cools (~1 °C per 20 min), with a reading every 10 s; e.g. 240 for a demo (below 16 °C within a minute).", DefaultValueFactory = _ => 1.0 };
     private static readonly Option<string[]> SetOption = new("--set") { Description = "A firmware setting for every node as name=value (repeatable), e.g. sos_cancel_ms=0, reading_s=10; names in firmware/README.md." };
     private static readonly Option<string?> ClientIdSuffixOption = new("--client-id-suffix") { Description = "Appended to the device id to make the MQTT client id, e.g. -sim." };
     private static readonly Option<string[]> ScenarioOption = new("--scenario", "-s") { Description = "scenario:deviceId[@delay], e.g. sos:sos-0001@30s (repeatable). Scenarios: sos, fall, smoke, leak, heating-failure, offline, online, test." };
@@ -28,15 +29,17 @@ internal static class SimulatorCommand
     private static readonly Option<string?> DurationOption = new("--duration") { Description = "Stop after this long (e.g. 90s, 10m); default: until Ctrl+C." };
     private static readonly Option<bool> NoRoutineOption = new("--no-routine") { Description = "Only connect, heartbeat once and fire scenarios (no periodic readings/heartbeats)." };
     private static readonly Option<bool> NoInteractiveOption = new("--no-interactive") { Description = "Do not read scenario commands from standard input." };
-    private static readonly Option<bool> VerboseOption = new("--verbose", "-v") { Description = "Log every publish." };
+    private static readonly Option<DirectoryInfo?> StorageOption = new("--storage") { Description = "Keep each device's flash (configuration, sequence numbers, outbox) in this folder, one subfolder per device, so a rerun continues where it stopped; default: in memory (every run starts factory-fresh)." };
+    private static readonly Option<bool> NoAnnounceOfflineOption = new("--no-announce-offline") { Description = "On stop, disconnect cleanly without publishing the offline status: the hub marks the devices offline without an alert (the simulation pauses, no device failed)." };
+    private static readonly Option<bool> VerboseOption = new("--verbose", "-v") { Description = "Log every publish, and each device's connects and disconnects." };
 
     public static Task<int> InvokeAsync(string[] args)
     {
         MqttVersionOption.AcceptOnlyFromAmong("3.1.1", "5");
         var root = new RootCommand("SmartCommunity device simulator: virtual SOS buttons, wearables, smoke, climate, PIR, door and leak sensors publishing SenML over MQTT with their own credentials.")
         {
-            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, SetOption, ClientIdSuffixOption,
-            ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, VerboseOption,
+            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, HeatingFailurePaceOption, SetOption, ClientIdSuffixOption,
+            ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, StorageOption, NoAnnounceOfflineOption, VerboseOption,
         };
         root.SetAction(RunAsync);
         // Stopping disconnects every device cleanly; give it time before the process is torn down.
@@ -63,13 +66,16 @@ internal static class SimulatorCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        var verbose = parse.GetValue(VerboseOption);
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
             })
-            .SetMinimumLevel(parse.GetValue(VerboseOption) ? LogLevel.Debug : LogLevel.Information));
+            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+            // A line per device per connect is chatter at a console with a fleet: the fleet's summary says it; problems still show.
+            .AddFilter(typeof(SimulatedDevice).FullName, verbose ? LogLevel.Debug : LogLevel.Warning));
         var logger = loggerFactory.CreateLogger("SmartCommunity.Simulator");
 
         List<DeviceCredentials> devices;
@@ -93,10 +99,13 @@ internal static class SimulatorCommand
                 Port = parse.GetValue(PortOption) ?? file?.Mqtt.Port ?? FleetMqtt.Default.Port,
                 ProtocolVersion = parse.GetValue(MqttVersionOption) == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500,
                 Speed = parse.GetValue(SpeedOption),
+                HeatingFailurePace = parse.GetValue(HeatingFailurePaceOption),
                 NodeSettings = ParseSettings(parse.GetValue(SetOption) ?? []),
                 ClientIdSuffix = parse.GetValue(ClientIdSuffixOption),
                 Seed = parse.GetValue(SeedOption),
                 RoutineTraffic = !parse.GetValue(NoRoutineOption),
+                StorageDirectory = parse.GetValue(StorageOption)?.FullName,
+                AnnounceOfflineOnStop = !parse.GetValue(NoAnnounceOfflineOption),
             };
             options.Validate();
             scenarios = [.. (parse.GetValue(ScenarioOption) ?? []).Select(ScenarioRequest.Parse)];
@@ -108,7 +117,19 @@ internal static class SimulatorCommand
             return 2;
         }
 
-        await using var fleet = new SimulatedFleet(devices, options, TimeProvider.System, loggerFactory);
+        SimulatedFleet created;
+        try
+        {
+            created = new SimulatedFleet(devices, options, TimeProvider.System, loggerFactory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // A device's storage in use by another simulator, not writable, or a setting the firmware refused.
+            logger.LogError("{Message}", ex.Message);
+            return 2;
+        }
+
+        await using var fleet = created;
         fleet.MessageReceived += (_, m) => logger.LogInformation("{DeviceId} ← {Topic}: {Payload}", m.DeviceId, m.Topic, m.PayloadText);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var background = new List<Task>();
@@ -170,6 +191,10 @@ internal static class SimulatorCommand
         {
             logger.LogError("{Scenario} on {DeviceId} failed: {Message}", request.Scenario.ToCliName(), request.DeviceId, ex.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     private static async Task ReadCommandsAsync(SimulatedFleet fleet, ILogger logger, CancellationToken cancellationToken)
@@ -213,7 +238,8 @@ internal static class SimulatorCommand
                 continue;
             }
 
-            await FireAsync(fleet, request, logger, cancellationToken);
+            // Not awaited: a fall waits out its device's cancel window (fall_cancel_ms, 20 s); a scenario typed meanwhile starts at once.
+            _ = FireAsync(fleet, request, logger, cancellationToken);
         }
     }
 

@@ -34,6 +34,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
     private readonly VirtualNode _node;
+    private readonly IStorage _storage;
     private readonly CorePublisher _publisher;
     private readonly ILogger _logger;
     private readonly Lock _waitersLock = new();
@@ -69,18 +70,29 @@ public sealed class SimulatedDevice : IAsyncDisposable
         _options = options;
         _time = timeProvider;
         _logger = logger ?? NullLogger.Instance;
-        _node = new VirtualNode(
-            credentials,
-            NodeSettings(credentials.Kind, options),
-            storage ?? new MemoryStorage(),
-            clock ?? new SimulatedClock(timeProvider, options.Speed),
-            random ?? new Random(Noise.StableHash(credentials.Id) ^ (options.Seed ?? Random.Shared.Next())),
-            options.RoutineTraffic);
+        // With a storage directory the device keeps its flash across simulator runs; without, it is factory-fresh each time.
+        _storage = storage ?? (options.StorageDirectory is { } folder ? new FileStorage(Path.Combine(folder, credentials.Id)) : new MemoryStorage());
+        try
+        {
+            _node = new VirtualNode(
+                credentials,
+                NodeSettings(credentials.Kind, options),
+                _storage,
+                clock ?? new SimulatedClock(timeProvider, options.Speed),
+                random ?? new Random(Noise.StableHash(credentials.Id) ^ (options.Seed ?? Random.Shared.Next())),
+                options.RoutineTraffic);
+        }
+        catch
+        {
+            (_storage as IDisposable)?.Dispose();
+            throw;
+        }
+
         _node.DownlinkHandled += (payload, error) =>
         {
             if (error != ErrorCode.None)
             {
-                _logger.LogInformation("{DeviceId}: firmware refused a downlink: {Error}", Id, ErrorCode.Text(error));
+                _logger.LogWarning("{DeviceId}: firmware refused a downlink: {Error}", Id, ErrorCode.Text(error));
             }
         };
         _publisher = new CorePublisher(this);
@@ -410,6 +422,10 @@ public sealed class SimulatedDevice : IAsyncDisposable
         _stream.Abort();
         _client.Dispose();
         _connectLock.Dispose();
+        lock (_node.Lock)
+        {
+            (_storage as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>The core's publish: QoS 1, true only after the broker acknowledged it.</summary>

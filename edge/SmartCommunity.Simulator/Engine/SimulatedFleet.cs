@@ -236,9 +236,16 @@ public sealed class SimulatedFleet : IAsyncDisposable
             case Scenario.HeatingFailure:
                 lock (device.Node.Lock)
                 {
-                    device.Node.Climate!.StartHeatingFailure(Clock.LocalNow);
+                    device.Node.Climate!.StartHeatingFailure(Clock.LocalNow, _options.HeatingFailurePace);
+                    if (_options.HeatingFailurePace > 1)
+                    {
+                        // A time-lapse is seen only with frequent readings: the core's minimum interval, set through its
+                        // config downlink as the hub would set it (the next start provisions the kind's interval again).
+                        device.Node.EnqueueDownlink("""{"cmd":"config","reading_s":10}"""u8.ToArray());
+                    }
                 }
 
+                agent.Poke();
                 return new InjectionResult(deviceId, scenario, null, _time.GetUtcNow(), ReadOnlyMemory<byte>.Empty);
             case Scenario.Co:
                 lock (device.Node.Lock)

@@ -22,6 +22,13 @@ public sealed record SimulatorOptions
     /// <summary>Publish routine readings and periodic heartbeats. Off for tests that only want events.</summary>
     public bool RoutineTraffic { get; init; } = true;
 
+    /// <summary>
+    /// How many times faster than a real room the <c>heating-failure</c> scenario cools (1: ~1 °C per 20 simulated minutes).
+    /// Above 1 the scenario is a time-lapse for a demo: the node is also told (a config downlink, as the hub would) to
+    /// report every 10 s, its minimum, so the fall below the safe 16 °C shows within a minute at 240.
+    /// </summary>
+    public double HeatingFailurePace { get; init; } = 1;
+
     /// <summary>Seed for the signal models; null for a different fleet each run.</summary>
     public int? Seed { get; init; }
 
@@ -60,6 +67,14 @@ public sealed record SimulatorOptions
     /// <summary>How long <c>InjectAsync</c> waits for a reconnecting device before giving up.</summary>
     public TimeSpan InjectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Where each device keeps its flash (the firmware core's configuration, sequence numbers and outbox), one folder
+    /// per device id. A simulator started again on the same folder continues each device's numbering, as a real device
+    /// does after a reboot. Null: in memory, every run starts factory-fresh (numbering at 1), which the hub only accepts
+    /// for a device registered afresh.
+    /// </summary>
+    public string? StorageDirectory { get; init; }
+
     /// <summary>On stop, publish the offline status (the last-will payload) before a clean DISCONNECT.</summary>
     public bool AnnounceOfflineOnStop { get; init; } = true;
 
@@ -84,6 +99,11 @@ public sealed record SimulatorOptions
         if (!double.IsFinite(Speed) || Speed <= 0 || Speed > 100_000)
         {
             throw new ArgumentException($"Speed {Speed} must be in (0, 100000].", nameof(Speed));
+        }
+
+        if (!double.IsFinite(HeatingFailurePace) || HeatingFailurePace < 1 || HeatingFailurePace > 100_000)
+        {
+            throw new ArgumentException($"Heating-failure pace {HeatingFailurePace} must be in [1, 100000].", nameof(HeatingFailurePace));
         }
 
         ArgumentNullException.ThrowIfNull(NodeSettings, nameof(NodeSettings));

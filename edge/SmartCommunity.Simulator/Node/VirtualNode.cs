@@ -71,10 +71,15 @@ internal sealed class VirtualNode
         Kind = credentials.Kind;
         _nowMs = ElapsedMs();
         _core = new NodeCore(storage, _nowMs);
-        if (!_core.Provisioned || _core.Config.DeviceId != credentials.Id)
+        var config = _core.Config;
+        if (_core.Provisioned && (config.DeviceId != credentials.Id || config.DeviceSecret != credentials.Secret || config.Profile != Profile.FindByName(credentials.Kind.ToWire())))
         {
-            Provision(credentials, settings);
+            // Stored for another identity: a different device as far as the hub knows, so it starts factory-fresh.
+            _core.FactoryReset(_nowMs);
         }
+
+        // Every start, so the settings are this run's; a node already provisioned keeps its sequence numbers and outbox.
+        Provision(credentials, settings);
 
         // SNTP at boot: the node knows the date before its first record.
         SyncClock(_nowMs);
@@ -372,7 +377,14 @@ internal sealed class VirtualNode
             "SET ca_sha256 " + new string('0', 64),
             "SET profile " + credentials.Kind.ToWire(),
         };
-        lines.AddRange(settings.Select(s => $"SET {s.Key} {s.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        // Every numeric setting from its default up, so a setting given to an earlier run (--set) does not linger in flash.
+        var all = Enumerable.Range(0, Setting.Count).ToDictionary(Setting.Name, Setting.Default, StringComparer.Ordinal);
+        foreach (var (name, value) in settings)
+        {
+            all[name] = value;
+        }
+
+        lines.AddRange(all.Select(s => $"SET {s.Key} {s.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
         lines.Add("COMMIT");
         foreach (var line in lines)
         {

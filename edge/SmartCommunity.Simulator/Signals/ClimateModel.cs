@@ -5,7 +5,7 @@ namespace SmartCommunity.Simulator.Signals;
 /// <summary>
 /// Indoor climate of a heated home: temperature follows the day between 20 and 23 °C (coolest
 /// around 05:00, warmest around 17:00), humidity between 35 and 60 %RH (highest in the morning).
-/// A heating failure makes the room cool by about 1 °C per 20 minutes toward 10 °C.
+/// A heating failure makes the room cool by about 1 °C per 20 minutes toward 10 °C; a demo may play it in time-lapse.
 /// </summary>
 public sealed class ClimateModel(Random random)
 {
@@ -22,6 +22,7 @@ public sealed class ClimateModel(Random random)
     private readonly Lock _lock = new();
     private DateTimeOffset? _failureStart;
     private double _failureStartTemperature;
+    private double _failurePace = 1;
 
     public bool HeatingFailed
     {
@@ -42,15 +43,18 @@ public sealed class ClimateModel(Random random)
     public static double DiurnalHumidity(TimeSpan timeOfDay) =>
         47.5 + (7.0 * Math.Sin(2 * Math.PI * (timeOfDay.TotalHours - 3) / 24));
 
-    /// <summary>The heating stops at <paramref name="localNow"/>; later samples cool toward 10 °C.</summary>
-    public void StartHeatingFailure(DateTimeOffset localNow)
+    /// <summary>The heating stops at <paramref name="localNow"/>; later samples cool toward 10 °C, <paramref name="pace"/> times
+    /// faster than a real room (1: ~1 °C per 20 min; 240: ~1 °C per 5 s, the demo's time-lapse).</summary>
+    public void StartHeatingFailure(DateTimeOffset localNow, double pace = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pace, 1);
         lock (_lock)
         {
             if (_failureStart is null)
             {
                 _failureStartTemperature = DiurnalTemperature(localNow.TimeOfDay);
                 _failureStart = localNow;
+                _failurePace = pace;
             }
         }
     }
@@ -78,7 +82,7 @@ public sealed class ClimateModel(Random random)
         double temp;
         if (_failureStart is { } start)
         {
-            var hours = Math.Max(0, (localNow - start).TotalHours);
+            var hours = Math.Max(0, (localNow - start).TotalHours) * _failurePace;
             var cooled = _failureStartTemperature - (hours * HeatingFailureCoolingPerHour);
             temp = Math.Max(HeatingFailureFloor, cooled + random.Gaussian(0, 0.05));
         }

@@ -123,11 +123,11 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
         var path = o.DataPath(SignInsFile);
         if (!File.Exists(path))
             return;
-        var lines = File.ReadAllLines(path).Select(l => l.Split('\t')).Where(p => p.Length == 3).Select(p => $"    {p[0],-26} {p[1]}   ({p[2]})");
         var host = o.BindAddress == "0.0.0.0" ? "127.0.0.1" : o.BindAddress;
-        // Printed for the person who started the demo; the file itself is readable only by them.
-        logger.LogWarning("SmartCommunity demo is at http://{Host}:{Port}/  — sign in as:\n{SignIns}\n  Simulated devices: {Fleet}",
-            host, o.HttpPort, string.Join('\n', lines), o.DataPath(FleetFileName));
+        // Where to find the sign-ins, not the password itself: secrets stay out of logs. run.sh prints them for the
+        // person who started the demo; the file is readable only by them.
+        logger.LogInformation("SmartCommunity demo at http://{Host}:{Port}/: sign-ins in {SignIns}, simulated devices in {Fleet}",
+            host, o.HttpPort, path, o.DataPath(FleetFileName));
     }
 
     private static void WritePrivate(string path, string content)

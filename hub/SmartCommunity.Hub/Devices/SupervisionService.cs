@@ -6,10 +6,16 @@ namespace SmartCommunity.Hub.Devices;
 
 /// <summary>Raises "device offline" for devices whose heartbeats stopped without a last will (power cut at the router, broker restart),
 /// "missed heartbeat" for connected devices that skip one, and "low battery"; each closes itself when the device recovers.</summary>
-public sealed class SupervisionService(DeviceDirectory devices, AlertService alerts, IOptions<HubOptions> options, TimeProvider time, ILogger<SupervisionService> logger) : BackgroundService
+public sealed class SupervisionService(
+    DeviceDirectory devices, AlertService alerts, IOptions<HubOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SupervisionService> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A hub that is stopping takes its devices' connections down with it: no sweep judges them from then on (this
+        // service's own token comes later, once the services registered after it have stopped).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        stoppingToken = stopping.Token;
         using var timer = new PeriodicTimer(options.Value.SupervisionInterval, time);
         try
         {

@@ -9,7 +9,7 @@ namespace SmartCommunity.Hub.Mqtt;
 /// the PUBACK waits for this handler, so a device's message is acknowledged only once its readings are durable and
 /// its alerts persisted, and devices get natural back-pressure.
 /// </summary>
-public sealed class EmbeddedIngestion(Ingestion ingestion, ILogger<EmbeddedIngestion> logger)
+public sealed class EmbeddedIngestion(Ingestion ingestion, IHostApplicationLifetime lifetime, ILogger<EmbeddedIngestion> logger)
 {
     public async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
     {
@@ -19,8 +19,11 @@ public sealed class EmbeddedIngestion(Ingestion ingestion, ILogger<EmbeddedInges
         var message = e.ApplicationMessage;
         try
         {
+            // Once the hub is stopping, the broker closes every connection and MQTTnet publishes each device's will: those
+            // devices drop because the hub stops, and 33 "device offline" cards on the board after a restart would be noise.
             var result = await ingestion.IngestAsync(deviceId, message.Topic, message.Payload,
-                atMostOnce: message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce, e.CancellationToken);
+                atMostOnce: message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce, e.CancellationToken,
+                droppedByHub: lifetime.ApplicationStopping.IsCancellationRequested);
             e.ProcessPublish = result is { Status: IngestStatus.Accepted, RouteOnward: true };
             if (result.Status == IngestStatus.Refused)
             {

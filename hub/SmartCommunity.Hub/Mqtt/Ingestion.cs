@@ -58,9 +58,11 @@ public sealed class Ingestion(
 
     /// <param name="deviceId">The authenticated sender: the session's device (embedded) or the topic's device, which the external broker's ACL pins to the sender.</param>
     /// <param name="atMostOnce">QoS 0: nothing waits for an acknowledgement, so readings need not be durable first and an over-budget message is refused rather than delayed.</param>
-    public async Task<IngestResult> IngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct)
+    /// <param name="droppedByHub">The hub is stopping and took the sender's connection down with it (the embedded broker ends every
+    /// connection, and each device's will then says offline): the device is marked offline without an alert, since it did not fail.</param>
+    public async Task<IngestResult> IngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct, bool droppedByHub = false)
     {
-        var pending = await BeginIngestAsync(deviceId, topic, payload, atMostOnce, ct);
+        var pending = await BeginIngestAsync(deviceId, topic, payload, atMostOnce, ct, droppedByHub);
         await pending.Durable.WaitAsync(ct);
         return pending.Result;
     }
@@ -70,7 +72,7 @@ public sealed class Ingestion(
     /// when <see cref="PendingIngest.Durable"/> completes and meanwhile handles the sender's next message. Alerts, the
     /// sequence window and device state are settled before it returns, so messages begun in order are handled in order.
     /// </summary>
-    public async Task<PendingIngest> BeginIngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct)
+    public async Task<PendingIngest> BeginIngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct, bool droppedByHub = false)
     {
         if (!Topic.TryParse(topic, out var topicDevice, out var channel))
             return Refuse(deviceId, topic, RejectReason.BadTopic, $"topic \"{Clip(topic)}\" is not sc/v1/{{id}}/up|status");
@@ -126,7 +128,11 @@ public sealed class Ingestion(
         try
         {
             foreach (var signal in SafetyRules.Evaluate(entry.Rules, pack))
+            {
+                if (droppedByHub && signal.Kind == Domain.Alerts.AlertKind.DeviceOffline)
+                    continue; // a device still away after the restart is reported by supervision
                 await alerts.RaiseAsync(signal, entry.Place, ct);
+            }
         }
         catch when (pack.Seq is { } failed)
         {

@@ -21,7 +21,7 @@ namespace SmartCommunity.Hub.Workflow;
 /// </summary>
 public sealed class EscalationService(
     ISchedulerFactory schedulers, IDbContextFactory<HubDbContext> dbFactory, AlertService alerts, OnCall onCall, Paging paging,
-    TimeProvider time, ILogger<EscalationService> logger) : IAlertRaisedHandler
+    TimeProvider time, IHostApplicationLifetime lifetime, ILogger<EscalationService> logger) : IAlertRaisedHandler
 {
     public const string TriggerGroup = "escalation";
 
@@ -37,6 +37,20 @@ public sealed class EscalationService(
     }
 
     public async Task ScheduleAsync(long alertId, int step, DateTimeOffset dueAt, TriggerConflict conflict, CancellationToken ct)
+    {
+        try
+        {
+            await ScheduleTriggerAsync(alertId, step, dueAt, conflict, ct);
+        }
+        catch (SchedulerException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // A step that ran while the hub stops finds the scheduler shut down. The alert row keeps its pending step, and
+            // the reconciler schedules it at the next start (or another instance's within its interval): nothing is lost.
+            logger.LogDebug("Alert {AlertId}: escalation step {Step} is left to the next start; the scheduler has shut down", alertId, step);
+        }
+    }
+
+    private async Task ScheduleTriggerAsync(long alertId, int step, DateTimeOffset dueAt, TriggerConflict conflict, CancellationToken ct)
     {
         var scheduler = await schedulers.GetScheduler(ct);
         var trigger = TriggerBuilder.Create(time)

@@ -50,6 +50,21 @@ public sealed class SignalModelTests
     }
 
     [Fact]
+    public void ClimateModel_HeatingFailureAtDemoPace_SameCoolingCurveInTimeLapse()
+    {
+        var start = Midnight.AddHours(12);
+        var real = new ClimateModel(new Random(3));
+        var demo = new ClimateModel(new Random(3));
+
+        real.StartHeatingFailure(start);
+        demo.StartHeatingFailure(start, pace: 240);
+
+        // What a real room does in an hour the demo room does in 15 s; within a minute it is below the safe 16 °C.
+        Assert.Equal(real.Sample(start.AddHours(1)).Temperature, demo.Sample(start.AddSeconds(15)).Temperature, 6);
+        Assert.True(demo.Sample(start.AddMinutes(1)).Temperature < 16);
+    }
+
+    [Fact]
     public void ActivityRoutine_Night_IsMuchQuieterThanMorningAndEvening()
     {
         var random = new Random(4);

@@ -106,7 +106,7 @@ internal static class InfluxHttp
 /// </summary>
 internal sealed class PrivateInflux : IAsyncDisposable
 {
-    private static readonly string InfraFolder = FindInfraFolder();
+    internal static readonly string InfraFolder = FindInfraFolder();
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "sc-influx-test", Guid.NewGuid().ToString("N")[..12]);
     private readonly int _influxPort = FreePort();
     private readonly int _rpcPort = FreePort();

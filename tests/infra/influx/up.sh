@@ -3,11 +3,12 @@
 # which rewrites the InfluxDB 2.x write API (/api/v2/write) to 1.x (/write) and passes /query through.
 # Installs both with apt-get when missing (needs root or sudo). Idempotent: a running server is left alone.
 # Prints the URL the hub and the tests use (http://127.0.0.1:18087) as the last line; tests read SC_INFLUX_URL
-# and default to that URL. Stop with down.sh. State lives in $SC_INFLUX_DIR (default /tmp/sc-influx).
+# and default to that URL. Stop with down.sh. State lives in $SC_INFLUX_DIR (default /tmp/sc-influx);
+# SC_INFLUX_PORT, SC_INFLUX_RPC_PORT and SC_INFLUX_PROXY_PORT select other ports for a private instance (test.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${SC_INFLUX_DIR:-/tmp/sc-influx}"
-influx_port=18086 rpc_port=18088 nginx_port=18087
+influx_port="${SC_INFLUX_PORT:-18086}" rpc_port="${SC_INFLUX_RPC_PORT:-18088}" nginx_port="${SC_INFLUX_PROXY_PORT:-18087}"
 url="http://127.0.0.1:$nginx_port"
 
 if ! command -v influxd >/dev/null || ! [ -x /usr/sbin/nginx ]; then
