@@ -87,6 +87,7 @@ public sealed class DemoRunTests(ITestOutputHelper output)
                 ("sos", "sos-0002", "sos"),
                 ("fall", "wear-0001", "fall"),
                 ("smoke", "smk-0003", "smoke"),
+                ("co", "co-0001", "carbon_monoxide"),
                 ("heating-failure", "clim-0001", "temperature_low"),
                 ("offline", "sos-0004", "device_offline"),
             ];

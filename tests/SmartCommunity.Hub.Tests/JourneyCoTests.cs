@@ -10,7 +10,7 @@ namespace SmartCommunity.Hub.Tests;
 /// <summary>
 /// Journey 6 (issue 16): a carbon-monoxide detector, the catalogue's newest kind, end to end. It is registered at the hub,
 /// runs the firmware core with the simulator's CO model (the simulator's virtual node, real MQTT), and the <c>co</c>
-/// scenario — a blocked flue, 20 → 250 ppm over four minutes — takes it past the hub's 100 ppm: the duty officer's board,
+/// scenario — a blocked flue, 20 → 250 ppm over 90 seconds — takes it past the hub's 100 ppm: the duty officer's board,
 /// in Chromium and in Chinese, shows the alarm with the CO icon and its Chinese label. The hub and the browser run in
 /// real time; the detector's clock is virtual (the minutes of the leak pass in steps). Needs dashboard/dist.
 /// </summary>
@@ -47,7 +47,7 @@ public sealed class JourneyCoTests(ITestOutputHelper output) : IAsyncLifetime
         var started = await fleet.InjectAsync(detector.Device.Id, Scenario.Co);
 
         // The flue blocks; the detector's clock runs on in 5 s steps until the hub has raised the alarm, at most through the
-        // four minutes of the rise and half a minute at 250 ppm (the node clock starts 3 min behind the hub's, so it stays
+        // 90 seconds of the rise and half a minute at 250 ppm (the node clock starts 3 min behind the hub's, so it stays
         // within the hub's tolerance for device clocks ahead of its own).
         using var staff = await _hub.ClientAsync(World.Staff);
         var openAlerts = $"/api/alerts?status=open&deviceId={detector.Device.Id}";

@@ -38,7 +38,7 @@ public enum Scenario
     /// <summary>The grid worker's visit gesture: press, release, press and hold 5.5 s (<c>visit</c> = true).</summary>
     Visit,
 
-    /// <summary>A blocked flue: the CO detector reads 20 → 250 ppm over four minutes.</summary>
+    /// <summary>A blocked flue: the CO detector reads 20 → 250 ppm over 90 seconds.</summary>
     Co,
 }
 
