@@ -1,20 +1,19 @@
-using SmartCommunity.Hub;
-using SmartCommunity.Hub.Diagnostics;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Catalog;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
+using SmartCommunity.Hub.Escalation;
+using SmartCommunity.Hub.Hosting;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Reports;
-using SmartCommunity.Hub.Scheduling;
 using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Visits;
-using SmartCommunity.Hub.Workflow;
 
 // Everything the hub writes (databases, keys, spools) is its owner's alone: umask 077, data directory 0700.
 DataDirectory.RestrictNewFilesToOwner();

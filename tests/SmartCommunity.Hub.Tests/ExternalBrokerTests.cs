@@ -7,12 +7,13 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Broker.External;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -273,7 +274,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         await WaitConnectedAsync(hub);
         var world = await hub.SeedWorldAsync();
         var sos = await hub.RegisterDeviceAsync("sos", residentId: world.ResidentA);
-        var metrics = hub.Services.GetRequiredService<Diagnostics.HubMetrics>();
+        var metrics = hub.Services.GetRequiredService<Hosting.HubMetrics>();
         var acknowledgedBefore = metrics.BrokerAcknowledgedTotal;
 
         const int presses = 3;

@@ -1,10 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
-using SmartCommunity.Hub.Realtime;
 
 namespace SmartCommunity.Hub.Alerts;
 
@@ -57,7 +56,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                 isNew = open is null;
                 if (open is null)
                 {
-                    alert = Alert.Raise(signal, place, time.GetUtcNow(), Domain.Workflow.PreAlarm.WindowFor(signal.Kind));
+                    alert = Alert.Raise(signal, place, time.GetUtcNow(), Domain.Alerts.PreAlarm.WindowFor(signal.Kind));
                     db.Alerts.Add(alert);
                 }
                 else

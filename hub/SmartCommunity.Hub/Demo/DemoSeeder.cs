@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Places;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 

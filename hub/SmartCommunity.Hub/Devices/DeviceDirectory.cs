@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Places;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Devices;
@@ -83,7 +83,7 @@ public sealed class DeviceEntry
 public sealed record PreviousSecret(string Hash, DateTimeOffset ValidUntil);
 
 public sealed class DeviceDirectory(
-    IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options, Microsoft.Extensions.Options.IOptions<Mqtt.BrokerOptions> broker)
+    IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options, Microsoft.Extensions.Options.IOptions<Broker.BrokerOptions> broker)
 {
     // Behind an external broker several instances may share a device's messages: a persisted mark is not proof of "seen".
     private bool SharedSequence => broker.Value.IsExternal;

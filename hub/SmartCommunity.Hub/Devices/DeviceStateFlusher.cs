@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Devices;

@@ -1,15 +1,15 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using QRCoder;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Domain.Ingestion;
+using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Escalation;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
-using SmartCommunity.Hub.Mqtt;
 using SmartCommunity.Hub.Persistence;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Devices;
 

@@ -4,9 +4,10 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.Domain.Places;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 

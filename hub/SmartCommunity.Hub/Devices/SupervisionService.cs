@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Devices;
 

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Domain.Workflow;
+using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.People;

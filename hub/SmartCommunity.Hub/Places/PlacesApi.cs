@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Privacy;

@@ -1,12 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Visits;
-using SmartCommunity.Hub.Workflow;
 using SmartCommunity.Telemetry;
 
 namespace SmartCommunity.Hub.Privacy;
