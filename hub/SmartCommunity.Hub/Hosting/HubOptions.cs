@@ -97,6 +97,10 @@ public sealed class HubOptions
     public TlsOptions Tls { get; set; } = new();
 
     public string DataPath(string file) => Path.Combine(Path.GetFullPath(DataDirectory), file);
+
+    /// <summary>The settings as configured, for registrations that depend on them (before the container is built).</summary>
+    public static HubOptions Read(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<HubOptions>() ?? new HubOptions();
 }
 
 /// <summary>The first administrator, from the environment (Hub__FirstAdmin__Email / __Password); never from a committed file.</summary>

@@ -1,18 +1,16 @@
 using Quartz;
-using SmartCommunity.Domain.Escalation;
-using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Persistence;
-using SmartCommunity.Hub.Reports;
 
 namespace SmartCommunity.Hub.Hosting;
 
 /// <summary>
-/// Quartz for everything that must happen at a time, not on a request: escalation pages and the monthly report.
-/// The store is SQLite in the data directory (Microsoft.Data.Sqlite), or the clustered ADO store in the shared
+/// Quartz for everything that must happen at a time, not on a request: escalation pages, the monthly report, retention,
+/// retraining. The store is SQLite in the data directory (Microsoft.Data.Sqlite), or the clustered ADO store in the shared
 /// PostgreSQL database when Hub:Database:Provider is postgres; either is created at start-up, so a timer set before a
 /// restart fires after it, once. Quartz runs on the container's <see cref="TimeProvider"/>, so tests drive it with
-/// a fake clock. Other areas add their own jobs with <c>services.ConfigureAllQuartzSchedulers(q =&gt; q.AddJob…)</c>
-/// or through <paramref name="configure"/>; this method stays the one place the scheduler itself is set up.
+/// a fake clock. Each area adds its own jobs in its registration (<c>services.AddQuartz(q =&gt; q.AddJob…)</c>, e.g.
+/// Escalation/EscalationServices.cs) or through <paramref name="configure"/>; this method stays the one place the scheduler
+/// itself is set up.
 /// </summary>
 public static class HubScheduling
 {
@@ -20,7 +18,7 @@ public static class HubScheduling
 
     public static void AddHubScheduling(this WebApplicationBuilder builder, Action<IQuartzBuilder>? configure = null)
     {
-        var o = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
+        var o = HubOptions.Read(builder.Configuration);
         var database = HubDatabaseOptions.Read(builder.Configuration);
         var cluster = HubSchedulerOptions.Read(builder.Configuration);
         builder.Services.AddOptions<HubSchedulerOptions>().BindConfiguration(HubSchedulerOptions.Section).ValidateDataAnnotations()
@@ -49,11 +47,6 @@ public static class HubScheduling
                 // Several instances starting at once may all provision: the losers find the winner's tables.
                 store.ProvisionSchema();
             });
-            q.AddJob<EscalationJob>(j => j.WithIdentity(EscalationJob.Key).StoreDurably());
-            // 00:10 on the 1st, community time: the month just ended is complete in every grid's books.
-            q.ScheduleJob<MonthlyReportJob>(
-                t => t.WithIdentity(MonthlyReportJob.TriggerName).WithCronSchedule("0 10 0 1 * ?", c => c.InTimeZone(Roster.DefaultZone)),
-                j => j.WithIdentity(MonthlyReportJob.Key));
             configure?.Invoke(q);
         });
         builder.Services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
