@@ -23,9 +23,21 @@ public static class AlertsServices
         }
         builder.Services.AddSingleton<AlertNotifier>();
         builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddSingleton<AlertFollowUps>();
+        // Before every hosted service registered so far or later (only the start-up tasks go first): they may raise alerts.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, AlertFollowUpsSubscription>());
         builder.Services.AddOptions<AlertTestingOptions>().BindConfiguration(AlertTestingOptions.Section);
         builder.Services.AddSingleton<IReadingObserver, DeviceButtons>();
     }
+
+    /// <summary>Declares <typeparamref name="T"/> (registered as a singleton) a listener on the alert-raised channel
+    /// (<see cref="AlertFollowUps"/>); listeners run in the order they are declared.</summary>
+    public static IServiceCollection AddAlertRaisedListener<T>(this IServiceCollection services) where T : class, IAlertRaisedListener =>
+        services.AddSingleton<IAlertRaisedListener>(sp => sp.GetRequiredService<T>());
+
+    /// <summary>Declares <typeparamref name="T"/> (registered as a singleton) a listener to the end of pre-alarms.</summary>
+    public static IServiceCollection AddPreAlarmEndedListener<T>(this IServiceCollection services) where T : class, IPreAlarmEndedListener =>
+        services.AddSingleton<IPreAlarmEndedListener>(sp => sp.GetRequiredService<T>());
 
     /// <summary>The live board's SignalR hub.</summary>
     public static void MapAlertsHub(this WebApplication app) =>

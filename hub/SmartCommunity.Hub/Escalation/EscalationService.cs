@@ -20,7 +20,7 @@ namespace SmartCommunity.Hub.Escalation;
 /// </summary>
 public sealed class EscalationService(
     ISchedulerFactory schedulers, IDbContextFactory<HubDbContext> dbFactory, AlertService alerts, OnCall onCall, Paging paging,
-    TimeProvider time, ILogger<EscalationService> logger) : IAlertRaisedHandler
+    TimeProvider time, ILogger<EscalationService> logger) : IAlertRaisedListener
 {
     public const string TriggerGroup = "escalation";
 

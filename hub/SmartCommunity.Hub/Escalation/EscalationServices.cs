@@ -13,10 +13,10 @@ public static class EscalationServices
         builder.Services.AddSingleton<Downlink>();
         builder.Services.AddSingleton<Paging>();
         builder.Services.AddSingleton<EscalationService>();
-        builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<EscalationService>());
+        builder.Services.AddAlertRaisedListener<EscalationService>();
         builder.Services.AddSingleton<PreAlarmDownlinks>();
-        builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<PreAlarmDownlinks>());
-        builder.Services.AddSingleton<IPreAlarmEndedHandler>(sp => sp.GetRequiredService<PreAlarmDownlinks>());
+        builder.Services.AddAlertRaisedListener<PreAlarmDownlinks>();
+        builder.Services.AddPreAlarmEndedListener<PreAlarmDownlinks>();
         builder.Services.AddOptions<EscalationOptions>().BindConfiguration(EscalationOptions.Section)
             .Validate(o => o.ReconcileInterval > TimeSpan.Zero && o.OverdueAfter > TimeSpan.Zero, "Hub:Escalation intervals must be positive")
             .ValidateOnStart();

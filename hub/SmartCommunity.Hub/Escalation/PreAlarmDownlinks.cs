@@ -16,7 +16,7 @@ namespace SmartCommunity.Hub.Escalation;
 /// (<c>{"cmd":"pre-alarm-end"}</c>). A device that misses the end stops by itself after <c>s</c> seconds.
 /// </summary>
 public sealed class PreAlarmDownlinks(IDbContextFactory<HubDbContext> dbFactory, Downlink downlink, TimeProvider time, ILogger<PreAlarmDownlinks> logger)
-    : IAlertRaisedHandler, IPreAlarmEndedHandler
+    : IAlertRaisedListener, IPreAlarmEndedListener
 {
     public async Task OnRaisedAsync(Alert alert, CancellationToken ct)
     {

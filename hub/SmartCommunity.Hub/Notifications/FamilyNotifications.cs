@@ -16,7 +16,7 @@ namespace SmartCommunity.Hub.Notifications;
 /// (the profile's, English by default).
 /// </summary>
 public sealed class FamilyNotifications(AccessScopeResolver scopes, IDbContextFactory<HubDbContext> dbFactory, WebPushSender push, PlaceNames names, TimeProvider time)
-    : IAlertRaisedHandler
+    : IAlertRaisedListener
 {
     // {0} the alert kind's label, {1} the resident (or household), {2} the minutes left to cancel.
     private static readonly Dictionary<string, Dictionary<string, string>> Texts = new(StringComparer.Ordinal)

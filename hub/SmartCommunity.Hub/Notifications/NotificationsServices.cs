@@ -31,6 +31,6 @@ public static class NotificationsServices
         builder.Services.AddSingleton<WebhookChannel>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookChannel>());
         builder.Services.AddSingleton<FamilyNotifications>();
-        builder.Services.AddSingleton<IAlertRaisedHandler>(sp => sp.GetRequiredService<FamilyNotifications>());
+        builder.Services.AddAlertRaisedListener<FamilyNotifications>();
     }
 }
