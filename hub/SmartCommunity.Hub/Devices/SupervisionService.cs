@@ -41,8 +41,7 @@ public sealed class SupervisionService(DeviceDirectory devices, AlertService ale
                 signal = Supervision.Check(entry.Id, entry.Kind, entry.LastSeenAt, alreadyReported: entry.OfflineReported, now);
                 if (signal is not null)
                 {
-                    entry.OfflineReported = true;
-                    entry.Online = false;
+                    entry.Liveness.ReportedOffline();
                     entry.Dirty = true;
                 }
                 missed = Supervision.CheckMissedHeartbeat(entry.Id, entry.Kind, entry.LastSeenAt, entry.Online, entry.MissedHeartbeatReported, now);

@@ -72,57 +72,74 @@ public sealed class IngestionPipeline(
     /// </summary>
     public async Task<PendingIngest> BeginIngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct)
     {
+        // 1. Topic and ACL: a device publishes under its own prefix only, readings on up and its health on status.
         if (!Topic.TryParse(topic, out var topicDevice, out var channel))
             return Refuse(deviceId, topic, RejectReason.BadTopic, $"topic \"{Clip(topic)}\" is not sc/v1/{{id}}/up|status");
         if (topicDevice != deviceId || channel is TopicChannel.Down or TopicChannel.Cfg)
             return Refuse(deviceId, topic, RejectReason.AclDenied, $"device {deviceId} may not publish to \"{Clip(topic)}\"");
-        // A miss falls back to the database: in a cluster the device may have been registered through another instance.
+
+        // 2. The device: still registered, and within its message budget. A miss falls back to the database: in a cluster
+        //    the device may have been registered through another instance.
         var entry = await devices.FindOrLoadAsync(deviceId, ct);
         if (entry is null || entry.Revoked)
             return Refuse(deviceId, topic, RejectReason.UnknownDevice, "device is no longer registered", disconnect: true);
+        if (await OverBudgetAsync(entry, topic, atMostOnce, ct) is { } overBudget)
+            return overBudget;
 
-        if (!await WithinBudgetAsync(entry, deviceId, atMostOnce, ct))
-        {
-            if (FloodCutOff(entry))
-                return Refuse(deviceId, topic, RejectReason.RateLimited,
-                    $"flooding: {options.Value.DeviceFloodDisconnectAfter} messages over the budget of {entry.Budget.RatePerSecond}/s in a row; disconnected, reconnects refused for {options.Value.DeviceFloodCooldown}", disconnect: true);
-            return Refuse(deviceId, topic, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s");
-        }
-
+        // 3. Decode and validate the SenML pack against the device's kind.
         if (payload.Length > _limits.MaxPayloadBytes)
             return Refuse(deviceId, topic, RejectReason.TooLarge, $"payload is {payload.Length} bytes, the limit is {_limits.MaxPayloadBytes}");
         var now = time.GetUtcNow();
-        var result = payload.IsSingleSegment
+        var decoded = payload.IsSingleSegment
             ? SenmlDecoder.Decode(payload.FirstSpan, deviceId, entry.Kind, channel, now, _limits)
             : SenmlDecoder.Decode(payload.ToArray(), deviceId, entry.Kind, channel, now, _limits);
-        if (result.Pack is not { } pack)
-            return Refuse(deviceId, topic, result.Reason, result.Detail);
+        if (decoded.Pack is not { } pack)
+            return Refuse(deviceId, topic, decoded.Reason, decoded.Detail);
 
-        bool duplicate, cameBack = false;
-        lock (entry.Sync)
+        // 4. Once only: a sequence number accepted before is a QoS 1 redelivery or a replay, acknowledged and dropped;
+        //    anything else means the device was heard (its liveness, and whether it came back).
+        if (!AcceptOnce(entry, pack, channel, now, out var cameBack))
         {
-            duplicate = pack.Seq is { } seq && !entry.Window.TryAccept(seq);
-            if (!duplicate)
-            {
-                var wasOnline = entry.Online;
-                entry.LastSeenAt = now;
-                entry.Dirty = true;
-                entry.Online = true;
-                if (channel == TopicChannel.Status)
-                    ApplyStatus(entry, pack);
-                cameBack = (!wasOnline || entry.OfflineReported) && entry.Online;
-                entry.OfflineReported = !entry.Online;
-            }
-        }
-        if (duplicate)
-        {
-            // Idempotent: a QoS 1 redelivery or a replay is acknowledged and dropped.
             rejections.Record(deviceId, RejectReason.Duplicate, $"sequence {pack.Seq} was already accepted", topic);
             return IngestResult.Duplicate;
         }
         metrics.Accepted(pack.Records.Count);
 
-        // Alerts first: a page to staff must not wait behind readings being batched.
+        // 5. Alerts first — a page to staff must not wait behind readings being batched — then the live analyses.
+        await RaiseAlertsAsync(entry, pack, cameBack, ct);
+        await ObserveAsync(entry, pack, ct);
+
+        // 6. Readings into the batched store; at QoS 1 the acknowledgement waits until they are durable.
+        var durable = await StoreReadingsAsync(entry, pack, atMostOnce, ct);
+        return new PendingIngest(new IngestResult(IngestStatus.Accepted, RouteOnward: channel == TopicChannel.Status), durable);
+    }
+
+    private async Task<IngestResult?> OverBudgetAsync(DeviceEntry entry, string topic, bool atMostOnce, CancellationToken ct)
+    {
+        if (await WithinBudgetAsync(entry, atMostOnce, ct))
+            return null;
+        if (FloodCutOff(entry))
+            return Refuse(entry.Id, topic, RejectReason.RateLimited,
+                $"flooding: {options.Value.DeviceFloodDisconnectAfter} messages over the budget of {entry.Budget.RatePerSecond}/s in a row; disconnected, reconnects refused for {options.Value.DeviceFloodCooldown}", disconnect: true);
+        return Refuse(entry.Id, topic, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s");
+    }
+
+    /// <summary>Accepts the pack's sequence number (false: seen before) and marks the device heard; a status pack carries its health.</summary>
+    private static bool AcceptOnce(DeviceEntry entry, DecodedPack pack, TopicChannel channel, DateTimeOffset now, out bool cameBack)
+    {
+        lock (entry.Sync)
+        {
+            cameBack = false;
+            if (pack.Seq is { } seq && !entry.Window.TryAccept(seq))
+                return false;
+            cameBack = entry.Liveness.Heard(now, channel == TopicChannel.Status ? pack : null);
+            entry.Dirty = true;
+            return true;
+        }
+    }
+
+    private async Task RaiseAlertsAsync(DeviceEntry entry, DecodedPack pack, bool cameBack, CancellationToken ct)
+    {
         try
         {
             foreach (var signal in SafetyRules.Evaluate(entry.Rules, pack))
@@ -136,7 +153,11 @@ public sealed class IngestionPipeline(
             throw;
         }
         if (cameBack)
-            await alerts.ResolveRecoveredAsync(deviceId, ct);
+            await alerts.ResolveRecoveredAsync(entry.Id, ct);
+    }
+
+    private async Task ObserveAsync(DeviceEntry entry, DecodedPack pack, CancellationToken ct)
+    {
         foreach (var observer in _observers)
         {
             try
@@ -146,23 +167,28 @@ public sealed class IngestionPipeline(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // An analysis fault must never cost the reading itself.
-                logger.LogError(ex, "Reading observer {Observer} failed on a pack from {DeviceId}", observer.GetType().Name, deviceId);
+                logger.LogError(ex, "Reading observer {Observer} failed on a pack from {DeviceId}", observer.GetType().Name, entry.Id);
             }
         }
+    }
 
+    /// <summary>Queues the pack's numeric and boolean readings; the task completes when they are durable (at once at QoS 0).</summary>
+    private async Task<Task> StoreReadingsAsync(DeviceEntry entry, DecodedPack pack, bool atMostOnce, CancellationToken ct)
+    {
         var points = new List<TelemetryPoint>(pack.Records.Count);
         foreach (var r in pack.Records)
         {
             if (r.Measurement.Type != Domain.Ingestion.ValueType.String)
-                points.Add(new TelemetryPoint(new SeriesKey(deviceId, r.Name), r.Time, r.Value));
+                points.Add(new TelemetryPoint(new SeriesKey(entry.Id, r.Name), r.Time, r.Value));
         }
-        var durable = Task.CompletedTask;
-        if (points.Count > 0 && atMostOnce)
+        if (points.Count == 0)
+            return Task.CompletedTask;
+        if (atMostOnce)
+        {
             await telemetry.EnqueueAsync(points, waitUntilDurable: false, ct);
-        else if (points.Count > 0)
-            durable = ForgetUnlessStoredAsync(await telemetry.EnqueueDeferredAsync(points, ct), entry, pack.Seq);
-
-        return new PendingIngest(new IngestResult(IngestStatus.Accepted, RouteOnward: channel == TopicChannel.Status), durable);
+            return Task.CompletedTask;
+        }
+        return ForgetUnlessStoredAsync(await telemetry.EnqueueDeferredAsync(points, ct), entry, pack.Seq);
     }
 
     /// <summary>Readings that could not be stored leave the message unacknowledged: its redelivery must be accepted, not dropped as a duplicate.</summary>
@@ -190,7 +216,7 @@ public sealed class IngestionPipeline(
     /// for budget, and since MQTT handles one client's messages in order, the flood backs up on that device
     /// alone. QoS 0 has no acknowledgement to hold, so excess QoS 0 messages are refused and counted.
     /// </summary>
-    private async ValueTask<bool> WithinBudgetAsync(DeviceEntry entry, string deviceId, bool atMostOnce, CancellationToken ct)
+    private async ValueTask<bool> WithinBudgetAsync(DeviceEntry entry, bool atMostOnce, CancellationToken ct)
     {
         while (true)
         {
@@ -248,20 +274,6 @@ public sealed class IngestionPipeline(
         }
     }
 
-    private static void ApplyStatus(DeviceEntry entry, DecodedPack pack)
-    {
-        foreach (var r in pack.Records)
-        {
-            switch (r.Name)
-            {
-                case "online": entry.Online = r.IsTrue; break;
-                case "bat": entry.Battery = r.Value; break;
-                case "rssi": entry.Rssi = r.Value; break;
-                case "fw": entry.Firmware = r.Text; break;
-            }
-        }
-    }
-
     /// <summary>A device that disconnected cleanly sends no will: mark it offline without raising an alert.</summary>
     public void MarkDisconnected(string deviceId)
     {
@@ -269,7 +281,7 @@ public sealed class IngestionPipeline(
             return;
         lock (entry.Sync)
         {
-            entry.Online = false;
+            entry.Liveness.Disconnected();
             entry.Dirty = true;
         }
     }
