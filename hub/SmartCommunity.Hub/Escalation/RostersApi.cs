@@ -51,13 +51,7 @@ public static class RostersApi
     private static async Task<Ok<List<RosterShiftDto>>> ListAsync(HttpContext http, AccessScopeResolver scopes, HubDbContext db, int? communityId, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
-        var q = db.RosterShifts.AsNoTracking();
-        if (!scope.All)
-        {
-            var communities = scope.CommunityIds;
-            var grids = scope.GridIds;
-            q = q.Where(s => communities.Contains(s.CommunityId) || (s.GridId != null && grids.Contains(s.GridId.Value)));
-        }
+        var q = scope.Filter(db.RosterShifts.AsNoTracking());
         if (communityId is { } c)
             q = q.Where(s => s.CommunityId == c);
         var rows = await q.OrderBy(s => s.CommunityId).ThenBy(s => s.GridId).ThenBy(s => s.Start).ToListAsync(ct);
@@ -67,7 +61,7 @@ public static class RostersApi
     private static async Task<Results<Created<RosterShiftDto>, ValidationProblem, NotFound>> CreateAsync(CreateShiftRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
-        if (!scope.All && !scope.CommunityIds.Contains(req.CommunityId))
+        if (!scope.CanHandleCommunity(req.CommunityId))
             return TypedResults.NotFound();
         var errors = new Dictionary<string, string[]>();
         if (!TryParseLevel(req.Role, out var role))
@@ -98,7 +92,7 @@ public static class RostersApi
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var shift = await db.RosterShifts.SingleOrDefaultAsync(s => s.Id == id, ct);
-        if (shift is null || (!scope.All && !scope.CommunityIds.Contains(shift.CommunityId)))
+        if (shift is null || !scope.CanHandleCommunity(shift.CommunityId))
             return TypedResults.NotFound();
         db.RosterShifts.Remove(shift);
         await db.SaveChangesAsync(ct);
@@ -109,7 +103,7 @@ public static class RostersApi
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var grid = await db.Grids.AsNoTracking().SingleOrDefaultAsync(g => g.Id == gridId, ct);
-        if (grid is null || !(scope.All || scope.CommunityIds.Contains(grid.CommunityId) || scope.GridIds.Contains(grid.Id)))
+        if (grid is null || !scope.CanHandle(grid.CommunityId, grid.Id))
             return TypedResults.NotFound();
         // A probe alert at this place: routing only needs where it is.
         var probe = Alert.Raise(new AlertSignal("-", AlertKind.Test, Severity.Critical, "", DateTimeOffset.UnixEpoch), new AlertPlace(null, null, grid.Id, grid.CommunityId), DateTimeOffset.UnixEpoch);

@@ -46,11 +46,8 @@ public static class PlacesApi
         var grids = await db.Grids.AsNoTracking().OrderBy(g => g.Id).ToListAsync(ct);
         var communities = await db.Communities.AsNoTracking().OrderBy(c => c.Id).ToListAsync(ct);
         // Admins and technicians (who register devices anywhere) see every community; staff and grid workers only their own.
-        if (!scope.All && !scope.Devices)
-        {
-            var mine = scope.CommunityIds.Concat(grids.Where(g => scope.GridIds.Contains(g.Id)).Select(g => g.CommunityId)).ToHashSet();
-            communities = communities.Where(c => mine.Contains(c.Id)).ToList();
-        }
+        if (!scope.Devices)
+            communities = communities.Where(c => scope.CanHandleSomewhereIn(c.Id, grids.Where(g => g.CommunityId == c.Id).Select(g => g.Id))).ToList();
         return TypedResults.Ok(communities.Select(c => new CommunityDto(c.Id, c.Name, c.TimeZone,
             grids.Where(g => g.CommunityId == c.Id).Select(g => new GridDto(g.Id, g.CommunityId, g.Name)).ToList())).ToList());
     }

@@ -22,7 +22,7 @@ public static class ReportsApi
     private static async Task<bool> InScopeAsync(HttpContext http, AccessScopeResolver scopes, int communityId, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
-        return scope.All || scope.CommunityIds.Contains(communityId);
+        return scope.CanHandleCommunity(communityId);
     }
 
     private static async Task<Results<Ok<KpiReport>, NotFound>> KpiAsync(int communityId, DateTimeOffset? from, DateTimeOffset? to, HttpContext http, AccessScopeResolver scopes, ReportService reports, TimeProvider time, CancellationToken ct)

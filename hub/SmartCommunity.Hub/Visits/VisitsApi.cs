@@ -52,13 +52,7 @@ public static class VisitsApi
     private static async Task<Ok<List<VisitDto>>> ListAsync(HttpContext http, AccessScopeResolver scopes, HubDbContext db, int? residentId, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
-        var q = db.Visits.AsNoTracking();
-        if (!scope.All)
-        {
-            var c = scope.CommunityIds;
-            var g = scope.GridIds;
-            q = q.Where(v => c.Contains(v.CommunityId) || g.Contains(v.GridId));
-        }
+        var q = scope.Filter(db.Visits.AsNoTracking());
         if (residentId is { } r)
             q = q.Where(v => v.ResidentId == r);
         var rows = await q.OrderByDescending(v => v.At).Take(500).ToListAsync(ct);
@@ -74,7 +68,7 @@ public static class VisitsApi
             return TypedResults.NotFound();
         var (residents, all, zone) = await visits.LoadAsync(db, communityId, ct);
         // Grid workers see their own grid's list; staff and admins the community's.
-        residents = residents.Where(r => scope.All || scope.CommunityIds.Contains(r.CommunityId) || scope.GridIds.Contains(r.GridId)).ToList();
+        residents = residents.Where(r => scope.CanHandle(r.CommunityId, r.GridId)).ToList();
         var overdue = VisitCoverage.Overdue(residents, all, LocalMonth.Of(time.GetUtcNow(), zone), zone);
         http.RecordPersonalDataRead("overdue visits", overdue.Select(o => (int?)o.ResidentId));
         return TypedResults.Ok(overdue.Select(o => new OverdueDto(o.ResidentId, o.Name, o.GridId, o.LastVisit)).ToList());
@@ -96,7 +90,7 @@ public static class VisitsApi
 
     private static async Task<bool> InScopeAsync(AccessScope scope, HubDbContext db, int communityId, CancellationToken ct) =>
         await db.Communities.AnyAsync(c => c.Id == communityId, ct)
-        && (scope.All || scope.CommunityIds.Contains(communityId) || await db.Grids.AnyAsync(g => g.CommunityId == communityId && scope.GridIds.Contains(g.Id), ct));
+        && scope.CanHandleSomewhereIn(communityId, await db.Grids.Where(g => g.CommunityId == communityId).Select(g => g.Id).ToListAsync(ct));
 
     public static CoverageDto Coverage(int communityId, IReadOnlyList<ResidentToVisit> residents, IReadOnlyList<Visit> visits, LocalMonth month, TimeZoneInfo zone)
     {
