@@ -63,7 +63,7 @@ public sealed class ClusterCacheTests : IAsyncLifetime
     {
         await using var db = await _hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync();
         var row = await db.Devices.SingleAsync(d => d.Id == id);
-        row.LastSeenAt = at;
+        row.RecordHealth(at, row.Online, row.Battery, row.Rssi, row.Firmware);
         await db.SaveChangesAsync();
     }
 

@@ -176,7 +176,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         var secret = DeviceSecret.Generate();
         await using (var db = _hub.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<HubDbContext>>().CreateDbContext())
         {
-            db.Devices.Add(new Device { Id = id + _group[..6], Kind = DeviceKind.Climate, HouseholdId = _world.HouseholdA, SecretHash = DeviceSecret.Hash(secret), RegisteredAt = DateTimeOffset.UtcNow });
+            db.Devices.Add(Device.Register(id + _group[..6], DeviceKind.Climate, DeviceSecret.Hash(secret), DateTimeOffset.UtcNow, householdId: _world.HouseholdA));
             await db.SaveChangesAsync(Ct);
         }
         var deviceId = id + _group[..6];
@@ -346,8 +346,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         await using (var db = hub.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<HubDbContext>>().CreateDbContext())
         {
             var row = await db.Devices.FindAsync([id], Ct);
-            row!.SecretHash = DeviceSecret.Hash(secret);
-            row.LastSeq = -1;
+            row!.RotateSecret(DeviceSecret.Hash(secret), TimeSpan.Zero, time.GetUtcNow());
             await db.SaveChangesAsync(Ct);
         }
         await hub.Services.GetRequiredService<DynamicSecurity>().SetSecretAsync(id, secret, Ct);
