@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.EarlyWarning.Streaming;
 

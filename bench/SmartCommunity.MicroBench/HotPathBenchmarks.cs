@@ -1,8 +1,8 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Domain.Ingestion;
 
 namespace SmartCommunity.MicroBench;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
+using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Domain.Rules;
-using SmartCommunity.EarlyWarning.Watches;
+using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.EarlyWarning.Routines;
 using SmartCommunity.EarlyWarning.Streaming;
+using SmartCommunity.EarlyWarning.Watches;
 
 namespace SmartCommunity.EarlyWarning;
 

@@ -1,20 +1,21 @@
-using SmartCommunity.Hub;
-using SmartCommunity.Hub.Diagnostics;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Audit;
+using SmartCommunity.Hub.Broker;
 using SmartCommunity.Hub.Catalog;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
+using SmartCommunity.Hub.Escalation;
+using SmartCommunity.Hub.Hosting;
+using SmartCommunity.Hub.Ingestion;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Reports;
-using SmartCommunity.Hub.Scheduling;
 using SmartCommunity.Hub.Security;
 using SmartCommunity.Hub.Visits;
-using SmartCommunity.Hub.Workflow;
 
 // Everything the hub writes (databases, keys, spools) is its owner's alone: umask 077, data directory 0700.
 DataDirectory.RestrictNewFilesToOwner();
@@ -27,18 +28,21 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddHubOptions();        // Hub settings, validated at start
 builder.AddHubListeners();      // Kestrel endpoints: HTTP and MQTT, HTTPS and MQTT over TLS, each MQTT listener behind the frame guard
-builder.AddHubPersistence();    // EF Core on SQLite in the data directory (people, places, devices, alerts)
-builder.AddHubTelemetry();      // time series: embedded SQLite store behind a batching writer
+builder.AddHubPersistence();    // EF Core on SQLite in the data directory, or PostgreSQL (people, places, devices, alerts)
+builder.AddHubReadings();       // time series: embedded SQLite store or InfluxDB behind a batching writer
 builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients
 builder.AddHubWebSecurity();    // strict CORS, anti-forgery for cookie writes, per-person and sign-in rate limits
 builder.AddHubDevices();        // device directory, rejection log, supervision
-builder.AddHubAlerts();         // rules → alerts, SignalR push
 builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines, ML.NET retraining (Quartz)
-builder.AddHubWorkflow();       // escalation, on-call rosters, downlinks, device buttons, visits, reports
-builder.AddHubNotifications();  // Web Push (VAPID) and signed webhooks for SMS/voice gateways
-builder.AddHubScheduling();     // Quartz on SQLite: escalation timers and the monthly report survive restarts
+builder.AddHubAlerts();         // rules → alerts, SignalR push, device buttons (cancel, visit)
+builder.AddHubEscalation();     // escalation timers (Quartz), on-call rosters, paging, downlinks, pre-alarms
+builder.AddHubVisits();         // visit check-ins and monthly coverage
+builder.AddHubReports();        // KPIs and the monthly report (Quartz)
+builder.AddHubNotifications();  // Web Push (VAPID), signed webhooks for SMS/voice gateways, families' notifications
+builder.AddHubScheduling();     // Quartz on SQLite or clustered on PostgreSQL: timers survive restarts
 builder.AddHubPrivacy();        // personal data: export and erasure of one resident on request, retention (Quartz)
-builder.AddHubBroker();         // MQTT: embedded broker (TCP, WebSockets, device auth, ACL) or an external one consumed by shared subscription; ingestion
+builder.AddHubIngestion();      // the pipeline: topic, ACL, budget, SenML, duplicates, alerts, readings
+builder.AddHubBroker();         // MQTT: embedded broker (TCP, WebSockets, device auth, ACL) or an external one consumed by shared subscription
 builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tasks and demo data
 
 var app = builder.Build();
@@ -59,7 +63,7 @@ app.MapNotificationsApi();
 app.MapAuditApi();
 app.MapPrivacyApi();
 app.MapOperationsApi();
-app.MapHubRealtime();
+app.MapAlertsHub();
 
 await app.RunAsync();
 return 0;

@@ -1,7 +1,7 @@
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Firmware.FallEval;
 using DomainKind = SmartCommunity.Domain.Devices.DeviceKind;
-using DomainValueType = SmartCommunity.Domain.Protocol.ValueType;
+using DomainValueType = SmartCommunity.Domain.Ingestion.ValueType;
 
 namespace SmartCommunity.SensorNode.Core.Tests;
 

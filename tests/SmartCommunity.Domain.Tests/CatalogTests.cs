@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
 
 namespace SmartCommunity.Domain.Tests;
 

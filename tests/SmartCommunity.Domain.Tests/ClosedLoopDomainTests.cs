@@ -1,5 +1,8 @@
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Domain.Workflow;
+using SmartCommunity.Domain.Escalation;
+using SmartCommunity.Domain.Notifications;
+using SmartCommunity.Domain.Reports;
+using SmartCommunity.Domain.Visits;
 
 namespace SmartCommunity.Domain.Tests;
 
@@ -17,7 +20,7 @@ public sealed class ClosedLoopDomainTests
     {
         var policy = EscalationPolicy.For(Severity.Critical)!;
 
-        var steps = Enumerable.Range(0, 6).Select(i => Escalation.Step(policy, T, i)).ToList();
+        var steps = Enumerable.Range(0, 6).Select(i => EscalationSchedule.Step(policy, T, i)).ToList();
 
         Assert.Equal([EscalationLevel.GridWorker, EscalationLevel.GridWorker, EscalationLevel.DutyOfficer, EscalationLevel.DutyOfficer, EscalationLevel.EmergencyCentre, EscalationLevel.EmergencyCentre],
             steps.Select(s => s.Level));
@@ -30,11 +33,11 @@ public sealed class ClosedLoopDomainTests
     {
         var alert = Sos(T);
         var policy = EscalationPolicy.For(Severity.Critical)!;
-        Assert.NotNull(Escalation.Next(policy, alert, T, 0));
+        Assert.NotNull(EscalationSchedule.Next(policy, alert, T, 0));
 
         alert.Acknowledge("staff", T.AddSeconds(20));
 
-        Assert.Null(Escalation.Next(policy, alert, T, 0));
+        Assert.Null(EscalationSchedule.Next(policy, alert, T, 0));
     }
 
     [Fact]
@@ -43,7 +46,7 @@ public sealed class ClosedLoopDomainTests
         var alert = Sos(T);
         var policy = EscalationPolicy.For(Severity.Critical)!;
 
-        var due = Escalation.DueBy(policy, alert, T, done: 0, now: T.AddSeconds(95)).ToList();
+        var due = EscalationSchedule.DueBy(policy, alert, T, done: 0, now: T.AddSeconds(95)).ToList();
 
         Assert.Equal([1, 2, 3], due.Select(s => s.Index));
     }
@@ -54,17 +57,17 @@ public sealed class ClosedLoopDomainTests
         var alert = Sos(T);
         var policy = EscalationPolicy.For(Severity.Critical)!;
 
-        Assert.Equal(new EscalationStep(0, EscalationLevel.GridWorker, T), Escalation.Pending(alert));
+        Assert.Equal(new EscalationStep(0, EscalationLevel.GridWorker, T), EscalationSchedule.Pending(alert));
         alert.RecordPage(0, 0, "grid worker", T);
-        Assert.Equal(new EscalationStep(1, EscalationLevel.GridWorker, T.AddSeconds(30)), Escalation.Pending(alert));
-        for (var step = 1; step < Escalation.StepCount(policy); step++)
+        Assert.Equal(new EscalationStep(1, EscalationLevel.GridWorker, T.AddSeconds(30)), EscalationSchedule.Pending(alert));
+        for (var step = 1; step < EscalationSchedule.StepCount(policy); step++)
             Assert.True(alert.RecordPage(step, 0, "x", T));
-        Assert.Null(Escalation.Pending(alert));
+        Assert.Null(EscalationSchedule.Pending(alert));
 
         var acknowledged = Sos(T);
         acknowledged.Acknowledge("staff", T.AddSeconds(5));
-        Assert.Null(Escalation.Pending(acknowledged));
-        Assert.Null(Escalation.Pending(Alert.Raise(new AlertSignal("t", AlertKind.Test, Severity.Info, "test", T), Place, T)));
+        Assert.Null(EscalationSchedule.Pending(acknowledged));
+        Assert.Null(EscalationSchedule.Pending(Alert.Raise(new AlertSignal("t", AlertKind.Test, Severity.Info, "test", T), Place, T)));
     }
 
     [Theory]
@@ -76,7 +79,7 @@ public sealed class ClosedLoopDomainTests
     {
         var step = new EscalationStep(1, EscalationLevel.GridWorker, T);
 
-        Assert.Equal(expected, Escalation.Repair(step, stored, T.AddSeconds(secondsLate), TimeSpan.FromSeconds(30)));
+        Assert.Equal(expected, EscalationSchedule.Repair(step, stored, T.AddSeconds(secondsLate), TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -184,7 +187,7 @@ public sealed class ClosedLoopDomainTests
 
         Assert.Equal(("daughter@example.org", T.AddSeconds(40)), (fall.WithResidentBy, fall.WithResidentAt));
         Assert.Equal(AlertStatus.Raised, fall.Status);
-        Assert.NotNull(Escalation.Next(policy, fall, T, 0));
+        Assert.NotNull(EscalationSchedule.Next(policy, fall, T, 0));
         var e = fall.Timeline[^1];
         Assert.Equal((AlertEventType.WithResident, "daughter@example.org", T.AddSeconds(40)), (e.Type, e.Actor, e.At));
         fall.Resolve("staff", AlertOutcome.Real, null, T.AddMinutes(5));
@@ -296,8 +299,8 @@ public sealed class EscalationCountdownTests
     [Fact]
     public void NextLevel_CriticalJustRaised_IsDutyOfficerAfterSixtySeconds()
     {
-        var next = SmartCommunity.Domain.Workflow.Escalation.NextLevel(Raise(Severity.Critical));
-        Assert.Equal((T.AddSeconds(60), SmartCommunity.Domain.Workflow.EscalationLevel.DutyOfficer), next);
+        var next = EscalationSchedule.NextLevel(Raise(Severity.Critical));
+        Assert.Equal((T.AddSeconds(60), SmartCommunity.Domain.Escalation.EscalationLevel.DutyOfficer), next);
     }
 
     [Fact]
@@ -305,9 +308,9 @@ public sealed class EscalationCountdownTests
     {
         var a = Raise(Severity.Critical);
         a.Acknowledge("officer", T.AddSeconds(10));
-        Assert.Null(SmartCommunity.Domain.Workflow.Escalation.NextLevel(a));
+        Assert.Null(EscalationSchedule.NextLevel(a));
     }
 
     [Fact]
-    public void NextLevel_InfoHasNoPolicy_IsNull() => Assert.Null(SmartCommunity.Domain.Workflow.Escalation.NextLevel(Raise(Severity.Info)));
+    public void NextLevel_InfoHasNoPolicy_IsNull() => Assert.Null(EscalationSchedule.NextLevel(Raise(Severity.Info)));
 }

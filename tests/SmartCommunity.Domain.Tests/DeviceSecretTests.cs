@@ -9,7 +9,7 @@ public sealed class DeviceSecretTests
     private static (Device Device, string Old, string New) Rotated(TimeSpan grace)
     {
         var old = DeviceSecret.Generate();
-        var device = new Device { Id = "sos-0001", SecretHash = DeviceSecret.Hash(old) };
+        var device = Device.Register("sos-0001", DeviceKind.Sos, DeviceSecret.Hash(old), DateTimeOffset.UnixEpoch);
         var fresh = DeviceSecret.Generate();
         device.RotateSecret(DeviceSecret.Hash(fresh), grace, Now);
         return (device, old, fresh);
@@ -74,7 +74,7 @@ public sealed class DeviceSecretTests
     [Fact]
     public void RotateSecret_NegativeGrace_Throws()
     {
-        var device = new Device { Id = "sos-0001", SecretHash = DeviceSecret.Hash(DeviceSecret.Generate()) };
+        var device = Device.Register("sos-0001", DeviceKind.Sos, DeviceSecret.Hash(DeviceSecret.Generate()), DateTimeOffset.UnixEpoch);
         Assert.Throws<ArgumentOutOfRangeException>(() => device.RotateSecret(DeviceSecret.Hash(DeviceSecret.Generate()), TimeSpan.FromSeconds(-1), Now));
     }
 }

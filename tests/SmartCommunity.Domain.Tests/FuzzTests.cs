@@ -3,7 +3,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Domain.Ingestion;
 
 namespace SmartCommunity.Domain.Tests;
 
@@ -31,7 +31,7 @@ public sealed class FuzzTests
             {
                 Assert.True(double.IsFinite(r.Value));
                 Assert.InRange(r.Time, Now - DecoderLimits.Default.MaxPast, Now + DecoderLimits.Default.MaxFuture);
-                if (r.Measurement.Type == Protocol.ValueType.Number)
+                if (r.Measurement.Type == Ingestion.ValueType.Number)
                     Assert.InRange(r.Value, r.Measurement.Min, r.Measurement.Max);
             }
         }
@@ -275,8 +275,8 @@ public sealed class FuzzTests
     // A reading's value in the field its type takes; a number less the base value in effect.
     private static string ValueField(Reading r, decimal? bv, Random? rnd) => r.Measurement.Type switch
     {
-        Protocol.ValueType.Bool => ",\"vb\":" + (r.Bool ? "true" : "false"),
-        Protocol.ValueType.String => ",\"vs\":" + Str(r.Text),
+        Ingestion.ValueType.Bool => ",\"vb\":" + (r.Bool ? "true" : "false"),
+        Ingestion.ValueType.String => ",\"vs\":" + Str(r.Text),
         _ => ",\"v\":" + Dec(r.Number - (bv ?? 0), rnd),
     };
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Domain.Ingestion;
 
 namespace SmartCommunity.Domain.Tests;
 

@@ -1,6 +1,6 @@
+using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Domain.Ingestion;
 
 namespace SmartCommunity.EarlyWarning.Tests;
 

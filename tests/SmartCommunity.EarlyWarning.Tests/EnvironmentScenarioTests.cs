@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Domain.Ingestion;
 
 namespace SmartCommunity.EarlyWarning.Tests;
 

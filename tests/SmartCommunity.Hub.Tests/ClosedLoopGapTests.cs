@@ -7,10 +7,10 @@ using MQTTnet.Protocol;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Tests.Infrastructure;
 using SmartCommunity.Hub.Visits;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 

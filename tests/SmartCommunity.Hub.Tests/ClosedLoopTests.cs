@@ -8,8 +8,9 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Audit;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -30,7 +30,7 @@ public sealed class ClusterCacheTests : IAsyncLifetime
         var entry = _hub.Services.GetRequiredService<DeviceDirectory>().Find(id)!;
         lock (entry.Sync)
         {
-            entry.LastSeenAt = earlier;
+            entry.Liveness.Heard(earlier);
             entry.Dirty = true;
         }
 
@@ -48,7 +48,7 @@ public sealed class ClusterCacheTests : IAsyncLifetime
         var entry = directory.Find(id)!;
         var earlier = DateTimeOffset.UtcNow.AddMinutes(-30);
         lock (entry.Sync)
-            entry.LastSeenAt = earlier;
+            entry.Liveness.Heard(earlier);
         var later = DateTimeOffset.UtcNow.AddMinutes(-2);
         await SetLastSeenAsync(id, later);
 
@@ -63,7 +63,7 @@ public sealed class ClusterCacheTests : IAsyncLifetime
     {
         await using var db = await _hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync();
         var row = await db.Devices.SingleAsync(d => d.Id == id);
-        row.LastSeenAt = at;
+        row.RecordHealth(at, row.Online, row.Battery, row.Rssi, row.Firmware);
         await db.SaveChangesAsync();
     }
 

@@ -7,13 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Npgsql;
 using Quartz;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 

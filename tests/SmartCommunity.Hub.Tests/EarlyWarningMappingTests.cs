@@ -1,5 +1,4 @@
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Domain.Workflow;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.Hub.EarlyWarning;
 

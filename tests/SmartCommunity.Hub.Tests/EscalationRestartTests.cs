@@ -8,11 +8,11 @@ using SmartCommunity.Bench;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Tests.Cluster;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 

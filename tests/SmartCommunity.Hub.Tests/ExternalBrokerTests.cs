@@ -7,12 +7,13 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Broker.External;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -175,7 +176,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         var secret = DeviceSecret.Generate();
         await using (var db = _hub.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<HubDbContext>>().CreateDbContext())
         {
-            db.Devices.Add(new Device { Id = id + _group[..6], Kind = DeviceKind.Climate, HouseholdId = _world.HouseholdA, SecretHash = DeviceSecret.Hash(secret), RegisteredAt = DateTimeOffset.UtcNow });
+            db.Devices.Add(Device.Register(id + _group[..6], DeviceKind.Climate, DeviceSecret.Hash(secret), DateTimeOffset.UtcNow, householdId: _world.HouseholdA));
             await db.SaveChangesAsync(Ct);
         }
         var deviceId = id + _group[..6];
@@ -273,7 +274,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         await WaitConnectedAsync(hub);
         var world = await hub.SeedWorldAsync();
         var sos = await hub.RegisterDeviceAsync("sos", residentId: world.ResidentA);
-        var metrics = hub.Services.GetRequiredService<Diagnostics.HubMetrics>();
+        var metrics = hub.Services.GetRequiredService<Hosting.HubMetrics>();
         var acknowledgedBefore = metrics.BrokerAcknowledgedTotal;
 
         const int presses = 3;
@@ -345,8 +346,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         await using (var db = hub.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<HubDbContext>>().CreateDbContext())
         {
             var row = await db.Devices.FindAsync([id], Ct);
-            row!.SecretHash = DeviceSecret.Hash(secret);
-            row.LastSeq = -1;
+            row!.RotateSecret(DeviceSecret.Hash(secret), TimeSpan.Zero, time.GetUtcNow());
             await db.SaveChangesAsync(Ct);
         }
         await hub.Services.GetRequiredService<DynamicSecurity>().SetSecretAsync(id, secret, Ct);

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SmartCommunity.Hub.Alerts;
-using SmartCommunity.Hub.Realtime;
 using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;

@@ -7,10 +7,10 @@ using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
 using Quartz;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Scenarios;
 

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Bench;
+using SmartCommunity.Hub.Broker;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Mqtt;
 using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;

@@ -7,13 +7,13 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Domain.Workflow;
+using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -7,14 +7,13 @@ using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Realtime;
 using SmartCommunity.Hub.Tests.Infrastructure;
 using SmartCommunity.Hub.Visits;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 

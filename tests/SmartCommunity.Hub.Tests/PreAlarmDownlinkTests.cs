@@ -9,8 +9,8 @@ using MQTTnet.Protocol;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -229,7 +229,7 @@ public sealed class TlsTests : IAsyncLifetime
     {
         using var ghost = _pki.Device("ghost-0001");
         Assert.Equal(MqttClientConnectResultCode.NotAuthorized, await ConnectAsync(TlsClient("ghost-0001", null, null, ghost)));
-        Assert.Contains("not registered", (await RejectionAsync(Mqtt.DeviceGate.UnknownDevice, "bad_certificate")).LastDetail);
+        Assert.Contains("not registered", (await RejectionAsync(Broker.DeviceGate.UnknownDevice, "bad_certificate")).LastDetail);
 
         var device = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA);
         using var certificate = _pki.Device(device.Device.Id);

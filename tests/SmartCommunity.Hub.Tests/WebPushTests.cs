@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
-using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;

@@ -1,6 +1,6 @@
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
-using ValueType = SmartCommunity.Domain.Protocol.ValueType;
+using ValueType = SmartCommunity.Domain.Ingestion.ValueType;
 
 namespace SmartCommunity.Simulator.Scenarios;
 

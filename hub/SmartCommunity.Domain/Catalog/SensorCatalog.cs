@@ -4,8 +4,8 @@ using System.Collections.Generic;
 using System.Linq;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
-using ValueType = SmartCommunity.Domain.Protocol.ValueType;
+using SmartCommunity.Domain.Ingestion;
+using ValueType = SmartCommunity.Domain.Ingestion.ValueType;
 
 namespace SmartCommunity.Domain.Catalog;
 
@@ -223,7 +223,7 @@ public enum RuleCondition
     Above,
 }
 
-/// <summary>The per-device limits a rule compares with (<see cref="Rules.RuleContext"/> supplies them).</summary>
+/// <summary>The per-device limits a rule compares with (<see cref="Alerts.RuleContext"/> supplies them).</summary>
 public enum Threshold
 {
     None,

@@ -2,38 +2,59 @@ using System;
 
 namespace SmartCommunity.Domain.Devices;
 
-/// <summary>A registered sensor node. Either in a household (optionally worn/used by one resident) or in a public space of a grid.</summary>
+/// <summary>A registered sensor node. Either in a household (optionally worn/used by one resident) or in a public space of a grid.
+/// Changes go through its methods (EF Core sets the private setters when it loads one).</summary>
 public sealed class Device
 {
-    public required string Id { get; set; }
-    public DeviceKind Kind { get; set; }
-    public DeviceLocation Location { get; set; }
-    public string? Label { get; set; }
-    public int? HouseholdId { get; set; }
-    public int? ResidentId { get; set; }
+    private Device() { }
+
+    public string Id { get; private set; } = "";
+    public DeviceKind Kind { get; private set; }
+    public DeviceLocation Location { get; private set; }
+    public string? Label { get; private set; }
+    public int? HouseholdId { get; private set; }
+    public int? ResidentId { get; private set; }
     /// <summary>For devices in public spaces, which have no household.</summary>
-    public int? GridId { get; set; }
-    public required string SecretHash { get; set; }
+    public int? GridId { get; private set; }
+    public string SecretHash { get; private set; } = "";
 
     /// <summary>The secret replaced by the last rotation, still accepted until <see cref="PreviousSecretValidUntil"/>.</summary>
-    public string? PreviousSecretHash { get; set; }
-    public DateTimeOffset? PreviousSecretValidUntil { get; set; }
+    public string? PreviousSecretHash { get; private set; }
+    public DateTimeOffset? PreviousSecretValidUntil { get; private set; }
 
-    public DateTimeOffset RegisteredAt { get; set; }
-    public bool Revoked { get; set; }
+    public DateTimeOffset RegisteredAt { get; private set; }
+    public bool Revoked { get; private set; }
 
     // Health, as last reported; written back from memory periodically, not per message.
-    public DateTimeOffset? LastSeenAt { get; set; }
-    public bool Online { get; set; }
-    public double? Battery { get; set; }
-    public double? Rssi { get; set; }
-    public string? Firmware { get; set; }
-    public long LastSeq { get; set; } = -1;
+    public DateTimeOffset? LastSeenAt { get; private set; }
+    public bool Online { get; private set; }
+    public double? Battery { get; private set; }
+    public double? Rssi { get; private set; }
+    public string? Firmware { get; private set; }
+
+    /// <summary>The highest sequence number accepted with the current secret; -1 before the first.</summary>
+    public long LastSeq { get; private set; } = -1;
+
+    /// <summary>A new device with its (hashed) secret, where it is installed.</summary>
+    public static Device Register(string id, DeviceKind kind, string secretHash, DateTimeOffset at, DeviceLocation location = DeviceLocation.Home,
+        string? label = null, int? householdId = null, int? residentId = null, int? gridId = null) => new()
+        {
+            Id = id,
+            Kind = kind,
+            SecretHash = secretHash,
+            RegisteredAt = at,
+            Location = location,
+            Label = label,
+            HouseholdId = householdId,
+            ResidentId = residentId,
+            GridId = gridId,
+        };
 
     /// <summary>
     /// Replaces the secret. With a grace period the old one keeps working until then, so a device in the
     /// field can be re-provisioned without missing an alarm; a second rotation inside the grace drops the
-    /// oldest. A zero grace cuts the old secret off at once (a leaked secret).
+    /// oldest. A zero grace cuts the old secret off at once (a leaked secret). The sequence belongs to one secret: a
+    /// re-provisioned device counts from the start again.
     /// </summary>
     public void RotateSecret(string newSecretHash, TimeSpan grace, DateTimeOffset now)
     {
@@ -42,6 +63,7 @@ public sealed class Device
         PreviousSecretHash = keep ? SecretHash : null;
         PreviousSecretValidUntil = keep ? now + grace : null;
         SecretHash = newSecretHash;
+        LastSeq = -1;
     }
 
     /// <summary>The device has used its new secret: the old one need not work any longer.</summary>
@@ -49,5 +71,44 @@ public sealed class Device
     {
         PreviousSecretHash = null;
         PreviousSecretValidUntil = null;
+    }
+
+    /// <summary>Revoked: its connection is refused from now on.</summary>
+    public void Revoke() => Revoked = true;
+
+    /// <summary>The resident who used it was erased: the device stays, as one of the household's shared devices.</summary>
+    public void UnlinkResident(int householdId)
+    {
+        ResidentId = null;
+        HouseholdId ??= householdId;
+    }
+
+    /// <summary>
+    /// Health as one hub instance last heard it (written back from memory). Several instances share a device's messages:
+    /// the newest sighting wins, never the last writer; false when a newer one is stored.
+    /// </summary>
+    public bool RecordHealth(DateTimeOffset? seen, bool online, double? battery, double? rssi, string? firmware)
+    {
+        if (seen is not null && LastSeenAt is { } stored && stored > seen)
+            return false;
+        LastSeenAt = seen;
+        Online = online;
+        Battery = battery;
+        Rssi = rssi;
+        Firmware = firmware;
+        return true;
+    }
+
+    /// <summary>
+    /// The highest sequence number accepted under <paramref name="secretHash"/>. After a rotation (possibly through
+    /// another instance) the device starts again, and a stale mark written back would make its new messages look like
+    /// duplicates: a mark of another secret is ignored.
+    /// </summary>
+    public bool RecordSequence(long seq, string secretHash)
+    {
+        if (secretHash != SecretHash)
+            return false;
+        LastSeq = seq;
+        return true;
     }
 }

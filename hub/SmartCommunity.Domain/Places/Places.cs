@@ -3,34 +3,56 @@ namespace SmartCommunity.Domain.Places;
 /// <summary>A community: the unit that runs an emergency desk. Communities are in UTC+8 by default.</summary>
 public sealed class Community
 {
-    public int Id { get; set; }
-    public required string Name { get; set; }
-    public string TimeZone { get; set; } = "Asia/Shanghai";
+    public const string DefaultTimeZone = "Asia/Shanghai";
+
+    private Community() { }
+
+    public int Id { get; private set; }
+    public string Name { get; private set; } = "";
+    public string TimeZone { get; private set; } = DefaultTimeZone;
+
+    public static Community Create(string name, string timeZone = DefaultTimeZone) => new() { Name = name, TimeZone = timeZone };
 }
 
 /// <summary>A grid of about 300 households with its grid worker.</summary>
 public sealed class Grid
 {
-    public int Id { get; set; }
-    public int CommunityId { get; set; }
-    public required string Name { get; set; }
+    private Grid() { }
+
+    public int Id { get; private set; }
+    public int CommunityId { get; private set; }
+    public string Name { get; private set; } = "";
+
+    public static Grid Create(int communityId, string name) => new() { CommunityId = communityId, Name = name };
 }
 
 public sealed class Household
 {
-    public int Id { get; set; }
-    public int GridId { get; set; }
+    private Household() { }
+
+    public int Id { get; private set; }
+    public int GridId { get; private set; }
     /// <summary>Building, unit and flat, e.g. "Bldg 3, Unit 2, Flat 501".</summary>
-    public required string Address { get; set; }
+    public string Address { get; private set; } = "";
+
+    public static Household Create(int gridId, string address) => new() { GridId = gridId, Address = address };
+
+    /// <summary>Its last resident was erased: the address would still say who lived there, so only the number is kept.</summary>
+    public void ForgetAddress() => Address = $"Household {Id}";
 }
 
 public sealed class Resident
 {
-    public int Id { get; set; }
-    public int HouseholdId { get; set; }
-    public required string Name { get; set; }
-    public int? BirthYear { get; set; }
+    private Resident() { }
+
+    public int Id { get; private set; }
+    public int HouseholdId { get; private set; }
+    public string Name { get; private set; } = "";
+    public int? BirthYear { get; private set; }
     /// <summary>"Special difficulty" residents need a visit every month (the plan's 100 % rule).</summary>
-    public bool SpecialDifficulty { get; set; }
-    public string? Notes { get; set; }
+    public bool SpecialDifficulty { get; private set; }
+    public string? Notes { get; private set; }
+
+    public static Resident Register(int householdId, string name, int? birthYear = null, bool specialDifficulty = false, string? notes = null) =>
+        new() { HouseholdId = householdId, Name = name, BirthYear = birthYear, SpecialDifficulty = specialDifficulty, Notes = notes };
 }

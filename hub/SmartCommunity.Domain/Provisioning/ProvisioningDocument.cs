@@ -7,7 +7,7 @@ using System.Text;
 using System.Text.Json;
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Domain.Ingestion;
 
 namespace SmartCommunity.Domain.Provisioning;
 

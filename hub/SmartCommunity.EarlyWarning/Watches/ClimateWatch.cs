@@ -1,6 +1,5 @@
 using System.Globalization;
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Domain.Rules;
 
 namespace SmartCommunity.EarlyWarning.Watches;
 

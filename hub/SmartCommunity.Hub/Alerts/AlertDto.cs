@@ -1,6 +1,7 @@
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Escalation;
+using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Places;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Alerts;
 
@@ -20,8 +21,8 @@ public sealed record AlertDto(
         a.Message, a.RaisedAt, a.LastSeenAt, a.Occurrences,
         a.AcknowledgedBy, a.AcknowledgedAt, a.AssignedTo, a.DispatchedAt, a.OnSiteAt,
         a.ResolvedBy, a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version,
-        a.PreAlarmUntil, a.PagesSent, a.EscalationLevel is { } l ? ((Domain.Workflow.EscalationLevel)l).ToWire() : null, a.FeedbackRating, a.FeedbackComment,
-        Domain.Workflow.Escalation.NextLevel(a)?.At, a.WithResidentBy, a.WithResidentAt);
+        a.PreAlarmUntil, a.PagesSent, a.EscalationLevel is { } l ? ((Domain.Escalation.EscalationLevel)l).ToWire() : null, a.FeedbackRating, a.FeedbackComment,
+        EscalationSchedule.NextLevel(a)?.At, a.WithResidentBy, a.WithResidentAt);
 }
 
 public sealed record AlertEventDto(long Id, DateTimeOffset At, string Type, string Actor, string? Detail, int? Level)

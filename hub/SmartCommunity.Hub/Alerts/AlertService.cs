@@ -1,10 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
-using SmartCommunity.Hub.Realtime;
 
 namespace SmartCommunity.Hub.Alerts;
 
@@ -15,7 +14,7 @@ namespace SmartCommunity.Hub.Alerts;
 /// decide: a writer that loses reads again and folds, so an alert is raised once however many instances see it.
 /// </summary>
 public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, AlertNotifier notifier, PlaceNames names, HubMetrics metrics,
-    TimeProvider time, IServiceProvider services, IOptions<AlertTestingOptions> testing, ILogger<AlertService> logger)
+    TimeProvider time, AlertFollowUps followUps, IOptions<AlertTestingOptions> testing, ILogger<AlertService> logger)
 {
     private readonly SemaphoreSlim _write = new(1, 1);
 
@@ -34,13 +33,6 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     private static bool IsLostRace(DbUpdateException e) =>
         e is DbUpdateConcurrencyException || HubDatabase.IsUniqueViolation(e, HubDbContext.OneOpenAlertIndex);
 
-    // Resolved on first use: the handlers (escalation, family notifications) change alerts through this service themselves.
-    private IAlertRaisedHandler[]? _handlers;
-    private IAlertRaisedHandler[] Handlers => _handlers ??= [.. services.GetServices<IAlertRaisedHandler>()];
-
-    private IPreAlarmEndedHandler[]? _endedHandlers;
-    private IPreAlarmEndedHandler[] EndedHandlers => _endedHandlers ??= [.. services.GetServices<IPreAlarmEndedHandler>()];
-
     public async Task<Alert> RaiseAsync(AlertSignal signal, AlertPlace place, CancellationToken ct)
     {
         Alert alert;
@@ -57,7 +49,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                 isNew = open is null;
                 if (open is null)
                 {
-                    alert = Alert.Raise(signal, place, time.GetUtcNow(), Domain.Workflow.PreAlarm.WindowFor(signal.Kind));
+                    alert = Alert.Raise(signal, place, time.GetUtcNow(), Domain.Alerts.PreAlarm.WindowFor(signal.Kind));
                     db.Alerts.Add(alert);
                 }
                 else
@@ -94,18 +86,19 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                 logger.LogWarning("Hub:Testing:SkipAlertFollowUps is on (test-only): follow-ups of alert {AlertId} not started", alert.Id);
                 return alert;
             }
-            // Run after the commit, so a process killed here loses them: escalation is derived again from the alert by
-            // EscalationReconciler; the family's notification is not (it has no durable outbox yet).
-            foreach (var handler in Handlers)
+            // Run after the commit, in order, before the caller (a device's PUBACK) goes on; a process killed here loses
+            // them: escalation is derived again from the alert by EscalationReconciler; the family's notification is not
+            // (it has no durable outbox yet).
+            foreach (var listener in await followUps.RaisedAsync(ct))
             {
                 try
                 {
-                    await handler.OnRaisedAsync(alert, ct);
+                    await listener.OnRaisedAsync(alert, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // The alert is stored and on the board; a failed follow-up must not lose it or the device's message.
-                    logger.LogError(ex, "Follow-up {Handler} failed for alert {AlertId}", handler.GetType().Name, alert.Id);
+                    logger.LogError(ex, "Follow-up {Handler} failed for alert {AlertId}", listener.GetType().Name, alert.Id);
                 }
             }
         }
@@ -157,15 +150,15 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
         // Called off, acknowledged, resolved or paged: whichever change ended the pre-alarm tells the resident's devices.
         if (wasPending && !alert.PreAlarmPending)
         {
-            foreach (var handler in EndedHandlers)
+            foreach (var listener in await followUps.PreAlarmEndedAsync(ct))
             {
                 try
                 {
-                    await handler.OnPreAlarmEndedAsync(alert, ct);
+                    await listener.OnPreAlarmEndedAsync(alert, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    logger.LogError(ex, "Follow-up {Handler} failed for the end of alert {AlertId}'s pre-alarm", handler.GetType().Name, alert.Id);
+                    logger.LogError(ex, "Follow-up {Handler} failed for the end of alert {AlertId}'s pre-alarm", listener.GetType().Name, alert.Id);
                 }
             }
         }
@@ -198,19 +191,6 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                 return true;
             }, ct);
     }
-}
-
-/// <summary>Follow-up work when a new alert is stored: escalation timers, family notifications, the pre-alarm downlink.</summary>
-public interface IAlertRaisedHandler
-{
-    Task OnRaisedAsync(Alert alert, CancellationToken ct);
-}
-
-/// <summary>Follow-up work when a stored change ends an alert's pre-alarm (<see cref="Alert.PreAlarmPending"/> turns false):
-/// called off, acknowledged, resolved, or its window ran out and staff were paged.</summary>
-public interface IPreAlarmEndedHandler
-{
-    Task OnPreAlarmEndedAsync(Alert alert, CancellationToken ct);
 }
 
 /// <summary>

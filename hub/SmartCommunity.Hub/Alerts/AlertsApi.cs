@@ -3,11 +3,12 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Places;
+using SmartCommunity.Hub.Escalation;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
-using SmartCommunity.Hub.Workflow;
 using SmartCommunity.Hub.Privacy;
 
 namespace SmartCommunity.Hub.Alerts;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Dashboard;
 

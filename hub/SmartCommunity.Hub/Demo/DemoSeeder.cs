@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Places;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 
@@ -42,13 +43,13 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
             return;
         }
 
-        var community = new Community { Name = "阳光花园社区 Sunshine Garden Community" };
+        var community = Community.Create("阳光花园社区 Sunshine Garden Community");
         db.Communities.Add(community);
         await db.SaveChangesAsync(ct);
         Grid[] grids =
         [
-            new() { CommunityId = community.Id, Name = "Grid 1 · Buildings 1–3" },
-            new() { CommunityId = community.Id, Name = "Grid 2 · Buildings 4–6" },
+            Grid.Create(community.Id, "Grid 1 · Buildings 1–3"),
+            Grid.Create(community.Id, "Grid 2 · Buildings 4–6"),
         ];
         db.Grids.AddRange(grids);
         await db.SaveChangesAsync(ct);
@@ -59,10 +60,10 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
         foreach (var r in ResidentsData)
         {
             n++;
-            var household = new Household { GridId = grids[r.Grid].Id, Address = r.Address };
+            var household = Household.Create(grids[r.Grid].Id, r.Address);
             db.Households.Add(household);
             await db.SaveChangesAsync(ct);
-            var resident = new Resident { HouseholdId = household.Id, Name = r.Name, BirthYear = r.BirthYear, SpecialDifficulty = r.Special };
+            var resident = Resident.Register(household.Id, r.Name, r.BirthYear, r.Special);
             db.Residents.Add(resident);
             await db.SaveChangesAsync(ct);
             residents.Add(resident);
@@ -109,11 +110,8 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
         void AddDevice(HubDbContext ctx, List<FleetDevice> list, string id, DeviceKind kind, DeviceLocation location, int? householdId, int? residentId, int? gridId, int? fleetResident)
         {
             var secret = DeviceSecret.Generate();
-            ctx.Devices.Add(new Device
-            {
-                Id = id, Kind = kind, Location = location, HouseholdId = householdId, ResidentId = residentId, GridId = gridId,
-                SecretHash = DeviceSecret.Hash(secret), RegisteredAt = time.GetUtcNow(), Label = SmartCommunity.Domain.Catalog.CatalogTexts.En[kind.Spec().LabelKey],
-            });
+            ctx.Devices.Add(Device.Register(id, kind, DeviceSecret.Hash(secret), time.GetUtcNow(), location,
+                label: SmartCommunity.Domain.Catalog.CatalogTexts.En[kind.Spec().LabelKey], householdId: householdId, residentId: residentId, gridId: gridId));
             list.Add(new FleetDevice(id, kind.ToWire(), secret, fleetResident));
         }
     }

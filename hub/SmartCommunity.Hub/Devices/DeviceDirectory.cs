@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Places;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Devices;
@@ -30,11 +30,7 @@ public sealed class DeviceEntry
         Window = device.LastSeq < 0 ? new SequenceWindow()
             : sharedSequence ? SequenceWindow.SharedMark((uint)device.LastSeq)
             : new SequenceWindow((uint)device.LastSeq);
-        LastSeenAt = device.LastSeenAt;
-        Online = device.Online;
-        Battery = device.Battery;
-        Rssi = device.Rssi;
-        Firmware = device.Firmware;
+        Liveness = new DeviceLiveness(device.LastSeenAt, device.Online, device.Battery, device.Rssi, device.Firmware);
     }
 
     public string Id { get; }
@@ -50,11 +46,16 @@ public sealed class DeviceEntry
     /// <summary>Guards the fields below; MQTT delivers one client's messages in order, so contention is rare.</summary>
     public Lock Sync { get; } = new();
     public SequenceWindow Window { get; set; }
-    public DateTimeOffset? LastSeenAt { get; set; }
-    public bool Online { get; set; }
-    public double? Battery { get; set; }
-    public double? Rssi { get; set; }
-    public string? Firmware { get; set; }
+
+    /// <summary>Online, last seen, the health of its status messages; changed through its methods only.</summary>
+    public DeviceLiveness Liveness { get; }
+    public DateTimeOffset? LastSeenAt => Liveness.LastSeenAt;
+    public bool Online => Liveness.Online;
+    public double? Battery => Liveness.Battery;
+    public double? Rssi => Liveness.Rssi;
+    public string? Firmware => Liveness.Firmware;
+
+    /// <summary>Liveness or the sequence window changed since the last write-back (<see cref="DeviceStateFlusher"/>).</summary>
     public bool Dirty { get; set; }
 
     /// <summary>The device's message budget (see <see cref="HubOptions.DeviceMessagesPerSecond"/>).</summary>
@@ -68,7 +69,7 @@ public sealed class DeviceEntry
     public long BudgetWarningsSuppressed { get; set; }
 
     /// <summary>An offline alert was raised (last will or missed heartbeats) and nothing was heard since.</summary>
-    public bool OfflineReported { get; set; }
+    public bool OfflineReported => Liveness.OfflineReported;
 
     /// <summary>A missed-heartbeat alert is open (device connected but silent).</summary>
     public bool MissedHeartbeatReported { get; set; }
@@ -83,7 +84,7 @@ public sealed class DeviceEntry
 public sealed record PreviousSecret(string Hash, DateTimeOffset ValidUntil);
 
 public sealed class DeviceDirectory(
-    IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options, Microsoft.Extensions.Options.IOptions<Mqtt.BrokerOptions> broker)
+    IDbContextFactory<HubDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<HubOptions> options, Microsoft.Extensions.Options.IOptions<Broker.BrokerOptions> broker)
 {
     // Behind an external broker several instances may share a device's messages: a persisted mark is not proof of "seen".
     private bool SharedSequence => broker.Value.IsExternal;
@@ -171,16 +172,7 @@ public sealed class DeviceDirectory(
             // Another instance saw the device more recently (it took those messages): supervision here must not
             // report a missed heartbeat for a device that is talking to the cluster.
             lock (existing.Sync)
-            {
-                if (d.LastSeenAt is { } seen && (existing.LastSeenAt is null || seen > existing.LastSeenAt))
-                {
-                    existing.LastSeenAt = seen;
-                    existing.Online = d.Online;
-                    existing.Battery = d.Battery ?? existing.Battery;
-                    existing.Rssi = d.Rssi ?? existing.Rssi;
-                    existing.Firmware = d.Firmware ?? existing.Firmware;
-                }
-            }
+                existing.Liveness.SeenElsewhere(d.LastSeenAt, d.Online, d.Battery, d.Rssi, d.Firmware);
             return existing;
         });
     }

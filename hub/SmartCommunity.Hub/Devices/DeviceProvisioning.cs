@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 using QRCoder;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Provisioning;
-using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Security;
 
 namespace SmartCommunity.Hub.Devices;

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Devices;
@@ -50,19 +51,10 @@ public sealed class DeviceStateFlusher(DeviceDirectory directory, IDbContextFact
         {
             if (!rows.TryGetValue(c.Id, out var d))
                 continue;
-            // Several instances share a device's messages: the newest sighting wins, never the last writer.
-            if (c.Seen is null || d.LastSeenAt is not { } stored || stored <= c.Seen)
-            {
-                d.LastSeenAt = c.Seen;
-                d.Online = c.Online;
-                d.Battery = c.Bat;
-                d.Rssi = c.Rssi;
-                d.Firmware = c.Fw;
-            }
-            // The sequence belongs to one secret: after a rotation (possibly through another instance) the device starts
-            // again, and a stale high-water mark written back here would make its new messages look like duplicates.
-            if (d.SecretHash == c.SecretHash)
-                d.LastSeq = c.Seq;
+            // Several instances share a device's messages and its row: the newest sighting wins, and a sequence mark of a
+            // secret replaced meanwhile is dropped.
+            d.RecordHealth(c.Seen, c.Online, c.Bat, c.Rssi, c.Fw);
+            d.RecordSequence(c.Seq, c.SecretHash);
         }
         await db.SaveChangesAsync(ct);
     }

@@ -1,10 +1,14 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Provisioning;
+using SmartCommunity.Domain.Ingestion;
+using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Escalation;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.Devices;
 

@@ -5,9 +5,10 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.Domain.Places;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 
@@ -85,11 +86,7 @@ public static class DevicesApi
             return ApiProblem.Conflict($"device {id} is already registered; rotate its secret instead");
 
         var secret = DeviceSecret.Generate();
-        var device = new Device
-        {
-            Id = id, Kind = kind, Location = location, Label = label, HouseholdId = req.HouseholdId, ResidentId = req.ResidentId, GridId = req.GridId,
-            SecretHash = DeviceSecret.Hash(secret), RegisteredAt = time.GetUtcNow(),
-        };
+        var device = Device.Register(id, kind, DeviceSecret.Hash(secret), time.GetUtcNow(), location, label, req.HouseholdId, req.ResidentId, req.GridId);
         // The broker first: if it refuses, nothing is stored and the technician can simply try again.
         if (await BrokerFailedAsync(() => broker.ProvisionAsync(id, secret, ct), "provision", id, logger) is { } failed)
             return failed;
@@ -131,7 +128,6 @@ public static class DevicesApi
                 return failed;
         }
         device.RotateSecret(DeviceSecret.Hash(secret), grace, time.GetUtcNow());
-        device.LastSeq = -1;
         await db.SaveChangesAsync(ct);
         await directory.RefreshAsync(id, ct);
         if (grace == TimeSpan.Zero)
@@ -154,7 +150,7 @@ public static class DevicesApi
         var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (device is null)
             return TypedResults.NotFound();
-        device.Revoked = true;
+        device.Revoke();
         await db.SaveChangesAsync(ct);
         // The directory first: from here on a reconnect (embedded) and any message still queued (external) are refused,
         // so the drop below cannot race a new session.

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
-using SmartCommunity.Domain.Protocol;
-using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Domain.Ingestion;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Devices;

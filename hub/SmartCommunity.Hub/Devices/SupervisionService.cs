@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
-using SmartCommunity.Domain.Rules;
+using SmartCommunity.Domain.Devices;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Devices;
 
@@ -46,8 +47,7 @@ public sealed class SupervisionService(
                 signal = Supervision.Check(entry.Id, entry.Kind, entry.LastSeenAt, alreadyReported: entry.OfflineReported, now);
                 if (signal is not null)
                 {
-                    entry.OfflineReported = true;
-                    entry.Online = false;
+                    entry.Liveness.ReportedOffline();
                     entry.Dirty = true;
                 }
                 missed = Supervision.CheckMissedHeartbeat(entry.Id, entry.Kind, entry.LastSeenAt, entry.Online, entry.MissedHeartbeatReported, now);

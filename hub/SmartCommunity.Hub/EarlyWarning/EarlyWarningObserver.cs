@@ -1,8 +1,8 @@
 using System.Threading.Channels;
-using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.Ingestion;
 
 namespace SmartCommunity.Hub.EarlyWarning;
 

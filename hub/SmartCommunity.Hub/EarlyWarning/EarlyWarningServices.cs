@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Quartz;
-using SmartCommunity.Hub.Mqtt;
+using SmartCommunity.Hub.Ingestion;
 
 namespace SmartCommunity.Hub.EarlyWarning;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.ML;
 using SmartCommunity.EarlyWarning.Ml;
 using SmartCommunity.EarlyWarning.Streaming;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.EarlyWarning;
 

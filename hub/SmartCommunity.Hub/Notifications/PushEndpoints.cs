@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
-using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Notifications;
 

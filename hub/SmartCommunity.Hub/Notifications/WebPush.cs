@@ -7,8 +7,9 @@ using Lib.Net.Http.WebPush.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Domain.Workflow;
-using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Domain.Escalation;
+using SmartCommunity.Domain.Notifications;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Notifications;

@@ -1,7 +1,8 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
-using SmartCommunity.Domain.Workflow;
+using SmartCommunity.Domain.Escalation;
+using SmartCommunity.Domain.Visits;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.People;
@@ -10,7 +11,9 @@ namespace SmartCommunity.Hub.People;
 /// What one person may see, resolved from the database on each request or connection (never from
 /// client input): admins everything; emergency staff their community; grid workers their grid;
 /// family members their linked residents, and the shared devices (those of no resident, e.g. a kitchen smoke
-/// detector) of those residents' households; technicians devices only.
+/// detector) of those residents' households; technicians devices only. The one place these rules are written: every
+/// API asks this (alerts, residents, readings, visits, rosters, reports), and the SignalR groups mirror it
+/// (<see cref="Alerts.AlertGroups"/>).
 /// </summary>
 public sealed record AccessScope(string UserId, string UserName, bool All, IReadOnlyList<int> CommunityIds, IReadOnlyList<int> GridIds, IReadOnlyList<int> ResidentIds, bool Devices)
 {
@@ -22,11 +25,7 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
     public bool IsResponder => All || CommunityIds.Count > 0 || GridIds.Count > 0;
 
     /// <summary>The one rule for "may see what happens at this place": alerts, residents and device data all use it.</summary>
-    public bool CanSee(AlertPlace p) =>
-        All
-        || (p.CommunityId is { } c && CommunityIds.Contains(c))
-        || (p.GridId is { } g && GridIds.Contains(g))
-        || IsFamilyOf(p);
+    public bool CanSee(AlertPlace p) => CanHandle(p.CommunityId, p.GridId) || IsFamilyOf(p);
 
     public bool CanSee(Alert a) => CanSee(Place(a));
 
@@ -42,11 +41,24 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
 
     private static AlertPlace Place(Alert a) => new(a.ResidentId, a.HouseholdId, a.GridId, a.CommunityId);
 
-    /// <summary>Only people who handle alerts for that place may change them; families may view.</summary>
-    public bool CanHandle(Alert a) =>
+    /// <summary>
+    /// The responders' rule, "handles what happens at this place": admins everywhere, emergency staff in their community,
+    /// grid workers in their grid. Only they change alerts, record visits, see rosters and visit lists; families view.
+    /// </summary>
+    public bool CanHandle(int? communityId, int? gridId) =>
         All
-        || (a.CommunityId is { } c && CommunityIds.Contains(c))
-        || (a.GridId is { } g && GridIds.Contains(g));
+        || (communityId is { } c && CommunityIds.Contains(c))
+        || (gridId is { } g && GridIds.Contains(g));
+
+    public bool CanHandle(Alert a) => CanHandle(a.CommunityId, a.GridId);
+
+    /// <summary>Handles every place of the community: its emergency staff and admins (its rosters, its reports).</summary>
+    public bool CanHandleCommunity(int communityId) => All || CommunityIds.Contains(communityId);
+
+    /// <summary>Handles some place of the community (<paramref name="gridsOfCommunity"/>): its staff and admins, or a grid
+    /// worker of one of its grids, who then sees the community's lists filtered to their grid.</summary>
+    public bool CanHandleSomewhereIn(int communityId, IEnumerable<int> gridsOfCommunity) =>
+        CanHandleCommunity(communityId) || gridsOfCommunity.Any(g => GridIds.Contains(g));
 
     /// <summary>
     /// Why this person may not be rostered or paged at <paramref name="level"/> for this place, or null when they may. A page
@@ -56,7 +68,7 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
     /// </summary>
     public string? PagingRefusal(EscalationLevel level, int communityId, int? gridId) => level == EscalationLevel.GridWorker
         ? gridId is { } g && GridIds.Contains(g) ? null : $"only grid workers of grid {gridId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} take grid-worker shifts and pages"
-        : All || CommunityIds.Contains(communityId) ? null : $"only emergency staff of community {communityId.ToString(System.Globalization.CultureInfo.InvariantCulture)} or an admin take duty-officer and emergency-centre shifts and pages";
+        : CanHandleCommunity(communityId) ? null : $"only emergency staff of community {communityId.ToString(System.Globalization.CultureInfo.InvariantCulture)} or an admin take duty-officer and emergency-centre shifts and pages";
 
     public IQueryable<Alert> Filter(IQueryable<Alert> alerts)
     {
@@ -71,6 +83,26 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
             || (a.GridId != null && grids.Contains(a.GridId.Value))
             || (a.ResidentId != null && residents.Contains(a.ResidentId.Value))
             || (a.ResidentId == null && a.HouseholdId != null && households.Contains(a.HouseholdId.Value)));
+    }
+
+    /// <summary>Visits in the places this person handles (<see cref="CanHandle(int?, int?)"/>, as a query).</summary>
+    public IQueryable<Visit> Filter(IQueryable<Visit> visits)
+    {
+        if (All)
+            return visits;
+        var communities = CommunityIds;
+        var grids = GridIds;
+        return visits.Where(v => communities.Contains(v.CommunityId) || grids.Contains(v.GridId));
+    }
+
+    /// <summary>Roster shifts of the places this person handles (<see cref="CanHandle(int?, int?)"/>, as a query).</summary>
+    public IQueryable<RosterShift> Filter(IQueryable<RosterShift> shifts)
+    {
+        if (All)
+            return shifts;
+        var communities = CommunityIds;
+        var grids = GridIds;
+        return shifts.Where(s => communities.Contains(s.CommunityId) || (s.GridId != null && grids.Contains(s.GridId.Value)));
     }
 
     public bool CanSeeResident(int residentId, int? gridId, int? communityId) =>

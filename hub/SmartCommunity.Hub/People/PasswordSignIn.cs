@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Security;
-using SmartCommunity.Hub.Workflow;
 
 namespace SmartCommunity.Hub.People;
 

@@ -4,11 +4,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
+using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Domain.Places;
-using SmartCommunity.Domain.Workflow;
-using SmartCommunity.Hub.Notifications;
-using SmartCommunity.Hub.Workflow;
+using SmartCommunity.Domain.Visits;
+using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 
 namespace SmartCommunity.Hub.Persistence;

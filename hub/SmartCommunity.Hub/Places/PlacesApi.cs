@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Privacy;
@@ -22,7 +23,6 @@ public sealed record CreateResidentRequest(int HouseholdId, string Name, int? Bi
 /// <summary>Communities → grids → households → residents. Reads are scoped to the caller; changes are for admins.</summary>
 public static class PlacesApi
 {
-    private const string DefaultTimeZone = "Asia/Shanghai";
 
     public static RouteGroupBuilder MapPlacesApi(this IEndpointRouteBuilder app)
     {
@@ -45,11 +45,8 @@ public static class PlacesApi
         var grids = await db.Grids.AsNoTracking().OrderBy(g => g.Id).ToListAsync(ct);
         var communities = await db.Communities.AsNoTracking().OrderBy(c => c.Id).ToListAsync(ct);
         // Admins and technicians (who register devices anywhere) see every community; staff and grid workers only their own.
-        if (!scope.All && !scope.Devices)
-        {
-            var mine = scope.CommunityIds.Concat(grids.Where(g => scope.GridIds.Contains(g.Id)).Select(g => g.CommunityId)).ToHashSet();
-            communities = communities.Where(c => mine.Contains(c.Id)).ToList();
-        }
+        if (!scope.Devices)
+            communities = communities.Where(c => scope.CanHandleSomewhereIn(c.Id, grids.Where(g => g.CommunityId == c.Id).Select(g => g.Id))).ToList();
         return TypedResults.Ok(communities.Select(c => new CommunityDto(c.Id, c.Name, c.TimeZone,
             grids.Where(g => g.CommunityId == c.Id).Select(g => new GridDto(g.Id, g.CommunityId, g.Name)).ToList())).ToList());
     }
@@ -91,13 +88,13 @@ public static class PlacesApi
     {
         var errors = new Dictionary<string, string[]>();
         var name = errors.CheckText(TextField.CommunityName, req.Name);
-        var zone = string.IsNullOrWhiteSpace(req.TimeZone) ? DefaultTimeZone : req.TimeZone.Trim();
+        var zone = string.IsNullOrWhiteSpace(req.TimeZone) ? Community.DefaultTimeZone : req.TimeZone.Trim();
         // Unknown zones would quietly become UTC+8 wherever the community's local time is computed.
-        if (zone != DefaultTimeZone && (zone.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)))
+        if (zone != Community.DefaultTimeZone && (zone.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)))
             errors["timeZone"] = ["timeZone must be an IANA time zone such as Asia/Shanghai"];
         if (errors.Count > 0)
             return ApiProblem.Invalid(errors);
-        var c = new Community { Name = name!, TimeZone = zone };
+        var c = Community.Create(name!, zone);
         db.Communities.Add(c);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/communities/{c.Id}", new CommunityDto(c.Id, c.Name, c.TimeZone, []));
@@ -111,7 +108,7 @@ public static class PlacesApi
             errors["communityId"] = ["no such community"];
         if (errors.Count > 0)
             return ApiProblem.Invalid(errors);
-        var g = new Grid { CommunityId = req.CommunityId, Name = name! };
+        var g = Grid.Create(req.CommunityId, name!);
         db.Grids.Add(g);
         await db.SaveChangesAsync(ct);
         await names.ReloadAsync(db, ct);
@@ -126,7 +123,7 @@ public static class PlacesApi
             errors["gridId"] = ["no such grid"];
         if (errors.Count > 0)
             return ApiProblem.Invalid(errors);
-        var h = new Household { GridId = req.GridId, Address = address! };
+        var h = Household.Create(req.GridId, address!);
         db.Households.Add(h);
         await db.SaveChangesAsync(ct);
         await names.ReloadAsync(db, ct);
@@ -142,7 +139,7 @@ public static class PlacesApi
             errors["householdId"] = ["no such household"];
         if (errors.Count > 0)
             return ApiProblem.Invalid(errors);
-        var r = new Resident { HouseholdId = req.HouseholdId, Name = name!, BirthYear = req.BirthYear, SpecialDifficulty = req.SpecialDifficulty };
+        var r = Resident.Register(req.HouseholdId, name!, req.BirthYear, req.SpecialDifficulty);
         db.Residents.Add(r);
         await db.SaveChangesAsync(ct);
         await names.ReloadAsync(db, ct);

@@ -1,7 +1,7 @@
 namespace SmartCommunity.Hub.Privacy;
 
 /// <summary>
-/// The residents whose personal data one request read, and what of it. Handlers add to it; <see cref="Workflow.AuditTrail"/>
+/// The residents whose personal data one request read, and what of it. Handlers add to it; <see cref="Audit.AuditTrail"/>
 /// writes it as a single audit row after the response, so a list of 200 alerts costs one insert, not 200.
 /// </summary>
 public sealed class PersonalDataRead

@@ -1,12 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Readings;
 using SmartCommunity.Hub.Visits;
-using SmartCommunity.Hub.Workflow;
 using SmartCommunity.Telemetry;
 
 namespace SmartCommunity.Hub.Privacy;
@@ -133,8 +133,7 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             var unlinked = 0;
             foreach (var device in await db.Devices.Where(d => d.ResidentId == residentId).ToListAsync(token))
             {
-                device.ResidentId = null;
-                device.HouseholdId ??= row.HouseholdId;
+                device.UnlinkResident(row.HouseholdId);
                 unlinked++;
             }
             var links = await db.FamilyLinks.Where(l => l.ResidentId == residentId).ExecuteDeleteAsync(token);
@@ -145,7 +144,7 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             if (!await db.Residents.AnyAsync(r => r.HouseholdId == row.HouseholdId && r.Id != residentId, token))
             {
                 var household = await db.Households.SingleAsync(h => h.Id == row.HouseholdId, token);
-                household.Address = $"Household {household.Id}";
+                household.ForgetAddress();
             }
             db.Residents.Remove(row);
             await db.SaveChangesAsync(token);

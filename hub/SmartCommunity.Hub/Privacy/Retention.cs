@@ -111,7 +111,7 @@ public static class RetentionServices
         if (!RetentionOptions.IsCron(schedule))
             return; // ValidateOnStart reports it
         services.AddQuartz(q => q.ScheduleJob<RetentionJob>(
-            t => t.WithIdentity(RetentionJob.TriggerName).WithCronSchedule(schedule, c => c.InTimeZone(Domain.Workflow.Roster.DefaultZone)),
+            t => t.WithIdentity(RetentionJob.TriggerName).WithCronSchedule(schedule, c => c.InTimeZone(Domain.Escalation.Roster.DefaultZone)),
             j => j.WithIdentity(RetentionJob.Key)));
     }
 }

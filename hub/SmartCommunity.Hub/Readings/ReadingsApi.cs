@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
-using SmartCommunity.Telemetry;
 using SmartCommunity.Hub.Privacy;
+using SmartCommunity.Telemetry;
 
 namespace SmartCommunity.Hub.Readings;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using SmartCommunity.Domain.Devices;
-using SmartCommunity.Domain.Protocol;
+using SmartCommunity.Domain.Ingestion;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Security;
 

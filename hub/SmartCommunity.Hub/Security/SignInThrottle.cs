@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using SmartCommunity.Hub.Diagnostics;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Security;
 

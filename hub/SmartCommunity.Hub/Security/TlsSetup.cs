@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using MQTTnet.AspNetCore;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Security;
 

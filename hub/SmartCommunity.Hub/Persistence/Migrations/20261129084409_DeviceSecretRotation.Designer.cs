@@ -475,7 +475,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("Residents");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -518,7 +518,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("RosterShifts");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -818,7 +818,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("SmartCommunity.Hub.Workflow.AuditEntry", b =>
+            modelBuilder.Entity("SmartCommunity.Hub.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -960,7 +960,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Community", null)
                         .WithMany()
@@ -980,7 +980,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Resident", null)
                         .WithMany()

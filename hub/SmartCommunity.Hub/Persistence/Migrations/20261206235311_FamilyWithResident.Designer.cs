@@ -504,7 +504,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("Residents");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -547,7 +547,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("RosterShifts");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -847,7 +847,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("SmartCommunity.Hub.Workflow.AuditEntry", b =>
+            modelBuilder.Entity("SmartCommunity.Hub.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -992,7 +992,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Community", null)
                         .WithMany()
@@ -1012,7 +1012,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Resident", null)
                         .WithMany()

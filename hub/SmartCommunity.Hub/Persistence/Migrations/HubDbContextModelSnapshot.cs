@@ -501,7 +501,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("Residents");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -544,7 +544,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("RosterShifts");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -844,7 +844,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("SmartCommunity.Hub.Workflow.AuditEntry", b =>
+            modelBuilder.Entity("SmartCommunity.Hub.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -989,7 +989,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Community", null)
                         .WithMany()
@@ -1009,7 +1009,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Resident", null)
                         .WithMany()

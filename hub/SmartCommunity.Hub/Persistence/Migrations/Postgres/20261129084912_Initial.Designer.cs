@@ -489,7 +489,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("Residents");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -534,7 +534,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("RosterShifts");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -842,7 +842,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("SmartCommunity.Hub.Workflow.AuditEntry", b =>
+            modelBuilder.Entity("SmartCommunity.Hub.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -986,7 +986,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Community", null)
                         .WithMany()
@@ -1006,7 +1006,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Resident", null)
                         .WithMany()

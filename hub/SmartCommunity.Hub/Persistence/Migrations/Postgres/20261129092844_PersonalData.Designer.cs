@@ -520,7 +520,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("Residents");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -565,7 +565,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("RosterShifts");
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -873,7 +873,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("SmartCommunity.Hub.Workflow.AuditEntry", b =>
+            modelBuilder.Entity("SmartCommunity.Hub.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1020,7 +1020,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.RosterShift", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Escalation.RosterShift", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Community", null)
                         .WithMany()
@@ -1040,7 +1040,7 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("SmartCommunity.Domain.Workflow.Visit", b =>
+            modelBuilder.Entity("SmartCommunity.Domain.Visits.Visit", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Resident", null)
                         .WithMany()
