@@ -94,7 +94,7 @@ public static class FleetSize
         await using var _ = fleet;
         var connectElapsed = Stopwatch.GetElapsedTime(started);
         var connectUse = connectCpu.Stop();
-        // The hub marks a device online on its first accepted message, not on connect (Mqtt/Ingestion.cs): devices
+        // The hub marks a device online on its first accepted message, not on connect (Ingestion/IngestionPipeline.cs): devices
         // online is read after the hold instead.
         var benchConnected = ProcStatus.Self();
         var connected = hub.Memory();

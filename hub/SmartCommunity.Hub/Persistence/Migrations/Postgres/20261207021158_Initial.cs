@@ -43,6 +43,8 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     PreAlarmUntil = table.Column<long>(type: "bigint", nullable: true),
                     PagesSent = table.Column<int>(type: "integer", nullable: false),
                     EscalationLevel = table.Column<int>(type: "integer", nullable: true),
+                    WithResidentBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    WithResidentAt = table.Column<long>(type: "bigint", nullable: true),
                     FeedbackRating = table.Column<int>(type: "integer", nullable: true),
                     FeedbackComment = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
                     FeedbackBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
@@ -107,7 +109,8 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
                     Action = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
                     Status = table.Column<int>(type: "integer", nullable: false),
-                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    ResidentIds = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -126,6 +129,20 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Communities", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -464,6 +481,8 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     ResidentId = table.Column<int>(type: "integer", nullable: true),
                     GridId = table.Column<int>(type: "integer", nullable: true),
                     SecretHash = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    PreviousSecretHash = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    PreviousSecretValidUntil = table.Column<long>(type: "bigint", nullable: true),
                     RegisteredAt = table.Column<long>(type: "bigint", nullable: false),
                     Revoked = table.Column<bool>(type: "boolean", nullable: false),
                     LastSeenAt = table.Column<long>(type: "bigint", nullable: true),
@@ -570,6 +589,13 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                 name: "IX_Alerts_Status_RaisedAt",
                 table: "Alerts",
                 columns: new[] { "Status", "RaisedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Alerts_OneOpenPerDeviceKind",
+                table: "Alerts",
+                columns: new[] { "DeviceId", "Kind" },
+                unique: true,
+                filter: "\"Status\" <> 'Resolved'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
@@ -723,6 +749,9 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "AuditLog");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Devices");

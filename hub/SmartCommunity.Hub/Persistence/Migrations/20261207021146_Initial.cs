@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -37,7 +38,16 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     ResolvedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     Outcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
                     ResolutionNote = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    PreAlarmUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    PagesSent = table.Column<int>(type: "INTEGER", nullable: false),
+                    EscalationLevel = table.Column<int>(type: "INTEGER", nullable: true),
+                    WithResidentBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    WithResidentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    FeedbackRating = table.Column<int>(type: "INTEGER", nullable: true),
+                    FeedbackComment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    FeedbackBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    FeedbackAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -88,6 +98,25 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AuditLog",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ResidentIds = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditLog", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Communities",
                 columns: table => new
                 {
@@ -99,6 +128,20 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Communities", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -131,6 +174,49 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Rejections", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WebhookDeadLetters",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Endpoint = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    EventType = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Payload = table.Column<string>(type: "TEXT", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    FailedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookDeadLetters", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AlertId = table.Column<long>(type: "INTEGER", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    Level = table.Column<int>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AlertEvents_Alerts_AlertId",
+                        column: x => x.AlertId,
+                        principalTable: "Alerts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -240,6 +326,49 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "NotificationPreferences",
+                columns: table => new
+                {
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    QuietStart = table.Column<TimeOnly>(type: "TEXT", nullable: true),
+                    QuietEnd = table.Column<TimeOnly>(type: "TEXT", nullable: true),
+                    WebPush = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_NotificationPreferences", x => x.UserId);
+                    table.ForeignKey(
+                        name: "FK_NotificationPreferences_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PushSubscriptions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Endpoint = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    P256dh = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Auth = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PushSubscriptions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PushSubscriptions_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Grids",
                 columns: table => new
                 {
@@ -273,6 +402,43 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     table.PrimaryKey("PK_Households", x => x.Id);
                     table.ForeignKey(
                         name: "FK_Households_Grids_GridId",
+                        column: x => x.GridId,
+                        principalTable: "Grids",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RosterShifts",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CommunityId = table.Column<int>(type: "INTEGER", nullable: false),
+                    GridId = table.Column<int>(type: "INTEGER", nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Start = table.Column<TimeOnly>(type: "TEXT", nullable: false),
+                    End = table.Column<TimeOnly>(type: "TEXT", nullable: false),
+                    Days = table.Column<int>(type: "INTEGER", maxLength: 32, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RosterShifts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RosterShifts_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_RosterShifts_Communities_CommunityId",
+                        column: x => x.CommunityId,
+                        principalTable: "Communities",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_RosterShifts_Grids_GridId",
                         column: x => x.GridId,
                         principalTable: "Grids",
                         principalColumn: "Id",
@@ -314,6 +480,8 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     ResidentId = table.Column<int>(type: "INTEGER", nullable: true),
                     GridId = table.Column<int>(type: "INTEGER", nullable: true),
                     SecretHash = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    PreviousSecretHash = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    PreviousSecretValidUntil = table.Column<long>(type: "INTEGER", nullable: true),
                     RegisteredAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Revoked = table.Column<bool>(type: "INTEGER", nullable: false),
                     LastSeenAt = table.Column<long>(type: "INTEGER", nullable: true),
@@ -371,6 +539,36 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "Visits",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ResidentId = table.Column<int>(type: "INTEGER", nullable: false),
+                    GridId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CommunityId = table.Column<int>(type: "INTEGER", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    By = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Note = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Visits", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Visits_Residents_ResidentId",
+                        column: x => x.ResidentId,
+                        principalTable: "Residents",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertEvents_AlertId_At",
+                table: "AlertEvents",
+                columns: new[] { "AlertId", "At" });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Alerts_DeviceId_Kind_Status",
                 table: "Alerts",
@@ -390,6 +588,13 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 name: "IX_Alerts_Status_RaisedAt",
                 table: "Alerts",
                 columns: new[] { "Status", "RaisedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Alerts_OneOpenPerDeviceKind",
+                table: "Alerts",
+                columns: new[] { "DeviceId", "Kind" },
+                unique: true,
+                filter: "\"Status\" <> 'Resolved'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
@@ -429,6 +634,11 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditLog_At",
+                table: "AuditLog",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Devices_GridId",
                 table: "Devices",
                 column: "GridId");
@@ -459,6 +669,17 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 column: "GridId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_PushSubscriptions_Endpoint",
+                table: "PushSubscriptions",
+                column: "Endpoint",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushSubscriptions_UserId",
+                table: "PushSubscriptions",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Rejections_At",
                 table: "Rejections",
                 column: "At");
@@ -472,13 +693,43 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 name: "IX_Residents_HouseholdId",
                 table: "Residents",
                 column: "HouseholdId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RosterShifts_CommunityId_Role",
+                table: "RosterShifts",
+                columns: new[] { "CommunityId", "Role" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RosterShifts_GridId",
+                table: "RosterShifts",
+                column: "GridId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RosterShifts_UserId",
+                table: "RosterShifts",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Visits_CommunityId_At",
+                table: "Visits",
+                columns: new[] { "CommunityId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Visits_ResidentId_At",
+                table: "Visits",
+                columns: new[] { "ResidentId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookDeadLetters_FailedAt",
+                table: "WebhookDeadLetters",
+                column: "FailedAt");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "Alerts");
+                name: "AlertEvents");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
@@ -496,16 +747,40 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "AuditLog");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
 
             migrationBuilder.DropTable(
                 name: "FamilyLinks");
 
             migrationBuilder.DropTable(
+                name: "NotificationPreferences");
+
+            migrationBuilder.DropTable(
+                name: "PushSubscriptions");
+
+            migrationBuilder.DropTable(
                 name: "RejectionCounts");
 
             migrationBuilder.DropTable(
                 name: "Rejections");
+
+            migrationBuilder.DropTable(
+                name: "RosterShifts");
+
+            migrationBuilder.DropTable(
+                name: "Visits");
+
+            migrationBuilder.DropTable(
+                name: "WebhookDeadLetters");
+
+            migrationBuilder.DropTable(
+                name: "Alerts");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
