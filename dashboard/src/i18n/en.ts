@@ -217,6 +217,7 @@ export const en = {
   "family.relatives": "Relatives",
   "family.none": "No relative is linked to your account yet.",
   "family.offline": "Offline: showing the last known status from {time}. It updates when the connection is back.",
+  "family.callDesk": "Call the desk",
   "family.offlineNone": "Offline, and nothing is saved on this device yet.",
   "family.offlineAlerts": "Open alerts when last seen",
   "family.offlineNoAlerts": "No open alerts when last seen.",

@@ -218,6 +218,7 @@ export const zhCN: Record<MessageKey, string> = {
   "family.relatives": "家人",
   "family.none": "您的账户尚未关联家人。",
   "family.offline": "离线：显示 {time} 时的最新状态。恢复联网后自动更新。",
+  "family.callDesk": "致电服务台",
   "family.offlineNone": "离线，本设备尚未保存任何状态。",
   "family.offlineAlerts": "上次联网时的未关闭告警",
   "family.offlineNoAlerts": "上次联网时没有未关闭告警。",

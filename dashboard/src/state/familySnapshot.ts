@@ -8,13 +8,16 @@ const KEY = "sc.family.lastKnown";
 export interface FamilySnapshot {
   userId: string;
   savedAt: string;
+  /** The desk's number, so "call the desk" works offline too. */
+  deskPhone: string | null;
   residents: { id: number; name: string; householdAddress: string | null }[];
   alerts: { id: number; residentId: number | null; kind: string; severity: string; raisedAt: string }[];
 }
 
-export function saveFamilySnapshot(userId: string, residents: ResidentDto[], alerts: AlertDto[]): void {
+export function saveFamilySnapshot(userId: string, deskPhone: string | null, residents: ResidentDto[], alerts: AlertDto[]): void {
   const snapshot: FamilySnapshot = {
     userId,
+    deskPhone,
     savedAt: new Date().toISOString(),
     residents: residents.map((r) => ({ id: r.id, name: r.name, householdAddress: r.householdAddress })),
     alerts: alerts.map((a) => ({ id: a.id, residentId: a.residentId ?? null, kind: a.kind, severity: a.severity, raisedAt: a.raisedAt })),

@@ -9,18 +9,19 @@ import { h } from "../../ui/dom";
 import { pushToggle } from "../../ui/pushToggle";
 import { residentDetail } from "../residents/residentDetail";
 import { saveFamilySnapshot } from "../../state/familySnapshot";
+import { callDesk } from "./callDesk";
 
 export function familyPage(ctx: AppContext): View {
   const slot = h("div", {}, h("p", { class: "muted", role: "status" }, t("app.loading")));
   const switcher = h("nav", { class: "family__switch", "aria-label": t("family.relatives") });
   const push = pushToggle(ctx);
-  const element = h("div", { class: "page family", "data-testid": "family-page" }, push.element, switcher, slot);
+  const element = h("div", { class: "page family", "data-testid": "family-page" }, callDesk(ctx.me.deskPhone), push.element, switcher, slot);
   let detail: View | null = null;
   let disposed = false;
   // The last successful answer, kept for the offline shell (only this family's own data; cleared at sign-out).
   let known: ResidentDto[] | null = null;
   const remember = () => {
-    if (known && ctx.live.store.isLoaded) saveFamilySnapshot(ctx.me.id ?? ctx.me.userName, known, ctx.live.store.sorted());
+    if (known && ctx.live.store.isLoaded) saveFamilySnapshot(ctx.me.id ?? ctx.me.userName, ctx.me.deskPhone ?? null, known, ctx.live.store.sorted());
   };
   const unsubscribe = ctx.live.store.subscribe(remember);
 

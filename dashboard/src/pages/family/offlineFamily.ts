@@ -5,6 +5,7 @@ import { t } from "../../i18n";
 import type { Severity } from "../../api/types";
 import type { FamilySnapshot } from "../../state/familySnapshot";
 import { h } from "../../ui/dom";
+import { callDesk } from "./callDesk";
 import { formatTime, kindLabel, severityLabel } from "../../ui/format";
 
 export function offlineFamilyPage(snapshot: FamilySnapshot | null): View {
@@ -39,5 +40,5 @@ export function offlineFamilyPage(snapshot: FamilySnapshot | null): View {
       ),
     );
   }
-  return { element: h("div", { class: "page family", "data-testid": "family-page" }, banner, ...body), dispose() {} };
+  return { element: h("div", { class: "page family", "data-testid": "family-page" }, banner, callDesk(snapshot?.deskPhone), ...body), dispose() {} };
 }
