@@ -22,6 +22,9 @@ import { h } from "./ui/dom";
 import { formatTime, kindLabel, severityLabel, whereText } from "./ui/format";
 import { header } from "./ui/header";
 import { PageNotices, pageText } from "./ui/pageNotices";
+import { offlineFamilyPage } from "./pages/family/offlineFamily";
+import { clearFamilySnapshot, loadFamilySnapshot } from "./state/familySnapshot";
+import { registerWorker } from "./api/push";
 
 interface Route {
   path: string;
@@ -59,6 +62,8 @@ export class App {
   /** Where to go after signing in (the route that was asked for). */
   private returnTo: string | null = null;
   private announcedLoad = false;
+  /** The hub was unreachable at boot and this device keeps a family's last known status: show that. */
+  private offline = false;
   /** A card to focus after the next render ("Show alert" on a page). */
   private focusAlert: number | null = null;
   /** "You are paged" notices; they outlive page renders (not a route's view). */
@@ -89,10 +94,14 @@ export class App {
       if (!(error instanceof ApiError) || error.status !== 401) {
         // Hub unreachable at boot: show sign-in, which explains the problem when used.
         console.warn("Could not load the signed-in user", error);
+        this.offline = error instanceof ApiError && error.isNetwork && loadFamilySnapshot() !== null;
+        // Back online: start again from the hub (a full reload keeps the boot path single).
+        if (this.offline) window.addEventListener("online", () => location.reload(), { once: true });
       }
     }
     await vocabulary;
     this.render();
+    registerWorker();
   }
 
   /** Loads the catalogue (once; again after a failure). Without it labels fall back to readable codes. */
@@ -140,12 +149,14 @@ export class App {
   sessionExpired(): void {
     if (!this.session) return;
     this.endSession();
+    clearFamilySnapshot();
     this.loginNotice = "login.expired";
     this.render();
   }
 
   private async signOut(): Promise<void> {
     this.endSession();
+    clearFamilySnapshot();
     try {
       await logout();
     } catch {
@@ -239,7 +250,13 @@ export class App {
     const main = h("main", { id: "main", class: "main", tabindex: "-1" });
     const skip = h("a", { class: "skip-link", href: "#main", onclick: skipToMain }, t("app.skipToContent"));
 
-    if (!this.session) {
+    if (!this.session && this.offline) {
+      const view = offlineFamilyPage(loadFamilySnapshot());
+      this.mounted.push(view);
+      main.append(view.element);
+      this.shell.replaceChildren(skip, main);
+      document.title = `${t("app.familyTitle")} · ${t("app.name")}`;
+    } else if (!this.session) {
       if (path && path !== "login") this.returnTo = [path, ...params].join("/");
       const view = loginPage({
         notice: this.loginNotice,

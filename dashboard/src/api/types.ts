@@ -16,6 +16,8 @@ export interface Me {
   gridId?: number | null;
   /** Family members: the residents they are linked to. */
   residentIds?: number[];
+  /** The community desk's phone (Hub:DeskPhone, E.164); absent when the hub has none. */
+  deskPhone?: string | null;
   /** Failed sign-ins to this account before this session's sign-in (told once, at sign-in). */
   failedSignIns?: SignInFailures | null;
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Hub.Hosting;
@@ -24,13 +25,18 @@ public static class DashboardFiles
         }
         var files = new PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        var types = new FileExtensionContentTypeProvider();
+        types.Mappings[".webmanifest"] = "application/manifest+json";
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files,
+            ContentTypeProvider = types,
             OnPrepareResponse = ctx =>
             {
-                // index.html must never be cached, or a browser keeps an old app after an upgrade.
-                if (ctx.File.Name.EndsWith(".html", StringComparison.Ordinal))
+                // index.html, the manifest and the service worker (/sw.js, scope /) must never be cached,
+                // or a browser keeps an old app after an upgrade.
+                var name = ctx.File.Name;
+                if (name.EndsWith(".html", StringComparison.Ordinal) || name is "sw.js" or "manifest.webmanifest")
                     ctx.Context.Response.Headers.CacheControl = "no-cache";
             },
         });

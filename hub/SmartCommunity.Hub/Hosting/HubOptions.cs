@@ -82,6 +82,11 @@ public sealed class HubOptions
     /// <summary>Where the built dashboard is; empty means "find dashboard/dist above the content root".</summary>
     public string? DashboardPath { get; set; }
 
+    /// <summary>The community desk's phone number (E.164, e.g. +8610…), shown to families as "call the desk";
+    /// empty hides the button.</summary>
+    [RegularExpression(@"^(\+[1-9][0-9]{1,14})?$", ErrorMessage = "Hub:DeskPhone must be E.164, e.g. +861012345678")]
+    public string? DeskPhone { get; set; }
+
     /// <summary>How often in-memory device health (last seen, battery, sequence) is written back.</summary>
     public TimeSpan DeviceStateFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -16,7 +16,7 @@ public sealed record RefreshRequest(string RefreshToken);
 
 /// <summary><paramref name="FailedSignIns"/>: failed sign-ins to this account before this session's sign-in, if any.</summary>
 public sealed record MeDto(string Id, string UserName, string DisplayName, IReadOnlyList<string> Roles, string? Language, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds,
-    SignInFailuresDto? FailedSignIns = null);
+    SignInFailuresDto? FailedSignIns = null, string? DeskPhone = null);
 public sealed record CreateUserRequest(string Email, string Password, string DisplayName, string Role, int? CommunityId, int? GridId, IReadOnlyList<int>? ResidentIds, string? Language);
 public sealed record UserDto(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds);
 public sealed record LanguageRequest(string? Language);
@@ -73,7 +73,8 @@ public static class PeopleApi
         return TypedResults.Ok();
     }
 
-    private static async Task<Results<Ok<MeDto>, UnauthorizedHttpResult>> MeAsync(ClaimsPrincipal principal, UserManager<HubUser> users, AccessScopeResolver scopes, CancellationToken ct)
+    private static async Task<Results<Ok<MeDto>, UnauthorizedHttpResult>> MeAsync(ClaimsPrincipal principal, UserManager<HubUser> users, AccessScopeResolver scopes,
+        IOptions<HubOptions> hub, CancellationToken ct)
     {
         var user = await users.GetUserAsync(principal);
         if (user is null)
@@ -81,7 +82,8 @@ public static class PeopleApi
         var scope = await scopes.ResolveAsync(principal, ct);
         var roles = await users.GetRolesAsync(user);
         var failures = principal.FindFirstValue(Sessions.FailedSignInsClaim) is { } json ? JsonSerializer.Deserialize<SignInFailuresDto>(json) : null;
-        return TypedResults.Ok(new MeDto(user.Id, user.UserName ?? "", user.DisplayName, roles.ToList(), user.Language, user.CommunityId, user.GridId, scope.ResidentIds, failures));
+        return TypedResults.Ok(new MeDto(user.Id, user.UserName ?? "", user.DisplayName, roles.ToList(), user.Language, user.CommunityId, user.GridId, scope.ResidentIds, failures,
+            string.IsNullOrEmpty(hub.Value.DeskPhone) ? null : hub.Value.DeskPhone));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, UnauthorizedHttpResult>> SetLanguageAsync(LanguageRequest req, ClaimsPrincipal principal, UserManager<HubUser> users)

@@ -3,22 +3,33 @@
 
 import type { AppContext, View } from "../../context";
 import { listResidents } from "../../api/places";
+import type { ResidentDto } from "../../api/types";
 import { t } from "../../i18n";
 import { h } from "../../ui/dom";
 import { pushToggle } from "../../ui/pushToggle";
 import { residentDetail } from "../residents/residentDetail";
+import { saveFamilySnapshot } from "../../state/familySnapshot";
+import { callDesk } from "./callDesk";
 
 export function familyPage(ctx: AppContext): View {
   const slot = h("div", {}, h("p", { class: "muted", role: "status" }, t("app.loading")));
   const switcher = h("nav", { class: "family__switch", "aria-label": t("family.relatives") });
   const push = pushToggle(ctx);
-  const element = h("div", { class: "page family", "data-testid": "family-page" }, push.element, switcher, slot);
+  const element = h("div", { class: "page family", "data-testid": "family-page" }, callDesk(ctx.me.deskPhone), push.element, switcher, slot);
   let detail: View | null = null;
   let disposed = false;
+  // The last successful answer, kept for the offline shell (only this family's own data; cleared at sign-out).
+  let known: ResidentDto[] | null = null;
+  const remember = () => {
+    if (known && ctx.live.store.isLoaded) saveFamilySnapshot(ctx.me.id ?? ctx.me.userName, ctx.me.deskPhone ?? null, known, ctx.live.store.sorted());
+  };
+  const unsubscribe = ctx.live.store.subscribe(remember);
 
   listResidents()
     .then((residents) => {
       if (disposed) return;
+      known = residents;
+      remember();
       if (residents.length === 0) {
         slot.replaceChildren(h("p", { class: "muted" }, t("family.none")));
         return;
@@ -46,6 +57,7 @@ export function familyPage(ctx: AppContext): View {
     element,
     dispose() {
       disposed = true;
+      unsubscribe();
       detail?.dispose();
       push.dispose();
     },
