@@ -149,8 +149,10 @@ public sealed class FloodCutOffTests : IAsyncLifetime
             {
                 await flood.PublishAsync(Qos0(flooder.Device.Id, seq));
             }
-            catch (MQTTnet.Exceptions.MqttClientNotConnectedException)
+            catch (MQTTnet.Exceptions.MqttCommunicationException)
             {
+                // Not connected any more, or the hub closed the socket while this publish was being written (broken pipe):
+                // both are the disconnection under test.
                 break;
             }
         }
