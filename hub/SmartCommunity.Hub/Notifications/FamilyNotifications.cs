@@ -68,8 +68,9 @@ public sealed class FamilyNotifications(AccessScopeResolver scopes, IDbContextFa
         var now = time.GetUtcNow();
         foreach (var group in people.GroupBy(p => p.Language ?? CatalogTexts.English))
         {
-            push.Enqueue([.. group.Select(p => p.Id)], alert.Severity,
-                new PushPayload("SmartCommunity", Text(group.Key, key, alert, who, now), alert.Id, dto.Severity, $"/alerts/{alert.Id}", $"alert-{alert.Id}"));
+            await push.EnqueueAsync([.. group.Select(p => p.Id)], alert.Severity,
+                new PushPayload("SmartCommunity", Text(group.Key, key, alert, who, now), alert.Id, dto.Severity, $"/alerts/{alert.Id}", $"alert-{alert.Id}"),
+                $"alert-{alert.Id}:family-{key}", ct);
         }
     }
 }
