@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security;
 using System.Text;
@@ -161,7 +160,7 @@ public sealed class TwilioGateway(IOptions<SmsOptions> options, IHttpClientFacto
     public async Task<SendOutcome> CallAsync(OutboxMessage message, string text)
     {
         var o = options.Value.Twilio;
-        var voice = CultureInfo.GetCultureInfo(message.Language is { Length: > 0 } l ? l : "en").Name.StartsWith("zh", StringComparison.Ordinal) ? "zh-CN" : "en-US";
+        var voice = message.Language.StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? "zh-CN" : "en-US";
         var twiml = $"<Response><Say language=\"{voice}\">{SecurityElement.Escape(text)}</Say><Pause length=\"1\"/><Say language=\"{voice}\">{SecurityElement.Escape(text)}</Say></Response>";
         var create = new CreateCallOptions(new PhoneNumber(message.Phone), new PhoneNumber(o.From)) { Twiml = new Twiml(twiml), StatusCallback = Callback(message) };
         return await CallTwilioAsync(() => CallResource.CreateAsync(create, Client()));
