@@ -3,7 +3,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

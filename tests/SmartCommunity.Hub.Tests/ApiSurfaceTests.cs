@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

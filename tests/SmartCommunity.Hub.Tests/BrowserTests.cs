@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
 using MQTTnet;
 using MQTTnet.Protocol;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

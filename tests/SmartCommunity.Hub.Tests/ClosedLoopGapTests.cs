@@ -9,7 +9,7 @@ using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.People;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 using SmartCommunity.Hub.Visits;
 
 namespace SmartCommunity.Hub.Tests;

@@ -11,66 +11,9 @@ using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
-
-/// <summary>
-/// Launches Debian's Chromium (never a downloaded browser) and opens pages signed in as one user each.
-/// Shared by the dashboard tests and the dashboard benchmark.
-/// </summary>
-public sealed class DashboardBrowser : IAsyncDisposable
-{
-    private const string Chromium = "/usr/bin/chromium";
-    private IPlaywright _playwright = null!;
-
-    public IBrowser Browser { get; private set; } = null!;
-
-    public static readonly ViewportSize Desktop = new() { Width = 1366, Height = 860 };
-    public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
-
-    public static async Task<DashboardBrowser> LaunchAsync()
-    {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (.ci/run does)");
-        var b = new DashboardBrowser { _playwright = await Playwright.CreateAsync() };
-        b.Browser = await b._playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // No network beyond loopback: keep Chromium from phoning home at start.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        return b;
-    }
-
-    /// <summary>A fresh browser profile (own cookies and storage) signed in as <paramref name="email"/>.</summary>
-    /// <param name="setUp">Runs on the new page before it opens the app (e.g. to listen to its console from the start).</param>
-    public async Task<IPage> SignInAsync(HubApp hub, string email, ViewportSize? viewport = null, string locale = "en-US", Action<IPage>? setUp = null)
-    {
-        var context = await Browser.NewContextAsync(new()
-        {
-            ViewportSize = viewport ?? Desktop,
-            Locale = locale,
-            IsMobile = viewport == Phone,
-            HasTouch = viewport == Phone,
-            ReducedMotion = ReducedMotion.Reduce,
-        });
-        var page = await context.NewPageAsync();
-        setUp?.Invoke(page);
-        await page.GotoAsync(hub.BaseAddress.ToString());
-        await page.GetByTestId("login-email").FillAsync(email);
-        await page.GetByTestId("login-password").FillAsync(HubApp.Password);
-        await page.GetByTestId("login-submit").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 20_000 });
-        return page;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-}
 
 /// <summary>
 /// The browser app end to end: every role's pages against the real hub (HTTP, SignalR, MQTT on
@@ -533,7 +476,7 @@ public sealed class DashboardTests : IAsyncLifetime
     public async Task Screenshots_OfTheMainPages()
     {
         var intoDocs = Environment.GetEnvironmentVariable("SC_SCREENSHOTS") == "1";
-        var dir = intoDocs ? Path.Combine(RepoRoot(), "docs", "screenshots") : Path.Combine(_hub.DataDirectory, "screenshots");
+        var dir = intoDocs ? Path.Combine(RepoPaths.Docs, "screenshots") : Path.Combine(_hub.DataDirectory, "screenshots");
         Directory.CreateDirectory(dir);
 
         var sos = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA, id: "pendant-a1");
@@ -586,16 +529,6 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(family.GetByTestId("resident-status")).ToHaveAttributeAsync("data-state", "alert", new() { Timeout = 20_000 });
         await family.ScreenshotAsync(new() { Path = Path.Combine(dir, "family-phone-zh.png") });
         Assert.All(["board.png", "resident.png", "devices.png", "family-phone-zh.png"], f => Assert.True(new FileInfo(Path.Combine(dir, f)).Length > 10_000, f));
-    }
-
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SmartCommunity.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("SmartCommunity.sln not found above the test binaries");
     }
 }
 
@@ -835,7 +768,7 @@ public sealed class DashboardBenchmark
         report.AppendLine();
         report.AppendLine("Profiling (a V8 CPU profile or a Chromium trace of the page over the burst): `SC_PROFILE=/tmp/board.cpuprofile` or `SC_TRACE=/tmp/board.trace.json` (categories in `SC_TRACE_CATEGORIES`, default `devtools.timeline`) with the command above; `SC_NO_MINIFY=1 npm run build` in dashboard/ keeps function names readable.");
         _output.WriteLine(report.ToString());
-        await File.WriteAllTextAsync(Path.Combine(DashboardTests.RepoRoot(), "docs", "dashboard-benchmark.md"), report.ToString());
+        await File.WriteAllTextAsync(Path.Combine(RepoPaths.Docs, "dashboard-benchmark.md"), report.ToString());
 
         foreach (var (_, client) in devices)
             client.Dispose();

@@ -1,10 +1,9 @@
 using System.Net.Http.Json;
 using MQTTnet;
-using SmartCommunity.Bench;
+using SmartCommunity.Testing;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Tests.Cluster;
-using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -22,7 +21,7 @@ public sealed class DataDirectoryTests
     public async Task HubProcess_AfterStartAndWrites_DirectoryIs0700AndEveryFile0600()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var hub = await HubProcess.StartAsync(HubCluster.HubDll(), [], keepData: false, TimeSpan.FromSeconds(180), ct);
+        await using var hub = await HubProcess.StartAsync(HubProcess.HubDllUnderTest(), [], keepData: false, TimeSpan.FromSeconds(180), ct);
         // HubProcess made the directory with the test process's umask (0755): the hub must tighten what it finds.
         using (var admin = await HubCluster.ClientAsync(hub, HubProcess.AdminEmail, hub.AdminPassword))
         {

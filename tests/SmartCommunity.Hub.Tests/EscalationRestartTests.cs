@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Quartz;
-using SmartCommunity.Bench;
+using SmartCommunity.Testing;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
@@ -12,7 +12,6 @@ using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Tests.Cluster;
-using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -87,7 +86,7 @@ public sealed class EscalationRestartTests
             long alertId;
             string adminPassword;
             // No periodic pass on the first run: nothing but the kill decides what is stored.
-            await using (var first = await HubProcess.StartAsync(HubCluster.HubDll(),
+            await using (var first = await HubProcess.StartAsync(HubProcess.HubDllUnderTest(),
                              [.. common, "--Hub:Testing:SkipAlertFollowUps=true", "--Hub:Escalation:ReconcileInterval=01:00:00"], keepData: false, TimeSpan.FromSeconds(180), Ct))
             {
                 adminPassword = first.AdminPassword;
@@ -107,7 +106,7 @@ public sealed class EscalationRestartTests
                 first.Kill();
             }
 
-            await using var second = await HubProcess.StartAsync(HubCluster.HubDll(), [.. common, $"--Hub:FirstAdmin:Password={adminPassword}"],
+            await using var second = await HubProcess.StartAsync(HubProcess.HubDllUnderTest(), [.. common, $"--Hub:FirstAdmin:Password={adminPassword}"],
                 keepData: false, TimeSpan.FromSeconds(180), Ct);
             using var staff = await HubCluster.ClientAsync(second, HubProcess.AdminEmail, adminPassword);
             var pages = await Eventually.GetAsync(

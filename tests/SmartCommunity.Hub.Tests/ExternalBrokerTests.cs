@@ -13,7 +13,7 @@ using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -266,7 +266,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Lane_WhileAMessagesReadingsAreNotYetDurable_HandlesTheDevicesNextMessages_AndAcknowledgesEachOnlyOnceDurable()
     {
-        SmartCommunity.Telemetry.Tests.GatedStore? store = null;
+        GatedStore? store = null;
         await using var hub = new HubApp(settings: ExternalMosquitto.HubSettings(ExternalMosquitto.NewGroup()))
         {
             ConfigureHost = GatedTelemetry.Install(created => store = created),

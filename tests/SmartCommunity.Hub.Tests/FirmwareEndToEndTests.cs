@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;

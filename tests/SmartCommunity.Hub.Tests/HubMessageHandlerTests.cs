@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SmartCommunity.Hub.Alerts;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -41,7 +41,7 @@ public sealed partial class HubMessageHandlerTests : IAsyncLifetime
     [Fact]
     public void AlertsClient_EveryMethod_HasAHandlerInTheDashboardsAlertHub()
     {
-        var source = File.ReadAllText(Path.Combine(DashboardTests.RepoRoot(), "dashboard", "src", "live", "alertHub.ts"));
+        var source = File.ReadAllText(Path.Combine(RepoPaths.Root, "dashboard", "src", "live", "alertHub.ts"));
         var handled = HandlerRegistration().Matches(source).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal).ToArray();
         // Both ways: nothing the hub sends goes unhandled, and the dashboard listens for nothing the hub no longer sends.
         Assert.Equal(Sent, handled);

@@ -5,9 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 using SmartCommunity.Telemetry.Influx;
-using SmartCommunity.Telemetry.Tests.Influx;
 
 namespace SmartCommunity.Hub.Tests;
 

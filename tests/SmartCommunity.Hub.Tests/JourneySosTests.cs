@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 using SmartCommunity.Domain.Devices;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 using SmartCommunity.SensorNode.Core;
 using SmartCommunity.Simulator.Scenarios;
 

@@ -8,7 +8,7 @@ using MQTTnet.Protocol;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -7,10 +7,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
-using SmartCommunity.Bench;
+using SmartCommunity.Testing;
 using SmartCommunity.Hub.Broker;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Notifications;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

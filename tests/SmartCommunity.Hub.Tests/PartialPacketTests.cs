@@ -3,11 +3,10 @@ using System.Net;
 using System.Net.Http.Json;
 using MQTTnet;
 using MQTTnet.Protocol;
-using SmartCommunity.Bench;
+using SmartCommunity.Testing;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Tests.Cluster;
-using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -36,7 +35,7 @@ public sealed class PartialPacketTests
     [InlineData(AttackVariant.WebSocketDevice)]
     public async Task PartialPacketThenClose_AnyTransport_ConnectionEndsAndHubReturnsToIdle(AttackVariant variant)
     {
-        await using var hub = await HubProcess.StartAsync(HubCluster.HubDll(),
+        await using var hub = await HubProcess.StartAsync(HubProcess.HubDllUnderTest(),
             [
                 // Long, so that an unfixed hub would spin far past this test (the spin lasted until this timeout): what
                 // ends an attack connection must be the end of its bytes, not a timer.

@@ -12,7 +12,7 @@ using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 using SmartCommunity.Hub.Visits;
 
 namespace SmartCommunity.Hub.Tests;

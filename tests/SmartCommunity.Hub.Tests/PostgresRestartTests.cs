@@ -4,7 +4,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

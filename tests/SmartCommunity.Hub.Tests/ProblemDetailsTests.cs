@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -4,7 +4,7 @@ using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Hub.Readings;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using SmartCommunity.Hub.Devices;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

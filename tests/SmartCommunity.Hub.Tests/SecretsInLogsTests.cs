@@ -10,7 +10,7 @@ using MQTTnet;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Security;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using MQTTnet;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 
@@ -100,7 +100,7 @@ public sealed class TlsDeploymentTests
 
     private static async Task RunScriptAsync(string certs, params string[] args)
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "dev-certs");
+        var script = Path.Combine(RepoPaths.Root, "scripts", "dev-certs");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);
         foreach (var a in args)
@@ -112,15 +112,5 @@ public sealed class TlsDeploymentTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"dev-certs {string.Join(' ', args)} exited {process.ExitCode}: {await stdout} {await stderr}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "scripts", "dev-certs")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("scripts/dev-certs not found above " + AppContext.BaseDirectory);
     }
 }

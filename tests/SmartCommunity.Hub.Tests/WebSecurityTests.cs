@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Security;
-using SmartCommunity.Hub.Tests.Infrastructure;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 

@@ -10,6 +10,7 @@ using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 using SmartCommunity.Simulator.Scenarios;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Simulator.Tests.Mqtt;
 
@@ -260,9 +261,9 @@ public sealed class DeviceBrokerTests
         var expected = File.ReadAllBytes(Path.Combine(RepoPaths.Vectors, "last-will.payload"));
         Assert.Equal(Encoding.UTF8.GetString(expected), will.Text);
         Assert.False(fleet.GetDevice("sos-0001").IsConnected);
-        await Eventually.ValueAsync(
-            async () => await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status") is { } r && r.Payload.ToArray().SequenceEqual(expected) ? r : null,
-            "the last will retained on status", Ct);
+        await Eventually.GetAsync(
+            async () => await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status") is { } r && r.Payload.ToArray().SequenceEqual(expected),
+            retained => retained, what: "the last will retained on status");
 
         await fleet.InjectAsync("sos-0001", Scenario.Online, Ct);
         var back = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/status", Ct);
@@ -331,8 +332,8 @@ public sealed class DeviceBrokerTests
         // A deadline for real sockets on a shared machine, not a timing assertion.
         await device.WaitUntilConnectedAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
-        var retained = await Eventually.ValueAsync(
-            () => broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status"), "the reconnect heartbeat retained on the new broker", Ct);
+        var retained = (await Eventually.GetAsync(
+            () => broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status"), r => r is not null, what: "the reconnect heartbeat retained on the new broker"))!;
         Assert.Contains("\"n\":\"seq\",\"v\":2}", Encoding.UTF8.GetString(retained.Payload.ToArray()), StringComparison.Ordinal);
     }
 

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Simulator.Tests.Mqtt;
 
@@ -42,7 +42,7 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public static async Task<TestBroker> StartAsync(params DeviceCredentials[] devices)
     {
-        var broker = new TestBroker(devices, FreePort());
+        var broker = new TestBroker(devices, FreePort.Next());
         await broker._server.StartAsync();
         return broker;
     }
@@ -116,13 +116,6 @@ internal sealed class TestBroker : IAsyncDisposable
             return Task.CompletedTask;
         };
         return server;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

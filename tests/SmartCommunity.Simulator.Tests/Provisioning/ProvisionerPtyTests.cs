@@ -1,4 +1,5 @@
 using SmartCommunity.Provisioner;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Simulator.Tests.Provisioning;
 

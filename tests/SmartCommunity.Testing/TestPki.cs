@@ -4,7 +4,7 @@ using MQTTnet;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace SmartCommunity.Hub.Tests.Infrastructure;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// Certificates made in-process (CertificateRequest), the same shape scripts/dev-certs makes with

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 
-namespace SmartCommunity.Telemetry.Tests;
+using SmartCommunity.Telemetry;
 
-// Also compiled into the hub tests (linked), which hold a running hub's readings short of durable with it.
+namespace SmartCommunity.Testing;
+
 /// <summary>Wraps a real store and holds every write at a gate, so tests can stand the writer still on purpose.</summary>
-internal sealed class GatedStore(ITelemetryStore inner, bool startClosed) : ITelemetryStore
+public sealed class GatedStore(ITelemetryStore inner, bool startClosed) : ITelemetryStore
 {
     private readonly TaskCompletionSource _gate = NewGate(startClosed);
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SmartCommunity.Bench;
+namespace SmartCommunity.Testing;
 
 /// <summary>Memory and file descriptors of a process, straight from /proc (Linux): VmRSS, VmHWM and the open-fd count.</summary>
 public readonly record struct ProcMemory(long? RssBytes, long? HwmBytes, int? OpenFds)

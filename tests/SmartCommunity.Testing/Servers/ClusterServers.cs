@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using StackExchange.Redis;
 
-namespace SmartCommunity.Hub.Tests.Infrastructure;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// The servers a hub cluster shares: PostgreSQL (tests/infra/postgres/up.sh, SC_PG_CONNECTION) and Redis
@@ -49,7 +47,8 @@ public static class ClusterServers
             Missing($"No Redis answers at {Redis} (SC_REDIS)", "tests/infra/redis/up.sh");
     }
 
-    private static void Missing(string what, string script)
+    /// <summary>Skips the test locally; fails it in CI (CI=true), where .ci/run starts every server.</summary>
+    public static void Missing(string what, string script)
     {
         var message = $"{what}. Start it with {script}.";
         if (InCi)
@@ -118,10 +117,8 @@ public static class ClusterServers
         }
     }
 
-    internal static int FreePort() => SmartCommunity.Bench.HubProcess.FreePort();
-
     /// <summary>Runs a server script (tests/infra) with its instance variables; its stdout, or its stderr in the exception.</summary>
-    internal static async Task<string> RunScriptAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    public static async Task<string> RunScriptAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
@@ -137,66 +134,4 @@ public static class ClusterServers
             throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {await stderr}");
         return await stdout;
     }
-
-    internal static string InfraScript(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "infra", relative);
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        throw new FileNotFoundException("tests/infra/" + relative + " not found above " + AppContext.BaseDirectory);
-    }
-}
-
-/// <summary>
-/// A private PostgreSQL server on a free port (the same up.sh, its own cluster directory) that a test may stop and
-/// start without disturbing the shared server other tests use.
-/// </summary>
-public sealed class PrivatePostgres : IAsyncDisposable
-{
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sc-pg-test-" + Guid.NewGuid().ToString("N")[..12]);
-    private readonly int _port = ClusterServers.FreePort();
-
-    public string ConnectionString { get; private set; } = "";
-
-    public static async Task<PrivatePostgres> StartAsync()
-    {
-        await ClusterServers.RequirePostgresAsync(); // the binaries and the shared server come from the same up.sh
-        var server = new PrivatePostgres();
-        await server.UpAsync();
-        return server;
-    }
-
-    /// <summary>Starts (or restarts on its existing data) and waits until a login works.</summary>
-    public async Task UpAsync()
-    {
-        var output = await RunAsync(ClusterServers.InfraScript("postgres/up.sh"));
-        ConnectionString = output.Trim().Split('\n')[^1];
-    }
-
-    /// <summary>Stops the server the way an operator restarting it would (pg_ctl stop -m fast: sessions are cut).</summary>
-    public async Task StopAsync()
-    {
-        var bin = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Order().Last();
-        var ctl = $"{bin}/pg_ctl -D {_dir}/data -m fast -w -t 30 stop";
-        await RunAsync("/bin/bash", "-c", Environment.UserName == "root" ? $"runuser -u postgres -- {ctl}" : ctl);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await RunAsync(ClusterServers.InfraScript("postgres/down.sh"));
-        }
-        catch (InvalidOperationException) { }
-    }
-
-    private Task<string> RunAsync(string file, params string[] args) =>
-        ClusterServers.RunScriptAsync(file, args, new Dictionary<string, string>
-        {
-            ["SC_PG_DIR"] = _dir,
-            ["SC_PG_PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
 }

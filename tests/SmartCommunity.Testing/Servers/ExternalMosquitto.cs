@@ -1,7 +1,7 @@
 using MQTTnet;
 using MQTTnet.Formatter;
 
-namespace SmartCommunity.Hub.Tests.Infrastructure;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// The Mosquitto 2 test broker started by tests/infra/mosquitto/up.sh (dynamic security, no anonymous access):
@@ -11,8 +11,6 @@ namespace SmartCommunity.Hub.Tests.Infrastructure;
 /// </summary>
 public static class ExternalMosquitto
 {
-    private static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     public static (string Host, int Port, string AdminUser, string AdminPassword) Require()
     {
         var url = Environment.GetEnvironmentVariable("SC_MQTT_EXTERNAL");
@@ -23,7 +21,7 @@ public static class ExternalMosquitto
         {
             var message = "No external MQTT broker: set SC_MQTT_EXTERNAL, SC_MQTT_ADMIN_USER and SC_MQTT_ADMIN_PASSWORD with "
                 + "`set -a; eval \"$(tests/infra/mosquitto/up.sh)\"; set +a` (Debian's mosquitto 2 with dynamic security)";
-            if (InCi)
+            if (ClusterServers.InCi)
                 Assert.Fail("CI=true: " + message);
             Assert.Skip(message);
         }

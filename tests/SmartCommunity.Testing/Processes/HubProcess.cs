@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
-namespace SmartCommunity.Bench;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// The real hub as a separate process, exactly as it is deployed (its Release build, its own runtime,
@@ -41,6 +39,18 @@ public sealed class HubProcess : IAsyncDisposable
     public string LogPath => Path.Combine(DataDirectory, "hub.log");
     public int ProcessId => _process.Id;
 
+    /// <summary>
+    /// The hub build the tests run as a process: the solution's build of the tests' own configuration, or SC_TEST_HUB_DLL
+    /// (e.g. the previous commit's build, to see a regression test fail).
+    /// </summary>
+    public static string HubDllUnderTest()
+    {
+        if (Environment.GetEnvironmentVariable("SC_TEST_HUB_DLL") is { Length: > 0 } other)
+            return other;
+        var dll = RepoPaths.HubDll();
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} not found; build the solution");
+    }
+
     /// <summary>Starts the hub and waits until GET /health answers Healthy.</summary>
     public static async Task<HubProcess> StartAsync(string hubDll, IReadOnlyList<string> extraArgs, bool keepData, TimeSpan deadline, CancellationToken ct)
     {
@@ -50,8 +60,8 @@ public sealed class HubProcess : IAsyncDisposable
             throw new FileNotFoundException($"hub build not found at {hubDll}; build it with `dotnet build hub/SmartCommunity.Hub -c Release`", hubDll);
         var dataDirectory = Path.Combine(Path.GetTempPath(), "sc-bench-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDirectory);
-        var httpPort = FreePort();
-        var mqttPort = FreePort();
+        var httpPort = FreePort.Next();
+        var mqttPort = FreePort.Next();
         // Identity's default rules want upper, lower and a digit; 24 random hex digits plus a fixed tail satisfy them.
         var password = "Bench-" + RandomNumberGenerator.GetHexString(24, lowercase: true) + "A1";
 
@@ -239,40 +249,5 @@ public sealed class HubProcess : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static readonly HashSet<int> HandedOut = [];
-
-    /// <summary>
-    /// A port that is free now, from 20000–31999: below Linux's ephemeral range (32768–60999), where port 0 would pick
-    /// one and where every outgoing connection (to PostgreSQL, Redis, the broker…) also takes its local port — a port
-    /// picked there can be taken by such a connection before the server binds it. Never the same port twice per process.
-    /// </summary>
-    public static int FreePort()
-    {
-        for (var attempt = 0; attempt < 1000; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            lock (HandedOut)
-            {
-                if (HandedOut.Contains(port))
-                    continue;
-            }
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            lock (HandedOut)
-            {
-                if (HandedOut.Add(port))
-                    return port;
-            }
-        }
-        throw new InvalidOperationException("no free port in 20000–31999");
     }
 }

@@ -2,9 +2,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using SmartCommunity.Telemetry;
-using SmartCommunity.Telemetry.Tests;
 
-namespace SmartCommunity.Hub.Tests.Infrastructure;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// Fault injection around a hub's real telemetry store: writes wait at a closed gate (<see cref="GatedStore"/>) until
@@ -13,7 +12,7 @@ namespace SmartCommunity.Hub.Tests.Infrastructure;
 public static class GatedTelemetry
 {
     /// <summary>Wraps the hub's <see cref="ITelemetryStore"/>, whichever backend it configured; <paramref name="created"/> receives the wrapper.</summary>
-    internal static Action<IWebHostBuilder> Install(Action<GatedStore> created) => builder =>
+    public static Action<IWebHostBuilder> Install(Action<GatedStore> created) => builder =>
         builder.ConfigureTestServices(services =>
         {
             var original = services.Last(d => d.ServiceType == typeof(ITelemetryStore));

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 
-namespace SmartCommunity.Bench;
+namespace SmartCommunity.Testing;
 
 /// <summary>The four shapes of the partial-packet attack (issue #15): on TCP or MQTT over WebSockets, before or after a CONNECT.</summary>
 public enum AttackVariant

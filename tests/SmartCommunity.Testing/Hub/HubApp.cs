@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -16,7 +14,7 @@ using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Places;
 
-namespace SmartCommunity.Hub.Tests.Infrastructure;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// The real hub on real sockets (Kestrel on 127.0.0.1: HTTP and MQTT on free ports) over a data
@@ -47,10 +45,10 @@ public sealed class HubApp : IAsyncDisposable
             foreach (var (k, v) in ClusterServers.PostgresSettings(_ownedDatabase))
                 Settings[k] = v;
         }
-        HttpPort = FreePort();
-        MqttPort = FreePort();
-        HttpsPort = FreePort();
-        MqttTlsPort = FreePort();
+        HttpPort = FreePort.Next();
+        MqttPort = FreePort.Next();
+        HttpsPort = FreePort.Next();
+        MqttTlsPort = FreePort.Next();
     }
 
     public string DataDirectory { get; }
@@ -68,6 +66,8 @@ public sealed class HubApp : IAsyncDisposable
     public int HttpsPort { get; }
     public int MqttTlsPort { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
+
+    /// <summary>Every error (and critical) line the hub logged, with its category and exception, across restarts.</summary>
     public ConcurrentQueue<string> LoggedErrors { get; } = new();
     public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("not started");
 
@@ -90,6 +90,11 @@ public sealed class HubApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        await RemoveOwnedDataAsync();
+    }
+
+    private async Task RemoveOwnedDataAsync()
+    {
         if (!_ownsDirectory)
             return;
         if (_ownedDatabase is not null)
@@ -99,6 +104,7 @@ public sealed class HubApp : IAsyncDisposable
             Directory.Delete(DataDirectory, recursive: true);
         }
         catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };
@@ -184,8 +190,6 @@ public sealed class HubApp : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<T>())!;
     }
 
-    private static int FreePort() => SmartCommunity.Bench.HubProcess.FreePort();
-
     private sealed record TokenResponse(string AccessToken);
 
     private sealed class Factory(HubApp app) : WebApplicationFactory<Program>
@@ -231,69 +235,5 @@ public sealed class HubApp : IAsyncDisposable
                     errors.Enqueue($"{category}: {formatter(state, exception)} {exception}");
             }
         }
-    }
-}
-
-public sealed record World(int CommunityId, int GridA, int GridB, int HouseholdA, int HouseholdB, int ResidentA, int ResidentB)
-{
-    public const string Staff = "staff@test.local";
-    public const string WorkerA = "worker.a@test.local";
-    public const string WorkerB = "worker.b@test.local";
-    public const string Technician = "tech@test.local";
-    public const string FamilyA = "family.a@test.local";
-    public const string FamilyB = "family.b@test.local";
-}
-
-/// <summary>Builds canonical SenML packs for tests.</summary>
-public static class Senml
-{
-    public static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-
-    public static byte[] Pack(string deviceId, uint seq, string records, long? bt = null) =>
-        Encoding.UTF8.GetBytes($"[{{\"bn\":\"urn:dev:sc:{deviceId}:\",\"bt\":{bt ?? Now},\"n\":\"seq\",\"v\":{seq}}},{records}]");
-
-    public static byte[] Sos(string deviceId, uint seq) => Pack(deviceId, seq, "{\"n\":\"sos\",\"vb\":true}");
-
-    public static byte[] Temp(string deviceId, uint seq, double celsius, long? bt = null) =>
-        Pack(deviceId, seq, $"{{\"n\":\"temp\",\"u\":\"Cel\",\"v\":{celsius.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", bt);
-}
-
-public static class HubConnectionExtensions
-{
-    /// <summary>Starts and waits until the hub has put the connection into its groups (the Subscribed event):
-    /// StartAsync alone returns at the handshake, before that, and a push in between would be missed.</summary>
-    public static async Task StartSubscribedAsync(this Microsoft.AspNetCore.SignalR.Client.HubConnection connection)
-    {
-        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = Microsoft.AspNetCore.SignalR.Client.HubConnectionExtensions.On(connection, "Subscribed", () => subscribed.TrySetResult());
-        await connection.StartAsync();
-        await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30));
-    }
-}
-
-/// <summary>Bounded polling for effects that cross real I/O (sockets, databases). Never a fixed sleep.</summary>
-public static class Eventually
-{
-    public static async Task<T> GetAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null, string? what = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        T value;
-        while (true)
-        {
-            value = await probe();
-            if (done(value))
-                return value;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"timed out waiting for {what ?? "condition"}; last value: {value}");
-            await Task.Delay(50);
-        }
-    }
-
-    public static async Task<T> ReceiveAsync<T>(TaskCompletionSource<T> tcs, TimeSpan? timeout = null, string? what = null)
-    {
-        var finished = await Task.WhenAny(tcs.Task, Task.Delay(timeout ?? TimeSpan.FromSeconds(20)));
-        if (finished != tcs.Task)
-            throw new TimeoutException($"timed out waiting for {what ?? "message"}");
-        return await tcs.Task;
     }
 }

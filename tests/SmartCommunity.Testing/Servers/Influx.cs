@@ -1,32 +1,21 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
-using SmartCommunity.Telemetry.Influx;
 
-namespace SmartCommunity.Telemetry.Tests.Influx;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// Where the InfluxDB tests find their server. In CI (CI=true) a missing server or binary fails the test, because
 /// .ci/run starts it; locally the tests skip with a message saying how to start it.
 /// </summary>
-internal static class InfluxAvailability
+public static class InfluxAvailability
 {
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    public static void Missing(string what)
-    {
-        var message = $"{what}. Start it with tests/infra/influx/up.sh (installs Debian's influxdb and nginx).";
-        if (InCi)
-        {
-            Assert.Fail("CI=true: " + message);
-        }
-        Assert.Skip(message);
-    }
+    public static void Missing(string what) =>
+        ClusterServers.Missing(what, "tests/infra/influx/up.sh (installs Debian's influxdb and nginx)");
 }
 
 /// <summary>The shared server started by tests/infra/influx/up.sh: nginx (v2 write API) in front of influxd 1.6.</summary>
-internal static class SharedInflux
+public static class SharedInflux
 {
     public static string Url => Environment.GetEnvironmentVariable("SC_INFLUX_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:18087";
 
@@ -42,7 +31,7 @@ internal static class SharedInflux
 }
 
 /// <summary>Raw HTTP to a server, for arranging and checking what the store cannot (or must not) do itself.</summary>
-internal static class InfluxHttp
+public static class InfluxHttp
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -104,13 +93,13 @@ internal static class InfluxHttp
 /// A private influxd + nginx pair on free ports, from the same config templates as up.sh, that a test may stop and
 /// start: outages without disturbing the shared server other tests use. Processes are ended by their own handles.
 /// </summary>
-internal sealed class PrivateInflux : IAsyncDisposable
+public sealed class PrivateInflux : IAsyncDisposable
 {
-    private static readonly string InfraFolder = FindInfraFolder();
+    private static readonly string InfraFolder = RepoPaths.Infra("influx");
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "sc-influx-test", Guid.NewGuid().ToString("N")[..12]);
-    private readonly int _influxPort = FreePort();
-    private readonly int _rpcPort = FreePort();
-    private readonly int _nginxPort = FreePort();
+    private readonly int _influxPort = FreePort.Next();
+    private readonly int _rpcPort = FreePort.Next();
+    private readonly int _nginxPort = FreePort.Next();
     private Process? _influxd;
     private Process? _nginx;
 
@@ -212,39 +201,4 @@ internal sealed class PrivateInflux : IAsyncDisposable
             await Task.Delay(50);
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindInfraFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "infra", "influx");
-            if (File.Exists(Path.Combine(candidate, "nginx.conf")))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException("tests/infra/influx not found above " + AppContext.BaseDirectory);
-    }
-}
-
-internal static class InfluxStores
-{
-    public static InfluxTelemetryOptions Options(string url, string database, string spool) => new()
-    {
-        Url = url,
-        Database = database,
-        SpoolDirectory = spool,
-        Timeout = TimeSpan.FromSeconds(5),
-        ReplayInitialDelay = TimeSpan.FromMilliseconds(50),
-        ReplayMaxDelay = TimeSpan.FromMilliseconds(200),
-    };
-
-    public static string NewDatabase() => "sc_test_" + Guid.NewGuid().ToString("N")[..16];
 }

@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Text;
 using SmartCommunity.SensorNode.Core;
 
-namespace SmartCommunity.Simulator.Tests.Provisioning;
+namespace SmartCommunity.Testing;
 
 /// <summary>
 /// A host-run firmware core behind a pseudo-terminal pair made by socat: the node reads lines from
 /// one end and answers through <see cref="ProvisioningSession"/>, the way the device's UART adapter
 /// does; the provisioner opens <see cref="TechnicianPort"/> like a serial device.
 /// </summary>
-internal sealed class PtyNode : IAsyncDisposable
+public sealed class PtyNode : IAsyncDisposable
 {
     private readonly Process _socat;
     private readonly string _folder;
