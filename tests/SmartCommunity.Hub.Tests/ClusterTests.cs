@@ -29,10 +29,15 @@ public sealed class ClusterTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var hub in _hubs)
-            await hub.DisposeAsync();
-        if (_hubs.Count > 0)
-            await ClusterServers.DropDatabaseAsync(_database);
+        try
+        {
+            await HubApp.DisposeAllAsync(_hubs);
+        }
+        finally
+        {
+            if (_hubs.Count > 0)
+                await ClusterServers.DropDatabaseAsync(_database);
+        }
     }
 
     private HubApp Instance(IDictionary<string, string?>? more = null, TimeProvider? time = null)
@@ -62,8 +67,6 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.IsType<PostgresHubDbContext>(db);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
         Assert.Equal(db.Database.GetMigrations().Count(), (await db.Database.GetAppliedMigrationsAsync(TestContext.Current.CancellationToken)).Count());
-        Assert.Empty(a.LoggedErrors);
-        Assert.Empty(b.LoggedErrors);
     }
 
     [Fact]
@@ -84,8 +87,6 @@ public sealed class ClusterTests : IAsyncLifetime
         await using var db = a.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext();
         var stored = await db.Alerts.AsNoTracking().Where(x => x.DeviceId == "sos-race").ToListAsync(TestContext.Current.CancellationToken);
         Assert.Equal(2 * perInstance, Assert.Single(stored).Occurrences);
-        Assert.Empty(a.LoggedErrors);
-        Assert.Empty(b.LoggedErrors);
     }
 
     [Fact]
@@ -125,8 +126,6 @@ public sealed class ClusterTests : IAsyncLifetime
         var alert = await Eventually.ReceiveAsync(received, what: "AlertRaised on instance B's board");
         Assert.Equal(device.Device.Id, alert.DeviceId);
         Assert.Equal("sos", alert.Kind);
-        Assert.Empty(a.LoggedErrors);
-        Assert.Empty(b.LoggedErrors);
     }
 
     [Fact]
@@ -165,8 +164,6 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Equal(3, await Eventually.GetAsync(() => Task.FromResult(runs.Total), n => n >= 3, what: "three escalation runs"));
         Assert.Equal(runs.Total, runs.Steps.Distinct().Count());
         Assert.Equal(b, runs.LastRanOn);
-        Assert.Empty(a.LoggedErrors);
-        Assert.Empty(b.LoggedErrors);
     }
 
     private static async Task<List<AlertEventDto>> PagesAsync(HubApp hub, long alertId, int atLeast)
@@ -266,6 +263,5 @@ public sealed class OpenAlertGuardTests
         Assert.Single(raised.Select(r => r.Id).Distinct());
         await using var db = hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext();
         Assert.Equal(2 * perWriter, (await db.Alerts.AsNoTracking().SingleAsync(a => a.DeviceId == "sos-race", TestContext.Current.CancellationToken)).Occurrences);
-        Assert.Empty(hub.LoggedErrors);
     }
 }

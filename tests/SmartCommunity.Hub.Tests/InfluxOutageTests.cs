@@ -51,10 +51,16 @@ public sealed class InfluxOutageTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_hub is not null)
-            await _hub.DisposeAsync();
-        if (_influx is not null)
-            await _influx.DisposeAsync();
+        try
+        {
+            if (_hub is not null)
+                await _hub.DisposeAsync();
+        }
+        finally
+        {
+            if (_influx is not null)
+                await _influx.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -122,7 +128,6 @@ public sealed class InfluxOutageTests : IAsyncLifetime
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{publishers.Sum(p => p.Acked)} packs acknowledged ({ackedDuringOutage} while influxd was down), {spooledAtEnd} points spooled at the outage's end, {total} points in InfluxDB");
         Assert.Equal(2L * publishers.Sum(p => p.Acked), total);
-        Assert.Empty(hub.LoggedErrors);
     }
 
     private async Task<long> CountAsync(PrivateInflux influx)

@@ -61,6 +61,5 @@ public sealed class JourneySosTests : IAsyncLifetime
         // The hub's help-coming downlink reaches the core over MQTT; the core plays it on the LED and buzzer.
         var pattern = await Eventually.GetAsync(() => Task.FromResult(node.IndicatorPattern), p => p == Indicator.HelpComing, what: "the pendant playing help-coming");
         Assert.Equal(Indicator.HelpComing, pattern);
-        Assert.Empty(_hub.LoggedErrors);
     }
 }

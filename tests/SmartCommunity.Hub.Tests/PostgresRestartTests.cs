@@ -55,11 +55,11 @@ public sealed class PostgresRestartTests
         var open = (await staff.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=open", TestContext.Current.CancellationToken))!;
         Assert.Single(open, a => a.DeviceId == during.Device.Id);
         Assert.Single(open, a => a.DeviceId == after.Device.Id);
-        // Errors were logged while the database was down; that they stop afterwards is what "recovered" means.
+        // Errors were logged while the database was down; that they stop afterwards is what "recovered" means: any
+        // error logged from here on fails the test when the hub is disposed.
         hub.LoggedErrors.Clear();
         var stillFine = await afterClient.PublishAsync(SosMessage(after.Device.Id, 2), TestContext.Current.CancellationToken);
         Assert.Equal(MqttClientPublishReasonCode.Success, stillFine.ReasonCode);
-        Assert.Empty(hub.LoggedErrors);
     }
 
     private static MqttApplicationMessage SosMessage(string deviceId, uint seq) =>

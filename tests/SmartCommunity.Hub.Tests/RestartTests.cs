@@ -40,7 +40,6 @@ public sealed class RestartTests : IDisposable
             }
             using var staff = await first.ClientAsync(World.Staff);
             alertId = (await staff.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=open"))!.Single().Id;
-            Assert.Empty(first.LoggedErrors);
         }
 
         await using var second = new HubApp(_dataDir).Start();
@@ -59,6 +58,5 @@ public sealed class RestartTests : IDisposable
         using var tech = await second.ClientAsync(HubApp.AdminEmail);
         var rejections = await tech.GetFromJsonAsync<DeviceRejections>($"/api/devices/{sos.Device.Id}/rejections");
         Assert.Contains(rejections!.Counts, c => c.Reason == "duplicate");
-        Assert.Empty(second.LoggedErrors);
     }
 }

@@ -455,10 +455,15 @@ public sealed class SessionClusterTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var hub in _hubs)
-            await hub.DisposeAsync();
-        if (_hubs.Count > 0)
-            await ClusterServers.DropDatabaseAsync(_database);
+        try
+        {
+            await HubApp.DisposeAllAsync(_hubs);
+        }
+        finally
+        {
+            if (_hubs.Count > 0)
+                await ClusterServers.DropDatabaseAsync(_database);
+        }
     }
 
     private HubApp Instance()

@@ -109,7 +109,6 @@ public sealed class WebPushTests
         }
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Text.Contains("127.0.0.1", StringComparison.Ordinal) && e.Text.Contains("timeout", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Entries, e => e.Text.Contains(Capability, StringComparison.Ordinal));
-        Assert.Empty(hub.LoggedErrors);
     }
 
     [Fact]
@@ -189,7 +188,6 @@ public sealed class WebPushTests
 
         await Eventually.GetAsync(() => Task.FromResult(metrics.Count("refused")), n => n == 1, what: "the refusal counted");
         Assert.Equal(0, tarpit.Accepted);
-        Assert.Empty(hub.LoggedErrors);
     }
 
     [Fact]
@@ -284,7 +282,6 @@ public sealed class WebPushTests
             Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/alerts/{alarm.Id}")).StatusCode);
             Assert.DoesNotContain((await outsider.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=all"))!, a => a.Id == alarm.Id);
             Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/devices/{smoke.Device.Id}/readings/latest")).StatusCode);
-            Assert.Empty(hub.LoggedErrors);
         }
         finally
         {

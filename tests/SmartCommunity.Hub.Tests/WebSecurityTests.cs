@@ -191,7 +191,9 @@ public sealed class CorsTests
     [InlineData("board.example.org")]
     public async Task AllowList_NotAnOrigin_HubRefusesToStart(string origin)
     {
-        await using var hub = new HubApp(settings: new Dictionary<string, string?> { ["Hub:Cors:AllowedOrigins:0"] = origin });
+        // The host logs why it refused to start: the error this test provokes.
+        await using var hub = new HubApp(settings: new Dictionary<string, string?> { ["Hub:Cors:AllowedOrigins:0"] = origin })
+            .ExpectLoggedErrors("Hub:Cors:AllowedOrigins");
 
         var error = Assert.ThrowsAny<Exception>(() => hub.Start());
 
@@ -327,7 +329,7 @@ public sealed class RateLimitTests
     [InlineData("Hub:SignIn:FreeFailures", "0", "Hub:SignIn")]
     public async Task Options_OutOfRange_HubRefusesToStart(string key, string value, string named)
     {
-        await using var hub = new HubApp(settings: new Dictionary<string, string?> { [key] = value });
+        await using var hub = new HubApp(settings: new Dictionary<string, string?> { [key] = value }).ExpectLoggedErrors(named);
 
         var error = Assert.ThrowsAny<Exception>(() => hub.Start());
 
