@@ -5,8 +5,8 @@ namespace SmartCommunity.Testing;
 
 /// <summary>
 /// Fake time that reports its timers: each one created (<see cref="TimerCreated"/>, <see cref="DueTimes"/>) and each
-/// time one is armed with a finite due time (<see cref="Armed"/>), so a test advances time only once the code under
-/// test is waiting, and can tell that it went to sleep instead of looping on.
+/// due time one is changed to (<see cref="Changes"/>), so a test advances time only once the code under test is
+/// waiting, and can tell that it went to sleep rather than looping on.
 /// </summary>
 public sealed class SignalingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
@@ -20,15 +20,16 @@ public sealed class SignalingTimeProvider(DateTimeOffset start) : FakeTimeProvid
     /// <summary>The due time of every timer created, in order.</summary>
     public ConcurrentQueue<TimeSpan> DueTimes { get; } = new();
 
-    /// <summary>Every finite due time a timer was created or changed with, in order.</summary>
-    public ConcurrentQueue<TimeSpan> Armed { get; } = new();
+    /// <summary>
+    /// The due time of every <see cref="ITimer.Change"/>, in order: a loop that sleeps until a moment creates an idle
+    /// timer and arms it with Change (a timeout arms its timer when created, and is not seen here).
+    /// </summary>
+    public ConcurrentQueue<TimeSpan> Changes { get; } = new();
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ObservedTimer(base.CreateTimer(callback, state, dueTime, period), this);
         DueTimes.Enqueue(dueTime);
-        if (dueTime != Timeout.InfiniteTimeSpan)
-            Armed.Enqueue(dueTime);
         TimerCreated.Release();
         return timer;
     }
@@ -37,9 +38,9 @@ public sealed class SignalingTimeProvider(DateTimeOffset start) : FakeTimeProvid
     {
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            if (dueTime != Timeout.InfiniteTimeSpan)
-                time.Armed.Enqueue(dueTime);
-            return inner.Change(dueTime, period);
+            var changed = inner.Change(dueTime, period);
+            time.Changes.Enqueue(dueTime);
+            return changed;
         }
 
         public void Dispose() => inner.Dispose();

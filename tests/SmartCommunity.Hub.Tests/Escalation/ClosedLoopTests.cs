@@ -88,9 +88,16 @@ public sealed class ClosedLoopTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
         Assert.Equal($"sc/v1/{device.Device.Id}/down {Downlink.HelpComing}", await Eventually.ReceiveAsync(downlink, what: "the help-coming downlink"));
-        _time.Advance(TimeSpan.FromSeconds(120));
-        // Any page still due would fire on this advance; none may.
-        await Task.Yield();
+        // A marker on the same schedule: an alert raised now pages every 30 s on the timers the acknowledged alert's pages
+        // would have had, due at the same moments. Two minutes pass a repeat at a time (a step due at once, never one the
+        // scheduler would treat as misfired), and each time the marker's page proves the scheduler fired what was due.
+        var marker = await RaiseAsync(AlertKind.Sos, Severity.Critical, deviceId: "marker-1");
+        await PagesAsync(marker.Id, 1);
+        for (var repeat = 1; repeat <= 4; repeat++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(30));
+            await PagesAsync(marker.Id, 1 + repeat);
+        }
         Assert.Single(await TimelineAsync(alert.Id), e => e.Type == "paged");
     }
 

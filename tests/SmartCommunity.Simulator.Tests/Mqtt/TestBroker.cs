@@ -163,6 +163,30 @@ internal sealed class Observer : IAsyncDisposable
         }
     }
 
+    /// <summary>Every message received from now on, in order, up to and including the first that matches; a timeout failure otherwise.</summary>
+    public async Task<List<ObservedMessage>> TakeUntilAsync(Func<ObservedMessage, bool> match, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var taken = new List<ObservedMessage>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? TimeSpan.FromSeconds(15));
+        try
+        {
+            while (true)
+            {
+                var message = await _messages.Reader.ReadAsync(deadline.Token);
+                taken.Add(message);
+                if (match(message))
+                {
+                    return taken;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The expected message did not arrive before the deadline ({taken.Count} others did).");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_client.IsConnected)
