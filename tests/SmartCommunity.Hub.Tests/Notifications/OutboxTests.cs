@@ -165,6 +165,24 @@ public sealed class OutboxTests
     }
 
     [Fact]
+    public async Task TwilioVoice_ChineseCall_TwilioGetsTwimlSayingTheTextInChinese()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var hub = new HubApp(settings: twilio.Settings());
+        hub.Start();
+        var args = new Dictionary<string, string> { ["kind"] = "紧急呼叫", ["who"] = "王淑芬", ["place"] = "1号楼101", ["code"] = "4321" };
+
+        await hub.Services.GetRequiredService<INotificationOutbox>().EnqueueAsync(
+            [new OutgoingNotification(OutboxChannels.Voice, "someone", WorkerPhone, NotificationTexts.VoicePage, args, "zh-CN", "voice:test:1", null, true)], CancellationToken.None);
+
+        var call = await Eventually.GetAsync(() => Task.FromResult(twilio.Calls.ToList()), c => c.Count >= 1, what: "the call at the fake Twilio");
+        var twiml = Assert.Single(call).Fields["Twiml"];
+        Assert.Equal((WorkerPhone, FakeTwilio.From, "voice:test:1"), (call[0].Fields["To"], call[0].Fields["From"], call[0].Key));
+        Assert.Contains("<Say language=\"zh-CN\">这里是智慧社区。王淑芬，1号楼101，紧急呼叫。请打开应用，或回复短信 4321 确认。</Say>", twiml, StringComparison.Ordinal);
+        await Eventually.GetAsync(() => RowAsync(hub, "voice:test:1"), r => r?.State == OutboxState.Sent, what: "the row marked sent");
+    }
+
+    [Fact]
     public async Task Enqueue_SameKeyTwiceAndInOneBatch_IsOneRow()
     {
         await using var hub = new HubApp();
