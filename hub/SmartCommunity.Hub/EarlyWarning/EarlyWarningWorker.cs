@@ -119,10 +119,12 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             var device = deviceId ?? DeviceOf(f.SeriesId);
             if (device is null)
                 continue;
-            var message = f.Explanation.Length > 500 ? f.Explanation[..500] : f.Explanation;
+            var signal = AlertSignal.Of(device, KindOf(f.Kind), f.Severity, f.Text, f.At);
+            if (signal.Message.Length > 500)
+                signal = signal with { Message = signal.Message[..500] };
             try
             {
-                await alerts.RaiseAsync(new AlertSignal(device, KindOf(f.Kind), f.Severity, message, f.At), _places.GetValueOrDefault(device), ct);
+                await alerts.RaiseAsync(signal, _places.GetValueOrDefault(device), ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
