@@ -10,12 +10,15 @@ using Microsoft.Playwright;
 using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Reports;
+using SmartCommunity.Domain.Visits;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.EarlyWarning.Watches;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Reports;
 using SmartCommunity.Hub.Tests.Infrastructure;
 
 namespace SmartCommunity.Hub.Tests;
@@ -135,6 +138,27 @@ public sealed partial class ChineseFamilyTests(ITestOutputHelper output)
         Assert.Contains(problems, p => p.StartsWith("en:", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("mixed:", StringComparison.Ordinal) && p.Contains("Staff", StringComparison.Ordinal));
         Assert.DoesNotContain(problems, p => p.StartsWith("fine:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MonthlyReport_InChinese_HeadingsAndLabelsAreChinese_AndEnglishStaysAsBefore()
+    {
+        var from = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        var report = new KpiReport(from, from.AddMonths(1), 12, 10, 9, 0.9, TimeSpan.FromSeconds(31), TimeSpan.FromSeconds(95),
+            TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(40), 11, 2, [new RateRow("temperature_low", 4, 1)], [new RateRow("climate-zh", 4, 1)],
+            new VisitCoverageRow(null, 5, 4), [new VisitCoverageRow(3, 5, 4)], 6, 4.5);
+        var problems = new List<string>();
+        var html = ReportService.Html("Test Community", "2026-11", report, "zh-CN");
+        var text = Regex.Replace(Regex.Replace(html, "<style>.*?</style>", " "), "<[^>]+>", "\n");
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Any(char.IsLetter) && l != "climate-zh"))
+            Check(problems, "html", ["Test Community", "climate-zh"], line);
+        // The CSV keeps its machine columns; its label column is for a person.
+        foreach (var row in ReportService.Csv(report, "zh-CN").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            Check(problems, "csv label", ["climate-zh"], row[(row.LastIndexOf(',') + 1)..]);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.Contains("<h1>KPI 报告：Test Community</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("<th>Alerts raised</th><td>12</td>", ReportService.Html("Test Community", "2026-11", report), StringComparison.Ordinal);
+        Assert.StartsWith("metric,key,value,label\nperiod_from,", ReportService.Csv(report), StringComparison.Ordinal);
     }
 
     /// <summary>A falling room, fed to the heating watch until it warns: the same finding early warning raises.</summary>

@@ -83,7 +83,7 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
         Row("p90_time_to_resolve_s", "", Secs(r.P90TimeToResolve), T(language, "report.p90_resolve_s"));
         Row("resolved", "", r.Resolved, T(language, "report.resolved"));
         Row("false_alarms", "", r.FalseAlarms, T(language, "report.false_alarms"));
-        foreach (var k in r.FalseAlarmsByKind) Row("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate), T(language, "report.false_alarm_rate_kind", KindLabel(k.Key)));
+        foreach (var k in r.FalseAlarmsByKind) Row("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate), T(language, "report.false_alarm_rate_kind", LocalizedText.Of(KindLabel(k.Key))));
         foreach (var d in r.FalseAlarmsByDevice) Row("false_alarm_rate_by_device", d.Key, Fmt(d.Rate), T(language, "report.false_alarm_rate_device", d.Key));
         Row("visit_coverage", "community", Fmt(r.VisitCoverage.Coverage), T(language, "report.community"));
         foreach (var g in r.VisitCoverageByGrid) Row("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage), T(language, "report.grid", g.GridId));
