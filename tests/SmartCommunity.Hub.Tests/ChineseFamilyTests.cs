@@ -141,6 +141,34 @@ public sealed partial class ChineseFamilyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Webhook_PageOfAnSos_CarriesItsTextsInEnglishAndChinese()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await LocalReceiver.StartAsync(_ => 200);
+        await using var hub = new HubApp(settings: new Dictionary<string, string?>
+        {
+            ["Hub:Webhooks:Endpoints:0:Name"] = "sms",
+            ["Hub:Webhooks:Endpoints:0:Url"] = receiver.Url + "/sms",
+            ["Hub:Webhooks:Endpoints:0:Secret"] = "webhook-secret-for-tests-0123",
+        });
+        hub.Start();
+        var world = await hub.SeedWorldAsync();
+        await hub.Services.GetRequiredService<AlertService>().RaiseAsync(
+            AlertSignal.Of("sos-w", AlertKind.Sos, Severity.Critical, Domain.Catalog.LocalizedText.Of("rule.sos"), DateTimeOffset.UtcNow),
+            new AlertPlace(world.ResidentA, world.HouseholdA, world.GridA, world.CommunityId), ct);
+
+        var request = await Eventually.GetAsync(() => Task.FromResult(receiver.Requests.FirstOrDefault(r => r.Path == "/sms")), r => r is not null, what: "the page's webhook");
+        using var body = JsonDocument.Parse(request!.Body);
+        var texts = body.RootElement.GetProperty("data").GetProperty("texts");
+        Assert.Equal("Critical: SOS call", texts.GetProperty("en").GetProperty("title").GetString());
+        Assert.Equal("Resident A: SOS button pressed", texts.GetProperty("en").GetProperty("body").GetString());
+        Assert.Equal("紧急：紧急呼叫", texts.GetProperty("zh-CN").GetProperty("title").GetString());
+        Assert.Equal("Resident A：紧急呼叫按钮被按下", texts.GetProperty("zh-CN").GetProperty("body").GetString());
+        var recipient = Assert.Single(body.RootElement.GetProperty("data").GetProperty("recipients").EnumerateArray());
+        Assert.Equal("en", recipient.GetProperty("language").GetString());
+    }
+
+    [Fact]
     public void MonthlyReport_InChinese_HeadingsAndLabelsAreChinese_AndEnglishStaysAsBefore()
     {
         var from = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
