@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Domain.Tests;
 
@@ -80,7 +81,7 @@ public sealed partial class TextCatalogueTests
     [Fact]
     public void SourceCode_EveryLiteralTextKey_IsInTheCatalogues()
     {
-        var root = RepoRoot();
+        var root = RepoPaths.Root;
         var known = TextCatalogues.For(TextCatalogues.English);
         var missing = new List<string>();
         var seen = 0;
@@ -148,14 +149,6 @@ public sealed partial class TextCatalogueTests
 
     private static HashSet<(int Index, string Format)> Placeholders(string text) =>
         [.. Placeholder().Matches(text).Select(m => (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value))];
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SmartCommunity.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
 
     [GeneratedRegex(@"\{(\d+)(?::([^}]*))?\}")]
     private static partial Regex Placeholder();
