@@ -138,7 +138,15 @@ export class App {
       onLanguageChosen((lang) => {
         if (this.session === ctx && lang !== ctx.me.language) {
           ctx.me.language = lang;
-          saveLanguage(lang).catch((error: unknown) => console.warn("Could not save the language", error));
+          // The hub renders alert texts in the profile's language: once it has the new one, a new live feed (a new
+          // connection and a fresh list) brings every alert in it.
+          void saveLanguage(lang)
+            .catch((error: unknown) => console.warn("Could not save the language", error))
+            .then(async () => {
+              if (this.session !== ctx) return;
+              await this.startSession(ctx.me);
+              this.render(true);
+            });
         }
       }),
     );

@@ -53,7 +53,10 @@ export interface AlertDto {
   gridId: number | null;
   gridName: string | null;
   communityId: number | null;
+  /** Rendered by the hub in the reader's language (profile, else the board's Accept-Language / ?lang). */
   message: string;
+  /** The alert kind's label, in the same language. */
+  title?: string | null;
   /** ISO 8601 */
   raisedAt: string;
   /** ISO 8601; moves forward as repeats fold into the alert. */

@@ -23,7 +23,12 @@ public sealed class Alert
     public int? HouseholdId { get; private set; }
     public int? GridId { get; private set; }
     public int? CommunityId { get; private set; }
+    /// <summary>The message in English, as raised: what rows from before <see cref="MessageKey"/> carry, and logs.</summary>
     public string Message { get; private set; } = "";
+
+    /// <summary>The message in the text catalogues and its arguments (JSON): every reader gets it in their language.</summary>
+    public string? MessageKey { get; private set; }
+    public string? MessageArgs { get; private set; }
     public DateTimeOffset RaisedAt { get; private set; }
     public DateTimeOffset LastSeenAt { get; private set; }
     public int Occurrences { get; private set; }
@@ -63,6 +68,13 @@ public sealed class Alert
 
     public bool IsOpen => Status != AlertStatus.Resolved;
 
+    /// <summary>The message in <paramref name="language"/>; free text and older rows (no key) as stored.</summary>
+    public string MessageIn(string? language) =>
+        MessageKey is null ? Message : TextCatalogues.Format(language, MessageKey, LocalizedText.ParseArgs(MessageArgs));
+
+    /// <summary>The alert kind's title in <paramref name="language"/>.</summary>
+    public string TitleIn(string? language) => TextCatalogues.Format(language, Kind.Spec().LabelKey, []);
+
     /// <summary>When escalation starts: at once, or when the pre-alarm window ends.</summary>
     public DateTimeOffset PagingStartsAt => PreAlarmUntil ?? RaisedAt;
 
@@ -93,6 +105,8 @@ public sealed class Alert
         GridId = place.GridId,
         CommunityId = place.CommunityId,
         Message = signal.Message,
+        MessageKey = signal.MessageKey,
+        MessageArgs = signal.MessageKey is null ? null : LocalizedText.SerializeArgs(signal.MessageArgs ?? []),
         RaisedAt = at,
         LastSeenAt = at,
         Occurrences = 1,
@@ -109,6 +123,8 @@ public sealed class Alert
         if (at > LastSeenAt)
             LastSeenAt = at;
         Message = signal.Message;
+        MessageKey = signal.MessageKey;
+        MessageArgs = signal.MessageKey is null ? null : LocalizedText.SerializeArgs(signal.MessageArgs ?? []);
         if (signal.Severity > Severity)
             Severity = signal.Severity;
         _timeline.Add(new AlertEvent(AlertEventType.Repeated, "device:" + DeviceId, at, signal.Message));

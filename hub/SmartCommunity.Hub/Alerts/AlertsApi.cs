@@ -5,6 +5,7 @@ using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Hosting;
+using SmartCommunity.Hub.Localization;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
@@ -90,7 +91,8 @@ public static class AlertsApi
         var take = Math.Clamp(limit ?? 200, 1, 1000);
         var alerts = await q.OrderByDescending(a => a.Id).Take(take).ToListAsync(ct);
         http.RecordPersonalDataRead("alerts", alerts.Select(a => a.ResidentId));
-        return TypedResults.Ok(alerts.Select(a => AlertDto.From(a, names)).ToList());
+        var language = ReaderLanguage.Of(http, scope);
+        return TypedResults.Ok(alerts.Select(a => AlertDto.From(a, names, language)).ToList());
     }
 
     private static async Task<Results<Ok<AlertDto>, NotFound>> GetAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names, CancellationToken ct)
@@ -101,7 +103,7 @@ public static class AlertsApi
         if (alert is null || !scope.CanSee(alert))
             return TypedResults.NotFound();
         http.RecordPersonalDataRead("alert", alert.ResidentId);
-        return TypedResults.Ok(AlertDto.From(alert, names));
+        return TypedResults.Ok(AlertDto.From(alert, names, ReaderLanguage.Of(http, scope)));
     }
 
     private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
@@ -112,7 +114,8 @@ public static class AlertsApi
             return TypedResults.NotFound();
         var events = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
         http.RecordPersonalDataRead("alert timeline", alert.ResidentId);
-        return TypedResults.Ok(events.Select(AlertEventDto.From).ToList());
+        var language = ReaderLanguage.Of(http, scope);
+        return TypedResults.Ok(events.Select(e => AlertEventDto.From(e, alert, language)).ToList());
     }
 
     private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> AcknowledgeAsync(long id, AcknowledgeRequest? body, [AsParameters] AlertServices s, CancellationToken ct)
@@ -206,7 +209,7 @@ public static class AlertsApi
         if (changed is null)
             return TypedResults.NotFound();
         await AfterChangeAsync(current, changed, s, ct);
-        return TypedResults.Ok(AlertDto.From(changed, s.Names));
+        return TypedResults.Ok(AlertDto.From(changed, s.Names, ReaderLanguage.Of(s.Http, scope)));
     }
 
     /// <summary>Side effects of a state change, after it is stored: stop paging and tell the device once someone has it; tell the family when it is over.</summary>

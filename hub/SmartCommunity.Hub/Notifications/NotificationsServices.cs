@@ -30,6 +30,7 @@ public static class NotificationsServices
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebPushSender>());
         builder.Services.AddSingleton<WebhookChannel>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookChannel>());
+        builder.Services.AddSingleton<Localization.UserLanguages>();
         builder.Services.AddSingleton<FamilyNotifications>();
         builder.Services.AddAlertRaisedListener<FamilyNotifications>();
     }

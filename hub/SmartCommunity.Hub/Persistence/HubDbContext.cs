@@ -97,6 +97,8 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
         {
             e.Property(x => x.DeviceId).HasMaxLength(32);
             e.Property(x => x.Message).HasMaxLength(500);
+            e.Property(x => x.MessageKey).HasMaxLength(64);
+            e.Property(x => x.MessageArgs).HasMaxLength(2000);
             e.Property(x => x.ResolutionNote).HasMaxLength(2000);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => new { x.Status, x.RaisedAt });

@@ -557,8 +557,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
                 connections.Add(connection);
             }
             var hub = _hub.Services.GetRequiredService<IHubContext<AlertsHub, IAlertsClient>>();
+            // Connections join each group in their language (alerts are rendered per reader): probe it in every language.
             foreach (var (group, _) in groups)
-                await hub.Clients.Group(group).AlertRaised(Probe(group));
+                await hub.Clients.Groups(AlertGroups.InEveryLanguage(group)).AlertRaised(Probe(group));
             // A marker to everyone last: once each connection has it, everything sent before has arrived (one ordered stream per connection).
             await hub.Clients.All.AlertRaised(Probe("end"));
             await Eventually.GetAsync(() => Task.FromResult(received.Values.All(inbox => { lock (inbox) return inbox.Contains("end"); })), done => done, what: "the end marker on every connection");
