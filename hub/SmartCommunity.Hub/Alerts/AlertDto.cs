@@ -13,7 +13,8 @@ public sealed record AlertDto(
     string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? AssignedTo, DateTimeOffset? DispatchedAt, DateTimeOffset? OnSiteAt,
     string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Outcome, string? ResolutionNote, int Version,
     DateTimeOffset? PreAlarmUntil = null, int PagesSent = 0, string? EscalationLevel = null, int? FeedbackRating = null, string? FeedbackComment = null,
-    DateTimeOffset? NextEscalationAt = null, string? WithResidentBy = null, DateTimeOffset? WithResidentAt = null)
+    DateTimeOffset? NextEscalationAt = null, string? WithResidentBy = null, DateTimeOffset? WithResidentAt = null,
+    string? HandedOffTo = null, string? HandedOffBy = null, DateTimeOffset? HandedOffAt = null)
 {
     public static AlertDto From(Alert a, PlaceNames names) => new(
         a.Id, a.Kind.ToWire(), a.Severity.ToWire(), a.Status.ToWire(), a.DeviceId,
@@ -22,7 +23,7 @@ public sealed record AlertDto(
         a.AcknowledgedBy, a.AcknowledgedAt, a.AssignedTo, a.DispatchedAt, a.OnSiteAt,
         a.ResolvedBy, a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version,
         a.PreAlarmUntil, a.PagesSent, a.EscalationLevel is { } l ? ((Domain.Escalation.EscalationLevel)l).ToWire() : null, a.FeedbackRating, a.FeedbackComment,
-        EscalationSchedule.NextLevel(a)?.At, a.WithResidentBy, a.WithResidentAt);
+        EscalationSchedule.NextLevel(a)?.At, a.WithResidentBy, a.WithResidentAt, a.HandedOffTo, a.HandedOffBy, a.HandedOffAt);
 }
 
 public sealed record AlertEventDto(long Id, DateTimeOffset At, string Type, string Actor, string? Detail, int? Level)
