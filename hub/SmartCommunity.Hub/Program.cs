@@ -5,6 +5,7 @@ using SmartCommunity.Hub.Catalog;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.Escalation;
+using SmartCommunity.Hub.Escalation.Cascade;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Ingestion;
 using SmartCommunity.Hub.Notifications;
@@ -36,6 +37,7 @@ builder.AddHubDevices();        // device directory, rejection log, supervision
 builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines, ML.NET retraining (Quartz)
 builder.AddHubAlerts();         // rules → alerts, SignalR push, device buttons (cancel, visit)
 builder.AddHubEscalation();     // escalation timers (Quartz), on-call rosters, paging, downlinks, pre-alarms
+builder.AddHubCascade();        // the call cascade to the resident's people, acknowledged by link or SMS reply
 builder.AddHubVisits();         // visit check-ins and monthly coverage
 builder.AddHubReports();        // KPIs and the monthly report (Quartz)
 builder.AddHubNotifications();  // Web Push (VAPID), signed webhooks for SMS/voice gateways, families' notifications
@@ -57,6 +59,7 @@ app.MapDeviceToolsApi();
 app.MapReadingsApi();
 app.MapAlertsApi();
 app.MapRostersApi();
+app.MapCascadeApi();
 app.MapVisitsApi();
 app.MapReportsApi();
 app.MapNotificationsApi();

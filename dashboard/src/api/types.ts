@@ -82,6 +82,10 @@ export interface AlertDto {
   /** A family member reported being with the resident ("I am with her"): who and when. Staff still resolve the alert. */
   withResidentBy?: string | null;
   withResidentAt?: string | null;
+  /** The emergency centre staff handed the alert to (120, 110, 119), who and when. */
+  handedOffTo?: string | null;
+  handedOffBy?: string | null;
+  handedOffAt?: string | null;
   feedbackRating?: number | null;
   /** Escalation level paged last (workflow: grid_worker | duty_officer | emergency_centre). */
   escalationLevel?: string | number | null;

@@ -56,6 +56,11 @@ public sealed class Alert
     public string? WithResidentBy { get; private set; }
     public DateTimeOffset? WithResidentAt { get; private set; }
 
+    /// <summary>The emergency centre staff handed the alert to (120, 110, 119), who called it and when.</summary>
+    public string? HandedOffTo { get; private set; }
+    public string? HandedOffBy { get; private set; }
+    public DateTimeOffset? HandedOffAt { get; private set; }
+
     public int? FeedbackRating { get; private set; }
     public string? FeedbackComment { get; private set; }
     public string? FeedbackBy { get; private set; }
@@ -188,6 +193,31 @@ public sealed class Alert
         return true;
     }
 
+    /// <summary>Records that the call cascade called <paramref name="contact"/> on <paramref name="channels"/>.</summary>
+    public void RecordCall(string contact, string channels, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(contact);
+        _timeline.Add(new AlertEvent(AlertEventType.Called, "system", at, $"{contact} · {channels}"));
+        Version++;
+    }
+
+    /// <summary>Staff called an emergency centre for this alert: who, which number, when. Said again (another centre), the
+    /// latest is shown; each is on the timeline. Handing off is also taking the alert, so an unacknowledged one is
+    /// acknowledged by the same person.</summary>
+    public void HandOff(string by, string centre, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        ArgumentException.ThrowIfNullOrWhiteSpace(centre);
+        EnsureOpen();
+        if (Status == AlertStatus.Raised)
+            Acknowledge(by, at);
+        HandedOffTo = centre;
+        HandedOffBy = by;
+        HandedOffAt = at;
+        _timeline.Add(new AlertEvent(AlertEventType.HandedOff, by, at, centre));
+        Version++;
+    }
+
     /// <summary>The resident or family called it off inside the pre-alarm window; afterwards only staff can resolve. Only
     /// inferred alerts have one: a device event (an SOS, a fall) had its cancel window on the device, and staff resolve it.</summary>
     public void CancelPreAlarm(string by, DateTimeOffset at)
@@ -272,14 +302,19 @@ public sealed class Alert
             FeedbackBy = FamilyActor;
         if (WithResidentBy is not null)
             WithResidentBy = FamilyActor;
+        if (AcknowledgedBy is { } ack && (familyUserNames.Contains(ack) || ack.StartsWith(ContactActorPrefix, StringComparison.Ordinal)))
+            AcknowledgedBy = FamilyActor;
         foreach (var e in _timeline)
         {
-            if (familyUserNames.Contains(e.Actor))
+            if (familyUserNames.Contains(e.Actor) || e.Actor.StartsWith(ContactActorPrefix, StringComparison.Ordinal))
                 e.ReplaceActor(FamilyActor);
         }
     }
 
     public const string FamilyActor = "family";
+
+    /// <summary>The actor of an emergency contact without an account who acknowledged by SMS or link: "contact:{name}".</summary>
+    public const string ContactActorPrefix = "contact:";
 
     private void EnsureOpen()
     {

@@ -38,6 +38,7 @@ public static class TextCatalogues
         Alerts.AlertTexts.Catalogue,
         Notifications.PushTexts.Catalogue,
         Reports.ReportTexts.Catalogue,
+        Escalation.CascadeTexts.Catalogue,
     ];
 
     private static readonly FrozenDictionary<string, string> AllEn = Merge(c => c.En);

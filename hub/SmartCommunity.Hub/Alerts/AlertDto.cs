@@ -14,7 +14,8 @@ public sealed record AlertDto(
     string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, string? AssignedTo, DateTimeOffset? DispatchedAt, DateTimeOffset? OnSiteAt,
     string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Outcome, string? ResolutionNote, int Version,
     DateTimeOffset? PreAlarmUntil = null, int PagesSent = 0, string? EscalationLevel = null, int? FeedbackRating = null, string? FeedbackComment = null,
-    DateTimeOffset? NextEscalationAt = null, string? WithResidentBy = null, DateTimeOffset? WithResidentAt = null, string? Title = null, string? Language = null)
+    DateTimeOffset? NextEscalationAt = null, string? WithResidentBy = null, DateTimeOffset? WithResidentAt = null, string? Title = null, string? Language = null,
+    string? HandedOffTo = null, string? HandedOffBy = null, DateTimeOffset? HandedOffAt = null)
 {
     public static AlertDto From(Alert a, PlaceNames names, string? language = null) => new(
         a.Id, a.Kind.ToWire(), a.Severity.ToWire(), a.Status.ToWire(), a.DeviceId,
@@ -24,7 +25,7 @@ public sealed record AlertDto(
         a.ResolvedBy, a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version,
         a.PreAlarmUntil, a.PagesSent, a.EscalationLevel is { } l ? ((Domain.Escalation.EscalationLevel)l).ToWire() : null, a.FeedbackRating, a.FeedbackComment,
         EscalationSchedule.NextLevel(a)?.At, a.WithResidentBy, a.WithResidentAt,
-        a.TitleIn(language), Domain.Catalog.TextCatalogues.Normalize(language));
+        a.TitleIn(language), Domain.Catalog.TextCatalogues.Normalize(language), a.HandedOffTo, a.HandedOffBy, a.HandedOffAt);
 }
 
 public sealed record AlertEventDto(long Id, DateTimeOffset At, string Type, string Actor, string? Detail, int? Level)

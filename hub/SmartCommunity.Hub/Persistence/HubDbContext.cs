@@ -9,6 +9,7 @@ using SmartCommunity.Domain.Places;
 using SmartCommunity.Domain.Visits;
 using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Escalation.Cascade;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 
@@ -47,6 +48,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<PushSubscriptionRecord> PushSubscriptions => Set<PushSubscriptionRecord>();
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
     public DbSet<WebhookDeadLetter> WebhookDeadLetters => Set<WebhookDeadLetter>();
+    public DbSet<AlertAckToken> AlertAckTokens => Set<AlertAckToken>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
@@ -112,6 +114,8 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.Property(x => x.FeedbackComment).HasMaxLength(2000);
             e.Property(x => x.FeedbackBy).HasMaxLength(256);
             e.Property(x => x.WithResidentBy).HasMaxLength(256);
+            e.Property(x => x.HandedOffTo).HasMaxLength(8);
+            e.Property(x => x.HandedOffBy).HasMaxLength(256);
             e.HasMany(x => x.Timeline).WithOne().HasForeignKey(x => x.AlertId).OnDelete(DeleteBehavior.Cascade);
             e.Navigation(x => x.Timeline).UsePropertyAccessMode(PropertyAccessMode.Field);
         });
@@ -194,6 +198,19 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasKey(x => x.UserId);
             e.Property(x => x.UserId).HasMaxLength(64);
             e.HasOne<HubUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<AlertAckToken>(e =>
+        {
+            e.HasKey(x => x.Token);
+            e.Property(x => x.Token).HasMaxLength(32);
+            e.Property(x => x.ContactKey).HasMaxLength(100);
+            e.Property(x => x.ContactName).HasMaxLength(200);
+            e.Property(x => x.UserId).HasMaxLength(450);
+            e.Property(x => x.Phone).HasMaxLength(20);
+            e.Property(x => x.Code).HasMaxLength(8);
+            e.Property(x => x.Language).HasMaxLength(16);
+            e.HasIndex(x => new { x.Phone, x.Code });
+            e.HasIndex(x => x.AlertId);
         });
         builder.Entity<WebhookDeadLetter>(e =>
         {

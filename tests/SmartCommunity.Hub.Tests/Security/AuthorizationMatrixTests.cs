@@ -78,6 +78,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         ["* /mqtt/negotiate"] = "the connection-handler negotiate of MQTT over WebSockets: hands out a connection id, nothing else; devices authenticate in CONNECT",
         ["* /hubs/alerts"] = "the SignalR transport; a connection needs a negotiated id, and what it may receive is the hub section below",
         ["GET /"] = "only mapped when the dashboard is not built: a static page saying so",
+        ["GET /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
+        ["POST /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
+        ["POST /api/sms/inbound"] = "Twilio's webhook: anonymous, accepted only with a valid X-Twilio-Signature; CascadeTests cover a forged one and the unconfigured hub",
     };
 
     public async ValueTask InitializeAsync()
@@ -313,6 +316,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/alerts/{id:long}/resolve",
             For("alert A", InGridA, i => $"/api/alerts/{i.AlertA}/resolve", _ => new { outcome = "false_alarm", note = "matrix" }),
             For("alert B", InGridB, i => $"/api/alerts/{i.AlertB}/resolve", _ => new { outcome = "false_alarm", note = "matrix" })),
+        R("POST", "/api/alerts/{id:long}/handoff",
+            For("alert A", InGridA, i => $"/api/alerts/{i.AlertA}/handoff", _ => new { centre = "120" }),
+            For("alert B", InGridB, i => $"/api/alerts/{i.AlertB}/handoff", _ => new { centre = "120" })),
         R("POST", "/api/alerts/{id:long}/cancel",
             For("alert A", Who.FamilyA, i => $"/api/alerts/{i.AlertA}/cancel"),
             For("alert B", Who.FamilyB, i => $"/api/alerts/{i.AlertB}/cancel")),

@@ -46,6 +46,7 @@ export class AlertCard {
   private readonly comment: CommentForm;
   private readonly cancelButton: HTMLButtonElement;
   private readonly withButton: HTMLButtonElement;
+  private readonly handOffButton: HTMLButtonElement;
   private readonly countdown = h("p", { class: "card__countdown", "data-testid": "escalation-countdown", hidden: true });
   private readonly titleId = uid("alert-title");
   private age: HTMLElement | null = null;
@@ -80,6 +81,12 @@ export class AlertCard {
     // Any open alert of their relative, a fall included: the family says they are there; staff still resolve it.
     this.withButton = actionButton("primary", "with-resident", t("card.imWith"), "userCheck", true);
     this.oneClick(this.withButton, () => this.ops.flow?.withResident);
+    // After phoning the emergency centre: one click records who called which number and when (the hub sends the alert on).
+    this.handOffButton = actionButton("secondary", "handoff-button", t("card.handOff", { centre: centreFor(alert.kind) }));
+    this.oneClick(this.handOffButton, () => {
+      const call = this.ops.flow?.handOff;
+      return call ? (id: number) => call(id, centreFor(this.alert.kind)) : null;
+    });
 
     this.assemble();
     this.render();
@@ -145,6 +152,7 @@ export class AlertCard {
         ...(flow?.onSite ? [this.onSiteButton] : []),
         this.resolve.button,
         ...(flow?.comment ? [this.comment.button] : []),
+        ...(flow?.handOff ? [this.handOffButton] : []),
       );
     }
     this.article.append(
@@ -187,6 +195,9 @@ export class AlertCard {
       button.hidden = !show;
     }
     if (!canDispatch && !this.dispatch.form.hidden) this.setOpen(this.dispatch.form, false);
+    const canHandOff = a.status !== "resolved" && !a.handedOffTo;
+    if (!canHandOff && this.handOffButton.contains(document.activeElement)) this.resolve.button.focus();
+    this.handOffButton.hidden = !canHandOff;
   }
 
   private async acknowledge(): Promise<void> {
@@ -277,4 +288,9 @@ export class AlertCard {
 /** An action button: an optional icon, then its label (the label shows "Saving…" while the action runs). */
 function actionButton(variant: string, testid: string, label: string, iconName: IconName | null = null, hidden = false): HTMLButtonElement {
   return h("button", { type: "button", class: `btn btn--${variant}`, "data-testid": testid, hidden }, iconName ? iconEl(iconName) : null, h("span", {}, label));
+}
+
+/** The emergency number for an alert kind (China): fire (119) for smoke, gas and carbon monoxide, the ambulance (120) otherwise. */
+export function centreFor(kind: string): string {
+  return kind === "smoke" || kind === "gas" || kind === "carbon_monoxide" ? "119" : "120";
 }

@@ -221,6 +221,17 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<int?>("GridId")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("HandedOffAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("HandedOffBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("HandedOffTo")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<int?>("HouseholdId")
                         .HasColumnType("integer");
 
@@ -723,6 +734,61 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.HasIndex("DeviceId", "At");
 
                     b.ToTable("Rejections");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Escalation.Cascade.AlertAckToken", b =>
+                {
+                    b.Property<string>("Token")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("AlertId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("ContactKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ContactName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Token");
+
+                    b.HasIndex("AlertId");
+
+                    b.HasIndex("Phone", "Code");
+
+                    b.ToTable("AlertAckTokens");
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Notifications.NotificationPreference", b =>
