@@ -5,7 +5,7 @@ using SmartCommunity.Hub.Places;
 
 namespace SmartCommunity.Hub.Alerts;
 
-/// <summary>An alert as the API, SignalR and the dashboard see it: wire names, place names resolved.</summary>
+/// <summary>An alert as the API, SignalR and the dashboard see it: wire names, place names resolved, people by display name (never an e-mail).</summary>
 public sealed record AlertDto(
     long Id, string Kind, string Severity, string Status, string DeviceId,
     int? ResidentId, string? ResidentName, int? HouseholdId, string? HouseholdLabel, int? GridId, string? GridName, int? CommunityId,
@@ -19,15 +19,17 @@ public sealed record AlertDto(
         a.Id, a.Kind.ToWire(), a.Severity.ToWire(), a.Status.ToWire(), a.DeviceId,
         a.ResidentId, names.Resident(a.ResidentId), a.HouseholdId, names.Household(a.HouseholdId), a.GridId, names.Grid(a.GridId), a.CommunityId,
         a.Message, a.RaisedAt, a.LastSeenAt, a.Occurrences,
-        a.AcknowledgedBy, a.AcknowledgedAt, a.AssignedTo, a.DispatchedAt, a.OnSiteAt,
-        a.ResolvedBy, a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version,
+        names.Person(a.AcknowledgedBy), a.AcknowledgedAt, names.Person(a.AssignedTo), a.DispatchedAt, a.OnSiteAt,
+        names.Person(a.ResolvedBy), a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version,
         a.PreAlarmUntil, a.PagesSent, a.EscalationLevel is { } l ? ((Domain.Escalation.EscalationLevel)l).ToWire() : null, a.FeedbackRating, a.FeedbackComment,
-        EscalationSchedule.NextLevel(a)?.At, a.WithResidentBy, a.WithResidentAt);
+        EscalationSchedule.NextLevel(a)?.At, names.Person(a.WithResidentBy), a.WithResidentAt);
 }
 
+/// <summary>A timeline entry; <paramref name="Actor"/> is a display name (or "device:…", "system"), like a dispatch's detail (the assignee).</summary>
 public sealed record AlertEventDto(long Id, DateTimeOffset At, string Type, string Actor, string? Detail, int? Level)
 {
-    public static AlertEventDto From(AlertEvent e) => new(e.Id, e.At, e.Type.ToWire(), e.Actor, e.Detail, e.Level);
+    public static AlertEventDto From(AlertEvent e, PlaceNames names) => new(e.Id, e.At, e.Type.ToWire(), names.Person(e.Actor) ?? e.Actor,
+        e.Type == AlertEventType.Dispatched ? names.Person(e.Detail) : e.Detail, e.Level);
 }
 
 /// <summary>A page to on-call people: the alert, the escalation level and step.</summary>

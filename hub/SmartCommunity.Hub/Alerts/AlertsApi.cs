@@ -104,7 +104,7 @@ public static class AlertsApi
         return TypedResults.Ok(AlertDto.From(alert, names));
     }
 
-    private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
+    private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var alert = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
@@ -112,7 +112,7 @@ public static class AlertsApi
             return TypedResults.NotFound();
         var events = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
         http.RecordPersonalDataRead("alert timeline", alert.ResidentId);
-        return TypedResults.Ok(events.Select(AlertEventDto.From).ToList());
+        return TypedResults.Ok(events.Select(e => AlertEventDto.From(e, names)).ToList());
     }
 
     private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> AcknowledgeAsync(long id, AcknowledgeRequest? body, [AsParameters] AlertServices s, CancellationToken ct)
