@@ -162,8 +162,8 @@ public sealed class JourneyFallTests(ITestOutputHelper output)
         await Assertions.Expect(phone.GetByTestId("with-resident")).ToBeHiddenAsync();
         using var staff = await hub.ClientAsync(World.Staff);
         var alert = (await staff.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=open"))!.Single(a => a.Kind == "fall");
-        Assert.Equal(("raised", World.FamilyA), (alert.Status, alert.WithResidentBy));
-        Assert.Contains((await staff.GetFromJsonAsync<List<AlertEventDto>>($"/api/alerts/{alert.Id}/timeline"))!, e => e.Type == "with_resident" && e.Actor == World.FamilyA);
+        Assert.Equal(("raised", "Family A"), (alert.Status, alert.WithResidentBy));
+        Assert.Contains((await staff.GetFromJsonAsync<List<AlertEventDto>>($"/api/alerts/{alert.Id}/timeline"))!, e => e.Type == "with_resident" && e.Actor == "Family A");
         Assert.Empty(hub.LoggedErrors);
     }
 
