@@ -87,7 +87,7 @@ function callItem(c: CascadeContactDto): HTMLElement {
     h("span", { class: "emergency__who" }, c.name),
     " ",
     h("span", { class: "muted" }, c.relation ? `${role} · ${c.relation}` : role),
-    " ",
+    " · ",
     c.phone ? h("a", { class: "emergency__tel", href: `tel:${c.phone}` }, c.phone) : h("span", { class: "muted" }, t("emergency.noPhone")),
   );
 }
