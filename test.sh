@@ -165,7 +165,9 @@ echo "== dotnet test: hub on PostgreSQL"
 SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Release --no-build -- \
   --filter-class "SmartCommunity.Hub.Tests.EndToEndTests" --filter-class "SmartCommunity.Hub.Tests.RestartTests" \
   --filter-class "SmartCommunity.Hub.Tests.EscalationRestartTests" --filter-class "SmartCommunity.Hub.Tests.ClosedLoopTests" \
-  --filter-class "SmartCommunity.Hub.Tests.ClosedLoopGapTests" --filter-class "SmartCommunity.Hub.Tests.SupervisionTests" \
+  --filter-class "SmartCommunity.Hub.Tests.DeviceButtonTests" --filter-class "SmartCommunity.Hub.Tests.VisitTests" \
+  --filter-class "SmartCommunity.Hub.Tests.RosterTests" --filter-class "SmartCommunity.Hub.Tests.MonthlyReportTests" \
+  --filter-class "SmartCommunity.Hub.Tests.SupervisionTests" \
   --filter-class "SmartCommunity.Hub.Tests.AbuseTests" --filter-class "SmartCommunity.Hub.Tests.NotificationTests" \
   --filter-class "SmartCommunity.Hub.Tests.PersonalDataTests" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Bench;
 

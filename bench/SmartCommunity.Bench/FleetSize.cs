@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MQTTnet.Protocol;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Bench;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MQTTnet;
 using MQTTnet.Protocol;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Bench;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MQTTnet.Protocol;
 using SmartCommunity.Bench;
+using SmartCommunity.Testing;
 
 // Load benchmark (issues #2 and #8): the same MQTT fleet against a bare MQTTnet broker (the ceiling) and
 // against the real hub in its own process, then publish → SignalR alert latency at idle and under load,
@@ -160,7 +161,7 @@ namespace SmartCommunity.Bench
             // 2 and 3. Ceiling and hub, interleaved round by round: this box is shared, and a ceiling measured a
             // minute apart from the hub would compare two different machines. Both fleets stay connected;
             // the idle one costs nothing but keep-alives.
-            await using (var broker = await CeilingBroker.StartAsync(HubProcess.FreePort()))
+            await using (var broker = await CeilingBroker.StartAsync(FreePort.Next()))
             {
                 await using var ceilingFleet = await Fleet.ConnectAsync(broker.Port, [.. climateIds.Select(id => (id, (string?)null))], ct);
                 // Warm-up (JIT tiers, SQLite caches, first batches), not recorded.
@@ -254,15 +255,7 @@ namespace SmartCommunity.Bench
         }
 
         /// <summary>hub/SmartCommunity.Hub/bin/Release/net10.0 under the repository root (the folder holding SmartCommunity.sln).</summary>
-        internal static string DefaultHubDll()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "SmartCommunity.sln")))
-                    return Path.Combine(dir.FullName, "hub", "SmartCommunity.Hub", "bin", "Release", "net10.0", "SmartCommunity.Hub.dll");
-            }
-            throw new InvalidOperationException("repository root (SmartCommunity.sln) not found above the bench; pass --hub-dll");
-        }
+        internal static string DefaultHubDll() => RepoPaths.HubDll("Release");
 
         private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
     }

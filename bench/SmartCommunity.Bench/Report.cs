@@ -1,5 +1,6 @@
 using System.Globalization;
 using MQTTnet.Protocol;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Bench;
 

@@ -7,7 +7,7 @@ using System.Text;
 using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Protocol;
-using SmartCommunity.Bench;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Telemetry.Bench;
 
@@ -36,7 +36,7 @@ internal static class HubBench
         var devices = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200;
         var packsPerDevice = Math.Max(1, points / PointsPerPack / devices);
         points = packsPerDevice * devices * PointsPerPack;
-        var hubDll = Path.Combine(FindRepoRoot(), "hub", "SmartCommunity.Hub", "bin", "Release", "net10.0", "SmartCommunity.Hub.dll");
+        var hubDll = RepoPaths.HubDll("Release");
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         var ct = cts.Token;
@@ -229,16 +229,6 @@ internal static class HubBench
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
         return await response.Content.ReadFromJsonAsync<T>(ct) ?? throw new InvalidOperationException($"POST {path} returned nothing");
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SmartCommunity.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("SmartCommunity.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>CPU seconds of the influxd process named by SC_INFLUXD_PID (e.g. $(cat /tmp/sc-influx/influxd.pid)), from /proc.</summary>

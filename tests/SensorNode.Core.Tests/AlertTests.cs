@@ -1,4 +1,5 @@
 using SmartCommunity.Firmware.FallEval;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.SensorNode.Core.Tests;
 
@@ -194,7 +195,7 @@ public class FallDetectorTests
     [Fact]
     public void Dataset_OlderAdultsRecordings_NoFalseAlarms()
     {
-        var root = RepoPaths.HarDataset;
+        var root = Datasets.OlderAdultsHar;
         if (!Directory.Exists(root))
         {
             // In CI the dataset is part of the checkout's neighbourhood: missing is a failure there.

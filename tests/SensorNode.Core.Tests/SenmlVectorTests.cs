@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.SensorNode.Core.Tests;
 

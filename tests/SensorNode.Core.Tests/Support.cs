@@ -1,26 +1,12 @@
 using System.Text;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.SensorNode.Core.Tests;
 
-/// <summary>Locates the repo (for protocol/vectors) and the shared datasets beside it.</summary>
-public static class RepoPaths
+/// <summary>The shared datasets beside the repository.</summary>
+public static class Datasets
 {
-    public static string Root { get; } = FindRoot();
-
-    public static string Vectors => Path.Combine(Root, "protocol", "vectors");
-
-    public static string HarDataset => Path.GetFullPath(Path.Combine(Root, "..", "shared", "datasets", "older-adults-batteryless-har"));
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repo root not found above " + AppContext.BaseDirectory);
-    }
+    public static string OlderAdultsHar => Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "datasets", "older-adults-batteryless-har"));
 }
 
 /// <summary>Records what the node publishes; can play a broker that is down.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SmartCommunity.Domain.Devices;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Domain.Tests;
 
@@ -17,7 +18,7 @@ public sealed record GoldenVector(string Name, byte[] Payload, string Topic, Dev
 
     public override string ToString() => Name;
 
-    public static string Folder { get; } = FindFolder();
+    public static string Folder => RepoPaths.Vectors;
 
     public static IReadOnlyList<GoldenVector> All { get; } = Load();
 
@@ -38,16 +39,5 @@ public sealed record GoldenVector(string Name, byte[] Payload, string Topic, Dev
                 DateTimeOffset.Parse(doc.GetProperty("receivedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture), doc));
         }
         return list;
-    }
-
-    private static string FindFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "protocol", "vectors");
-            if (Directory.Exists(candidate))
-                return candidate;
-        }
-        throw new DirectoryNotFoundException("protocol/vectors not found above " + AppContext.BaseDirectory);
     }
 }

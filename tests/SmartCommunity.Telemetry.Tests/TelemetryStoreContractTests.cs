@@ -1,3 +1,5 @@
+using SmartCommunity.Testing;
+
 namespace SmartCommunity.Telemetry.Tests;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Telemetry.Tests;
 

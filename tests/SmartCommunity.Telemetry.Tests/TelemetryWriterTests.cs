@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Telemetry.Tests;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Time.Testing;
 
 namespace SmartCommunity.Telemetry.Tests;
 
@@ -56,22 +55,6 @@ internal sealed class FlakyStore(int failures, Exception error) : ITelemetryStor
     public Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct) => throw new NotSupportedException();
 
     public Task<long> DeleteDeviceAsync(string deviceId, CancellationToken ct) => throw new NotSupportedException();
-}
-
-/// <summary>Fake time that reports each timer it creates, so a test advances time only once the writer is waiting.</summary>
-internal sealed class SignalingTimeProvider : FakeTimeProvider
-{
-    public SemaphoreSlim TimerCreated { get; } = new(0);
-
-    public ConcurrentQueue<TimeSpan> DueTimes { get; } = new();
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        var timer = base.CreateTimer(callback, state, dueTime, period);
-        DueTimes.Enqueue(dueTime);
-        TimerCreated.Release();
-        return timer;
-    }
 }
 
 /// <summary>

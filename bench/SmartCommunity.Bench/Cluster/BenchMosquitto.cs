@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Bench.Cluster;
 
@@ -23,7 +24,7 @@ public sealed class BenchMosquitto : IAsyncDisposable
 
     private BenchMosquitto(string infra) => _infra = infra;
 
-    public int Port { get; } = HubProcess.FreePort();
+    public int Port { get; } = FreePort.Next();
     public string AdminUser { get; private set; } = "";
     public string AdminPassword { get; private set; } = "";
 

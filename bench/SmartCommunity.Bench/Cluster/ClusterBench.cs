@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using MQTTnet.Protocol;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Bench.Cluster;
 
@@ -64,9 +65,8 @@ public static class ClusterBench
 
     public static async Task<List<ClusterPhase>> RunAsync(ClusterOptions o, CancellationToken ct)
     {
-        var root = RepoRoot();
-        var hubDll = o.HubDll ?? Path.Combine(root, "hub", "SmartCommunity.Hub", "bin", "Release", "net10.0", "SmartCommunity.Hub.dll");
-        var infra = Path.Combine(root, "tests", "infra");
+        var hubDll = o.HubDll ?? RepoPaths.HubDll("Release");
+        var infra = Path.Combine(RepoPaths.Root, "tests", "infra");
         Log($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load average {LoadAverage()}");
         Log($"{o.Clients} QoS 1 publishers, {o.Duration.TotalSeconds:0} s per phase, {o.Rounds} round(s) of ceiling / 1 hub / 2 hubs; " +
             $"PostgreSQL {Redact(o.Postgres)}, Redis {o.Redis}, InfluxDB {o.InfluxUrl}");
@@ -385,16 +385,6 @@ public static class ClusterBench
         {
             return "?";
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SmartCommunity.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root (SmartCommunity.sln) not found above the bench");
     }
 
     private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");

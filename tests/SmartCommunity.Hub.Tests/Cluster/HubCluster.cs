@@ -3,9 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using MQTTnet;
-using SmartCommunity.Bench;
-using SmartCommunity.Hub.Tests.Infrastructure;
-using SmartCommunity.Telemetry.Tests.Influx;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests.Cluster;
 
@@ -65,7 +63,7 @@ public sealed class HubCluster : IAsyncDisposable
             "--Hub:DeviceMessagesPerSecond=10000",
             "--Hub:DeviceMessageBurst=100000",
         };
-        var hub = await HubProcess.StartAsync(HubDll(), args, keepData: false, TimeSpan.FromSeconds(180), CancellationToken.None);
+        var hub = await HubProcess.StartAsync(HubProcess.HubDllUnderTest(), args, keepData: false, TimeSpan.FromSeconds(180), CancellationToken.None);
         lock (_all)
             _all.Add(hub);
         if (_adminPassword.Length == 0)
@@ -129,85 +127,5 @@ public sealed class HubCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The hub's own build output next to this test build (same configuration), which the solution build produced.</summary>
-    internal static string HubDll()
-    {
-        // SC_TEST_HUB_DLL: run the process tests against another build (e.g. the previous commit's, to see a regression test fail).
-        if (Environment.GetEnvironmentVariable("SC_TEST_HUB_DLL") is { Length: > 0 } other)
-            return other;
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "hub", "SmartCommunity.Hub", "bin", configuration, "net10.0", "SmartCommunity.Hub.dll");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        throw new FileNotFoundException($"hub/SmartCommunity.Hub/bin/{configuration}/net10.0/SmartCommunity.Hub.dll not found above {AppContext.BaseDirectory}; build the solution");
-    }
-
     private sealed record Token(string AccessToken);
-}
-
-/// <summary>A private Mosquitto 2 (tests/infra/mosquitto/up.sh with its own directory and port) that a test may stop and start.</summary>
-public sealed class PrivateMosquitto : IAsyncDisposable
-{
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sc-mqtt-test-" + Guid.NewGuid().ToString("N")[..12]);
-
-    public int Port { get; } = ClusterServers.FreePort();
-    public string AdminUser { get; private set; } = "";
-    public string AdminPassword { get; private set; } = "";
-
-    public static async Task<PrivateMosquitto> StartAsync()
-    {
-        if (!File.Exists("/usr/sbin/mosquitto"))
-        {
-            const string message = "mosquitto is not installed (apt-get install mosquitto; .ci/run does)";
-            if (ClusterServers.InCi)
-                Assert.Fail("CI=true: " + message);
-            Assert.Skip(message);
-        }
-        var broker = new PrivateMosquitto();
-        await broker.UpAsync();
-        return broker;
-    }
-
-    /// <summary>Starts the broker, or starts it again on its persisted state (sessions, queued messages, accounts).</summary>
-    public async Task UpAsync()
-    {
-        var output = await RunAsync(ClusterServers.InfraScript("mosquitto/up.sh"));
-        foreach (var line in output.Split('\n'))
-        {
-            if (line.StartsWith("SC_MQTT_ADMIN_USER=", StringComparison.Ordinal))
-                AdminUser = line["SC_MQTT_ADMIN_USER=".Length..].Trim();
-            if (line.StartsWith("SC_MQTT_ADMIN_PASSWORD=", StringComparison.Ordinal))
-                AdminPassword = line["SC_MQTT_ADMIN_PASSWORD=".Length..].Trim();
-        }
-    }
-
-    /// <summary>Stops the broker as an operator restarting it would (SIGTERM: Mosquitto writes its persistence file), keeping its state.</summary>
-    public async Task StopAsync()
-    {
-        var pid = int.Parse((await File.ReadAllTextAsync(Path.Combine(_dir, "mosquitto.pid"))).Trim(), CultureInfo.InvariantCulture);
-        using var process = Process.GetProcessById(pid);
-        Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await RunAsync(ClusterServers.InfraScript("mosquitto/down.sh"));
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    private Task<string> RunAsync(string script) =>
-        ClusterServers.RunScriptAsync(script, [], new Dictionary<string, string>
-        {
-            ["SC_MQTT_DIR"] = _dir,
-            ["SC_MQTT_PORT"] = Port.ToString(CultureInfo.InvariantCulture),
-        });
 }

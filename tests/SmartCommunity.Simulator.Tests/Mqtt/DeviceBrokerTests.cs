@@ -10,6 +10,7 @@ using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 using SmartCommunity.Simulator.Scenarios;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Simulator.Tests.Mqtt;
 
@@ -85,9 +86,12 @@ public sealed class DeviceBrokerTests
         await using var fleet = new SimulatedFleet([SosButton], OptionsFor(broker), time);
         await fleet.StartAsync(Ct);
 
+        var device = fleet.GetDevice("sos-0001");
         var inject = fleet.InjectAsync("sos-0001", Scenario.Sos, Ct);
         time.Advance(TimeSpan.FromSeconds(4)); // inside the core's 5 s cancel window
-        await Task.Delay(100, Ct); // give a wrongly early SOS a chance to show up
+        // Once the core has run through those 4 s, an SOS sent before its window ended would already have its number.
+        await CaughtUpAsync(device, time);
+        Assert.Equal(1u, device.LastSequence);
         Assert.False(inject.IsCompleted, "the SOS waits for the cancel window");
         var result = await AdvanceUntilAsync(time, inject, TimeSpan.FromMilliseconds(100));
         var message = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/up", Ct);
@@ -144,7 +148,17 @@ public sealed class DeviceBrokerTests
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AdvanceUntilAsync(time, fall, TimeSpan.FromSeconds(1)));
         Assert.Contains("'fall'", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, device.QueuedRecords);
-        await Assert.ThrowsAsync<TimeoutException>(() => observer.WaitForAsync(m => m.Topic == "sc/v1/wear-0001/up", Ct, TimeSpan.FromMilliseconds(300)));
+        // The next heartbeat is the marker: the device publishes in order, so a fall sent before it would have reached the
+        // broker first, and its sequence number (2, after the heartbeat on connect) says no pack was numbered in between.
+        var seen = await AdvanceUntilAsync(time, observer.TakeUntilAsync(m => m.Topic == "sc/v1/wear-0001/status" && Sequence(m) > 1, Ct), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(seen, m => m.Topic == "sc/v1/wear-0001/up");
+        Assert.Equal(2u, Sequence(seen[^1]));
+    }
+
+    private static uint Sequence(ObservedMessage m)
+    {
+        using var pack = JsonDocument.Parse(m.Payload);
+        return pack.RootElement[0].TryGetProperty("v", out var v) ? v.GetUInt32() : 0;
     }
 
     [Fact]
@@ -260,9 +274,9 @@ public sealed class DeviceBrokerTests
         var expected = File.ReadAllBytes(Path.Combine(RepoPaths.Vectors, "last-will.payload"));
         Assert.Equal(Encoding.UTF8.GetString(expected), will.Text);
         Assert.False(fleet.GetDevice("sos-0001").IsConnected);
-        await Eventually.ValueAsync(
-            async () => await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status") is { } r && r.Payload.ToArray().SequenceEqual(expected) ? r : null,
-            "the last will retained on status", Ct);
+        await Eventually.GetAsync(
+            async () => await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status") is { } r && r.Payload.ToArray().SequenceEqual(expected),
+            retained => retained, what: "the last will retained on status");
 
         await fleet.InjectAsync("sos-0001", Scenario.Online, Ct);
         var back = await observer.WaitForAsync(m => m.Topic == "sc/v1/sos-0001/status", Ct);
@@ -331,8 +345,8 @@ public sealed class DeviceBrokerTests
         // A deadline for real sockets on a shared machine, not a timing assertion.
         await device.WaitUntilConnectedAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
-        var retained = await Eventually.ValueAsync(
-            () => broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status"), "the reconnect heartbeat retained on the new broker", Ct);
+        var retained = (await Eventually.GetAsync(
+            () => broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status"), r => r is not null, what: "the reconnect heartbeat retained on the new broker"))!;
         Assert.Contains("\"n\":\"seq\",\"v\":2}", Encoding.UTF8.GetString(retained.Payload.ToArray()), StringComparison.Ordinal);
     }
 
@@ -367,6 +381,19 @@ public sealed class DeviceBrokerTests
         var retained = await broker.Server.GetRetainedMessageAsync("sc/v1/sos-0001/status");
         Assert.Equal(File.ReadAllBytes(Path.Combine(RepoPaths.Vectors, "last-will.payload")), retained.Payload.ToArray());
     }
+
+    /// <summary>
+    /// Waits until the device's core has run up to the clock's now (its loop runs on the fake clock, on real threads):
+    /// whatever was due by now has been made and numbered, so a test can then assert that something was not.
+    /// </summary>
+    internal static Task CaughtUpAsync(SimulatedDevice device, TimeProvider time) =>
+        Eventually.TrueAsync(() =>
+        {
+            lock (device.Node.Lock)
+            {
+                return device.Node.RanUntil >= time.GetUtcNow();
+            }
+        }, "the device's core to catch up with the clock", Ct);
 
     /// <summary>Advances the fake clock a step at a time until <paramref name="task"/> completes (bounded in steps and real time).</summary>
     internal static async Task<T> AdvanceUntilAsync<T>(FakeTimeProvider time, Task<T> task, TimeSpan step, int maxSteps = 120)

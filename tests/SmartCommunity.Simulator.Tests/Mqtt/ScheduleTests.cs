@@ -4,6 +4,7 @@ using SmartCommunity.Domain.Devices;
 using SmartCommunity.Simulator.Devices;
 using SmartCommunity.Simulator.Engine;
 using SmartCommunity.Simulator.Scenarios;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Simulator.Tests.Mqtt;
 
@@ -77,7 +78,8 @@ public sealed class ScheduleTests
         var device = fleet.GetDevice("sos-0001");
 
         time.Advance(TimeSpan.FromMinutes(4));
-        await Task.Delay(100, Ct); // give a wrongly early heartbeat a chance to show up
+        // Once the core has run through those four minutes, a heartbeat due in them would already have its number.
+        await DeviceBrokerTests.CaughtUpAsync(device, time);
         Assert.Equal(1u, device.LastSequence);
 
         time.Advance(TimeSpan.FromMinutes(1));
@@ -104,12 +106,14 @@ public sealed class ScheduleTests
     public async Task Fleet_BrokerRefuses_RetriesOnlyAfterBackoffElapses()
     {
         var sos = new DeviceCredentials("sos-0001", DeviceKind.Sos, "sos-secret-0001-long");
-        var time = new FakeTimeProvider(Noon);
+        var time = new SignalingTimeProvider(Noon);
         await using var broker = await TestBroker.StartAsync(sos);
         await using var fleet = new SimulatedFleet([sos with { Secret = "wrong-secret-0001-long" }], DeviceBrokerTests.OptionsFor(broker), time);
 
         await fleet.StartAsync(Ct);
-        await Task.Delay(100, Ct); // a retry without time advancing would show up here
+        // After the refused attempt the device arms its sleep on the clock (a positive wait). Time stands still, so from
+        // then on only a device that does not wait for its backoff could try again.
+        await Eventually.TrueAsync(() => time.Changes.Any(due => due > TimeSpan.Zero), "the device to sleep until its backoff ends", Ct);
         Assert.Equal(1, fleet.GetCounters().ConnectAttempts);
 
         time.Advance(TimeSpan.FromSeconds(1)); // ≥ the maximum backoff of the test options

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartCommunity.Simulator.Devices;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Simulator.Tests.Mqtt;
 
@@ -42,7 +42,7 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public static async Task<TestBroker> StartAsync(params DeviceCredentials[] devices)
     {
-        var broker = new TestBroker(devices, FreePort());
+        var broker = new TestBroker(devices, FreePort.Next());
         await broker._server.StartAsync();
         return broker;
     }
@@ -117,13 +117,6 @@ internal sealed class TestBroker : IAsyncDisposable
         };
         return server;
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 internal sealed record ObservedMessage(string Topic, byte[] Payload, bool Retain, MqttQualityOfServiceLevel Qos)
@@ -167,6 +160,30 @@ internal sealed class Observer : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException("The expected message did not arrive before the deadline.");
+        }
+    }
+
+    /// <summary>Every message received from now on, in order, up to and including the first that matches; a timeout failure otherwise.</summary>
+    public async Task<List<ObservedMessage>> TakeUntilAsync(Func<ObservedMessage, bool> match, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var taken = new List<ObservedMessage>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? TimeSpan.FromSeconds(15));
+        try
+        {
+            while (true)
+            {
+                var message = await _messages.Reader.ReadAsync(deadline.Token);
+                taken.Add(message);
+                if (match(message))
+                {
+                    return taken;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The expected message did not arrive before the deadline ({taken.Count} others did).");
         }
     }
 

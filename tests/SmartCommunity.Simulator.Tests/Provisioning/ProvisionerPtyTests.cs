@@ -2,6 +2,7 @@ using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Provisioning;
 using SmartCommunity.Provisioner;
 using SmartCommunity.SensorNode.Core;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Simulator.Tests.Provisioning;
 

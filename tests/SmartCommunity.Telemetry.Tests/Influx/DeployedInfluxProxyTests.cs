@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Telemetry.Tests.Influx;
 

@@ -1,4 +1,5 @@
 using SmartCommunity.Telemetry.Influx;
+using SmartCommunity.Testing;
 
 namespace SmartCommunity.Telemetry.Tests.Influx;
 
