@@ -360,6 +360,7 @@ export const en = {
   "emergency.roleContact": "Emergency contact",
   "emergency.noPhone": "no phone",
   "emergency.notCalled": "Not to be called by the hub:",
+  "emergency.contacts": "Emergency contacts",
   "emergency.empty": "No emergency profile yet.",
   "emergency.none": "No emergency profile for this alert.",
   "emergency.failed": "Could not load the emergency profile. Try again.",

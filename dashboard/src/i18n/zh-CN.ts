@@ -361,6 +361,7 @@ export const zhCN: Record<MessageKey, string> = {
   "emergency.roleContact": "紧急联系人",
   "emergency.noPhone": "无电话",
   "emergency.notCalled": "系统不会拨打：",
+  "emergency.contacts": "紧急联系人",
   "emergency.empty": "尚未填写紧急信息。",
   "emergency.none": "此告警没有紧急信息。",
   "emergency.failed": "无法加载紧急信息，请重试。",

@@ -22,7 +22,9 @@ public static class EmergencyProfilesApi
 {
     public static void MapEmergencyProfilesApi(this IEndpointRouteBuilder app)
     {
-        var residents = app.MapGroup("/api/residents/{id:int}/emergency-profile").WithTags("Contacts").RequireAuthorization();
+        // Technicians never see residents' personal data: 403 for them, whoever the resident.
+        var residents = app.MapGroup("/api/residents/{id:int}/emergency-profile").WithTags("Contacts")
+            .RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker, Roles.Family));
         residents.MapGet("/", GetAsync).WithSummary("The resident's emergency profile: staff of the place in full, the resident's family with phone numbers masked");
         residents.MapPut("/", SetAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker))
             .WithSummary("Sets the profile; contacts in call order, phones E.164");

@@ -5,7 +5,7 @@
 
 import { getAlertEmergency } from "../../api/contacts";
 import { ApiError } from "../../api/http";
-import type { AlertEmergencyDto, CascadeContactDto, EmergencyContactDto } from "../../api/types";
+import type { CascadeContactDto, EmergencyContactDto, EmergencyProfileDto } from "../../api/types";
 import { t, type MessageKey } from "../../i18n";
 import { h } from "../dom";
 
@@ -31,7 +31,7 @@ export class EmergencyPanel {
     try {
       const data = await getAlertEmergency(this.alertId);
       this.loaded = true;
-      this.body.replaceChildren(...render(data));
+      this.body.replaceChildren(...emergencyProfileNodes(data.profile, data.call));
     } catch (error) {
       const key: MessageKey = error instanceof ApiError && (error.status === 404 || error.status === 403) ? "emergency.none" : "emergency.failed";
       this.body.replaceChildren(h("p", { class: "muted", role: "status" }, t(key)));
@@ -39,8 +39,9 @@ export class EmergencyPanel {
   }
 }
 
-function render(data: AlertEmergencyDto): HTMLElement[] {
-  const p = data.profile;
+/** The profile's facts and whom to call (`call`: the alert's call order; empty on the resident page, which lists the
+ *  profile's own contacts instead, masked for families). */
+export function emergencyProfileNodes(p: EmergencyProfileDto, call: readonly CascadeContactDto[]): HTMLElement[] {
   const rows: [MessageKey, string | null, string][] = [
     ["emergency.conditions", p.conditions, "conditions"],
     ["emergency.medication", p.medication, "medication"],
@@ -65,16 +66,19 @@ function render(data: AlertEmergencyDto): HTMLElement[] {
       ),
     );
   }
-  if (data.call.length > 0) {
+  if (call.length > 0) {
     out.push(
       h("h4", { class: "emergency__heading" }, t("emergency.callOrder")),
-      h("ol", { class: "emergency__calls", "data-testid": "emergency-calls" }, ...data.call.map(callItem)),
+      h("ol", { class: "emergency__calls", "data-testid": "emergency-calls" }, ...call.map(callItem)),
     );
-  }
-  // Listed for information but not to be called by the hub (e.g. abroad): still shown to staff.
-  const infoOnly = p.contacts.filter((c) => !c.mayCall);
-  if (infoOnly.length > 0) {
-    out.push(h("p", { class: "emergency__note" }, t("emergency.notCalled"), " ", ...infoOnly.map(contactText)));
+    // Listed for information but not to be called by the hub (e.g. abroad): still shown to staff.
+    const infoOnly = p.contacts.filter((c) => !c.mayCall);
+    if (infoOnly.length > 0) out.push(h("p", { class: "emergency__note" }, t("emergency.notCalled"), " ", ...infoOnly.map(contactText)));
+  } else if (p.contacts.length > 0) {
+    out.push(
+      h("h4", { class: "emergency__heading" }, t("emergency.contacts")),
+      h("ol", { class: "emergency__calls", "data-testid": "emergency-contacts" }, ...p.contacts.map((c) => h("li", { class: "emergency__call" }, contactText(c)))),
+    );
   }
   return out;
 }
