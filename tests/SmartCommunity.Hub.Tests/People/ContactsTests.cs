@@ -120,8 +120,10 @@ public sealed class ContactsTests : IAsyncLifetime
         }
         var own = await ReadAsync(World.FamilyA);
         Assert.Equal((HttpStatusCode.OK, "+86 138****8011", true), (own.Status, Assert.Single(own.Profile!.Contacts).Phone, own.Profile.PhonesMasked));
-        foreach (var other in new[] { World.FamilyB, World.WorkerB, World.Technician })
+        foreach (var other in new[] { World.FamilyB, World.WorkerB })
             Assert.Equal(HttpStatusCode.NotFound, (await ReadAsync(other)).Status);
+        // Technicians never read residents' personal data, whoever the resident.
+        Assert.Equal(HttpStatusCode.Forbidden, (await ReadAsync(World.Technician)).Status);
 
         // Writing: staff of the place; the family proposes changes to the desk, the other grid's worker cannot.
         using var familyA = await _hub.ClientAsync(World.FamilyA);
@@ -273,5 +275,24 @@ public sealed class ContactsTests : IAsyncLifetime
         await using var db = await _hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(Ct);
         Assert.False(await db.EmergencyProfiles.AnyAsync(p => p.ResidentId == _world.ResidentA, Ct));
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/residents/{_world.ResidentA}/emergency-profile", Ct)).StatusCode);
+    }
+}
+
+/// <summary>The demo shows contacts: staff, grid workers and families have phones, residents have emergency profiles.</summary>
+public sealed class DemoContactsTests
+{
+    [Fact]
+    public async Task DemoCommunity_Seeded_PeopleHavePhonesAndResidentsEmergencyProfiles()
+    {
+        await using var hub = new HubApp(settings: new Dictionary<string, string?> { ["Hub:Demo"] = "true" });
+        hub.Start();
+        await using var db = await hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(TestContext.Current.CancellationToken);
+        var phones = await db.Users.AsNoTracking().Where(u => u.PhoneNumber != null).Select(u => new { u.Email, u.PhoneNumber }).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Contains(phones, p => p.Email == "worker1@demo.local");
+        Assert.Contains(phones, p => p.Email == "wang.family@demo.local");
+        Assert.All(phones, p => Assert.True(PhoneNumber.IsValid(p.PhoneNumber), p.PhoneNumber));
+        var profiles = await db.EmergencyProfiles.AsNoTracking().ToListAsync(TestContext.Current.CancellationToken);
+        Assert.True(profiles.Count >= 3, $"{profiles.Count} demo profiles");
+        Assert.All(profiles.SelectMany(p => p.Contacts), c => Assert.True(PhoneNumber.IsValid(c.Phone), c.Phone));
     }
 }
