@@ -26,6 +26,10 @@ public sealed class PartialPacketTests
     // stays runnable all the time, which WatchAsync also counts.
     private const double IdleCoresAtMost = 0.4;
 
+    // On a loaded machine a thread with real work may wait for a core in every look; a few more than before the attack are
+    // that, while the unfixed hub kept one thread per attack connection (12) runnable.
+    private const int SpinSlack = 3;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
@@ -88,6 +92,9 @@ public sealed class PartialPacketTests
         // a third to half a core busy for its first half minute) is over before the attack starts.
         await Eventually.GetAsync(() => Task.FromResult(Volatile.Read(ref published)), n => n >= 10 || publisher.IsCompleted, TimeSpan.FromSeconds(60), "10 PUBACKs before the attack");
         var quiet = await Eventually.GetAsync(() => CoresUsedAsync(hub, TimeSpan.FromSeconds(1)), c => c < 0.15, TimeSpan.FromMinutes(3), "the hub to settle after its start");
+        // Threads the busy machine keeps waiting for a core while the hub serves the device and /health: the baseline that
+        // a spinning connection (one always-runnable thread each, 12 here) stands far above.
+        var (_, waitingBefore) = await WatchAsync(hub, TimeSpan.FromSeconds(3));
         var before = Volatile.Read(ref published);
 
         var target = new AttackTarget(hub.MqttPort, new Uri($"ws://127.0.0.1:{hub.HttpPort}/mqtt"));
@@ -122,8 +129,9 @@ public sealed class PartialPacketTests
             $"{cores:0.000} in the 3 s after it, {spinning} threads runnable throughout");
         Assert.True(published > before && healthChecks > 0, $"{published - before} PUBACKs, {healthChecks} health checks during the attack");
         Assert.True(device.IsConnected);
-        Assert.True(spinning == 0 && cores <= IdleCoresAtMost,
-            $"{variant}: after the attack {spinning} of the hub's threads stayed runnable and it used {cores:0.00} cores (an idle hub: none, at most {IdleCoresAtMost})\n{hub.Tail(20)}");
+        Assert.True(spinning <= waitingBefore + SpinSlack && cores <= IdleCoresAtMost,
+            $"{variant}: after the attack {spinning} of the hub's threads stayed runnable ({waitingBefore} before it) and it used {cores:0.00} cores " +
+            $"(an idle hub: at most {SpinSlack} more than before, {IdleCoresAtMost} cores)\n{hub.Tail(20)}");
     }
 
     /// <summary>CPU time the hub process used over the window, in cores (1.0 = one core busy throughout).</summary>

@@ -102,7 +102,7 @@ public sealed class ProvisioningJourneyTests : IAsyncLifetime
         await Assertions.Expect(row).ToHaveCountAsync(1, Soon);
         await Assertions.Expect(row).ToHaveAttributeAsync("data-online", "true", new() { Timeout = 30_000 });
         await row.GetByTestId("test-alarm").ClickAsync();
-        await Assertions.Expect(row.GetByTestId("test-result")).ToHaveAttributeAsync("data-state", "arrived", new() { Timeout = 30_000 });
+        await Assertions.Expect(row.GetByTestId("test-result")).ToHaveAttributeAsync("data-state", "arrived", new() { Timeout = 90_000 });
         var card = staff.Locator("[data-testid=alert-card][data-kind=test]");
         await Assertions.Expect(card).ToHaveCountAsync(1, Soon);
         await Assertions.Expect(card).ToContainTextAsync("Resident A");
