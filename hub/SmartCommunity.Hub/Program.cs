@@ -2,6 +2,7 @@ using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Broker;
 using SmartCommunity.Hub.Catalog;
+using SmartCommunity.Hub.Contacts;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.Escalation;
@@ -32,6 +33,7 @@ builder.AddHubListeners();      // Kestrel endpoints: HTTP and MQTT, HTTPS and M
 builder.AddHubPersistence();    // EF Core on SQLite in the data directory, or PostgreSQL (people, places, devices, alerts)
 builder.AddHubReadings();       // time series: embedded SQLite store or InfluxDB behind a batching writer
 builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients
+builder.AddHubContacts();       // phones and channels, residents' emergency profiles, whom to call for an alert
 builder.AddHubWebSecurity();    // strict CORS, anti-forgery for cookie writes, per-person and sign-in rate limits
 builder.AddHubDevices();        // device directory, rejection log, supervision
 builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines, ML.NET retraining (Quartz)
@@ -52,6 +54,7 @@ var app = builder.Build();
 app.UseHubPipeline();
 app.MapCatalogApi();
 app.MapPeopleApi();
+app.MapContactsApi();
 app.MapCsrfApi();
 app.MapPlacesApi();
 app.MapDevicesApi();

@@ -42,13 +42,13 @@ public sealed class CallCascadeTests
     }
 
     [Fact]
-    public void Order_EmergencyContactsFirst_FamilyMemberWithTheSamePhoneCalledOnce()
+    public void Order_EmergencyContactWithAFamilyMembersPhone_CalledOnceWhereFirstListed()
     {
         var ordered = CallCascade.Order(
-            [Contact("contact:1", "+8613800000001"), Contact("contact:2", "+8613800000002")],
-            [Contact("user:a", "+8613800000002", "a"), Contact("user:b", null, "b", ContactChannel.Push)]);
+            [Contact("user:a", "+8613800000002", "a"), Contact("user:b", null, "b", ContactChannel.Push),
+             Contact("contact:1", "+8613800000001"), Contact("contact:2", "+8613800000002")]);
 
-        Assert.Equal(["contact:1", "contact:2", "user:b"], ordered.Select(c => c.Key));
+        Assert.Equal(["user:a", "user:b", "contact:1"], ordered.Select(c => c.Key));
     }
 
     [Theory]

@@ -55,14 +55,14 @@ public static class CallCascade
             _ => contact.Phone is not null,
         }).ToList();
 
-    /// <summary>The resident's emergency contacts in their call order, then family members with the app who are not
-    /// already among them (the same phone is one person), so nobody is called twice.</summary>
-    public static IReadOnlyList<CascadeContact> Order(IEnumerable<CascadeContact> emergencyContacts, IEnumerable<CascadeContact> familyMembers)
+    /// <summary>The people in <paramref name="inCallOrder"/> with anyone already listed left out (the same phone or the
+    /// same account is one person, called once, at the first place they appear).</summary>
+    public static IReadOnlyList<CascadeContact> Order(IEnumerable<CascadeContact> inCallOrder)
     {
         var ordered = new List<CascadeContact>();
         var phones = new HashSet<string>(StringComparer.Ordinal);
         var users = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var contact in emergencyContacts.Concat(familyMembers))
+        foreach (var contact in inCallOrder)
         {
             if ((contact.Phone is { } phone && phones.Contains(phone)) || (contact.UserId is { } user && users.Contains(user)))
                 continue;

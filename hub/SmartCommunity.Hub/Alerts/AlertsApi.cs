@@ -110,7 +110,7 @@ public static class AlertsApi
         return TypedResults.Ok(AlertDto.From(alert, names, ReaderLanguage.Of(http, scope)));
     }
 
-    private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
+    private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var alert = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
@@ -119,7 +119,7 @@ public static class AlertsApi
         var events = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
         http.RecordPersonalDataRead("alert timeline", alert.ResidentId);
         var language = ReaderLanguage.Of(http, scope);
-        return TypedResults.Ok(events.Select(e => AlertEventDto.From(e, alert, language)).ToList());
+        return TypedResults.Ok(events.Select(e => AlertEventDto.From(e, alert, language, names)).ToList());
     }
 
     private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> AcknowledgeAsync(long id, AcknowledgeRequest? body, [AsParameters] AlertServices s, CancellationToken ct)

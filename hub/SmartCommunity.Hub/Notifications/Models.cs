@@ -18,6 +18,10 @@ public sealed class NotificationPreference
     public TimeOnly? QuietStart { get; set; }
     public TimeOnly? QuietEnd { get; set; }
     public bool WebPush { get; set; } = true;
+
+    /// <summary>SMS and voice calls to the person's phone (<see cref="People.HubUser"/>'s PhoneNumber); off until they or an admin turn them on.</summary>
+    public bool Sms { get; set; }
+    public bool Voice { get; set; }
 }
 
 /// <summary>A webhook delivery that failed every attempt; admins see it and can send it again.</summary>

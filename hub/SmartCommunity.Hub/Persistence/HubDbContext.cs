@@ -49,6 +49,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
     public DbSet<WebhookDeadLetter> WebhookDeadLetters => Set<WebhookDeadLetter>();
     public DbSet<AlertAckToken> AlertAckTokens => Set<AlertAckToken>();
+    public DbSet<Contacts.EmergencyProfile> EmergencyProfiles => Set<Contacts.EmergencyProfile>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
@@ -120,6 +121,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.Navigation(x => x.Timeline).UsePropertyAccessMode(PropertyAccessMode.Field);
         });
         ConfigureWorkflow(builder);
+        ConfigureContacts(builder);
         builder.Entity<HubUser>(e =>
         {
             e.Property(x => x.DisplayName).HasMaxLength(200);
@@ -221,6 +223,20 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasIndex(x => x.FailedAt);
         });
     }
+
+    private static void ConfigureContacts(ModelBuilder builder) =>
+        builder.Entity<Contacts.EmergencyProfile>(e =>
+        {
+            e.HasKey(x => x.ResidentId);
+            e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.Cascade);
+            foreach (var text in new[] { "Conditions", "Medication", "Allergies", "Mobility", "AccessNotes" })
+                e.Property<string?>(text).HasMaxLength(1000);
+            foreach (var text in new[] { "KeyHolder", "Doctor", "Hospital" })
+                e.Property<string?>(text).HasMaxLength(200);
+            e.Property(x => x.UpdatedBy).HasMaxLength(256);
+            // Read and written whole, in call order: one JSON column on both providers.
+            e.OwnsMany(x => x.Contacts, c => c.ToJson());
+        });
 
     private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
         v => v.UtcTicks,

@@ -245,6 +245,23 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/users", Any(Who.Admin, "/api/users")),
         R("POST", "/api/users", Any(Who.Admin, "/api/users", new { email = "", password = "", displayName = "", role = "Nobody" })),
 
+        // Contacts: one's own phone and channels; anyone's for admins. Emergency profiles: the place's staff, and the resident's family (read, masked)
+        R("GET", "/api/me/contact", Any(Who.SignedIn, "/api/me/contact")),
+        R("PUT", "/api/me/contact", Any(Who.SignedIn, "/api/me/contact", new { phone = (string?)null, push = true })),
+        R("GET", "/api/users/{id}/contact", For("staff", Who.Admin, i => $"/api/users/{i.StaffUserId}/contact")),
+        R("PUT", "/api/users/{id}/contact", For("staff", Who.Admin, i => $"/api/users/{i.StaffUserId}/contact", _ => new { phone = "+8613800138001", push = true })),
+        R("GET", "/api/residents/{id:int}/emergency-profile",
+            For("resident A", SeesResidentA, i => $"/api/residents/{i.ResidentA}/emergency-profile"),
+            For("resident B", SeesResidentB, i => $"/api/residents/{i.ResidentB}/emergency-profile"),
+            For("resident C (community 2)", Who.Admin, i => $"/api/residents/{i.ResidentC}/emergency-profile")),
+        R("PUT", "/api/residents/{id:int}/emergency-profile",
+            For("resident A", InGridA, i => $"/api/residents/{i.ResidentA}/emergency-profile", _ => new { medication = "matrix" }),
+            For("resident C (community 2)", Who.Admin, i => $"/api/residents/{i.ResidentC}/emergency-profile", _ => new { medication = "matrix" })),
+        R("GET", "/api/alerts/{id:long}/emergency",
+            For("alert A", InGridA, i => $"/api/alerts/{i.AlertA}/emergency"),
+            For("alert B", InGridB, i => $"/api/alerts/{i.AlertB}/emergency"),
+            For("alert C", Who.Admin, i => $"/api/alerts/{i.AlertC}/emergency")),
+
         // Places: reads scoped to the caller, changes for admins
         R("GET", "/api/communities", Any(Who.Admin | Who.Technician | InCommunity1, "/api/communities", null, SeesCommunities)),
         R("GET", "/api/residents", Any(Who.Admin | Who.Staff | Who.Workers | Who.Families, "/api/residents", null, SeesResidents)),

@@ -15,6 +15,7 @@ import type { CardHost } from "./cardForm";
 import { cardInfo } from "./cardInfo";
 import { CommentForm } from "./commentForm";
 import { DispatchForm } from "./dispatchForm";
+import { EmergencyPanel } from "./emergencyPanel";
 import { ResolveForm } from "./resolveForm";
 
 export interface CardActions {
@@ -44,6 +45,8 @@ export class AlertCard {
   private readonly dispatch: DispatchForm;
   private readonly onSiteButton: HTMLButtonElement;
   private readonly comment: CommentForm;
+  /** Staff only, for an alert of a resident: the emergency profile, loaded when opened. */
+  private readonly emergency: EmergencyPanel | null;
   private readonly cancelButton: HTMLButtonElement;
   private readonly withButton: HTMLButtonElement;
   private readonly handOffButton: HTMLButtonElement;
@@ -75,6 +78,7 @@ export class AlertCard {
     this.onSiteButton = actionButton("secondary", "onsite-button", t("card.onSite"));
     this.oneClick(this.onSiteButton, () => this.ops.flow?.onSite);
     this.comment = new CommentForm(host, ops.flow);
+    this.emergency = ops.canAct && alert.residentId !== null ? new EmergencyPanel(alert.id) : null;
     // A family member (or the resident's own phone) may call off an inferred alert's pre-alarm: one click.
     this.cancelButton = actionButton("danger", "cancel-prealarm", t("card.cancelPreAlarm"), null, true);
     this.oneClick(this.cancelButton, () => this.ops.flow?.cancel);
@@ -157,6 +161,7 @@ export class AlertCard {
     }
     this.article.append(
       this.info,
+      ...(this.emergency ? [this.emergency.element] : []),
       this.countdown,
       ...(!canAct && flow?.cancel ? [this.cancelButton] : []),
       ...(!canAct && flow?.withResident ? [this.withButton] : []),

@@ -2,8 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Domain.Contacts;
 using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Contacts;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
@@ -28,23 +30,31 @@ public sealed class CascadeOptions
     public string? TwilioAuthToken { get; set; }
 }
 
-/// <summary>The resident's people in call order, as the cascade needs them.</summary>
-public sealed class CascadeDirectory(IDbContextFactory<HubDbContext> dbFactory, AccessScopeResolver scopes)
+/// <summary>
+/// The resident's people in call order, as the cascade needs them: the family members who see the alert, then the
+/// emergency contacts marked "may call" (<see cref="ContactDirectory"/>), each on the channels they chose and not in
+/// their quiet hours (a critical alert passes them). Grid workers are left out: the escalation chain pages them.
+/// </summary>
+public sealed class CascadeDirectory(ContactDirectory contacts, TimeProvider time)
 {
-    public async Task<IReadOnlyList<CascadeContact>> InCallOrderAsync(Alert alert, CancellationToken ct)
+    public async Task<IReadOnlyList<Domain.Escalation.CascadeContact>> InCallOrderAsync(Alert alert, CancellationToken ct)
     {
-        var family = await scopes.FamilyMembersAsync(new AlertPlace(alert.ResidentId, alert.HouseholdId, alert.GridId, alert.CommunityId), ct);
-        if (family.Count == 0)
-            return [];
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var users = await db.Users.AsNoTracking().Where(u => family.Contains(u.Id))
-            .Select(u => new { u.Id, u.DisplayName, u.PhoneNumber, u.Language }).ToListAsync(ct);
-        // Family members in a stable order (the earliest linked first would need the link's time; the id is stable).
-        var members = users.OrderBy(u => u.Id, StringComparer.Ordinal).Select(u => new CascadeContact(
-            "user:" + u.Id, u.DisplayName, string.IsNullOrWhiteSpace(u.PhoneNumber) ? null : u.PhoneNumber, u.Language ?? CatalogTexts.English, u.Id,
-            [ContactChannel.Push, ContactChannel.Sms]));
-        return CallCascade.Order([], members);
+        var cascade = await contacts.CascadeForAsync(alert, ct);
+        var now = time.GetUtcNow();
+        var people = cascade.Contacts
+            .Where(c => c.Role != CascadeRole.GridWorker && c.ReachableNow(alert.Severity, now, cascade.Zone))
+            .Select((c, i) => new Domain.Escalation.CascadeContact(
+                c.UserId is { } user ? "user:" + user : $"contact:{alert.ResidentId}:{i}", c.Name, c.Phone,
+                TextCatalogues.Normalize(c.Language), c.UserId, Channels(c.Channels)));
+        return CallCascade.Order(people);
     }
+
+    private static List<ContactChannel> Channels(ContactChannels chosen) =>
+    [
+        .. chosen.HasFlag(ContactChannels.Sms) ? [ContactChannel.Sms] : Array.Empty<ContactChannel>(),
+        .. chosen.HasFlag(ContactChannels.Voice) ? [ContactChannel.Voice] : Array.Empty<ContactChannel>(),
+        .. chosen.HasFlag(ContactChannels.Push) ? [ContactChannel.Push] : Array.Empty<ContactChannel>(),
+    ];
 }
 
 /// <summary>
