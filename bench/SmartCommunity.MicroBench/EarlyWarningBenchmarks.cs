@@ -18,7 +18,7 @@ public class EarlyWarningBenchmarks
 {
     private const long Start = 1_795_921_200;
     private readonly StreamingDetector _detector = new();
-    private readonly SeriesMonitor _monitor = new("clim-0001/temp", "temperature", "°C", new StreamingDetector());
+    private readonly SeriesMonitor _monitor = new("clim-0001/temp", SmartCommunity.Domain.Catalog.LocalizedText.Of("measurement.temp"), "°C", new StreamingDetector());
     private readonly EarlyWarningEngine _engine = new();
     private readonly List<Finding> _findings = [];
     private readonly Source _source = new("clim-0001", DeviceKind.Climate, new RuleContext("clim-0001", DeviceKind.Climate, DeviceLocation.Bedroom), null);

@@ -13,6 +13,7 @@ import { devicesPage } from "./pages/devices/devicesPage";
 import { familyPage } from "./pages/family/familyPage";
 import { loginPage } from "./pages/login/loginPage";
 import { residentsPage } from "./pages/residents/residentsPage";
+import { settingsPage } from "./pages/settings/settingsPage";
 import { Alarm } from "./sound/alarm";
 import { loadCatalog, onCatalog } from "./state/catalog";
 import { needsAttention, type AlertChange } from "./state/alertStore";
@@ -42,6 +43,7 @@ const routes: readonly Route[] = [
   { path: "residents", title: "app.residentsTitle", roles: RESPONDERS, view: residentsPage },
   { path: "devices", title: "app.devicesTitle", roles: ["Admin", "Technician"], view: devicesPage },
   { path: "family", title: "app.familyTitle", roles: ["Family"], view: familyPage },
+  { path: "settings", title: "app.settingsTitle", view: settingsPage },
 ];
 const DEFAULT_ROUTE = "board";
 
@@ -138,7 +140,15 @@ export class App {
       onLanguageChosen((lang) => {
         if (this.session === ctx && lang !== ctx.me.language) {
           ctx.me.language = lang;
-          saveLanguage(lang).catch((error: unknown) => console.warn("Could not save the language", error));
+          // The hub renders alert texts in the profile's language: once it has the new one, a new live feed (a new
+          // connection and a fresh list) brings every alert in it.
+          void saveLanguage(lang)
+            .catch((error: unknown) => console.warn("Could not save the language", error))
+            .then(async () => {
+              if (this.session !== ctx) return;
+              await this.startSession(ctx.me);
+              this.render(true);
+            });
         }
       }),
     );

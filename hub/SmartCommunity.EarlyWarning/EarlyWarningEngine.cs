@@ -115,13 +115,7 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
 
     public static string ResidentSeriesId(int residentId) => $"resident:{residentId}";
 
-    private static string Label(string measurement) => measurement switch
-    {
-        "temp" => "Temperature",
-        "hum" => "Humidity",
-        "gas" => "Gas",
-        _ => measurement,
-    };
+    private static Domain.Catalog.LocalizedText Label(string measurement) => Domain.Catalog.LocalizedText.Of("measurement." + measurement);
 
     private static string Unit(string measurement) => measurement switch
     {

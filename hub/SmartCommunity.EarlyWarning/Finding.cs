@@ -1,4 +1,5 @@
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.EarlyWarning;
 
@@ -19,7 +20,12 @@ public enum FindingKind
 
 /// <summary>
 /// Something early warning wants a person to look at: what was seen against what was expected, since when,
-/// and how urgent. <see cref="IsPreAlarm"/> marks a routine finding the resident or family may still cancel.
+/// and how urgent. <see cref="IsPreAlarm"/> marks a routine finding the resident or family may still cancel. The
+/// explanation is a key and arguments (<see cref="Domain.Alerts.AlertTexts"/>), rendered in each reader's language.
 /// </summary>
-public sealed record Finding(string SeriesId, FindingKind Kind, Severity Severity, string Explanation, DateTimeOffset Since, DateTimeOffset At,
-    double? Expected = null, double? Seen = null, bool IsPreAlarm = false);
+public sealed record Finding(string SeriesId, FindingKind Kind, Severity Severity, LocalizedText Text, DateTimeOffset Since, DateTimeOffset At,
+    double? Expected = null, double? Seen = null, bool IsPreAlarm = false)
+{
+    /// <summary>The explanation in English (logs, tests).</summary>
+    public string Explanation => Text.English;
+}

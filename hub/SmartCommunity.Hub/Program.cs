@@ -2,9 +2,11 @@ using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Broker;
 using SmartCommunity.Hub.Catalog;
+using SmartCommunity.Hub.Contacts;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.Escalation;
+using SmartCommunity.Hub.Escalation.Cascade;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Ingestion;
 using SmartCommunity.Hub.Notifications;
@@ -31,11 +33,13 @@ builder.AddHubListeners();      // Kestrel endpoints: HTTP and MQTT, HTTPS and M
 builder.AddHubPersistence();    // EF Core on SQLite in the data directory, or PostgreSQL (people, places, devices, alerts)
 builder.AddHubReadings();       // time series: embedded SQLite store or InfluxDB behind a batching writer
 builder.AddHubPeople();         // Identity: roles, cookie sign-in for browsers, bearer tokens for clients
+builder.AddHubContacts();       // phones and channels, residents' emergency profiles, whom to call for an alert
 builder.AddHubWebSecurity();    // strict CORS, anti-forgery for cookie writes, per-person and sign-in rate limits
 builder.AddHubDevices();        // device directory, rejection log, supervision
 builder.AddHubEarlyWarning();   // early warning: streaming detectors, routines, ML.NET retraining (Quartz)
 builder.AddHubAlerts();         // rules → alerts, SignalR push, device buttons (cancel, visit)
 builder.AddHubEscalation();     // escalation timers (Quartz), on-call rosters, paging, downlinks, pre-alarms
+builder.AddHubCascade();        // the call cascade to the resident's people, acknowledged by link or SMS reply
 builder.AddHubVisits();         // visit check-ins and monthly coverage
 builder.AddHubReports();        // KPIs and the monthly report (Quartz)
 builder.AddHubNotifications();  // Web Push (VAPID), signed webhooks for SMS/voice gateways, families' notifications
@@ -50,6 +54,7 @@ var app = builder.Build();
 app.UseHubPipeline();
 app.MapCatalogApi();
 app.MapPeopleApi();
+app.MapContactsApi();
 app.MapCsrfApi();
 app.MapPlacesApi();
 app.MapDevicesApi();
@@ -57,6 +62,7 @@ app.MapDeviceToolsApi();
 app.MapReadingsApi();
 app.MapAlertsApi();
 app.MapRostersApi();
+app.MapCascadeApi();
 app.MapVisitsApi();
 app.MapReportsApi();
 app.MapNotificationsApi();

@@ -98,4 +98,31 @@ public sealed class AlertTests
         var a = Alert.Raise(Sos(), Place, T);
         Assert.Throws<AlertTransitionException>(() => a.ArriveOnSite(T));
     }
+
+    [Fact]
+    public void HandOff_Unacknowledged_AcknowledgesAndRecordsCentreWhoAndWhen()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        a.HandOff("officer@demo.local", "120", T.AddSeconds(40));
+
+        Assert.Equal((AlertStatus.Acknowledged, "officer@demo.local", "120", "officer@demo.local", T.AddSeconds(40)),
+            (a.Status, a.AcknowledgedBy, a.HandedOffTo, a.HandedOffBy, a.HandedOffAt));
+        Assert.Equal(AlertEventType.HandedOff, a.Timeline[^1].Type);
+        a.Resolve("officer@demo.local", AlertOutcome.Real, null, T.AddMinutes(30));
+        Assert.Throws<AlertTransitionException>(() => a.HandOff("officer@demo.local", "110", T.AddMinutes(31)));
+    }
+
+    [Fact]
+    public void ErasePersonalData_ContactWhoAcknowledgedAndWasCalled_NamesGone()
+    {
+        var a = Alert.Raise(Sos(), Place, T);
+        a.RecordCall("Wang Min", "sms", T.AddSeconds(60));
+        a.Acknowledge(Alert.ContactActorPrefix + "Wang Min", T.AddSeconds(70));
+
+        a.ErasePersonalData([]);
+
+        Assert.Equal(Alert.FamilyActor, a.AcknowledgedBy);
+        Assert.Null(a.Timeline.Single(e => e.Type == AlertEventType.Called).Detail);
+        Assert.Equal(Alert.FamilyActor, a.Timeline.Single(e => e.Type == AlertEventType.Acknowledged).Actor);
+    }
 }

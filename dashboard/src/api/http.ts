@@ -1,6 +1,8 @@
 // Thin fetch wrapper: JSON in and out, same-origin cookies, and one error type that carries the
 // HTTP status so callers can tell "not allowed" (403) from "changed meanwhile" (409).
 
+import { language } from "../i18n";
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -84,6 +86,8 @@ async function send(method: string, url: string, options: RequestOptions, retrie
     Accept: "application/json",
     // ASP.NET Core cookie auth answers 401 instead of a 302 to a login page for such requests.
     "X-Requested-With": "XMLHttpRequest",
+    // Texts the hub renders (alert messages, titles) come in the board's language when the profile has none.
+    "Accept-Language": language(),
   };
   const init: RequestInit = { method, headers, credentials: "same-origin", cache: options.cache ?? "no-store" };
   if (options.body !== undefined) {

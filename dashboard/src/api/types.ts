@@ -53,7 +53,10 @@ export interface AlertDto {
   gridId: number | null;
   gridName: string | null;
   communityId: number | null;
+  /** Rendered by the hub in the reader's language (profile, else the board's Accept-Language / ?lang). */
   message: string;
+  /** The alert kind's label, in the same language. */
+  title?: string | null;
   /** ISO 8601 */
   raisedAt: string;
   /** ISO 8601; moves forward as repeats fold into the alert. */
@@ -79,6 +82,10 @@ export interface AlertDto {
   /** A family member reported being with the resident ("I am with her"): who and when. Staff still resolve the alert. */
   withResidentBy?: string | null;
   withResidentAt?: string | null;
+  /** The emergency centre staff handed the alert to (120, 110, 119), who and when. */
+  handedOffTo?: string | null;
+  handedOffBy?: string | null;
+  handedOffAt?: string | null;
   feedbackRating?: number | null;
   /** Escalation level paged last (workflow: grid_worker | duty_officer | emergency_centre). */
   escalationLevel?: string | number | null;
@@ -331,4 +338,72 @@ export interface VisitDto {
   note?: string | null;
   /** How it was recorded (e.g. a check-in in the app, a device button). */
   source?: string | null;
+}
+
+// ── Contacts ──────────────────────────────────────────────────────────────────────────────────
+
+/** How a person is reached: phone (E.164), channels, quiet hours (HH:mm, community time; critical alerts pass). */
+export interface ContactDto {
+  phone: string | null;
+  push: boolean;
+  sms: boolean;
+  voice: boolean;
+  quietStart: string | null;
+  quietEnd: string | null;
+}
+
+/** A user as admins list them (`GET /api/users`). */
+export interface UserDto {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: Role[];
+  communityId: number | null;
+  gridId: number | null;
+  residentIds: number[];
+  phone: string | null;
+}
+
+export interface EmergencyContactDto {
+  name: string;
+  relation: string | null;
+  /** E.164, or masked ("+86 138****5678") for family readers. */
+  phone: string;
+  language: Language | null;
+  mayCall: boolean;
+}
+
+export interface EmergencyProfileDto {
+  residentId: number;
+  residentName: string | null;
+  conditions: string | null;
+  medication: string | null;
+  allergies: string | null;
+  mobility: string | null;
+  keyHolder: string | null;
+  accessNotes: string | null;
+  doctor: string | null;
+  hospital: string | null;
+  contacts: EmergencyContactDto[];
+  updatedAt: string | null;
+  updatedBy: string | null;
+  phonesMasked: boolean;
+}
+
+/** Whom to call for an alert, in order (`GET /api/alerts/{id}/emergency`, staff handling it only). */
+export interface CascadeContactDto {
+  role: "grid_worker" | "family" | "emergency_contact";
+  name: string;
+  relation: string | null;
+  phone: string | null;
+  push: boolean;
+  sms: boolean;
+  voice: boolean;
+  language: Language | null;
+}
+
+export interface AlertEmergencyDto {
+  alertId: number;
+  profile: EmergencyProfileDto;
+  call: CascadeContactDto[];
 }

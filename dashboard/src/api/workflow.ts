@@ -18,6 +18,8 @@ export interface Workflow {
   cancel: ((id: number) => Promise<AlertDto>) | null;
   /** Family: "I am with her" — recorded and shown to staff; the alert stays open for them. */
   withResident: ((id: number) => Promise<AlertDto>) | null;
+  /** Staff: "I called 120" — the handoff to an emergency centre, recorded with who and when. */
+  handOff: ((id: number, centre: string) => Promise<AlertDto>) | null;
   comment: ((id: number, text: string) => Promise<unknown>) | null;
   timeline: ((id: number) => Promise<TimelineEntry[]>) | null;
   feedback: ((id: number, rating: number, text: string) => Promise<unknown>) | null;
@@ -37,6 +39,7 @@ export function workflow(caps: Capabilities): Workflow {
   const comment = post(`${ALERT}comments?$`);
   const cancel = post(`${ALERT}(cancel|cancel-pre-?alarm)$`);
   const withResident = post(`${ALERT}with-resident$`);
+  const handOff = post(`${ALERT}handoff$`);
   const timeline = get(`${ALERT}(timeline|events|history)$`);
   const feedback = post(`${ALERT}feedback$`);
   const visitsByResident = get(String.raw`^/api/residents/\{[^}]+\}/visits$`);
@@ -52,6 +55,7 @@ export function workflow(caps: Capabilities): Workflow {
     onSite: onSite ? (id) => request<AlertDto>("POST", fill(onSite, id), { body: {} }) : null,
     cancel: cancel ? (id) => request<AlertDto>("POST", fill(cancel, id), { body: {} }) : null,
     withResident: withResident ? (id) => request<AlertDto>("POST", fill(withResident, id), { body: {} }) : null,
+    handOff: handOff ? (id, centre) => request<AlertDto>("POST", fill(handOff, id), { body: { centre } }) : null,
     comment: comment ? (id, text) => request<unknown>("POST", fill(comment, id), { body: { text } }) : null,
     timeline: timeline ? async (id) => normaliseTimeline(await request<unknown>("GET", fill(timeline, id))) : null,
     feedback: feedback ? (id, rating, text) => request<unknown>("POST", fill(feedback, id), { body: { rating, comment: text || null } }) : null,

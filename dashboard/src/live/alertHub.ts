@@ -13,6 +13,7 @@ import {
   type RetryContext,
 } from "@microsoft/signalr";
 import type { AlertDto, PageDto } from "../api/types";
+import { language } from "../i18n";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -48,7 +49,9 @@ export class AlertHub {
 
   constructor(
     private readonly events: AlertHubEvents,
-    url = "/hubs/alerts",
+    // The hub renders every pushed text in the connection's language: the profile's, else this one (a browser cannot
+    // set headers on a WebSocket). A language switch starts a new connection.
+    url = `/hubs/alerts?lang=${encodeURIComponent(language())}`,
   ) {
     this.connection = new HubConnectionBuilder()
       .withUrl(url, {

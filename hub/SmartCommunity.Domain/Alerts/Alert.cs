@@ -23,7 +23,12 @@ public sealed class Alert
     public int? HouseholdId { get; private set; }
     public int? GridId { get; private set; }
     public int? CommunityId { get; private set; }
+    /// <summary>The message in English, as raised: what rows from before <see cref="MessageKey"/> carry, and logs.</summary>
     public string Message { get; private set; } = "";
+
+    /// <summary>The message in the text catalogues and its arguments (JSON): every reader gets it in their language.</summary>
+    public string? MessageKey { get; private set; }
+    public string? MessageArgs { get; private set; }
     public DateTimeOffset RaisedAt { get; private set; }
     public DateTimeOffset LastSeenAt { get; private set; }
     public int Occurrences { get; private set; }
@@ -51,6 +56,11 @@ public sealed class Alert
     public string? WithResidentBy { get; private set; }
     public DateTimeOffset? WithResidentAt { get; private set; }
 
+    /// <summary>The emergency centre staff handed the alert to (120, 110, 119), who called it and when.</summary>
+    public string? HandedOffTo { get; private set; }
+    public string? HandedOffBy { get; private set; }
+    public DateTimeOffset? HandedOffAt { get; private set; }
+
     public int? FeedbackRating { get; private set; }
     public string? FeedbackComment { get; private set; }
     public string? FeedbackBy { get; private set; }
@@ -62,6 +72,13 @@ public sealed class Alert
     public IReadOnlyList<AlertEvent> Timeline => _timeline;
 
     public bool IsOpen => Status != AlertStatus.Resolved;
+
+    /// <summary>The message in <paramref name="language"/>; free text and older rows (no key) as stored.</summary>
+    public string MessageIn(string? language) =>
+        MessageKey is null ? Message : TextCatalogues.Format(language, MessageKey, LocalizedText.ParseArgs(MessageArgs));
+
+    /// <summary>The alert kind's title in <paramref name="language"/>.</summary>
+    public string TitleIn(string? language) => TextCatalogues.Format(language, Kind.Spec().LabelKey, []);
 
     /// <summary>When escalation starts: at once, or when the pre-alarm window ends.</summary>
     public DateTimeOffset PagingStartsAt => PreAlarmUntil ?? RaisedAt;
@@ -93,6 +110,8 @@ public sealed class Alert
         GridId = place.GridId,
         CommunityId = place.CommunityId,
         Message = signal.Message,
+        MessageKey = signal.MessageKey,
+        MessageArgs = signal.MessageKey is null ? null : LocalizedText.SerializeArgs(signal.MessageArgs ?? []),
         RaisedAt = at,
         LastSeenAt = at,
         Occurrences = 1,
@@ -109,6 +128,8 @@ public sealed class Alert
         if (at > LastSeenAt)
             LastSeenAt = at;
         Message = signal.Message;
+        MessageKey = signal.MessageKey;
+        MessageArgs = signal.MessageKey is null ? null : LocalizedText.SerializeArgs(signal.MessageArgs ?? []);
         if (signal.Severity > Severity)
             Severity = signal.Severity;
         _timeline.Add(new AlertEvent(AlertEventType.Repeated, "device:" + DeviceId, at, signal.Message));
@@ -170,6 +191,31 @@ public sealed class Alert
         _timeline.Add(new AlertEvent(AlertEventType.Paged, "system", at, recipients, level));
         Version++;
         return true;
+    }
+
+    /// <summary>Records that the call cascade called <paramref name="contact"/> on <paramref name="channels"/>.</summary>
+    public void RecordCall(string contact, string channels, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(contact);
+        _timeline.Add(new AlertEvent(AlertEventType.Called, "system", at, $"{contact} · {channels}"));
+        Version++;
+    }
+
+    /// <summary>Staff called an emergency centre for this alert: who, which number, when. Said again (another centre), the
+    /// latest is shown; each is on the timeline. Handing off is also taking the alert, so an unacknowledged one is
+    /// acknowledged by the same person.</summary>
+    public void HandOff(string by, string centre, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        ArgumentException.ThrowIfNullOrWhiteSpace(centre);
+        EnsureOpen();
+        if (Status == AlertStatus.Raised)
+            Acknowledge(by, at);
+        HandedOffTo = centre;
+        HandedOffBy = by;
+        HandedOffAt = at;
+        _timeline.Add(new AlertEvent(AlertEventType.HandedOff, by, at, centre));
+        Version++;
     }
 
     /// <summary>The resident or family called it off inside the pre-alarm window; afterwards only staff can resolve. Only
@@ -256,14 +302,19 @@ public sealed class Alert
             FeedbackBy = FamilyActor;
         if (WithResidentBy is not null)
             WithResidentBy = FamilyActor;
+        if (AcknowledgedBy is { } ack && (familyUserNames.Contains(ack) || ack.StartsWith(ContactActorPrefix, StringComparison.Ordinal)))
+            AcknowledgedBy = FamilyActor;
         foreach (var e in _timeline)
         {
-            if (familyUserNames.Contains(e.Actor))
+            if (familyUserNames.Contains(e.Actor) || e.Actor.StartsWith(ContactActorPrefix, StringComparison.Ordinal))
                 e.ReplaceActor(FamilyActor);
         }
     }
 
     public const string FamilyActor = "family";
+
+    /// <summary>The actor of an emergency contact without an account who acknowledged by SMS or link: "contact:{name}".</summary>
+    public const string ContactActorPrefix = "contact:";
 
     private void EnsureOpen()
     {

@@ -20,6 +20,12 @@ public enum AlertEventType
 
     /// <summary>A family member reported being with the resident.</summary>
     WithResident,
+
+    /// <summary>The call cascade called one of the resident's people (detail: who · channels).</summary>
+    Called,
+
+    /// <summary>Staff handed the alert to an emergency centre (detail: the number called).</summary>
+    HandedOff,
 }
 
 public sealed class AlertEvent
@@ -51,7 +57,7 @@ public sealed class AlertEvent
         {
             // "false_alarm: note" and "4/5: comment": the part before the first ": " is structured.
             AlertEventType.Resolved or AlertEventType.Feedback => Detail?.Split(": ", 2)[0],
-            AlertEventType.Comment => null,
+            AlertEventType.Comment or AlertEventType.Called => null,
             _ => Detail,
         };
     }

@@ -1,11 +1,18 @@
 using System;
 using System.Collections.Generic;
+using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.Domain.Alerts;
 
 /// <summary>What a rule concluded from a reading: a condition that needs (or folds into) an alert.</summary>
-/// <param name="Message">The English text, as stored on the alert.</param>
-/// <param name="MessageKey">The message in the catalogue's texts, for other languages (null: free text).</param>
+/// <param name="Message">The English text, as stored on the alert (older rows and logs read it).</param>
+/// <param name="MessageKey">The message in the text catalogues (<see cref="TextCatalogues"/>), rendered per reader (null: free text).</param>
 /// <param name="MessageArgs">The message's arguments, in the key's placeholder order.</param>
 public readonly record struct AlertSignal(string DeviceId, AlertKind Kind, Severity Severity, string Message, DateTimeOffset At,
-    string? MessageKey = null, IReadOnlyList<object?>? MessageArgs = null);
+    string? MessageKey = null, IReadOnlyList<object?>? MessageArgs = null)
+{
+    public static AlertSignal Of(string deviceId, AlertKind kind, Severity severity, LocalizedText text, DateTimeOffset at) =>
+        new(deviceId, kind, severity, text.English, at, text.Key, text.Args);
+
+    public LocalizedText? Text => MessageKey is null ? null : new LocalizedText(MessageKey, MessageArgs ?? []);
+}

@@ -79,8 +79,7 @@ public static class SafetyRules
             var band = ctx.TemperatureBand;
             object?[] args = [r.Value, limit, band.Min, band.Max];
             var severity = rule.Severity ?? ctx.Kind.Spec().OfflineSeverity;
-            return new AlertSignal(ctx.DeviceId, rule.Alert, severity, CatalogTexts.Format(CatalogTexts.English, rule.MessageKey, args), r.Time,
-                rule.MessageKey, args);
+            return AlertSignal.Of(ctx.DeviceId, rule.Alert, severity, new LocalizedText(rule.MessageKey, args), r.Time);
         }
         return null;
     }

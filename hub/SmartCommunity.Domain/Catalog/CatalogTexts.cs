@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Frozen;
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace SmartCommunity.Domain.Catalog;
 
@@ -140,15 +139,11 @@ public static class CatalogTexts
         ["rule.device_offline"] = "设备离线（连接中断）",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    public static FrozenDictionary<string, string> For(string language) =>
-        string.Equals(language, Chinese, StringComparison.OrdinalIgnoreCase) || language.StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? ZhCn : En;
+    public static readonly TextCatalogue Catalogue = new("catalog", En, ZhCn);
+
+    public static FrozenDictionary<string, string> For(string language) => TextCatalogues.IsChinese(language) ? ZhCn : En;
 
     /// <summary>The text of <paramref name="key"/> in <paramref name="language"/> (English when missing), formatted
-    /// with invariant numbers.</summary>
-    public static string Format(string language, string key, params object?[] args)
-    {
-        var texts = For(language);
-        var template = texts.GetValueOrDefault(key) ?? En.GetValueOrDefault(key) ?? key;
-        return args.Length == 0 ? template : string.Format(CultureInfo.InvariantCulture, template, args);
-    }
+    /// with invariant numbers (<see cref="TextCatalogues.Format"/>).</summary>
+    public static string Format(string language, string key, params object?[] args) => TextCatalogues.Format(language, key, args);
 }

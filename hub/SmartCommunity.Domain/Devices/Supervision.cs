@@ -17,8 +17,8 @@ public static class Supervision
         var silent = now - seen;
         if (silent <= profile.OfflineAfter)
             return null;
-        return new AlertSignal(deviceId, AlertKind.DeviceOffline, profile.OfflineSeverity,
-            $"No heartbeat for {Format(silent)} (expected every {Format(profile.HeartbeatInterval)})", now);
+        return AlertSignal.Of(deviceId, AlertKind.DeviceOffline, profile.OfflineSeverity,
+            LocalizedText.Of("supervision.offline", [.. Duration(silent), .. Duration(profile.HeartbeatInterval)]), now);
     }
 
     /// <summary>A device that is still connected (its last status said online) but skipped its periodic heartbeat:
@@ -32,8 +32,8 @@ public static class Supervision
         var silent = now - seen;
         if (silent <= profile.MissedHeartbeatAfter || silent > profile.OfflineAfter)
             return null;
-        return new AlertSignal(deviceId, AlertKind.MissedHeartbeat, Severity.Warning,
-            $"Missed heartbeat: silent for {Format(silent)} while connected (expected every {Format(profile.HeartbeatInterval)})", now);
+        return AlertSignal.Of(deviceId, AlertKind.MissedHeartbeat, Severity.Warning,
+            LocalizedText.Of("supervision.missed_heartbeat", [.. Duration(silent), .. Duration(profile.HeartbeatInterval)]), now);
     }
 
     /// <summary>True once the device is heard within its heartbeat interval again.</summary>
@@ -49,12 +49,16 @@ public static class Supervision
         var profile = kind.Spec();
         if (level >= profile.LowBatteryPercent)
             return null;
-        return new AlertSignal(deviceId, AlertKind.LowBattery, profile.LowBatterySeverity, $"Battery at {level:0} % (replace below {profile.LowBatteryPercent:0} %)", now);
+        return AlertSignal.Of(deviceId, AlertKind.LowBattery, profile.LowBatterySeverity,
+            LocalizedText.Of("supervision.low_battery", level, profile.LowBatteryPercent), now);
     }
 
     /// <summary>Hysteresis: a battery hovering at the threshold must not open and close alerts all day.</summary>
     public static bool BatteryRecovered(DeviceKind kind, double? battery) =>
         battery is { } level && level >= kind.Spec().LowBatteryPercent + 10;
 
-    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{t.TotalHours:0.#} h" : $"{t.TotalMinutes:0} min";
+    /// <summary>A duration as (number, unit text): hours to one decimal from an hour up, else whole minutes.</summary>
+    private static object?[] Duration(TimeSpan t) => t.TotalHours >= 1
+        ? [Math.Round(t.TotalHours, 1, MidpointRounding.AwayFromZero), LocalizedText.Of("unit.h")]
+        : [Math.Round(t.TotalMinutes, 0, MidpointRounding.AwayFromZero), LocalizedText.Of("unit.min")];
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.EarlyWarning.Routines;
 
@@ -109,7 +110,7 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         if (!unusual)
             return null;
         return new Finding(residentId, FindingKind.DoorOpenAtNight, Severity.High,
-            Invariant($"Front door opened at {local:HH:mm}; at this hour it is opened on fewer than {_o.NightDoorProbability:P0} of nights"), at, at);
+            LocalizedText.Of("early.door_open_at_night", LocalizedText.Clock(local), _o.NightDoorProbability), at, at);
     }
 
     /// <summary>The resident or family cancelled the pre-alarm ("I'm fine").</summary>
@@ -132,7 +133,7 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
             if (!s.Escalated && now - since >= _o.PreAlarmFor)
             {
                 s.Escalated = true;
-                return new Finding(residentId, pending, Severity.High, Explain(pending, now) + " — pre-alarm not cancelled", since, now);
+                return new Finding(residentId, pending, Severity.High, LocalizedText.Of("early.pre_alarm_not_cancelled", Explain(pending, now)), since, now);
             }
             return null;
         }
@@ -145,7 +146,7 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
             s.InactivityEpisodeHandled = true;
         s.Pending = k;
         s.PendingSince = now;
-        return new Finding(residentId, k, Severity.Warning, Explain(k, now) + " (pre-alarm: can be cancelled)", s.LastActivity ?? now, now, IsPreAlarm: true);
+        return new Finding(residentId, k, Severity.Warning, LocalizedText.Of("early.pre_alarm_open", Explain(k, now)), s.LastActivity ?? now, now, IsPreAlarm: true);
     }
 
     private bool NotUp(DateTimeOffset now)
@@ -187,18 +188,20 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         return p;
     }
 
-    private string Explain(FindingKind kind, DateTimeOffset now)
+    private LocalizedText Explain(FindingKind kind, DateTimeOffset now)
     {
         var s = State;
-        var last = s.LastActivity is { } l ? Invariant($"{Local(l):ddd HH:mm}") : "unknown";
+        var last = s.LastActivity is { } l
+            ? LocalizedText.Of("early.day_time", LocalizedText.Of($"weekday.{(int)Local(l).DayOfWeek}"), LocalizedText.Clock(Local(l)))
+            : LocalizedText.Of("early.unknown");
         if (kind == FindingKind.NotUpAsUsual)
         {
             var g = Group(now);
             var usual = TimeSpan.FromMinutes(_o.DayStartHour * 60 + s.WakeMean[g]);
-            return Invariant($"No movement this morning (last movement {last}); usually up by {usual:hh\\:mm} on {(g == 1 ? "weekends" : "weekdays")}");
+            return LocalizedText.Of("early.not_up", last, Invariant($"{usual:hh\\:mm}"), LocalizedText.Of(g == 1 ? "early.weekends" : "early.weekdays"));
         }
         SilenceProbability(s.LastActivity ?? now, now, out var usuallyActive);
-        return Invariant($"No movement since {last}; {usuallyActive} of the silent hours usually have movement");
+        return LocalizedText.Of("early.inactive", last, usuallyActive);
     }
 
     /// <summary>Starts a new day at the day-start hour, folding the finished day into the hour-of-week profile.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.EarlyWarning.Streaming;
 
@@ -7,7 +8,7 @@ namespace SmartCommunity.EarlyWarning.Streaming;
 /// A <see cref="StreamingDetector"/> with a name and a unit: turns a firing into a <see cref="Finding"/> a person
 /// understands ("21.4 °C where about 19.0 °C is usual at this time of day, unusual since 14:05").
 /// </summary>
-public sealed class SeriesMonitor(string seriesId, string label, string unit, StreamingDetector detector)
+public sealed class SeriesMonitor(string seriesId, LocalizedText label, string unit, StreamingDetector detector)
 {
     // A score above this starts an "excursion"; its start is what the explanation calls "since".
     private const double ExcursionLevel = 0.3;
@@ -30,18 +31,15 @@ public sealed class SeriesMonitor(string seriesId, string label, string unit, St
         return new Finding(seriesId, FindingKind.Anomaly, severity, Explain(r, since), since, at, r.Expected, r.Seen);
     }
 
-    private string Explain(DetectorResult r, DateTimeOffset since)
+    private LocalizedText Explain(DetectorResult r, DateTimeOffset since)
     {
-        var seen = Format(r.Seen);
-        var what = r.Channel switch
+        var at = since.ToString("HH:mm", CultureInfo.InvariantCulture);
+        return r.Channel switch
         {
-            AnomalyChannel.Range => $"{label} {seen}, outside everything seen so far",
-            AnomalyChannel.Seasonal => $"{label} {seen} where about {Format(r.Expected)} is usual at this time of day",
-            AnomalyChannel.Model => $"{label} {seen}: the recent pattern is unlike this sensor's usual pattern",
-            _ => $"{label} {seen} where about {Format(r.Expected)} was expected",
+            AnomalyChannel.Range => LocalizedText.Of("early.anomaly.range", label, r.Seen, unit, at),
+            AnomalyChannel.Seasonal => LocalizedText.Of("early.anomaly.seasonal", label, r.Seen, unit, r.Expected, at),
+            AnomalyChannel.Model => LocalizedText.Of("early.anomaly.model", label, r.Seen, unit, at),
+            _ => LocalizedText.Of("early.anomaly.expected", label, r.Seen, unit, r.Expected, at),
         };
-        return string.Create(CultureInfo.InvariantCulture, $"{what}; unusual since {since:HH:mm} UTC");
     }
-
-    private string Format(double v) => string.Create(CultureInfo.InvariantCulture, $"{v:0.#} {unit}").TrimEnd();
 }

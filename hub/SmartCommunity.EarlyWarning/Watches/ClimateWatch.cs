@@ -1,5 +1,6 @@
 using System.Globalization;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.EarlyWarning.Watches;
 
@@ -44,10 +45,10 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
                 HeatingArmed = false;
                 var hoursToFloor = Math.Max((t - band.Min) / -slope, 0);
                 var severity = t < band.Min ? Severity.High : Severity.Warning;
-                var text = t < band.Min
-                    ? Invariant($"Heating failure likely: {t:0.0} °C, below the safe {band.Min:0} °C and falling {-slope:0.0} °C/h")
-                    : Invariant($"Heating failure likely: {t:0.0} °C and falling {-slope:0.0} °C/h; below the safe {band.Min:0} °C in about {hoursToFloor:0.0} h");
-                var explanation = text + Invariant($" (falling since {FallingSince ?? at:HH:mm})");
+                var fallingSince = LocalizedText.Clock(FallingSince ?? at);
+                var explanation = t < band.Min
+                    ? LocalizedText.Of("early.heating_failure.below", t, band.Min, -slope, fallingSince)
+                    : LocalizedText.Of("early.heating_failure.falling", t, -slope, band.Min, hoursToFloor, fallingSince);
                 return new Finding(seriesId, FindingKind.HeatingFailure, severity, explanation, FallingSince ?? at, at, band.Min, t);
             }
         }
@@ -65,8 +66,8 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
                 HeatArmed = false;
                 var severity = index >= HeatIndexHigh ? Severity.High : Severity.Warning;
                 var text = Humidity is { } h
-                    ? Invariant($"Heat stress: {t:0.0} °C at {h:0}% humidity feels like {index:0} °C (strain from {HeatIndexWarning:0} °C)")
-                    : Invariant($"Heat stress: {t:0.0} °C and rising (strain from {HeatIndexWarning:0} °C)");
+                    ? LocalizedText.Of("early.heat_stress.humid", t, h, index, HeatIndexWarning)
+                    : LocalizedText.Of("early.heat_stress.rising", t, HeatIndexWarning);
                 return new Finding(seriesId, FindingKind.HeatStress, severity, text, at, at, HeatIndexWarning, index);
             }
         }
@@ -89,7 +90,6 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         return (hi - 32) * 5 / 9;
     }
 
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -122,8 +122,7 @@ public sealed class GasWatch(string seriesId, double alarmPpm)
             Armed = false;
             var hours = (alarmPpm - level) / slope;
             var severity = hours < 1 ? Severity.High : Severity.Warning;
-            var text = string.Create(CultureInfo.InvariantCulture,
-                $"Gas rising: {level:0} ppm against a usual {Background:0} ppm, +{slope:0} ppm/h since {RisingSince ?? at:HH:mm}; alarm level {alarmPpm:0} ppm in about {hours:0.0} h");
+            var text = LocalizedText.Of("early.gas_rising", level, Background, slope, LocalizedText.Clock(RisingSince ?? at), alarmPpm, hours);
             return new Finding(seriesId, FindingKind.GasRising, severity, text, RisingSince ?? at, at, Background, level);
         }
         if (!Armed && excess < 20 && slope <= 0)
@@ -168,8 +167,7 @@ public sealed class DoorWatch(string seriesId)
         if (now - since < limit)
             return null;
         Reported = true;
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"Door open for {(now - since).TotalMinutes:0} min since {since:HH:mm}; it is usually closed again within {Math.Max(TypicalOpenMinutes, 0.5):0.#} min");
+        var text = LocalizedText.Of("early.door_left_open", (now - since).TotalMinutes, LocalizedText.Clock(since), Math.Max(TypicalOpenMinutes, 0.5));
         return new Finding(seriesId, FindingKind.DoorLeftOpen, Severity.Warning, text, since, now, TypicalOpenMinutes, (now - since).TotalMinutes);
     }
 }

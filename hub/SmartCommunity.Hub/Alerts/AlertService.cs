@@ -13,7 +13,7 @@ namespace SmartCommunity.Hub.Alerts;
 /// instances sharing a database the unique index on open (device, kind) alerts and the alert's Version token
 /// decide: a writer that loses reads again and folds, so an alert is raised once however many instances see it.
 /// </summary>
-public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, AlertNotifier notifier, PlaceNames names, HubMetrics metrics,
+public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, AlertNotifier notifier, HubMetrics metrics,
     TimeProvider time, AlertFollowUps followUps, IOptions<AlertTestingOptions> testing, ILogger<AlertService> logger)
 {
     private readonly SemaphoreSlim _write = new(1, 1);
@@ -75,12 +75,11 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
         {
             _write.Release();
         }
-        var dto = AlertDto.From(alert, names);
         if (isNew)
         {
             metrics.AlertRaised(alert.Kind.ToWire(), alert.Severity.ToWire());
-            logger.LogInformation("Alert {AlertId} raised: {Kind} ({Severity}) from {DeviceId}", alert.Id, dto.Kind, dto.Severity, alert.DeviceId);
-            await notifier.RaisedAsync(alert, dto);
+            logger.LogInformation("Alert {AlertId} raised: {Kind} ({Severity}) from {DeviceId}", alert.Id, alert.Kind.ToWire(), alert.Severity.ToWire(), alert.DeviceId);
+            await notifier.RaisedAsync(alert);
             if (testing.Value.SkipAlertFollowUps)
             {
                 logger.LogWarning("Hub:Testing:SkipAlertFollowUps is on (test-only): follow-ups of alert {AlertId} not started", alert.Id);
@@ -104,7 +103,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
         }
         else
         {
-            await notifier.UpdatedAsync(alert, dto);
+            await notifier.UpdatedAsync(alert);
         }
         return alert;
     }
@@ -146,7 +145,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
         {
             _write.Release();
         }
-        await notifier.UpdatedAsync(alert, AlertDto.From(alert, names));
+        await notifier.UpdatedAsync(alert);
         // Called off, acknowledged, resolved or paged: whichever change ended the pre-alarm tells the resident's devices.
         if (wasPending && !alert.PreAlarmPending)
         {

@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Hosting;
+using SmartCommunity.Hub.Localization;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
@@ -18,10 +20,11 @@ public sealed record AcknowledgeRequest(string? Note);
 public sealed record DispatchRequest(string Assignee);
 public sealed record CommentRequest(string Text);
 public sealed record FeedbackRequest(int Rating, string? Comment);
+public sealed record HandoffRequest(string Centre);
 
 /// <summary>What the workflow endpoints need, bundled so handler signatures stay readable.</summary>
 public sealed class AlertServices(HttpContext http, AlertService alerts, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, TimeProvider time,
-    EscalationService escalation, Downlink downlink, FamilyNotifications family)
+    EscalationService escalation, Downlink downlink, FamilyNotifications family, AlertAftermath aftermath)
 {
     public HttpContext Http { get; } = http;
     public AlertService Alerts { get; } = alerts;
@@ -32,6 +35,7 @@ public sealed class AlertServices(HttpContext http, AlertService alerts, AccessS
     public EscalationService Escalation { get; } = escalation;
     public Downlink Downlink { get; } = downlink;
     public FamilyNotifications Family { get; } = family;
+    public AlertAftermath Aftermath { get; } = aftermath;
     public DateTimeOffset Now => Time.GetUtcNow();
 }
 
@@ -55,6 +59,7 @@ public static class AlertsApi
         staff.MapPost("/on-site", OnSiteAsync);
         staff.MapPost("/resolve", ResolveAsync);
         staff.MapPost("/comments", CommentAsync);
+        staff.MapPost("/handoff", HandOffAsync).WithSummary("Record that the caller handed the alert to an emergency centre (120, 110, 119); the handoff event carries the alert to the centre's channel");
         var family = group.MapGroup("/{id:long}").RequireAuthorization(p => p.RequireRole(Roles.Family));
         family.MapPost("/cancel", CancelAsync).WithSummary("Family calls off an inferred alert's pre-alarm before staff are paged (never a device's alert such as a fall)");
         family.MapPost("/with-resident", WithResidentAsync).WithSummary("Family reports being with the resident (\"I am with her\"): on the timeline and the board; the alert stays open for staff");
@@ -90,7 +95,8 @@ public static class AlertsApi
         var take = Math.Clamp(limit ?? 200, 1, 1000);
         var alerts = await q.OrderByDescending(a => a.Id).Take(take).ToListAsync(ct);
         http.RecordPersonalDataRead("alerts", alerts.Select(a => a.ResidentId));
-        return TypedResults.Ok(alerts.Select(a => AlertDto.From(a, names)).ToList());
+        var language = ReaderLanguage.Of(http, scope);
+        return TypedResults.Ok(alerts.Select(a => AlertDto.From(a, names, language)).ToList());
     }
 
     private static async Task<Results<Ok<AlertDto>, NotFound>> GetAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names, CancellationToken ct)
@@ -101,10 +107,10 @@ public static class AlertsApi
         if (alert is null || !scope.CanSee(alert))
             return TypedResults.NotFound();
         http.RecordPersonalDataRead("alert", alert.ResidentId);
-        return TypedResults.Ok(AlertDto.From(alert, names));
+        return TypedResults.Ok(AlertDto.From(alert, names, ReaderLanguage.Of(http, scope)));
     }
 
-    private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, CancellationToken ct)
+    private static async Task<Results<Ok<List<AlertEventDto>>, NotFound>> TimelineAsync(long id, HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var alert = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
@@ -112,7 +118,8 @@ public static class AlertsApi
             return TypedResults.NotFound();
         var events = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
         http.RecordPersonalDataRead("alert timeline", alert.ResidentId);
-        return TypedResults.Ok(events.Select(AlertEventDto.From).ToList());
+        var language = ReaderLanguage.Of(http, scope);
+        return TypedResults.Ok(events.Select(e => AlertEventDto.From(e, alert, language, names)).ToList());
     }
 
     private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> AcknowledgeAsync(long id, AcknowledgeRequest? body, [AsParameters] AlertServices s, CancellationToken ct)
@@ -165,6 +172,17 @@ public static class AlertsApi
         return ChangeAsync(id, s, Responder, (a, who) => a.Comment(who, text!, s.Now), ct);
     }
 
+    private static async Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> HandOffAsync(long id, HandoffRequest body, [AsParameters] AlertServices s,
+        WebhookChannel webhooks, CancellationToken ct)
+    {
+        if (!EmergencyCentres.Numbers.Contains(body.Centre))
+            return ApiProblem.Invalid("centre", $"centre must be one of {string.Join(", ", EmergencyCentres.Numbers)}");
+        var result = await ChangeAsync(id, s, Responder, (a, who) => a.HandOff(who, body.Centre, s.Now), ct);
+        if (result.Result is Ok<AlertDto> { Value: { } handed })
+            webhooks.Enqueue("alert.handoff", new { alert = handed, centre = body.Centre, by = handed.HandedOffBy, at = handed.HandedOffAt });
+        return result;
+    }
+
     private static Task<Results<Ok<AlertDto>, NotFound, ProblemHttpResult, ValidationProblem>> CancelAsync(long id, [AsParameters] AlertServices s, CancellationToken ct) =>
         ChangeAsync(id, s, Relative, (a, who) => a.CancelPreAlarm(who, s.Now), ct);
 
@@ -205,21 +223,7 @@ public static class AlertsApi
         }
         if (changed is null)
             return TypedResults.NotFound();
-        await AfterChangeAsync(current, changed, s, ct);
-        return TypedResults.Ok(AlertDto.From(changed, s.Names));
-    }
-
-    /// <summary>Side effects of a state change, after it is stored: stop paging and tell the device once someone has it; tell the family when it is over.</summary>
-    private static async Task AfterChangeAsync(Alert before, Alert after, AlertServices s, CancellationToken ct)
-    {
-        if (before.AcknowledgedAt is null && after.AcknowledgedAt is not null)
-        {
-            await s.Escalation.StopAsync(after, ct);
-            // Resolving straight away (a false alarm) also stamps the acknowledgement, but nobody is coming then.
-            if (after.IsOpen)
-                await s.Downlink.SendAsync(after.DeviceId, Downlink.HelpComing, ct);
-        }
-        if (before.IsOpen && !after.IsOpen && after.Outcome is not AlertOutcome.ResidentCancelled)
-            await s.Family.ResolvedAsync(after, ct);
+        await s.Aftermath.AfterChangeAsync(current, changed, ct);
+        return TypedResults.Ok(AlertDto.From(changed, s.Names, ReaderLanguage.Of(s.Http, scope)));
     }
 }

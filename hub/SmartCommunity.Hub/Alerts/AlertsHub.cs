@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Hub.Localization;
 using SmartCommunity.Hub.People;
+using SmartCommunity.Hub.Places;
 
 namespace SmartCommunity.Hub.Alerts;
 
@@ -25,7 +28,9 @@ public interface IAlertsClient
 /// Live alerts. Thin: on connect it puts the connection into the groups its scope allows
 /// (admin → all; staff → their community; grid worker → their grid; family → each linked resident, and the
 /// shared devices of those residents' households).
-/// Clients cannot join groups themselves, so a family member can never listen to another family's alerts.
+/// Clients cannot join groups themselves, so a family member can never listen to another family's alerts. Each group is
+/// joined in the connection's language (<see cref="ReaderLanguage"/>), so every push arrives rendered for its reader; a
+/// language switch on the board reconnects.
 /// </summary>
 [Authorize]
 public sealed class AlertsHub(AccessScopeResolver scopes, SessionConnections sessions, SessionRevocations revocations) : Hub<IAlertsClient>
@@ -42,8 +47,9 @@ public sealed class AlertsHub(AccessScopeResolver scopes, SessionConnections ses
             return;
         }
         var scope = await scopes.ResolveAsync(Context.User!, Context.ConnectionAborted);
+        var language = ReaderLanguage.Of(Context.GetHttpContext(), scope);
         foreach (var group in AlertGroups.For(scope))
-            await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+            await Groups.AddToGroupAsync(Context.ConnectionId, AlertGroups.InLanguage(group, language), Context.ConnectionAborted);
         await base.OnConnectedAsync();
         await Clients.Caller.Subscribed();
     }
@@ -79,6 +85,12 @@ public static class AlertGroups
             yield return Household(h);
     }
 
+    /// <summary>A group's members who read <paramref name="language"/>: the groups connections actually join.</summary>
+    internal static string InLanguage(string group, string language) => $"{group}@{language}";
+
+    /// <summary>A group in every language: what a message for all its members goes to.</summary>
+    public static IReadOnlyList<string> InEveryLanguage(string group) => [.. TextCatalogues.Languages.Select(l => InLanguage(group, l))];
+
     /// <summary>Every group that may see an alert at this place (the same rule as <see cref="AccessScope.CanSee(Domain.Alerts.AlertPlace)"/>).</summary>
     public static List<string> Audience(Domain.Alerts.Alert a)
     {
@@ -91,11 +103,22 @@ public static class AlertGroups
     }
 }
 
-/// <summary>Pushes alert changes through the hub context; the only way the server talks to alert clients.</summary>
-public sealed class AlertNotifier(IHubContext<AlertsHub, IAlertsClient> hub)
+/// <summary>Pushes alert changes through the hub context; the only way the server talks to alert clients. Each language's
+/// groups get the alert rendered in that language.</summary>
+public sealed class AlertNotifier(IHubContext<AlertsHub, IAlertsClient> hub, PlaceNames names)
 {
-    public Task RaisedAsync(Domain.Alerts.Alert alert, AlertDto dto) => hub.Clients.Groups(AlertGroups.Audience(alert)).AlertRaised(dto);
-    public Task UpdatedAsync(Domain.Alerts.Alert alert, AlertDto dto) => hub.Clients.Groups(AlertGroups.Audience(alert)).AlertUpdated(dto);
+    public Task RaisedAsync(Domain.Alerts.Alert alert) =>
+        PerLanguageAsync(alert, (clients, dto) => clients.AlertRaised(dto));
+
+    public Task UpdatedAsync(Domain.Alerts.Alert alert) =>
+        PerLanguageAsync(alert, (clients, dto) => clients.AlertUpdated(dto));
+
+    private async Task PerLanguageAsync(Domain.Alerts.Alert alert, Func<IAlertsClient, AlertDto, Task> send)
+    {
+        var audience = AlertGroups.Audience(alert);
+        foreach (var language in TextCatalogues.Languages)
+            await send(hub.Clients.Groups([.. audience.Select(g => AlertGroups.InLanguage(g, language))]), AlertDto.From(alert, names, language));
+    }
 
     // SignalR's user id is the NameIdentifier claim, i.e. the hub user id: no per-user groups needed.
     public Task PagedAsync(IReadOnlyList<string> userIds, PageDto page) => userIds.Count == 0 ? Task.CompletedTask : hub.Clients.Users(userIds).Paged(page);

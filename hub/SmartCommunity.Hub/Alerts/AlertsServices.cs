@@ -24,6 +24,7 @@ public static class AlertsServices
         builder.Services.AddSingleton<AlertNotifier>();
         builder.Services.AddSingleton<AlertService>();
         builder.Services.AddSingleton<AlertFollowUps>();
+        builder.Services.AddSingleton<AlertAftermath>();
         // Before every hosted service registered so far or later (only the start-up tasks go first): they may raise alerts.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, AlertFollowUpsSubscription>());
         builder.Services.AddOptions<AlertTestingOptions>().BindConfiguration(AlertTestingOptions.Section);

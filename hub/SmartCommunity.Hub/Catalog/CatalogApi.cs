@@ -30,8 +30,8 @@ public static class CatalogApi
             r.Severity is { } s ? WireName.Of(s) : null, r.MessageKey))],
         new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
-            [CatalogTexts.English] = CatalogTexts.En,
-            [CatalogTexts.Chinese] = CatalogTexts.ZhCn,
+            [TextCatalogues.English] = TextCatalogues.For(TextCatalogues.English),
+            [TextCatalogues.Chinese] = TextCatalogues.For(TextCatalogues.Chinese),
         });
 }
 

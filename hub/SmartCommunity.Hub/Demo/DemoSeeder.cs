@@ -85,22 +85,31 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
         // Identity wants a digit; drawn from the full set alone, one password in 18 had none and seeding failed.
         var password = "Demo-" + RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyz23456789", 9) + RandomNumberGenerator.GetString("23456789", 1);
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
-        (string Email, string Name, string Role, int? Community, int? Grid, int[]? Residents)[] people =
+        // Made-up phone numbers: the demo sends nothing to a real provider unless one is configured.
+        (string Email, string Name, string Role, int? Community, int? Grid, int[]? Residents, string? Phone, string? Language)[] people =
         [
-            ("admin@demo.local", "Admin", Roles.Admin, null, null, null),
-            ("officer@demo.local", "Duty officer Sun", Roles.EmergencyStaff, community.Id, null, null),
-            ("worker1@demo.local", "Grid worker Zhou", Roles.GridWorker, null, grids[0].Id, null),
-            ("worker2@demo.local", "Grid worker Wu", Roles.GridWorker, null, grids[1].Id, null),
-            ("tech@demo.local", "Technician Ma", Roles.Technician, null, null, null),
-            ("wang.family@demo.local", "Wang Li (daughter)", Roles.Family, null, null, [residents[0].Id]),
-            ("li.family@demo.local", "Li Na (son's wife)", Roles.Family, null, null, [residents[1].Id]),
+            ("admin@demo.local", "Admin", Roles.Admin, null, null, null, null, null),
+            ("officer@demo.local", "Duty officer Sun", Roles.EmergencyStaff, community.Id, null, null, "+8613800138001", null),
+            ("worker1@demo.local", "Grid worker Zhou", Roles.GridWorker, null, grids[0].Id, null, "+8613800138002", "zh-CN"),
+            ("worker2@demo.local", "Grid worker Wu", Roles.GridWorker, null, grids[1].Id, null, "+8613800138003", "zh-CN"),
+            ("tech@demo.local", "Technician Ma", Roles.Technician, null, null, null, null, null),
+            ("wang.family@demo.local", "Wang Li (daughter)", Roles.Family, null, null, [residents[0].Id], "+8613800138004", "zh-CN"),
+            ("li.family@demo.local", "Li Na (son's wife)", Roles.Family, null, null, [residents[1].Id], "+8613800138005", "zh-CN"),
         ];
         foreach (var p in people)
         {
-            var (user, errors) = await admin.CreateAsync(new CreateUserRequest(p.Email, password, p.Name, p.Role, p.Community, p.Grid, p.Residents, null), ct);
+            var (user, errors) = await admin.CreateAsync(new CreateUserRequest(p.Email, password, p.Name, p.Role, p.Community, p.Grid, p.Residents, p.Language), ct);
             if (user is null)
                 throw new InvalidOperationException($"demo user {p.Email}: {string.Join("; ", errors.SelectMany(e => e.Value))}");
+            if (p.Phone is not null)
+            {
+                var row = await db.Users.SingleAsync(u => u.Id == user.Id, ct);
+                row.PhoneNumber = p.Phone;
+                db.NotificationPreferences.Add(new Notifications.NotificationPreference { UserId = user.Id, Sms = true, Voice = p.Role != Roles.Family });
+            }
         }
+        db.EmergencyProfiles.AddRange(EmergencyProfiles(residents, time.GetUtcNow()));
+        await db.SaveChangesAsync(ct);
 
         WritePrivate(o.DataPath(FleetFileName), JsonSerializer.Serialize(new FleetFile(new FleetMqtt("127.0.0.1", o.MqttPort), fleet), JsonOptions));
         WritePrivate(o.DataPath(SignInsFile), string.Join('\n', people.Select(p => $"{p.Email}\t{password}\t{p.Role}")) + "\n");
@@ -113,6 +122,33 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<HubOptions> o
             ctx.Devices.Add(Device.Register(id, kind, DeviceSecret.Hash(secret), time.GetUtcNow(), location,
                 label: SmartCommunity.Domain.Catalog.CatalogTexts.En[kind.Spec().LabelKey], householdId: householdId, residentId: residentId, gridId: gridId));
             list.Add(new FleetDevice(id, kind.ToWire(), secret, fleetResident));
+        }
+    }
+
+    /// <summary>Profiles for the demo residents: what a responder reads on the alert card before going in.</summary>
+    private static IEnumerable<Contacts.EmergencyProfile> EmergencyProfiles(List<Resident> residents, DateTimeOffset now)
+    {
+        (string Conditions, string Medication, string? Allergies, string Mobility, string KeyHolder, string Access, string Doctor, string Hospital, (string Name, string Relation, string Phone, string Language)[] Contacts)[] data =
+        [
+            ("高血压，房颤 Hypertension, atrial fibrillation", "华法林 Warfarin 3 mg daily; 氨氯地平 Amlodipine 5 mg", "青霉素 Penicillin", "用助行器 Uses a walker; 夜间易跌倒 falls at night",
+                "邻居 302 室 Neighbour in 302 (Mrs Zhou)", "门禁密码 Door code 4721#; 链条锁 chain lock: ring the bell twice", "Dr Huang, 社区卫生服务中心 Community health centre", "市第一人民医院 First People's Hospital",
+                [("王丽 Wang Li", "daughter", "+8613800138004", "zh-CN"), ("王强 Wang Qiang", "son", "+8613800138011", "zh-CN")]),
+            ("2 型糖尿病 Type 2 diabetes", "二甲双胍 Metformin 500 mg twice daily; insulin at night", null, "独立行走 Walks unaided",
+                "网格员 Grid worker Zhou", "钥匙在网格站 Key at the grid station", "Dr Huang", "市第一人民医院 First People's Hospital",
+                [("李娜 Li Na", "son's wife", "+8613800138005", "zh-CN")]),
+            ("轻度认知障碍 Mild cognitive impairment", "多奈哌齐 Donepezil 5 mg", "磺胺 Sulfa drugs", "需扶持 Needs a hand on stairs",
+                "女儿 Daughter (lives nearby)", "密码 Door code 1357#", "Dr Lin", "中医院 TCM Hospital",
+                [("张伟 Zhang Wei", "son", "+8613800138012", "zh-CN"), ("Anna Zhang", "granddaughter (abroad)", "+4915112345678", "en")]),
+        ];
+        for (var i = 0; i < residents.Count && i < data.Length; i++)
+        {
+            var d = data[i];
+            yield return new Contacts.EmergencyProfile
+            {
+                ResidentId = residents[i].Id, Conditions = d.Conditions, Medication = d.Medication, Allergies = d.Allergies, Mobility = d.Mobility,
+                KeyHolder = d.KeyHolder, AccessNotes = d.Access, Doctor = d.Doctor, Hospital = d.Hospital, UpdatedAt = now, UpdatedBy = "officer@demo.local",
+                Contacts = d.Contacts.Select(c => new Contacts.EmergencyContact { Name = c.Name, Relation = c.Relation, Phone = c.Phone, Language = c.Language, MayCall = c.Language != "en" }).ToList(),
+            };
         }
     }
 

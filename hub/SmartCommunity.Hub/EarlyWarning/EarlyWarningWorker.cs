@@ -119,10 +119,9 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             var device = deviceId ?? DeviceOf(f.SeriesId);
             if (device is null)
                 continue;
-            var message = f.Explanation.Length > 500 ? f.Explanation[..500] : f.Explanation;
             try
             {
-                await alerts.RaiseAsync(new AlertSignal(device, KindOf(f.Kind), f.Severity, message, f.At), _places.GetValueOrDefault(device), ct);
+                await alerts.RaiseAsync(SignalOf(f, device), _places.GetValueOrDefault(device), ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -158,6 +157,14 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         _residentDevice[residentId] = sensor.Id;
         _places[sensor.Id] = sensor.Place;
         return sensor.Id;
+    }
+
+    /// <summary>The alert a finding raises on a device: its explanation as a key and arguments (rendered per reader), the
+    /// English text stored beside them cut to the column's length.</summary>
+    public static AlertSignal SignalOf(Finding f, string deviceId)
+    {
+        var signal = AlertSignal.Of(deviceId, KindOf(f.Kind), f.Severity, f.Text, f.At);
+        return signal.Message.Length > 500 ? signal with { Message = signal.Message[..500] } : signal;
     }
 
     public static AlertKind KindOf(FindingKind kind) => kind switch

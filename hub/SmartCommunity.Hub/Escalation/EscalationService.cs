@@ -5,6 +5,7 @@ using Quartz;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Escalation.Cascade;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 
@@ -19,7 +20,7 @@ namespace SmartCommunity.Hub.Escalation;
 /// between the alert's commit and the scheduler's own (another store) is derived again by <see cref="EscalationReconciler"/>.
 /// </summary>
 public sealed class EscalationService(
-    ISchedulerFactory schedulers, IDbContextFactory<HubDbContext> dbFactory, AlertService alerts, OnCall onCall, Paging paging,
+    ISchedulerFactory schedulers, IDbContextFactory<HubDbContext> dbFactory, AlertService alerts, OnCall onCall, Paging paging, CallCascadeService cascade,
     TimeProvider time, IHostApplicationLifetime lifetime, ILogger<EscalationService> logger) : IAlertRaisedListener
 {
     public const string TriggerGroup = "escalation";
@@ -89,6 +90,7 @@ public sealed class EscalationService(
             return;
         logger.LogInformation("Alert {AlertId}: page {Step} to {Level} ({Count} people)", alertId, step, page.Level, recipients.Count);
         await paging.PageAsync(alert, page.Level, step, recipients, ct);
+        await cascade.CallAsync(alert, policy, step, ct);
         await ScheduleNextAsync(alert, ct);
     }
 }

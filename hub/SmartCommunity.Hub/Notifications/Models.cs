@@ -18,6 +18,10 @@ public sealed class NotificationPreference
     public TimeOnly? QuietStart { get; set; }
     public TimeOnly? QuietEnd { get; set; }
     public bool WebPush { get; set; } = true;
+
+    /// <summary>SMS and voice calls to the person's phone (<see cref="People.HubUser"/>'s PhoneNumber); off until they or an admin turn them on.</summary>
+    public bool Sms { get; set; }
+    public bool Voice { get; set; }
 }
 
 /// <summary>Webhook endpoints for SMS/voice gateways (Hub:Webhooks). Secrets come from the environment.</summary>

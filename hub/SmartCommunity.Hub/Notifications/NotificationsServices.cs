@@ -32,6 +32,7 @@ public static class NotificationsServices
         builder.Services.AddSingleton<IOutboxChannel>(sp => sp.GetRequiredService<WebPushSender>());
         builder.Services.AddSingleton<WebhookChannel>();
         builder.Services.AddSingleton<IOutboxChannel>(sp => sp.GetRequiredService<WebhookChannel>());
+        builder.Services.AddSingleton<Localization.UserLanguages>();
         builder.Services.AddSingleton<FamilyNotifications>();
         builder.Services.AddAlertRaisedListener<FamilyNotifications>();
     }

@@ -114,6 +114,12 @@ public sealed class WebPushSender : IOutboxChannel
         await _outbox.EnqueueAsync(items, ct);
     }
 
+    /// <summary>For callers not keyed yet (the cascade): a fresh key, so a repeat of the caller is a second push. Prefer
+    /// <see cref="EnqueueAsync"/> with a key naming the message.</summary>
+    public void Enqueue(IReadOnlyCollection<string> userIds, Severity severity, PushPayload payload) =>
+        _ = EnqueueAsync(userIds, severity, payload, Guid.NewGuid().ToString("N"), CancellationToken.None)
+            .ContinueWith(t => _logger.LogError(t.Exception, "Web push for alert {AlertId} could not be enqueued", payload.AlertId), TaskContinuationOptions.OnlyOnFaulted);
+
     public async Task<SendOutcome> SendAsync(OutboxMessage message, CancellationToken stopping)
     {
         var alertId = message.AlertId ?? 0;

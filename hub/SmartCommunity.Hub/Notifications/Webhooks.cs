@@ -31,6 +31,12 @@ public sealed class WebhookChannel(IOptionsMonitor<WebhookOptions> options, IHtt
             new Dictionary<string, string>(), "", $"webhook:{e.Name}:{eventType}:{key}", alertId, false, body))], ct);
     }
 
+    /// <summary>For callers not keyed yet (the cascade, the handoff): the event goes to the outbox under a fresh key, so a
+    /// repeat of the caller is a second delivery. Prefer <see cref="EnqueueAsync"/> with a key naming the event.</summary>
+    public void Enqueue(string eventType, object payload) =>
+        _ = EnqueueAsync(eventType, payload, Guid.NewGuid().ToString("N"), null, CancellationToken.None)
+            .ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+
     public static string Sign(string secret, string timestamp, string body)
     {
         var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}"));

@@ -22,6 +22,9 @@ public sealed record AccessScope(string UserId, string UserName, bool All, IRead
     /// <summary>Households of the linked residents (families only): their shared devices and alerts are the family's too.</summary>
     public IReadOnlyList<int> HouseholdIds { get; init; } = [];
 
+    /// <summary>The profile's language (null: not chosen), for texts the hub renders for this person.</summary>
+    public string? Language { get; init; }
+
     public bool IsResponder => All || CommunityIds.Count > 0 || GridIds.Count > 0;
 
     /// <summary>The one rule for "may see what happens at this place": alerts, residents and device data all use it.</summary>
@@ -125,7 +128,7 @@ public sealed class AccessScopeResolver(IDbContextFactory<HubDbContext> dbFactor
         var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id where ur.UserId == userId select r.Name).ToListAsync(ct);
         var name = user.UserName ?? "";
         if (roles.Contains(Roles.Admin))
-            return new AccessScope(userId, name, true, [], [], [], true);
+            return new AccessScope(userId, name, true, [], [], [], true) { Language = user.Language };
         var communities = new List<int>();
         var grids = new List<int>();
         var residents = new List<int>();
@@ -141,7 +144,7 @@ public sealed class AccessScopeResolver(IDbContextFactory<HubDbContext> dbFactor
             residents.AddRange(links.Select(l => l.ResidentId));
             households.AddRange(links.Select(l => l.HouseholdId).Distinct());
         }
-        return new AccessScope(userId, name, false, communities, grids, residents, roles.Contains(Roles.Technician)) { HouseholdIds = households };
+        return new AccessScope(userId, name, false, communities, grids, residents, roles.Contains(Roles.Technician)) { HouseholdIds = households, Language = user.Language };
     }
 
     /// <summary>

@@ -18,7 +18,8 @@ public sealed record RefreshRequest(string RefreshToken);
 public sealed record MeDto(string Id, string UserName, string DisplayName, IReadOnlyList<string> Roles, string? Language, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds,
     SignInFailuresDto? FailedSignIns = null, string? DeskPhone = null);
 public sealed record CreateUserRequest(string Email, string Password, string DisplayName, string Role, int? CommunityId, int? GridId, IReadOnlyList<int>? ResidentIds, string? Language);
-public sealed record UserDto(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds);
+/// <summary>For admins: <paramref name="Phone"/> in full (E.164).</summary>
+public sealed record UserDto(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds, string? Phone = null);
 public sealed record LanguageRequest(string? Language);
 
 /// <summary>
@@ -105,7 +106,7 @@ public static class PeopleApi
         var links = await db.FamilyLinks.AsNoTracking().ToListAsync(ct);
         return TypedResults.Ok(users.Select(u => new UserDto(u.Id, u.Email ?? "", u.DisplayName,
             roles.Where(r => r.UserId == u.Id).Select(r => r.Name!).ToList(), u.CommunityId, u.GridId,
-            links.Where(l => l.UserId == u.Id).Select(l => l.ResidentId).ToList())).ToList());
+            links.Where(l => l.UserId == u.Id).Select(l => l.ResidentId).ToList(), u.PhoneNumber)).ToList());
     }
 
     private static async Task<Results<Created<UserDto>, ValidationProblem>> CreateUserAsync(CreateUserRequest req, UserAdministration admin, CancellationToken ct)

@@ -7,7 +7,7 @@ using SmartCommunity.Hub.Persistence;
 namespace SmartCommunity.Hub.People;
 
 /// <summary>Creates people with a role and a scope; used by the API, the CLI and the demo seeder.</summary>
-public sealed class UserAdministration(UserManager<HubUser> users, RoleManager<IdentityRole> roles, HubDbContext db)
+public sealed class UserAdministration(UserManager<HubUser> users, RoleManager<IdentityRole> roles, HubDbContext db, Places.PlaceNames names)
 {
     public async Task EnsureRolesAsync()
     {
@@ -60,6 +60,7 @@ public sealed class UserAdministration(UserManager<HubUser> users, RoleManager<I
             return (null, created.Errors.GroupBy(e => e.Code.Contains("Password", StringComparison.Ordinal) ? "password" : "email")
                 .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
         await users.AddToRoleAsync(user, req.Role);
+        names.SetPerson(user.UserName!, user.DisplayName);
         if (req.Role == Roles.Family)
         {
             foreach (var rid in residentIds.Distinct())

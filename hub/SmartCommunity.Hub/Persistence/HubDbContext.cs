@@ -9,6 +9,7 @@ using SmartCommunity.Domain.Places;
 using SmartCommunity.Domain.Visits;
 using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Escalation.Cascade;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 
@@ -47,6 +48,8 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<PushSubscriptionRecord> PushSubscriptions => Set<PushSubscriptionRecord>();
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<AlertAckToken> AlertAckTokens => Set<AlertAckToken>();
+    public DbSet<Contacts.EmergencyProfile> EmergencyProfiles => Set<Contacts.EmergencyProfile>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
@@ -97,6 +100,8 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
         {
             e.Property(x => x.DeviceId).HasMaxLength(32);
             e.Property(x => x.Message).HasMaxLength(500);
+            e.Property(x => x.MessageKey).HasMaxLength(64);
+            e.Property(x => x.MessageArgs).HasMaxLength(2000);
             e.Property(x => x.ResolutionNote).HasMaxLength(2000);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => new { x.Status, x.RaisedAt });
@@ -110,10 +115,13 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.Property(x => x.FeedbackComment).HasMaxLength(2000);
             e.Property(x => x.FeedbackBy).HasMaxLength(256);
             e.Property(x => x.WithResidentBy).HasMaxLength(256);
+            e.Property(x => x.HandedOffTo).HasMaxLength(8);
+            e.Property(x => x.HandedOffBy).HasMaxLength(256);
             e.HasMany(x => x.Timeline).WithOne().HasForeignKey(x => x.AlertId).OnDelete(DeleteBehavior.Cascade);
             e.Navigation(x => x.Timeline).UsePropertyAccessMode(PropertyAccessMode.Field);
         });
         ConfigureWorkflow(builder);
+        ConfigureContacts(builder);
         builder.Entity<HubUser>(e =>
         {
             e.Property(x => x.DisplayName).HasMaxLength(200);
@@ -193,6 +201,19 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.Property(x => x.UserId).HasMaxLength(64);
             e.HasOne<HubUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
         });
+        builder.Entity<AlertAckToken>(e =>
+        {
+            e.HasKey(x => x.Token);
+            e.Property(x => x.Token).HasMaxLength(32);
+            e.Property(x => x.ContactKey).HasMaxLength(100);
+            e.Property(x => x.ContactName).HasMaxLength(200);
+            e.Property(x => x.UserId).HasMaxLength(450);
+            e.Property(x => x.Phone).HasMaxLength(20);
+            e.Property(x => x.Code).HasMaxLength(8);
+            e.Property(x => x.Language).HasMaxLength(16);
+            e.HasIndex(x => new { x.Phone, x.Code });
+            e.HasIndex(x => x.AlertId);
+        });
         builder.Entity<OutboxMessage>(e =>
         {
             e.ToTable("OutboxMessages");
@@ -211,6 +232,20 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasIndex(x => x.AlertId);
         });
     }
+
+    private static void ConfigureContacts(ModelBuilder builder) =>
+        builder.Entity<Contacts.EmergencyProfile>(e =>
+        {
+            e.HasKey(x => x.ResidentId);
+            e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.Cascade);
+            foreach (var text in new[] { "Conditions", "Medication", "Allergies", "Mobility", "AccessNotes" })
+                e.Property<string?>(text).HasMaxLength(1000);
+            foreach (var text in new[] { "KeyHolder", "Doctor", "Hospital" })
+                e.Property<string?>(text).HasMaxLength(200);
+            e.Property(x => x.UpdatedBy).HasMaxLength(256);
+            // Read and written whole, in call order: one JSON column on both providers.
+            e.OwnsMany(x => x.Contacts, c => c.ToJson());
+        });
 
     private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
         v => v.UtcTicks,

@@ -21,11 +21,12 @@ public sealed record SeriesExport(string DeviceId, string Name, IReadOnlyList<Po
 /// <summary>Everything the hub holds about one resident (a subject access request), as one JSON document.</summary>
 public sealed record ResidentExport(
     DateTimeOffset ExportedAt, ResidentProfileExport Resident, IReadOnlyList<FamilyContactExport> Family, IReadOnlyList<DeviceDto> Devices,
-    IReadOnlyList<AlertExport> Alerts, IReadOnlyList<VisitDto> Visits, IReadOnlyList<SeriesExport> Readings, IReadOnlyList<AuditEntryDto> Access);
+    IReadOnlyList<AlertExport> Alerts, IReadOnlyList<VisitDto> Visits, IReadOnlyList<SeriesExport> Readings, IReadOnlyList<AuditEntryDto> Access,
+    Contacts.EmergencyProfileDto? EmergencyProfile = null);
 
 /// <summary>What an erasure did: counts only, so the answer (and its audit row) holds no personal data.</summary>
 public sealed record ErasureResult(int ResidentId, int AlertsAnonymised, int VisitsDeleted, int FamilyLinksRemoved, int DevicesUnlinked,
-    IReadOnlyList<string> DevicesErased, long ReadingsDeleted, int DeadLettersDeleted, int ModelsDeleted);
+    IReadOnlyList<string> DevicesErased, long ReadingsDeleted, int DeadLettersDeleted, int ModelsDeleted, bool EmergencyProfileDeleted = false);
 
 /// <summary>
 /// Export and erasure of one resident's data on request. The resident's devices are the ones that place alerts and
@@ -33,7 +34,7 @@ public sealed record ErasureResult(int ResidentId, int AlertsAnonymised, int Vis
 /// when they are its only resident — the same rule that decides who may see those readings.
 /// </summary>
 /// <remarks>
-/// Erasure deletes the profile, visits (with their notes), family links, readings of their devices in the time-series
+/// Erasure deletes the profile and the emergency profile (health, contacts, access notes), visits (with their notes), family links, readings of their devices in the time-series
 /// store and the early-warning models learnt from them, and webhook dead letters that carry their alerts. Alerts are
 /// kept for the community's statistics but anonymised: the resident link, resolution notes, comments, feedback text
 /// and family members' names go; kind, place (household, grid, community), times, outcome, rating and the staff who
@@ -71,6 +72,7 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
         var events = (await db.AlertEvents.AsNoTracking().Where(e => alertIds.Contains(e.AlertId)).ToListAsync(ct))
             .ToLookup(e => e.AlertId);
         var visits = await db.Visits.AsNoTracking().Where(v => v.ResidentId == residentId).OrderBy(v => v.At).ToListAsync(ct);
+        var emergency = await db.EmergencyProfiles.AsNoTracking().SingleOrDefaultAsync(p => p.ResidentId == residentId, ct);
         var marker = PersonalDataAccess.FormatResidentIds([residentId]);
         var access = await db.AuditLog.AsNoTracking().Where(a => a.ResidentIds != null && a.ResidentIds.Contains(marker)).OrderBy(a => a.Id).ToListAsync(ct);
 
@@ -96,10 +98,11 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
 
         return new ResidentExport(time.GetUtcNow(), profile, family,
             devices.Select(d => DevicesApi.ToDto(d, directory.Find(d.Id), rejections)).ToList(),
-            alerts.Select(a => new AlertExport(AlertDto.From(a, names), events[a.Id].OrderBy(e => e.At).ThenBy(e => e.Id).Select(AlertEventDto.From).ToList())).ToList(),
+            alerts.Select(a => new AlertExport(AlertDto.From(a, names), events[a.Id].OrderBy(e => e.At).ThenBy(e => e.Id).Select(e => AlertEventDto.From(e, names)).ToList())).ToList(),
             visits.Select(v => new VisitDto(v.Id, v.ResidentId, v.GridId, v.At, v.By, v.Source, v.Note)).ToList(),
             readings,
-            access.Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserName, a.Action, a.Status, a.Detail, PersonalDataAccess.ParseResidentIds(a.ResidentIds))).ToList());
+            access.Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserName, a.Action, a.Status, a.Detail, PersonalDataAccess.ParseResidentIds(a.ResidentIds))).ToList(),
+            emergency is null ? null : Contacts.EmergencyProfileDto.From(residentId, profile.Name, emergency, mask: false, names.Person));
     }
 
     public async Task<ErasureResult?> EraseAsync(int residentId, CancellationToken ct)
@@ -139,6 +142,7 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             }
             var links = await db.FamilyLinks.Where(l => l.ResidentId == residentId).ExecuteDeleteAsync(token);
             var visits = await db.Visits.Where(v => v.ResidentId == residentId).ExecuteDeleteAsync(token);
+            var emergency = await db.EmergencyProfiles.Where(p => p.ResidentId == residentId).ExecuteDeleteAsync(token);
             // Outbox rows hold the alert as sent ("residentId":7,"residentName":…; the comma keeps 7 from matching 70), and SMS
             // rows their alert's texts: both go, whatever their state.
             var needle = $"\"residentId\":{residentId},";
@@ -152,14 +156,14 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             db.Residents.Remove(row);
             await db.SaveChangesAsync(token);
             await tx.CommitAsync(token);
-            return (Alerts: alerts.Count, Unlinked: unlinked, Links: links, Visits: visits, DeadLetters: deadLetters);
+            return (Alerts: alerts.Count, Unlinked: unlinked, Links: links, Visits: visits, DeadLetters: deadLetters, Emergency: emergency > 0);
         }, ct);
 
         await names.ReloadAsync(db, ct);
         await directory.RefreshPlacesAsync(ct);
         logger.LogWarning("Resident {ResidentId} erased on request: {Alerts} alerts anonymised, {Visits} visits and {Points} readings deleted",
             residentId, erased.Alerts, erased.Visits, readings);
-        return new ErasureResult(residentId, erased.Alerts, erased.Visits, erased.Links, erased.Unlinked, devices.Select(d => d.Id).ToList(), readings, erased.DeadLetters, modelsDeleted);
+        return new ErasureResult(residentId, erased.Alerts, erased.Visits, erased.Links, erased.Unlinked, devices.Select(d => d.Id).ToList(), readings, erased.DeadLetters, modelsDeleted, erased.Emergency);
     }
 
     private async Task<List<Domain.Devices.Device>> DevicesOfAsync(HubDbContext db, int residentId, CancellationToken ct)

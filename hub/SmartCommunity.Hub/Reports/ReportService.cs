@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Quartz;
+using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Domain.Reports;
 using SmartCommunity.Domain.Visits;
@@ -13,7 +14,8 @@ using SmartCommunity.Hub.Visits;
 
 namespace SmartCommunity.Hub.Reports;
 
-/// <summary>KPIs for a community over a period, and the monthly report as CSV and a printable HTML page.</summary>
+/// <summary>KPIs for a community over a period, and the monthly report as CSV and a printable HTML page, in the reader's
+/// language (<see cref="ReportTexts"/>); numbers invariant, the community's name as entered.</summary>
 public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, VisitService visits, IOptions<HubOptions> options)
 {
     public async Task<(KpiReport Report, string Community)?> ComputeAsync(int communityId, DateTimeOffset from, DateTimeOffset to, LocalMonth coverageMonth, CancellationToken ct)
@@ -50,93 +52,108 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
             if (await MonthAsync(id, month, ct) is not { } r)
                 continue;
             var stem = Path.Combine(dir, $"community-{id}-{month}");
-            await File.WriteAllTextAsync(stem + ".csv", Csv(r.Report), ct);
-            await File.WriteAllTextAsync(stem + ".html", Html(r.Community, month.ToString(), r.Report), ct);
+            // English under the plain name (as before), every other language beside it: community-1-2026-11.zh-CN.html.
+            foreach (var language in TextCatalogues.Languages)
+            {
+                var name = language == TextCatalogues.English ? stem : $"{stem}.{language}";
+                await File.WriteAllTextAsync(name + ".csv", Csv(r.Report, language), ct);
+                await File.WriteAllTextAsync(name + ".html", Html(r.Community, month.ToString(), r.Report, language), ct);
+            }
             written.Add(stem);
         }
         return written;
     }
 
-    public static string Csv(KpiReport r)
+    public static string Csv(KpiReport r, string language = TextCatalogues.English)
     {
-        var sb = new StringBuilder("metric,key,value\n");
-        void Row(string metric, string key, object? value) =>
-            sb.Append(metric).Append(',').Append(Escape(key)).Append(',').Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append('\n');
-        Row("period_from", "", r.From.ToString("O", CultureInfo.InvariantCulture));
-        Row("period_to", "", r.To.ToString("O", CultureInfo.InvariantCulture));
-        Row("alerts", "", r.Alerts);
-        Row("alerts_paged", "", r.Paged);
-        Row("acknowledged_within_60s", "", r.AcknowledgedWithin60s);
-        Row("share_acknowledged_within_60s", "", Fmt(r.ShareAcknowledgedWithin60s));
-        Row("median_time_to_acknowledge_s", "", Secs(r.MedianTimeToAcknowledge));
-        Row("p90_time_to_acknowledge_s", "", Secs(r.P90TimeToAcknowledge));
-        Row("median_time_to_resolve_s", "", Secs(r.MedianTimeToResolve));
-        Row("p90_time_to_resolve_s", "", Secs(r.P90TimeToResolve));
-        Row("resolved", "", r.Resolved);
-        Row("false_alarms", "", r.FalseAlarms);
-        foreach (var k in r.FalseAlarmsByKind) Row("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate));
-        foreach (var d in r.FalseAlarmsByDevice) Row("false_alarm_rate_by_device", d.Key, Fmt(d.Rate));
-        Row("visit_coverage", "community", Fmt(r.VisitCoverage.Coverage));
-        foreach (var g in r.VisitCoverageByGrid) Row("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage));
-        Row("ratings", "", r.Ratings);
-        Row("average_rating", "", Fmt(r.AverageRating));
+        // metric and key stay machine-readable; the label column is for a person, in their language.
+        var sb = new StringBuilder("metric,key,value,").Append(Escape(T(language, "report.col.label"))).Append('\n');
+        void Row(string metric, string key, object? value, string label) =>
+            sb.Append(metric).Append(',').Append(Escape(key)).Append(',').Append(Convert.ToString(value, CultureInfo.InvariantCulture))
+              .Append(',').Append(Escape(label)).Append('\n');
+        Row("period_from", "", r.From.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_from"));
+        Row("period_to", "", r.To.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_to"));
+        Row("alerts", "", r.Alerts, T(language, "report.alerts_raised"));
+        Row("alerts_paged", "", r.Paged, T(language, "report.alerts_paged"));
+        Row("acknowledged_within_60s", "", r.AcknowledgedWithin60s, T(language, "report.acknowledged_60s_count"));
+        Row("share_acknowledged_within_60s", "", Fmt(r.ShareAcknowledgedWithin60s), T(language, "report.acknowledged_60s_share"));
+        Row("median_time_to_acknowledge_s", "", Secs(r.MedianTimeToAcknowledge), T(language, "report.median_acknowledge_s"));
+        Row("p90_time_to_acknowledge_s", "", Secs(r.P90TimeToAcknowledge), T(language, "report.p90_acknowledge_s"));
+        Row("median_time_to_resolve_s", "", Secs(r.MedianTimeToResolve), T(language, "report.median_resolve_s"));
+        Row("p90_time_to_resolve_s", "", Secs(r.P90TimeToResolve), T(language, "report.p90_resolve_s"));
+        Row("resolved", "", r.Resolved, T(language, "report.resolved"));
+        Row("false_alarms", "", r.FalseAlarms, T(language, "report.false_alarms"));
+        foreach (var k in r.FalseAlarmsByKind) Row("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate), T(language, "report.false_alarm_rate_kind", LocalizedText.Of(KindLabel(k.Key))));
+        foreach (var d in r.FalseAlarmsByDevice) Row("false_alarm_rate_by_device", d.Key, Fmt(d.Rate), T(language, "report.false_alarm_rate_device", d.Key));
+        Row("visit_coverage", "community", Fmt(r.VisitCoverage.Coverage), T(language, "report.community"));
+        foreach (var g in r.VisitCoverageByGrid) Row("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage), T(language, "report.grid", g.GridId));
+        Row("ratings", "", r.Ratings, T(language, "report.ratings"));
+        Row("average_rating", "", Fmt(r.AverageRating), T(language, "report.average_rating"));
         return sb.ToString();
     }
 
-    public static string Markdown(string community, string period, KpiReport r)
+    public static string Markdown(string community, string period, KpiReport r, string language = TextCatalogues.English)
     {
+        string L(string key) => T(language, key);
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"# KPI report: {community}, {period}\n\n");
-        sb.Append("| Figure | Value |\n|---|---|\n");
-        foreach (var (k, v) in Figures(r))
+        sb.Append(CultureInfo.InvariantCulture, $"# {T(language, "report.title", community)}, {period}\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"| {L("report.col.figure")} | {L("report.col.value")} |\n|---|---|\n");
+        foreach (var (k, v) in Figures(r, language))
             sb.Append(CultureInfo.InvariantCulture, $"| {k} | {v} |\n");
-        sb.Append("\n## False-alarm rate by kind\n\n| Kind | Resolved | False alarms | Rate |\n|---|---|---|---|\n");
+        sb.Append(CultureInfo.InvariantCulture, $"\n## {L("report.by_kind")}\n\n| {L("report.col.kind")} | {L("report.col.resolved")} | {L("report.col.false_alarms")} | {L("report.col.rate")} |\n|---|---|---|---|\n");
         foreach (var k in r.FalseAlarmsByKind)
-            sb.Append(CultureInfo.InvariantCulture, $"| {k.Key} | {k.Resolved} | {k.FalseAlarms} | {k.Rate:P0} |\n");
-        sb.Append("\n## False-alarm rate by device\n\n| Device | Resolved | False alarms | Rate |\n|---|---|---|---|\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| {T(language, KindLabel(k.Key))} | {k.Resolved} | {k.FalseAlarms} | {k.Rate:P0} |\n");
+        sb.Append(CultureInfo.InvariantCulture, $"\n## {L("report.by_device")}\n\n| {L("report.col.device")} | {L("report.col.resolved")} | {L("report.col.false_alarms")} | {L("report.col.rate")} |\n|---|---|---|---|\n");
         foreach (var d in r.FalseAlarmsByDevice)
             sb.Append(CultureInfo.InvariantCulture, $"| {d.Key} | {d.Resolved} | {d.FalseAlarms} | {d.Rate:P0} |\n");
-        sb.Append("\n## Visit coverage by grid\n\n| Grid | Required | Visited | Coverage |\n|---|---|---|---|\n");
+        sb.Append(CultureInfo.InvariantCulture, $"\n## {L("report.by_grid")}\n\n| {L("report.col.grid")} | {L("report.col.required")} | {L("report.col.visited")} | {L("report.col.coverage")} |\n|---|---|---|---|\n");
         foreach (var g in r.VisitCoverageByGrid)
             sb.Append(CultureInfo.InvariantCulture, $"| {g.GridId} | {g.Required} | {g.Visited} | {g.Coverage:P0} |\n");
         return sb.ToString();
     }
 
-    public static string Html(string community, string period, KpiReport r)
+    public static string Html(string community, string period, KpiReport r, string language = TextCatalogues.English)
     {
+        string L(string key) => WebUtility.HtmlEncode(T(language, key));
         var sb = new StringBuilder();
-        sb.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>KPI report</title>")
+        sb.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"{TextCatalogues.Normalize(language)}\"><head><meta charset=\"utf-8\"><title>{WebUtility.HtmlEncode(T(language, "report.title", community))}</title>")
           .Append("<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #999;padding:4px 8px;text-align:left}@media print{body{margin:0}}</style></head><body>");
-        sb.Append(CultureInfo.InvariantCulture, $"<h1>KPI report: {WebUtility.HtmlEncode(community)}</h1><p>{WebUtility.HtmlEncode(period)}</p><table>");
-        foreach (var (k, v) in Figures(r))
+        sb.Append(CultureInfo.InvariantCulture, $"<h1>{WebUtility.HtmlEncode(T(language, "report.title", community))}</h1><p>{WebUtility.HtmlEncode(period)}</p><table>");
+        foreach (var (k, v) in Figures(r, language))
             sb.Append(CultureInfo.InvariantCulture, $"<tr><th>{WebUtility.HtmlEncode(k)}</th><td>{WebUtility.HtmlEncode(v)}</td></tr>");
-        sb.Append("</table><h2>False-alarm rate by kind</h2><table><tr><th>Kind</th><th>Resolved</th><th>False alarms</th><th>Rate</th></tr>");
+        sb.Append(CultureInfo.InvariantCulture, $"</table><h2>{L("report.by_kind")}</h2><table><tr><th>{L("report.col.kind")}</th><th>{L("report.col.resolved")}</th><th>{L("report.col.false_alarms")}</th><th>{L("report.col.rate")}</th></tr>");
         foreach (var k in r.FalseAlarmsByKind)
-            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{WebUtility.HtmlEncode(k.Key)}</td><td>{k.Resolved}</td><td>{k.FalseAlarms}</td><td>{k.Rate:P0}</td></tr>");
-        sb.Append("</table><h2>False-alarm rate by device</h2><table><tr><th>Device</th><th>Resolved</th><th>False alarms</th><th>Rate</th></tr>");
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{WebUtility.HtmlEncode(T(language, KindLabel(k.Key)))}</td><td>{k.Resolved}</td><td>{k.FalseAlarms}</td><td>{k.Rate:P0}</td></tr>");
+        sb.Append(CultureInfo.InvariantCulture, $"</table><h2>{L("report.by_device")}</h2><table><tr><th>{L("report.col.device")}</th><th>{L("report.col.resolved")}</th><th>{L("report.col.false_alarms")}</th><th>{L("report.col.rate")}</th></tr>");
         foreach (var d in r.FalseAlarmsByDevice)
             sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{WebUtility.HtmlEncode(d.Key)}</td><td>{d.Resolved}</td><td>{d.FalseAlarms}</td><td>{d.Rate:P0}</td></tr>");
-        sb.Append("</table><h2>Visit coverage by grid</h2><table><tr><th>Grid</th><th>Required</th><th>Visited</th><th>Coverage</th></tr>");
+        sb.Append(CultureInfo.InvariantCulture, $"</table><h2>{L("report.by_grid")}</h2><table><tr><th>{L("report.col.grid")}</th><th>{L("report.col.required")}</th><th>{L("report.col.visited")}</th><th>{L("report.col.coverage")}</th></tr>");
         foreach (var g in r.VisitCoverageByGrid)
             sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{g.GridId}</td><td>{g.Required}</td><td>{g.Visited}</td><td>{g.Coverage:P0}</td></tr>");
         sb.Append("</table></body></html>");
         return sb.ToString();
     }
 
-    private static IEnumerable<(string, string)> Figures(KpiReport r)
+    private static IEnumerable<(string, string)> Figures(KpiReport r, string language)
     {
-        yield return ("Period (UTC)", $"{r.From:yyyy-MM-dd HH:mm} – {r.To:yyyy-MM-dd HH:mm}");
-        yield return ("Alerts raised", r.Alerts.ToString(CultureInfo.InvariantCulture));
-        yield return ("Alerts that paged staff", r.Paged.ToString(CultureInfo.InvariantCulture));
-        yield return ("Acknowledged within 60 s (target 98.5 %)", r.ShareAcknowledgedWithin60s is { } s ? $"{s.ToString("P1", CultureInfo.InvariantCulture)} ({r.AcknowledgedWithin60s}/{r.Paged})" : "–");
-        yield return ("Time to acknowledge, median / p90", $"{Dur(r.MedianTimeToAcknowledge)} / {Dur(r.P90TimeToAcknowledge)}");
-        yield return ("Time to resolve, median / p90", $"{Dur(r.MedianTimeToResolve)} / {Dur(r.P90TimeToResolve)}");
-        yield return ("False alarms", $"{r.FalseAlarms} of {r.Resolved} resolved");
-        yield return ("Visit coverage (special difficulty, this month)", $"{r.VisitCoverage.Coverage.ToString("P0", CultureInfo.InvariantCulture)} ({r.VisitCoverage.Visited}/{r.VisitCoverage.Required})");
-        yield return ("Satisfaction", r.AverageRating is { } a ? $"{a.ToString("0.0", CultureInfo.InvariantCulture)} / 5 ({r.Ratings} ratings)" : "no ratings");
+        string L(string key) => T(language, key);
+        yield return (L("report.period_utc"), $"{r.From:yyyy-MM-dd HH:mm} – {r.To:yyyy-MM-dd HH:mm}");
+        yield return (L("report.alerts_raised"), r.Alerts.ToString(CultureInfo.InvariantCulture));
+        yield return (L("report.alerts_paged"), r.Paged.ToString(CultureInfo.InvariantCulture));
+        yield return (L("report.acknowledged_60s"), r.ShareAcknowledgedWithin60s is { } s ? $"{s.ToString("P1", CultureInfo.InvariantCulture)} ({r.AcknowledgedWithin60s}/{r.Paged})" : "–");
+        yield return (L("report.time_to_acknowledge"), $"{Dur(r.MedianTimeToAcknowledge, language)} / {Dur(r.P90TimeToAcknowledge, language)}");
+        yield return (L("report.time_to_resolve"), $"{Dur(r.MedianTimeToResolve, language)} / {Dur(r.P90TimeToResolve, language)}");
+        yield return (L("report.false_alarms"), T(language, "report.false_alarms_of", r.FalseAlarms, r.Resolved));
+        yield return (L("report.visit_coverage"), $"{r.VisitCoverage.Coverage.ToString("P0", CultureInfo.InvariantCulture)} ({r.VisitCoverage.Visited}/{r.VisitCoverage.Required})");
+        yield return (L("report.satisfaction"), r.AverageRating is { } a ? T(language, "report.satisfaction_value", a, r.Ratings) : L("report.no_ratings"));
     }
 
-    private static string Dur(TimeSpan? t) => t is not { } v ? "–" : v.TotalMinutes >= 1 ? $"{(int)v.TotalMinutes} min {v.Seconds} s" : $"{v.TotalSeconds:0} s";
+    private static string T(string language, string key, params object?[] args) => TextCatalogues.Format(language, key, args);
+
+    private static string KindLabel(string wireKind) => "alert_kind." + wireKind;
+
+    private static string Dur(TimeSpan? t, string language) => t is not { } v ? "–"
+        : v.TotalMinutes >= 1 ? T(language, "report.minutes_seconds", (int)v.TotalMinutes, v.Seconds) : T(language, "report.seconds", v.TotalSeconds);
     private static string? Secs(TimeSpan? t) => t?.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
     private static string? Fmt(double? d) => d?.ToString("0.####", CultureInfo.InvariantCulture);
     private static string Escape(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;

@@ -4,6 +4,7 @@ using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Domain.Reports;
 using SmartCommunity.Domain.Visits;
 using SmartCommunity.Hub.Hosting;
+using SmartCommunity.Hub.Localization;
 using SmartCommunity.Hub.People;
 
 namespace SmartCommunity.Hub.Reports;
@@ -36,18 +37,19 @@ public static class ReportsApi
     }
 
     private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyCsvAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct) =>
-        await MonthlyAsync(communityId, month, http, scopes, reports, (name, m, r) => TypedResults.Text(ReportService.Csv(r), "text/csv"), ct);
+        await MonthlyAsync(communityId, month, http, scopes, reports, (name, m, r, language) => TypedResults.Text(ReportService.Csv(r, language), "text/csv"), ct);
 
     private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyHtmlAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct) =>
-        await MonthlyAsync(communityId, month, http, scopes, reports, (name, m, r) => TypedResults.Text(ReportService.Html(name, m, r), "text/html"), ct);
+        await MonthlyAsync(communityId, month, http, scopes, reports, (name, m, r, language) => TypedResults.Text(ReportService.Html(name, m, r, language), "text/html"), ct);
 
     private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports,
-        Func<string, string, KpiReport, ContentHttpResult> render, CancellationToken ct)
+        Func<string, string, KpiReport, string, ContentHttpResult> render, CancellationToken ct)
     {
         if (!LocalMonth.TryParse(month, out var m))
             return ApiProblem.Invalid("month", "month is yyyy-MM");
-        if (!await InScopeAsync(http, scopes, communityId, ct) || await reports.MonthAsync(communityId, m, ct) is not { } r)
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        if (!scope.CanHandleCommunity(communityId) || await reports.MonthAsync(communityId, m, ct) is not { } r)
             return TypedResults.NotFound();
-        return render(r.Community, m.ToString(), r.Report);
+        return render(r.Community, m.ToString(), r.Report, ReaderLanguage.Of(http, scope));
     }
 }

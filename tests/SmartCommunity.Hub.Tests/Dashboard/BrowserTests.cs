@@ -71,7 +71,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await card.GetByTestId("ack-button").ClickAsync();
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "acknowledged", new() { Timeout = 20_000 });
         await Assertions.Expect(card.GetByTestId("escalation-countdown")).ToBeHiddenAsync(new() { Timeout = 20_000 });
-        await Assertions.Expect(card).ToContainTextAsync(World.Staff);
+        await Assertions.Expect(card).ToContainTextAsync("Acknowledged by Staff");
     }
 
     [Fact]

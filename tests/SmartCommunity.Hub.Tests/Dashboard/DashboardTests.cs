@@ -212,7 +212,7 @@ public sealed class DashboardTests : IAsyncLifetime
 
         using var api = await _hub.ClientAsync(World.Staff);
         var alert = await api.GetFromJsonAsync<AlertDto>($"/api/alerts/{alertId}");
-        Assert.Equal(("resolved", "false_alarm", World.Staff), (alert!.Status, alert.Outcome, alert.ResolvedBy));
+        Assert.Equal(("resolved", "false_alarm", "Staff"), (alert!.Status, alert.Outcome, alert.ResolvedBy));
 
         var family = await SignInAsync(World.FamilyA, DashboardBrowser.Phone);
         var item = family.Locator($"[data-testid=history-item][data-alert-id='{alertId}']");

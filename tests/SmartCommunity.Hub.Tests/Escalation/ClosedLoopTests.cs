@@ -114,7 +114,7 @@ public sealed class ClosedLoopTests : IAsyncLifetime
         var resolved = await (await worker.PostAsJsonAsync($"/api/alerts/{alert.Id}/resolve", new ResolveRequest("false_alarm", null))).Content.ReadFromJsonAsync<AlertDto>();
         var again = await worker.PostAsJsonAsync($"/api/alerts/{alert.Id}/on-site", new { });
 
-        Assert.Equal(("resolved", "false_alarm", World.WorkerA), (resolved!.Status, resolved.Outcome, resolved.AssignedTo));
+        Assert.Equal(("resolved", "false_alarm", "Worker A"), (resolved!.Status, resolved.Outcome, resolved.AssignedTo));
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         var types = (await TimelineAsync(alert.Id)).Select(e => e.Type).Where(t => t != "paged").ToList();
         Assert.Equal(["raised", "acknowledged", "dispatched", "on_site", "comment", "resolved"], types);
@@ -203,12 +203,12 @@ public sealed class ClosedLoopTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, asStaff.StatusCode);
         Assert.Equal(HttpStatusCode.OK, with.StatusCode);
         var reported = (await with.Content.ReadFromJsonAsync<AlertDto>())!;
-        Assert.Equal(("raised", World.FamilyA, _time.GetUtcNow()), (reported.Status, reported.WithResidentBy, reported.WithResidentAt));
+        Assert.Equal(("raised", "Family A", _time.GetUtcNow()), (reported.Status, reported.WithResidentBy, reported.WithResidentAt));
         var pushed = await Eventually.GetAsync(() => Task.FromResult(updates.LastOrDefault(a => a.Id == fall.Id && a.WithResidentBy is not null)), a => a is not null,
             what: "AlertUpdated with the family's report on the staff's board");
-        Assert.Equal((World.FamilyA, _time.GetUtcNow()), (pushed!.WithResidentBy, pushed.WithResidentAt));
+        Assert.Equal(("Family A", _time.GetUtcNow()), (pushed!.WithResidentBy, pushed.WithResidentAt));
         var withEvent = Assert.Single(await TimelineAsync(fall.Id), e => e.Type == "with_resident");
-        Assert.Equal((World.FamilyA, _time.GetUtcNow()), (withEvent.Actor, withEvent.At));
+        Assert.Equal(("Family A", _time.GetUtcNow()), (withEvent.Actor, withEvent.At));
         // Still open, and still escalating for staff: the next page comes on time.
         _time.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(2, (await PagesAsync(fall.Id, 2)).Count);

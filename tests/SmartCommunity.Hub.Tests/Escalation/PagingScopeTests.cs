@@ -97,7 +97,7 @@ public sealed class PagingScopeTests
 
         using var ok = await staff.PostAsJsonAsync($"/api/alerts/{alert.Id}/dispatch", new DispatchRequest(World.WorkerA), Ct);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-        Assert.Equal(World.WorkerA, (await ok.Content.ReadFromJsonAsync<AlertDto>(Ct))!.AssignedTo);
+        Assert.Equal("Worker A", (await ok.Content.ReadFromJsonAsync<AlertDto>(Ct))!.AssignedTo);
     }
 
     [Fact]

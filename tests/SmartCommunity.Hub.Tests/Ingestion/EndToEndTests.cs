@@ -237,7 +237,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await worker.PostAsJsonAsync($"/api/alerts/{theirs.Id}/ack", new { })).StatusCode);
         var acked = await (await worker.PostAsJsonAsync($"/api/alerts/{mine.Id}/ack", new { })).Content.ReadFromJsonAsync<AlertDto>();
         Assert.Equal("acknowledged", acked!.Status);
-        Assert.Equal(World.WorkerA, acked.AcknowledgedBy);
+        Assert.Equal("Worker A", acked.AcknowledgedBy);
         Assert.Equal(HttpStatusCode.Conflict, (await worker.PostAsJsonAsync($"/api/alerts/{mine.Id}/ack", new { })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await worker.PostAsJsonAsync($"/api/alerts/{mine.Id}/resolve", new ResolveRequest("maybe", null))).StatusCode);
         var resolved = await (await worker.PostAsJsonAsync($"/api/alerts/{mine.Id}/resolve", new ResolveRequest("false_alarm", "pressed by accident"))).Content.ReadFromJsonAsync<AlertDto>();

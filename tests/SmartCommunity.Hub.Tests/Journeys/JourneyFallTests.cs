@@ -152,7 +152,7 @@ public sealed class JourneyFallTests(ITestOutputHelper output)
         await phone.GetByTestId("with-resident").ClickAsync();
 
         // The duty officer's board shows it at once (pushed, no reload); the alert is still theirs to handle.
-        await Assertions.Expect(board.GetByTestId("with-resident-fact")).ToContainTextAsync(World.FamilyA, new() { Timeout = 20_000 });
+        await Assertions.Expect(board.GetByTestId("with-resident-fact")).ToContainTextAsync("Family A", new() { Timeout = 20_000 });
         await Assertions.Expect(board).ToHaveAttributeAsync("data-status", "raised");
         await Assertions.Expect(board.GetByTestId("ack-button")).ToBeVisibleAsync();
         await Assertions.Expect(board.GetByTestId("resolve-button")).ToBeVisibleAsync();
@@ -160,8 +160,8 @@ public sealed class JourneyFallTests(ITestOutputHelper output)
         await Assertions.Expect(phone.GetByTestId("with-resident")).ToBeHiddenAsync();
         using var staff = await hub.ClientAsync(World.Staff);
         var alert = (await staff.GetFromJsonAsync<List<AlertDto>>("/api/alerts?status=open"))!.Single(a => a.Kind == "fall");
-        Assert.Equal(("raised", World.FamilyA), (alert.Status, alert.WithResidentBy));
-        Assert.Contains((await staff.GetFromJsonAsync<List<AlertEventDto>>($"/api/alerts/{alert.Id}/timeline"))!, e => e.Type == "with_resident" && e.Actor == World.FamilyA);
+        Assert.Equal(("raised", "Family A"), (alert.Status, alert.WithResidentBy));
+        Assert.Contains((await staff.GetFromJsonAsync<List<AlertEventDto>>($"/api/alerts/{alert.Id}/timeline"))!, e => e.Type == "with_resident" && e.Actor == "Family A");
     }
 
     /// <summary>Moves the clock on 100 ms at a time while <paramref name="waiting"/> holds (the virtual node runs its core up to

@@ -78,6 +78,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         ["* /mqtt/negotiate"] = "the connection-handler negotiate of MQTT over WebSockets: hands out a connection id, nothing else; devices authenticate in CONNECT",
         ["* /hubs/alerts"] = "the SignalR transport; a connection needs a negotiated id, and what it may receive is the hub section below",
         ["GET /"] = "only mapped when the dashboard is not built: a static page saying so",
+        ["GET /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
+        ["POST /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
+        ["POST /api/sms/inbound"] = "Twilio's webhook: anonymous, accepted only with a valid X-Twilio-Signature; CascadeTests cover a forged one and the unconfigured hub",
     };
 
     public async ValueTask InitializeAsync()
@@ -246,6 +249,23 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/users", Any(Who.Admin, "/api/users")),
         R("POST", "/api/users", Any(Who.Admin, "/api/users", new { email = "", password = "", displayName = "", role = "Nobody" })),
 
+        // Contacts: one's own phone and channels; anyone's for admins. Emergency profiles: the place's staff, and the resident's family (read, masked)
+        R("GET", "/api/me/contact", Any(Who.SignedIn, "/api/me/contact")),
+        R("PUT", "/api/me/contact", Any(Who.SignedIn, "/api/me/contact", new { phone = (string?)null, push = true })),
+        R("GET", "/api/users/{id}/contact", For("staff", Who.Admin, i => $"/api/users/{i.StaffUserId}/contact")),
+        R("PUT", "/api/users/{id}/contact", For("staff", Who.Admin, i => $"/api/users/{i.StaffUserId}/contact", _ => new { phone = "+8613800138001", push = true })),
+        R("GET", "/api/residents/{id:int}/emergency-profile",
+            For("resident A", SeesResidentA, i => $"/api/residents/{i.ResidentA}/emergency-profile"),
+            For("resident B", SeesResidentB, i => $"/api/residents/{i.ResidentB}/emergency-profile"),
+            For("resident C (community 2)", Who.Admin, i => $"/api/residents/{i.ResidentC}/emergency-profile")),
+        R("PUT", "/api/residents/{id:int}/emergency-profile",
+            For("resident A", InGridA, i => $"/api/residents/{i.ResidentA}/emergency-profile", _ => new { medication = "matrix" }),
+            For("resident C (community 2)", Who.Admin, i => $"/api/residents/{i.ResidentC}/emergency-profile", _ => new { medication = "matrix" })),
+        R("GET", "/api/alerts/{id:long}/emergency",
+            For("alert A", InGridA, i => $"/api/alerts/{i.AlertA}/emergency"),
+            For("alert B", InGridB, i => $"/api/alerts/{i.AlertB}/emergency"),
+            For("alert C", Who.Admin, i => $"/api/alerts/{i.AlertC}/emergency")),
+
         // Places: reads scoped to the caller, changes for admins
         R("GET", "/api/communities", Any(Who.Admin | Who.Technician | InCommunity1, "/api/communities", null, SeesCommunities)),
         R("GET", "/api/residents", Any(Who.Admin | Who.Staff | Who.Workers | Who.Families, "/api/residents", null, SeesResidents)),
@@ -317,6 +337,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/alerts/{id:long}/resolve",
             For("alert A", InGridA, i => $"/api/alerts/{i.AlertA}/resolve", _ => new { outcome = "false_alarm", note = "matrix" }),
             For("alert B", InGridB, i => $"/api/alerts/{i.AlertB}/resolve", _ => new { outcome = "false_alarm", note = "matrix" })),
+        R("POST", "/api/alerts/{id:long}/handoff",
+            For("alert A", InGridA, i => $"/api/alerts/{i.AlertA}/handoff", _ => new { centre = "120" }),
+            For("alert B", InGridB, i => $"/api/alerts/{i.AlertB}/handoff", _ => new { centre = "120" })),
         R("POST", "/api/alerts/{id:long}/cancel",
             For("alert A", Who.FamilyA, i => $"/api/alerts/{i.AlertA}/cancel"),
             For("alert B", Who.FamilyB, i => $"/api/alerts/{i.AlertB}/cancel")),
@@ -561,8 +584,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
                 connections.Add(connection);
             }
             var hub = _hub.Services.GetRequiredService<IHubContext<AlertsHub, IAlertsClient>>();
+            // Connections join each group in their language (alerts are rendered per reader): probe it in every language.
             foreach (var (group, _) in groups)
-                await hub.Clients.Group(group).AlertRaised(Probe(group));
+                await hub.Clients.Groups(AlertGroups.InEveryLanguage(group)).AlertRaised(Probe(group));
             // A marker to everyone last: once each connection has it, everything sent before has arrived (one ordered stream per connection).
             await hub.Clients.All.AlertRaised(Probe("end"));
             await Eventually.GetAsync(() => Task.FromResult(received.Values.All(inbox => { lock (inbox) return inbox.Contains("end"); })), done => done, what: "the end marker on every connection");

@@ -3,12 +3,14 @@
 // list; family members see it for their relative (mobile first), with feedback on resolved alerts.
 
 import { ApiError } from "../../api/http";
+import { getEmergencyProfile } from "../../api/contacts";
 import { getResident } from "../../api/places";
 import { latestReadings } from "../../api/readings";
 import type { AlertDto, LatestDto, ResidentDetailDto, ResidentDto } from "../../api/types";
 import type { AppContext, View } from "../../context";
 import { t } from "../../i18n";
 import { h, setText } from "../../ui/dom";
+import { emergencyProfileNodes } from "../../ui/alertCard/emergencyPanel";
 import { alertHistory } from "./alertHistory";
 import { deviceCard } from "./deviceCard";
 import { showGlance } from "./glance";
@@ -29,6 +31,21 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
   const history = alertHistory(ctx, residentId, options.family);
   // Visits are the grid workers' record; family members see the alerts, not the staff's rounds.
   const visits = options.family ? null : visitList(ctx, residentId);
+  // Opened on demand like on the alert card: each read is an audited access (families see the numbers masked).
+  const emergency = h(
+    "details",
+    { class: "emergency", "data-testid": "resident-emergency" },
+    h("summary", { class: "emergency__summary" }, t("emergency.title")),
+    h("div", { class: "emergency__body" }),
+  );
+  emergency.addEventListener("toggle", () => {
+    const body = emergency.querySelector(".emergency__body");
+    if (!emergency.open || !body || body.childElementCount > 0) return;
+    getEmergencyProfile(residentId).then(
+      (p) => body.replaceChildren(...emergencyProfileNodes(p, [])),
+      () => body.replaceChildren(h("p", { class: "muted" }, t("emergency.failed"))),
+    );
+  });
   const heading = h("h1", { class: "page__title", tabindex: "-1" }, t("app.loading"));
   const facts = h("p", { class: "page__sub" });
   let detail: ResidentDetailDto | null = null;
@@ -42,6 +59,7 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
     { class: `page resident${options.family ? " resident--family" : ""}`, "data-testid": "resident-page", "data-resident-id": residentId },
     h("header", { class: "page__head" }, heading, facts),
     status,
+    emergency,
     section(`live-${residentId}`, t("resident.liveAlerts"), h("div", { class: "board__alerts" }, live.element)),
     section(`devices-${residentId}`, t("resident.devices"), devices),
     section(`charts-${residentId}`, t("resident.charts"), ...charts.elements),

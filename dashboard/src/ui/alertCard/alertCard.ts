@@ -15,6 +15,7 @@ import type { CardHost } from "./cardForm";
 import { cardInfo } from "./cardInfo";
 import { CommentForm } from "./commentForm";
 import { DispatchForm } from "./dispatchForm";
+import { EmergencyPanel } from "./emergencyPanel";
 import { ResolveForm } from "./resolveForm";
 
 export interface CardActions {
@@ -44,8 +45,11 @@ export class AlertCard {
   private readonly dispatch: DispatchForm;
   private readonly onSiteButton: HTMLButtonElement;
   private readonly comment: CommentForm;
+  /** Staff only, for an alert of a resident: the emergency profile, loaded when opened. */
+  private readonly emergency: EmergencyPanel | null;
   private readonly cancelButton: HTMLButtonElement;
   private readonly withButton: HTMLButtonElement;
+  private readonly handOffButton: HTMLButtonElement;
   private readonly countdown = h("p", { class: "card__countdown", "data-testid": "escalation-countdown", hidden: true });
   private readonly titleId = uid("alert-title");
   private age: HTMLElement | null = null;
@@ -74,12 +78,19 @@ export class AlertCard {
     this.onSiteButton = actionButton("secondary", "onsite-button", t("card.onSite"));
     this.oneClick(this.onSiteButton, () => this.ops.flow?.onSite);
     this.comment = new CommentForm(host, ops.flow);
+    this.emergency = ops.canAct && alert.residentId !== null ? new EmergencyPanel(alert.id) : null;
     // A family member (or the resident's own phone) may call off an inferred alert's pre-alarm: one click.
     this.cancelButton = actionButton("danger", "cancel-prealarm", t("card.cancelPreAlarm"), null, true);
     this.oneClick(this.cancelButton, () => this.ops.flow?.cancel);
     // Any open alert of their relative, a fall included: the family says they are there; staff still resolve it.
     this.withButton = actionButton("primary", "with-resident", t("card.imWith"), "userCheck", true);
     this.oneClick(this.withButton, () => this.ops.flow?.withResident);
+    // After phoning the emergency centre: one click records who called which number and when (the hub sends the alert on).
+    this.handOffButton = actionButton("secondary", "handoff-button", t("card.handOff", { centre: centreFor(alert.kind) }));
+    this.oneClick(this.handOffButton, () => {
+      const call = this.ops.flow?.handOff;
+      return call ? (id: number) => call(id, centreFor(this.alert.kind)) : null;
+    });
 
     this.assemble();
     this.render();
@@ -145,10 +156,12 @@ export class AlertCard {
         ...(flow?.onSite ? [this.onSiteButton] : []),
         this.resolve.button,
         ...(flow?.comment ? [this.comment.button] : []),
+        ...(flow?.handOff ? [this.handOffButton] : []),
       );
     }
     this.article.append(
       this.info,
+      ...(this.emergency ? [this.emergency.element] : []),
       this.countdown,
       ...(!canAct && flow?.cancel ? [this.cancelButton] : []),
       ...(!canAct && flow?.withResident ? [this.withButton] : []),
@@ -187,6 +200,9 @@ export class AlertCard {
       button.hidden = !show;
     }
     if (!canDispatch && !this.dispatch.form.hidden) this.setOpen(this.dispatch.form, false);
+    const canHandOff = a.status !== "resolved" && !a.handedOffTo;
+    if (!canHandOff && this.handOffButton.contains(document.activeElement)) this.resolve.button.focus();
+    this.handOffButton.hidden = !canHandOff;
   }
 
   private async acknowledge(): Promise<void> {
@@ -277,4 +293,9 @@ export class AlertCard {
 /** An action button: an optional icon, then its label (the label shows "Saving…" while the action runs). */
 function actionButton(variant: string, testid: string, label: string, iconName: IconName | null = null, hidden = false): HTMLButtonElement {
   return h("button", { type: "button", class: `btn btn--${variant}`, "data-testid": testid, hidden }, iconName ? iconEl(iconName) : null, h("span", {}, label));
+}
+
+/** The emergency number for an alert kind (China): fire (119) for smoke, gas and carbon monoxide, the ambulance (120) otherwise. */
+export function centreFor(kind: string): string {
+  return kind === "smoke" || kind === "gas" || kind === "carbon_monoxide" ? "119" : "120";
 }

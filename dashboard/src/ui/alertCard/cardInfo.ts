@@ -28,6 +28,10 @@ export function cardInfo(a: AlertDto, titleId: string): CardInfo {
       ),
     );
   }
+  if (a.handedOffTo) {
+    const text = t("card.handedOff", { centre: a.handedOffTo, name: a.handedOffBy ?? "", time: a.handedOffAt ? formatTime(a.handedOffAt) : "" });
+    nodes.push(h("p", { class: "card__ack card__handoff", "data-testid": "handoff-fact" }, iconEl("warning"), h("span", {}, text)));
+  }
   if (a.acknowledgedBy !== null) {
     const text = a.acknowledgedAt ? t("card.ackBy", { name: a.acknowledgedBy, time: formatTime(a.acknowledgedAt) }) : t("card.ackByName", { name: a.acknowledgedBy });
     nodes.push(h("p", { class: "card__ack" }, iconEl("userCheck"), h("span", {}, text)));

@@ -221,6 +221,17 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<int?>("GridId")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("HandedOffAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("HandedOffBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("HandedOffTo")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<int?>("HouseholdId")
                         .HasColumnType("integer");
 
@@ -236,6 +247,14 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
+
+                    b.Property<string>("MessageArgs")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("MessageKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<int>("Occurrences")
                         .HasColumnType("integer");
@@ -654,6 +673,55 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("AuditLog");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Hub.Contacts.EmergencyProfile", b =>
+                {
+                    b.Property<int>("ResidentId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("AccessNotes")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Allergies")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Conditions")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Doctor")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Hospital")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("KeyHolder")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Medication")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Mobility")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("ResidentId");
+
+                    b.ToTable("EmergencyProfiles");
+                });
+
             modelBuilder.Entity("SmartCommunity.Hub.Devices.RejectionCount", b =>
                 {
                     b.Property<string>("DeviceId")
@@ -717,6 +785,61 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("Rejections");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Hub.Escalation.Cascade.AlertAckToken", b =>
+                {
+                    b.Property<string>("Token")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("AlertId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("ContactKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ContactName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Token");
+
+                    b.HasIndex("AlertId");
+
+                    b.HasIndex("Phone", "Code");
+
+                    b.ToTable("AlertAckTokens");
+                });
+
             modelBuilder.Entity("SmartCommunity.Hub.Notifications.NotificationPreference", b =>
                 {
                     b.Property<string>("UserId")
@@ -728,6 +851,12 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
 
                     b.Property<TimeOnly?>("QuietStart")
                         .HasColumnType("time without time zone");
+
+                    b.Property<bool>("Sms")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Voice")
+                        .HasColumnType("boolean");
 
                     b.Property<bool>("WebPush")
                         .HasColumnType("boolean");
@@ -1096,6 +1225,48 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .HasForeignKey("ResidentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Contacts.EmergencyProfile", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Places.Resident", null)
+                        .WithMany()
+                        .HasForeignKey("ResidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.OwnsMany("SmartCommunity.Hub.Contacts.EmergencyContact", "Contacts", b1 =>
+                        {
+                            b1.Property<int>("EmergencyProfileResidentId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<string>("Language");
+
+                            b1.Property<bool>("MayCall");
+
+                            b1.Property<string>("Name")
+                                .IsRequired();
+
+                            b1.Property<string>("Phone")
+                                .IsRequired();
+
+                            b1.Property<string>("Relation");
+
+                            b1.HasKey("EmergencyProfileResidentId", "__synthesizedOrdinal");
+
+                            b1.ToTable("EmergencyProfiles");
+
+                            b1
+                                .ToJson("Contacts")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("EmergencyProfileResidentId");
+                        });
+
+                    b.Navigation("Contacts");
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Notifications.NotificationPreference", b =>
