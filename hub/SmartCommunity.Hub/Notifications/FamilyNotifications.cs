@@ -53,9 +53,10 @@ public sealed class FamilyNotifications(AccessScopeResolver scopes, IDbContextFa
         var now = time.GetUtcNow();
         foreach (var group in people.GroupBy(p => ReaderLanguage.Of(null, p.Language)))
         {
-            push.Enqueue([.. group.Select(p => p.Id)], alert.Severity,
+            await push.EnqueueAsync([.. group.Select(p => p.Id)], alert.Severity,
                 new PushPayload(TextCatalogues.Format(group.Key, "push.app_name", []), Text(group.Key, key, alert, who, now), alert.Id, dto.Severity,
-                    $"/alerts/{alert.Id}", $"alert-{alert.Id}"));
+                    $"/alerts/{alert.Id}", $"alert-{alert.Id}"),
+                $"alert-{alert.Id}:family-{key}", ct);
         }
     }
 }

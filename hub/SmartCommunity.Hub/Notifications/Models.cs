@@ -24,19 +24,6 @@ public sealed class NotificationPreference
     public bool Voice { get; set; }
 }
 
-/// <summary>A webhook delivery that failed every attempt; admins see it and can send it again.</summary>
-public sealed class WebhookDeadLetter
-{
-    public long Id { get; set; }
-    public required string Endpoint { get; set; }
-    public required string Url { get; set; }
-    public required string EventType { get; set; }
-    public required string Payload { get; set; }
-    public int Attempts { get; set; }
-    public string? LastError { get; set; }
-    public DateTimeOffset FailedAt { get; set; }
-}
-
 /// <summary>Webhook endpoints for SMS/voice gateways (Hub:Webhooks). Secrets come from the environment.</summary>
 public sealed class WebhookOptions
 {

@@ -7,12 +7,15 @@ using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Notifications;
 
-public sealed record DeadLetterDto(long Id, string Endpoint, string Url, string EventType, string Payload, int Attempts, string? LastError, DateTimeOffset FailedAt);
+/// <summary>A delivery that failed every attempt, on any channel. <c>EventType</c> is the webhook event or the text's key;
+/// <c>Payload</c> the webhook's body (null for SMS, voice and push, whose content is rendered when sent).</summary>
+public sealed record DeadLetterDto(long Id, string Channel, string Recipient, string EventType, string? Payload, int Attempts, string? LastError,
+    DateTimeOffset FailedAt, long? AlertId, string IdempotencyKey);
 public sealed record SubscribeRequest(string Endpoint, SubscriptionKeys Keys);
 public sealed record SubscriptionKeys(string P256dh, string Auth);
 public sealed record PreferencesDto(string? QuietStart, string? QuietEnd, bool WebPush);
 
-/// <summary>Web Push subscriptions and preferences for the caller; the webhook dead-letter list for admins.</summary>
+/// <summary>Web Push subscriptions and preferences for the caller; the outbox's dead letters (every channel) for admins, who may send one again.</summary>
 public static class NotificationsApi
 {
     public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
@@ -87,10 +90,11 @@ public static class NotificationsApi
 
     private static async Task<Ok<List<DeadLetterDto>>> DeadLettersAsync(HubDbContext db, CancellationToken ct)
     {
-        var rows = await db.WebhookDeadLetters.AsNoTracking().OrderByDescending(d => d.Id).Take(500).ToListAsync(ct);
-        return TypedResults.Ok(rows.Select(d => new DeadLetterDto(d.Id, d.Endpoint, d.Url, d.EventType, d.Payload, d.Attempts, d.LastError, d.FailedAt)).ToList());
+        var rows = await db.Outbox.AsNoTracking().Where(m => m.State == OutboxState.Dead).OrderByDescending(d => d.Id).Take(500).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(d => new DeadLetterDto(d.Id, d.Channel, d.Recipient, d.TemplateKey, d.Channel == OutboxChannels.Webhook ? d.Body : null,
+            d.Attempts, d.LastError, d.NextAttemptAt, d.AlertId, d.IdempotencyKey)).ToList());
     }
 
-    private static async Task<Results<Accepted, NotFound>> RetryAsync(long id, WebhookChannel webhooks, CancellationToken ct) =>
-        await webhooks.RetryAsync(id, ct) ? TypedResults.Accepted((string?)null) : TypedResults.NotFound();
+    private static async Task<Results<Accepted, NotFound>> RetryAsync(long id, OutboxDispatcher outbox, CancellationToken ct) =>
+        await outbox.RetryAsync(id, ct) ? TypedResults.Accepted((string?)null) : TypedResults.NotFound();
 }

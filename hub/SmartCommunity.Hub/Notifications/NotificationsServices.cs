@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using SmartCommunity.Hub.Alerts;
 
 namespace SmartCommunity.Hub.Notifications;
@@ -26,12 +27,43 @@ public static class NotificationsServices
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<PushEndpointPolicy>().CreateHandler())
             .RemoveAllLoggers();
         builder.Services.AddSingleton<VapidKeys>();
+        builder.AddOutbox();
         builder.Services.AddSingleton<WebPushSender>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebPushSender>());
+        builder.Services.AddSingleton<IOutboxChannel>(sp => sp.GetRequiredService<WebPushSender>());
         builder.Services.AddSingleton<WebhookChannel>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookChannel>());
+        builder.Services.AddSingleton<IOutboxChannel>(sp => sp.GetRequiredService<WebhookChannel>());
         builder.Services.AddSingleton<Localization.UserLanguages>();
         builder.Services.AddSingleton<FamilyNotifications>();
         builder.Services.AddAlertRaisedListener<FamilyNotifications>();
+    }
+
+    /// <summary>The durable outbox and its dispatcher; SMS and voice through Twilio or a templated HTTP request.</summary>
+    private static void AddOutbox(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)
+            .Validate(o => o.MaxAttempts is >= 1 and <= 50, "Hub:Outbox:MaxAttempts is 1–50")
+            .Validate(o => o.FirstRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.FirstRetryDelay, "Hub:Outbox:FirstRetryDelay is above 0 and at most MaxRetryDelay")
+            .Validate(o => o.LeaseDuration >= TimeSpan.FromSeconds(1) && o.PollInterval > TimeSpan.Zero, "Hub:Outbox:LeaseDuration is at least 1 s, PollInterval above 0")
+            .Validate(o => o.MaxConcurrency is >= 1 and <= 1024, "Hub:Outbox:MaxConcurrency is 1–1024")
+            .ValidateOnStart();
+        builder.Services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section)
+            .Validate(o => !o.Problems().Any(), "Hub:Notifications:Sms is not complete: provider none|twilio|http, and for twilio AccountSid, AuthToken, From (E.164); for http an absolute Url, a BodyTemplate, Method GET|POST|PUT, Encoding json|form|raw")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<NotificationOutbox>();
+        builder.Services.AddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<NotificationOutbox>());
+        builder.Services.AddSingleton<OutboxDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        // No request logging on the providers' clients: URLs carry account ids and, for templated providers, perhaps keys.
+        builder.Services.AddTransient<TwilioBaseUrlHandler>();
+        builder.Services.AddHttpClient(TwilioGateway.HttpClientName, (sp, c) => c.Timeout = sp.GetRequiredService<IOptions<SmsOptions>>().Value.Twilio.Timeout)
+            .AddHttpMessageHandler<TwilioBaseUrlHandler>().RemoveAllLoggers();
+        builder.Services.AddHttpClient(HttpSmsGateway.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
+        builder.Services.AddSingleton<TwilioGateway>();
+        builder.Services.AddSingleton<HttpSmsGateway>();
+        builder.Services.AddSingleton<SmsChannel>();
+        builder.Services.AddSingleton<IOutboxChannel>(sp => sp.GetRequiredService<SmsChannel>());
+        builder.Services.AddSingleton<VoiceChannel>();
+        builder.Services.AddSingleton<IOutboxChannel>(sp => sp.GetRequiredService<VoiceChannel>());
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Threading.Channels;
 using Lib.Net.Http.WebPush;
 using Lib.Net.Http.WebPush.Authentication;
 using Microsoft.EntityFrameworkCore;
@@ -52,20 +51,20 @@ public sealed class VapidKeys
 }
 
 /// <summary>
-/// Sends Web Push messages (RFC 8030, payload encrypted per RFC 8291 by Lib.Net.Http.WebPush) from a queue, so
-/// paging never waits for a push service. Honours each person's quiet hours except for critical alerts, and
-/// forgets subscriptions the push service reports gone (404/410).
-/// Each subscription is sent to on its own, at most <see cref="WebPushOptions.MaxConcurrency"/> at a time, and each
-/// request has its own <see cref="WebPushOptions.Timeout"/>: one endpoint that never answers costs one slot for that
-/// long, not every push after it. Nothing but the hub stopping ends the loop. Failures are counted
-/// (<c>sc.webpush.failed</c> by reason) and logged with the endpoint's host only: the full URL is a capability.
+/// Web Push messages (RFC 8030, payload encrypted per RFC 8291 by Lib.Net.Http.WebPush) through the outbox: one row per
+/// subscription, so paging never waits for a push service and a push survives a restart. Honours each person's quiet
+/// hours (when enqueued) except for critical alerts, and forgets subscriptions the push service reports gone (404/410).
+/// Each request has its own <see cref="WebPushOptions.Timeout"/> on the hub's clock and the outbox sends many at once
+/// (Hub:Outbox:MaxConcurrency): one endpoint that never answers costs one slot for that long, not every push after it.
+/// Failures are counted (<c>sc.webpush.failed</c> by reason) and logged with the endpoint's host only: the full URL is a
+/// capability, so the outbox row names the subscription ("sub:{id}"), not its URL.
 /// </summary>
-public sealed class WebPushSender : BackgroundService
+public sealed class WebPushSender : IOutboxChannel
 {
     public const string HttpClientName = "WebPush";
 
-    private readonly Channel<(IReadOnlyCollection<string> UserIds, Severity Severity, PushPayload Payload)> _queue;
     private readonly IDbContextFactory<HubDbContext> _dbFactory;
+    private readonly INotificationOutbox _outbox;
     private readonly VapidKeys _keys;
     private readonly IHttpClientFactory _http;
     private readonly PushEndpointPolicy _policy;
@@ -74,138 +73,120 @@ public sealed class WebPushSender : BackgroundService
     private readonly ILogger<WebPushSender> _logger;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _failed;
-    private readonly HashSet<Task> _inFlight = [];
-    private readonly Lock _sync = new();
+    private PushServiceClient? _client;
 
-    public WebPushSender(IDbContextFactory<HubDbContext> dbFactory, VapidKeys keys, IHttpClientFactory http, PushEndpointPolicy policy,
+    public WebPushSender(IDbContextFactory<HubDbContext> dbFactory, INotificationOutbox outbox, VapidKeys keys, IHttpClientFactory http, PushEndpointPolicy policy,
         IOptions<WebPushOptions> options, IMeterFactory meters, TimeProvider time, ILogger<WebPushSender> logger)
     {
-        (_dbFactory, _keys, _http, _policy, _options, _time, _logger) = (dbFactory, keys, http, policy, options.Value, time, logger);
+        (_dbFactory, _outbox, _keys, _http, _policy, _options, _time, _logger) = (dbFactory, outbox, keys, http, policy, options.Value, time, logger);
         var meter = meters.Create(HubMetrics.MeterName);
         _sent = meter.CreateCounter<long>("sc.webpush.sent", description: "Web Push messages accepted by a push service");
         _failed = meter.CreateCounter<long>("sc.webpush.failed",
-            description: "Web Push messages not delivered, by reason (timeout, refused, gone, rejected, network, error, queue_full)");
-        _queue = Channel.CreateBounded<(IReadOnlyCollection<string>, Severity, PushPayload)>(
-            new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest },
-            dropped => Failed("queue_full", dropped.Item3.AlertId, "-", "the push queue is full"));
+            description: "Web Push messages not delivered, by reason (timeout, refused, gone, rejected, network, error)");
     }
 
-    public void Enqueue(IReadOnlyCollection<string> userIds, Severity severity, PushPayload payload)
-    {
-        if (userIds.Count > 0)
-            _queue.Writer.TryWrite((userIds, severity, payload));
-    }
+    public string Name => OutboxChannels.Push;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>One outbox row per subscription of these people that their preferences let through now. <paramref name="key"/>
+    /// names the message once (e.g. "alert-7:page-0"): the same key again is the same delivery.</summary>
+    public async Task EnqueueAsync(IReadOnlyCollection<string> userIds, Severity severity, PushPayload payload, string key, CancellationToken ct)
     {
-        var client = new PushServiceClient(_http.CreateClient(HttpClientName))
+        if (userIds.Count == 0)
+            return;
+        List<PushSubscriptionRecord> subscriptions;
+        Dictionary<string, NotificationPreference> prefs;
+        await using (var db = await _dbFactory.CreateDbContextAsync(ct))
         {
-            DefaultAuthentication = new VapidAuthentication(_keys.PublicKey, _keys.PrivateKey) { Subject = "mailto:alerts@smartcommunity.invalid" },
-        };
-        using var slots = new SemaphoreSlim(_options.MaxConcurrency);
-        try
-        {
-            await foreach (var (userIds, severity, payload) in _queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                List<(PushSubscriptionRecord Record, PushMessage Message)> targets;
-                try
-                {
-                    targets = await TargetsAsync(userIds, severity, payload, stoppingToken);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    _failed.Add(1, new KeyValuePair<string, object?>("reason", "error"));
-                    _logger.LogWarning(ex, "Web push for alert {AlertId}: could not read the subscriptions", payload.AlertId);
-                    continue;
-                }
-                foreach (var (record, message) in targets)
-                {
-                    await slots.WaitAsync(stoppingToken);
-                    Track(SendAsync(client, record, message, payload.AlertId, slots, stoppingToken));
-                }
-            }
+            subscriptions = await db.PushSubscriptions.AsNoTracking().Where(s => userIds.Contains(s.UserId)).ToListAsync(ct);
+            prefs = await db.NotificationPreferences.AsNoTracking().Where(p => userIds.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
-        Task[] pending;
-        lock (_sync)
-            pending = [.. _inFlight];
-        await Task.WhenAll(pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private async Task<List<(PushSubscriptionRecord, PushMessage)>> TargetsAsync(IReadOnlyCollection<string> userIds, Severity severity, PushPayload payload, CancellationToken ct)
-    {
-        await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        var subscriptions = await db.PushSubscriptions.AsNoTracking().Where(s => userIds.Contains(s.UserId)).ToListAsync(ct);
-        var prefs = await db.NotificationPreferences.AsNoTracking().Where(p => userIds.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
         var now = _time.GetUtcNow();
         var json = JsonSerializer.Serialize(payload, JsonSerializerOptions.Web);
-        var targets = new List<(PushSubscriptionRecord, PushMessage)>(subscriptions.Count);
+        var items = new List<OutgoingNotification>(subscriptions.Count);
         foreach (var sub in subscriptions)
         {
             if (prefs.TryGetValue(sub.UserId, out var pref) && (!pref.WebPush
                 || (pref.QuietStart is { } qs && pref.QuietEnd is { } qe && new QuietHours(qs, qe).Silences(severity, now, Roster.DefaultZone))))
                 continue;
-            targets.Add((sub, new PushMessage(json)
-            {
-                Topic = payload.Tag,
-                Urgency = severity >= Severity.Critical ? PushMessageUrgency.High : PushMessageUrgency.Normal,
-                TimeToLive = 3600,
-            }));
+            items.Add(new OutgoingNotification(OutboxChannels.Push, $"sub:{sub.Id}", null, "push", new Dictionary<string, string> { ["topic"] = payload.Tag },
+                "", $"push:{sub.Id}:{key}", payload.AlertId, severity >= Severity.Critical, json));
         }
-        return targets;
+        await _outbox.EnqueueAsync(items, ct);
     }
 
-    private async Task SendAsync(PushServiceClient client, PushSubscriptionRecord sub, PushMessage message, long alertId, SemaphoreSlim slots, CancellationToken stopping)
+    /// <summary>For callers not keyed yet (the cascade): a fresh key, so a repeat of the caller is a second push. Prefer
+    /// <see cref="EnqueueAsync"/> with a key naming the message.</summary>
+    public void Enqueue(IReadOnlyCollection<string> userIds, Severity severity, PushPayload payload) =>
+        _ = EnqueueAsync(userIds, severity, payload, Guid.NewGuid().ToString("N"), CancellationToken.None)
+            .ContinueWith(t => _logger.LogError(t.Exception, "Web push for alert {AlertId} could not be enqueued", payload.AlertId), TaskContinuationOptions.OnlyOnFaulted);
+
+    public async Task<SendOutcome> SendAsync(OutboxMessage message, CancellationToken stopping)
     {
+        var alertId = message.AlertId ?? 0;
+        if (!message.Recipient.StartsWith("sub:", StringComparison.Ordinal) || !long.TryParse(message.Recipient.AsSpan(4), out var subscriptionId))
+            return SendOutcome.Dead("not a push subscription");
+        PushSubscriptionRecord? sub;
+        await using (var db = await _dbFactory.CreateDbContextAsync(stopping))
+            sub = await db.PushSubscriptions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == subscriptionId, stopping);
+        if (sub is null)
+            return SendOutcome.Dead("the subscription was removed");
         var host = Uri.TryCreate(sub.Endpoint, UriKind.Absolute, out var uri) ? PushEndpointPolicy.Host(uri) : "(invalid)";
         try
         {
             // Checked again at send time: the allow-list may have changed, and rows from before the check exist.
             if (_policy.Refuse(sub.Endpoint) is { } refusal)
-            {
-                Failed("refused", alertId, host, refusal);
-                return;
-            }
+                return Failed("refused", alertId, host, refusal, retry: false);
             var target = new PushSubscription { Endpoint = sub.Endpoint };
             target.SetKey(PushEncryptionKeyName.P256DH, sub.P256dh);
             target.SetKey(PushEncryptionKeyName.Auth, sub.Auth);
+            var message1 = new PushMessage(message.Body ?? "{}")
+            {
+                Topic = message.ArgsMap().GetValueOrDefault("topic"),
+                Urgency = message.Critical ? PushMessageUrgency.High : PushMessageUrgency.Normal,
+                TimeToLive = 3600,
+            };
             using var timeout = new CancellationTokenSource(_options.Timeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
-            await client.RequestPushMessageDeliveryAsync(target, message, linked.Token);
+            await Client().RequestPushMessageDeliveryAsync(target, message1, linked.Token);
             _sent.Add(1);
+            return SendOutcome.Sent;
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            throw;
+        }
         catch (OperationCanceledException)
         {
-            Failed("timeout", alertId, host, $"no answer within {_options.Timeout.TotalSeconds:0.#} s");
+            return Failed("timeout", alertId, host, $"no answer within {_options.Timeout.TotalSeconds:0.#} s", retry: true);
         }
         catch (PushServiceClientException ex) when (ex.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Gone)
         {
-            Failed("gone", alertId, host, $"HTTP {(int)ex.StatusCode}: subscription removed");
             await ForgetAsync(sub.Id, stopping);
+            return Failed("gone", alertId, host, $"HTTP {(int)ex.StatusCode}: subscription removed", retry: false);
         }
         catch (PushServiceClientException ex)
         {
-            Failed("rejected", alertId, host, $"HTTP {(int)ex.StatusCode}");
+            return Failed("rejected", alertId, host, $"HTTP {(int)ex.StatusCode}", retry: (int)ex.StatusCode is >= 500 or 429 or 408);
         }
         catch (HttpRequestException ex) when (ex.InnerException is PushEndpointRefusedException)
         {
-            Failed("refused", alertId, host, "resolves to an address that is not public");
+            return Failed("refused", alertId, host, "resolves to an address that is not public", retry: false);
         }
         catch (HttpRequestException ex)
         {
-            Failed("network", alertId, host, ex.HttpRequestError.ToString());
+            return Failed("network", alertId, host, ex.HttpRequestError.ToString(), retry: true);
         }
         catch (Exception ex)
         {
             // The type only: messages of unexpected exceptions may quote the endpoint.
-            Failed("error", alertId, host, ex.GetType().Name);
-        }
-        finally
-        {
-            slots.Release();
+            return Failed("error", alertId, host, ex.GetType().Name, retry: true);
         }
     }
+
+    private PushServiceClient Client() => _client ??= new PushServiceClient(_http.CreateClient(HttpClientName))
+    {
+        DefaultAuthentication = new VapidAuthentication(_keys.PublicKey, _keys.PrivateKey) { Subject = "mailto:alerts@smartcommunity.invalid" },
+    };
 
     private async Task ForgetAsync(long subscriptionId, CancellationToken ct)
     {
@@ -221,16 +202,11 @@ public sealed class WebPushSender : BackgroundService
         catch (OperationCanceledException) { }
     }
 
-    private void Failed(string reason, long alertId, string host, string detail)
+    private SendOutcome Failed(string reason, long alertId, string host, string detail, bool retry)
     {
         _failed.Add(1, new KeyValuePair<string, object?>("reason", reason));
         _logger.LogWarning("Web push for alert {AlertId} to {Host} failed ({Reason}): {Detail}", alertId, host, reason, detail);
-    }
-
-    private void Track(Task task)
-    {
-        lock (_sync)
-            _inFlight.Add(task);
-        task.ContinueWith(t => { lock (_sync) _inFlight.Remove(t); }, TaskScheduler.Default);
+        var error = $"{reason} ({host}): {detail}";
+        return retry ? SendOutcome.Retry(error) : SendOutcome.Dead(error);
     }
 }

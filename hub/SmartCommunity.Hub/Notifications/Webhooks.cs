@@ -2,48 +2,40 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Notifications;
 
 /// <summary>
 /// Events for SMS/voice gateways. Each POST carries <c>X-SC-Timestamp</c> and
 /// <c>X-SC-Signature: sha256=hex(HMAC-SHA256(secret, "{timestamp}.{body}"))</c> so the gateway can reject forgeries
-/// and replays, and <c>X-SC-Delivery</c>, stable across retries, so it can drop duplicates. Failures are retried with
-/// exponential backoff; a delivery that never succeeds lands on the dead-letter list for admins.
+/// and replays, and <c>X-SC-Delivery</c>, the outbox row's idempotency key: stable across retries and restarts, so the
+/// gateway can drop duplicates. Deliveries go through the outbox (one row per endpoint); the URL and secret are read
+/// from the options at send time, so neither is stored in the database.
 /// </summary>
-public sealed class WebhookChannel(IOptionsMonitor<WebhookOptions> options, IHttpClientFactory http, IDbContextFactory<HubDbContext> dbFactory,
-    TimeProvider time, ILogger<WebhookChannel> logger) : IHostedService
+public sealed class WebhookChannel(IOptionsMonitor<WebhookOptions> options, IHttpClientFactory http, INotificationOutbox outbox, TimeProvider time) : IOutboxChannel
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly HashSet<Task> _inFlight = [];
-    private readonly Lock _sync = new();
+    public string Name => OutboxChannels.Webhook;
 
-    public void Enqueue(string eventType, object payload)
+    public (int MaxAttempts, TimeSpan FirstRetryDelay)? RetryPolicy => (options.CurrentValue.MaxAttempts, options.CurrentValue.FirstRetryDelay);
+
+    /// <summary>Stores the event for every endpoint. <paramref name="key"/> names the event once (e.g. "alert-7:page-0"): the
+    /// same key again is the same delivery.</summary>
+    public async Task EnqueueAsync(string eventType, object payload, string key, long? alertId, CancellationToken ct)
     {
         var endpoints = options.CurrentValue.Endpoints;
         if (endpoints.Count == 0)
             return;
         var body = JsonSerializer.Serialize(new { type = eventType, at = time.GetUtcNow(), data = payload }, JsonSerializerOptions.Web);
-        foreach (var endpoint in endpoints)
-            Track(DeliverAsync(endpoint.Name, endpoint.Url, endpoint.Secret, eventType, body, Guid.NewGuid().ToString("N"), _stopping.Token));
+        await outbox.EnqueueAsync([.. endpoints.Select(e => new OutgoingNotification(OutboxChannels.Webhook, e.Name, null, eventType,
+            new Dictionary<string, string>(), "", $"webhook:{e.Name}:{eventType}:{key}", alertId, false, body))], ct);
     }
 
-    /// <summary>Sends a dead letter again (admin action); it leaves the list when the send starts.</summary>
-    public async Task<bool> RetryAsync(long deadLetterId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var letter = await db.WebhookDeadLetters.SingleOrDefaultAsync(d => d.Id == deadLetterId, ct);
-        if (letter is null)
-            return false;
-        var endpoint = options.CurrentValue.Endpoints.FirstOrDefault(e => e.Name == letter.Endpoint);
-        db.WebhookDeadLetters.Remove(letter);
-        await db.SaveChangesAsync(ct);
-        Track(DeliverAsync(letter.Endpoint, endpoint?.Url ?? letter.Url, endpoint?.Secret ?? "", letter.EventType, letter.Payload, Guid.NewGuid().ToString("N"), _stopping.Token));
-        return true;
-    }
+    /// <summary>For callers not keyed yet (the cascade, the handoff): the event goes to the outbox under a fresh key, so a
+    /// repeat of the caller is a second delivery. Prefer <see cref="EnqueueAsync"/> with a key naming the event.</summary>
+    public void Enqueue(string eventType, object payload) =>
+        _ = EnqueueAsync(eventType, payload, Guid.NewGuid().ToString("N"), null, CancellationToken.None)
+            .ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
 
     public static string Sign(string secret, string timestamp, string body)
     {
@@ -51,86 +43,38 @@ public sealed class WebhookChannel(IOptionsMonitor<WebhookOptions> options, IHtt
         return "sha256=" + Convert.ToHexStringLower(mac);
     }
 
-    private void Track(Task task)
-    {
-        lock (_sync)
-            _inFlight.Add(task);
-        task.ContinueWith(t => { lock (_sync) _inFlight.Remove(t); }, TaskScheduler.Default);
-    }
-
-    private async Task DeliverAsync(string name, string url, string secret, string eventType, string body, string deliveryId, CancellationToken ct)
+    public async Task<SendOutcome> SendAsync(OutboxMessage message, CancellationToken ct)
     {
         var o = options.CurrentValue;
+        if (o.Endpoints.FirstOrDefault(e => e.Name == message.Recipient) is not { } endpoint)
+            return SendOutcome.Dead($"webhook endpoint '{message.Recipient}' is no longer configured");
+        var body = message.Body ?? "{}";
         var client = http.CreateClient(nameof(WebhookChannel));
-        client.Timeout = o.Timeout;
-        string? lastError = null;
-        var attempts = 0;
-        for (var delay = o.FirstRetryDelay; attempts < o.MaxAttempts; delay *= 2)
-        {
-            attempts++;
-            try
-            {
-                var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                request.Headers.Add("X-SC-Event", eventType);
-                request.Headers.Add("X-SC-Delivery", deliveryId);
-                request.Headers.Add("X-SC-Timestamp", timestamp);
-                request.Headers.Add("X-SC-Signature", Sign(secret, timestamp, body));
-                using var response = await client.SendAsync(request, ct);
-                if (response.IsSuccessStatusCode)
-                    return;
-                lastError = $"HTTP {(int)response.StatusCode}";
-                // 4xx other than 408/429 will not get better by retrying.
-                if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429)
-                    break;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                lastError = "hub stopped before delivery";
-                break;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                lastError = ex.Message;
-            }
-            if (attempts < o.MaxAttempts)
-            {
-                try
-                {
-                    await Task.Delay(delay, time, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    lastError = "hub stopped before delivery";
-                    break;
-                }
-            }
-        }
-        logger.LogWarning("Webhook {Event} to {Endpoint} failed after {Attempts} attempts ({Error}); dead-lettered", eventType, name, attempts, lastError);
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        using var timeout = new CancellationTokenSource(o.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            db.WebhookDeadLetters.Add(new WebhookDeadLetter
-            {
-                Endpoint = name, Url = url, EventType = eventType, Payload = body, Attempts = attempts,
-                LastError = lastError is { Length: > 1000 } ? lastError[..1000] : lastError, FailedAt = time.GetUtcNow(),
-            });
-            await db.SaveChangesAsync(CancellationToken.None);
+            var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-SC-Event", message.TemplateKey);
+            request.Headers.Add("X-SC-Delivery", message.IdempotencyKey);
+            request.Headers.Add("X-SC-Timestamp", timestamp);
+            request.Headers.Add("X-SC-Signature", Sign(endpoint.Secret, timestamp, body));
+            using var response = await client.SendAsync(request, linked.Token);
+            if (response.IsSuccessStatusCode)
+                return SendOutcome.Sent;
+            var error = $"HTTP {(int)response.StatusCode}";
+            // 4xx other than 408/429 will not get better by retrying.
+            return (int)response.StatusCode is >= 400 and < 500 and not 408 and not 429 ? SendOutcome.Dead(error) : SendOutcome.Retry(error);
         }
-        catch (Exception ex)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            logger.LogError(ex, "Could not store the dead letter for webhook {Event} to {Endpoint}", eventType, name);
+            return SendOutcome.Retry($"no answer within {o.Timeout.TotalSeconds:0.#} s");
         }
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        Task[] pending;
-        lock (_sync)
-            pending = [.. _inFlight];
-        await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        catch (HttpRequestException ex)
+        {
+            return SendOutcome.Retry(ex.HttpRequestError.ToString());
+        }
     }
 }

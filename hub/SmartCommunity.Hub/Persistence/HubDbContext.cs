@@ -47,7 +47,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<PushSubscriptionRecord> PushSubscriptions => Set<PushSubscriptionRecord>();
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
-    public DbSet<WebhookDeadLetter> WebhookDeadLetters => Set<WebhookDeadLetter>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<AlertAckToken> AlertAckTokens => Set<AlertAckToken>();
     public DbSet<Contacts.EmergencyProfile> EmergencyProfiles => Set<Contacts.EmergencyProfile>();
 
@@ -214,13 +214,22 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasIndex(x => new { x.Phone, x.Code });
             e.HasIndex(x => x.AlertId);
         });
-        builder.Entity<WebhookDeadLetter>(e =>
+        builder.Entity<OutboxMessage>(e =>
         {
-            e.Property(x => x.Endpoint).HasMaxLength(100);
-            e.Property(x => x.Url).HasMaxLength(1000);
-            e.Property(x => x.EventType).HasMaxLength(64);
+            e.ToTable("OutboxMessages");
+            e.Property(x => x.Channel).HasMaxLength(16);
+            e.Property(x => x.Recipient).HasMaxLength(200);
+            e.Property(x => x.Phone).HasMaxLength(32);
+            e.Property(x => x.TemplateKey).HasMaxLength(64);
+            e.Property(x => x.Language).HasMaxLength(16);
+            e.Property(x => x.IdempotencyKey).HasMaxLength(200);
+            e.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
             e.Property(x => x.LastError).HasMaxLength(1000);
-            e.HasIndex(x => x.FailedAt);
+            e.Property(x => x.LeaseOwner).HasMaxLength(64);
+            e.HasIndex(x => x.IdempotencyKey).IsUnique();
+            // The dispatcher's question: what is due (pending by next attempt, sending by lease).
+            e.HasIndex(x => new { x.State, x.NextAttemptAt });
+            e.HasIndex(x => x.AlertId);
         });
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Devices;
@@ -142,9 +143,11 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             var links = await db.FamilyLinks.Where(l => l.ResidentId == residentId).ExecuteDeleteAsync(token);
             var visits = await db.Visits.Where(v => v.ResidentId == residentId).ExecuteDeleteAsync(token);
             var emergency = await db.EmergencyProfiles.Where(p => p.ResidentId == residentId).ExecuteDeleteAsync(token);
-            // Dead letters hold the alert as sent ("residentId":7,"residentName":…); the comma keeps 7 from matching 70.
+            // Outbox rows hold the alert as sent ("residentId":7,"residentName":…; the comma keeps 7 from matching 70), and SMS
+            // rows their alert's texts: both go, whatever their state.
             var needle = $"\"residentId\":{residentId},";
-            var deadLetters = await db.WebhookDeadLetters.Where(w => w.Payload.Contains(needle)).ExecuteDeleteAsync(token);
+            var residentAlerts = alerts.Select(a => (long?)a.Id).ToList();
+            var deadLetters = await db.Outbox.Where(m => (m.Body != null && m.Body.Contains(needle)) || residentAlerts.Contains(m.AlertId)).ExecuteDeleteAsync(token);
             if (!await db.Residents.AnyAsync(r => r.HouseholdId == row.HouseholdId && r.Id != residentId, token))
             {
                 var household = await db.Households.SingleAsync(h => h.Id == row.HouseholdId, token);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Quartz;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Privacy;
@@ -79,7 +80,8 @@ public sealed class PersonalDataRetention(IDbContextFactory<HubDbContext> dbFact
                 db.ChangeTracker.Clear();
                 alerts += batch.Count;
             }
-            deadLetters = await db.WebhookDeadLetters.Where(w => w.FailedAt < cutoff).ExecuteDeleteAsync(ct);
+            // Delivered and dead deliveries hold alert texts too (a webhook's JSON, an SMS's arguments).
+            deadLetters = await db.Outbox.Where(m => (m.State == OutboxState.Sent || m.State == OutboxState.Dead) && m.CreatedAt < cutoff).ExecuteDeleteAsync(ct);
         }
         if (o.VisitMonths > 0)
         {

@@ -225,9 +225,13 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
     {
         await using var scope = c.Hub.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
-        // Port 9 (discard) on loopback: the retried delivery fails fast and lands in the dead letters again.
-        var letter = new WebhookDeadLetter { Endpoint = "matrix", Url = "http://127.0.0.1:9/", EventType = "test", Payload = "{}", Attempts = 1, FailedAt = DateTimeOffset.UtcNow };
-        db.WebhookDeadLetters.Add(letter);
+        // An endpoint that is not configured: the retried delivery lands in the dead letters again.
+        var letter = new OutboxMessage
+        {
+            Channel = OutboxChannels.Webhook, Recipient = "matrix", TemplateKey = "test", Body = "{}", Language = "", IdempotencyKey = "matrix:" + Guid.NewGuid().ToString("N"),
+            State = OutboxState.Dead, Attempts = 1, CreatedAt = DateTimeOffset.UtcNow, NextAttemptAt = DateTimeOffset.UtcNow,
+        };
+        db.Outbox.Add(letter);
         await db.SaveChangesAsync();
         return new Request($"/api/notifications/dead-letters/{letter.Id}/retry");
     }
