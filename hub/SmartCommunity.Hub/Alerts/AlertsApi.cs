@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Domain.Places;
+using SmartCommunity.Hub.Contacts;
 using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Localization;
@@ -179,7 +180,15 @@ public static class AlertsApi
             return ApiProblem.Invalid("centre", $"centre must be one of {string.Join(", ", EmergencyCentres.Numbers)}");
         var result = await ChangeAsync(id, s, Responder, (a, who) => a.HandOff(who, body.Centre, s.Now), ct);
         if (result.Result is Ok<AlertDto> { Value: { } handed })
-            webhooks.Enqueue("alert.handoff", new { alert = handed, centre = body.Centre, by = handed.HandedOffBy, at = handed.HandedOffAt });
+        {
+            // The centre gets what responders need on arrival: the resident's emergency profile, in full (it is a handoff).
+            var profile = handed.ResidentId is { } rid
+                ? EmergencyProfileDto.From(rid, handed.ResidentName, await s.Db.EmergencyProfiles.AsNoTracking().SingleOrDefaultAsync(p => p.ResidentId == rid, ct),
+                    mask: false, s.Names.Person)
+                : null;
+            await webhooks.EnqueueAsync("alert.handoff", new { alert = handed, centre = body.Centre, by = handed.HandedOffBy, at = handed.HandedOffAt, profile },
+                $"alert-{id}:handoff-{handed.Version}", id, ct);
+        }
         return result;
     }
 

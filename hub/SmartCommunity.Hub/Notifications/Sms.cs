@@ -107,7 +107,8 @@ public sealed class SmsChannel(IOptions<SmsOptions> options, TwilioGateway twili
     {
         if (!SmsOptions.IsE164(message.Phone))
             return Task.FromResult(SendOutcome.Dead("no phone number in E.164"));
-        var text = NotificationTexts.Render(message.Language, message.TemplateKey, message.ArgsMap());
+        // A text rendered when it was enqueued (the cascade's, with its one-time code and link) is sent as it is.
+        var text = message.Body ?? NotificationTexts.Render(message.Language, message.TemplateKey, message.ArgsMap());
         return options.Value.Provider switch
         {
             SmsProvider.Twilio => twilio.SendSmsAsync(message, text),
@@ -128,7 +129,7 @@ public sealed class VoiceChannel(IOptions<SmsOptions> options, TwilioGateway twi
             return Task.FromResult(SendOutcome.Dead("no phone number in E.164"));
         if (options.Value.Provider != SmsProvider.Twilio)
             return Task.FromResult(SendOutcome.Dead("voice calls need Hub:Notifications:Sms:Provider=twilio"));
-        return twilio.CallAsync(message, NotificationTexts.Render(message.Language, message.TemplateKey, message.ArgsMap()));
+        return twilio.CallAsync(message, message.Body ?? NotificationTexts.Render(message.Language, message.TemplateKey, message.ArgsMap()));
     }
 }
 

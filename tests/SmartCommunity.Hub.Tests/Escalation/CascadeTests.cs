@@ -12,6 +12,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Contacts;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Testing;
 
@@ -38,7 +39,7 @@ public sealed class CascadeTests
         public required World World { get; init; }
 
         public IEnumerable<JsonElement> Events(string type) =>
-            Gateway.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).Where(e => e.GetProperty("type").GetString() == type);
+            Gateway.Requests.Where(r => r.Path == "/sms").Select(r => JsonDocument.Parse(r.Body).RootElement).Where(e => e.GetProperty("type").GetString() == type);
 
         public async ValueTask DisposeAsync()
         {
@@ -47,17 +48,22 @@ public sealed class CascadeTests
         }
     }
 
-    private static async Task<Rig> StartAsync(bool twilio = true)
+    private static async Task<Rig> StartAsync(bool twilio = true, FakeTwilio? provider = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 2, 0, 0, TimeSpan.Zero));
         var gateway = await LocalReceiver.StartAsync(_ => StatusCodes.Status200OK);
-        var hub = new HubApp(time: time, settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Hub:Webhooks:Endpoints:0:Name"] = "sms",
             ["Hub:Webhooks:Endpoints:0:Url"] = gateway.Url + "/sms",
             ["Hub:Webhooks:Endpoints:0:Secret"] = WebhookSecret,
-            ["Hub:Cascade:TwilioAuthToken"] = twilio ? TwilioAuthToken : null,
-        });
+            // The family's push endpoint is on loopback too, which push endpoints may be only when the operator lists them.
+            ["Hub:WebPush:AllowedEndpoints:0"] = gateway.Url,
+            ["Hub:Cascade:TwilioAuthToken"] = provider is not null ? FakeTwilio.AuthToken : twilio ? TwilioAuthToken : null,
+        };
+        foreach (var (k, v) in provider?.Settings() ?? [])
+            settings[k] = v;
+        var hub = new HubApp(time: time, settings: settings);
         // The links in the messages lead to this hub (as the public address would in production).
         hub.Settings["Hub:Cascade:PublicBaseUrl"] = hub.BaseAddress.ToString().TrimEnd('/');
         hub.Start();
@@ -154,6 +160,60 @@ public sealed class CascadeTests
         Assert.Equal(3, timeline.Count(e => e.Type == "paged"));
         Assert.Single(timeline, e => e.Type == "called");
         Assert.Single(rig.Events("alert.cascade"), e => e.GetProperty("data").GetProperty("alertId").GetInt64() == sos.Id);
+    }
+
+    [Fact]
+    public async Task Sos_ThroughTwilio_WorkerSmsThenFamilysChineseSmsAndPush_FamilyReplyStopsIt_WorkerReplyCodeAcknowledgesAnother()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var rig = await StartAsync(provider: twilio);
+        using var ua = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var q = ua.ExportParameters(false).Q;
+        byte[] uaPublic = [0x04, .. q.X!, .. q.Y!];
+        var auth = RandomNumberGenerator.GetBytes(16);
+        using (var app = await rig.Hub.ClientAsync(World.FamilyA))
+        {
+            using var subscribed = await app.PostAsJsonAsync("/api/notifications/subscriptions",
+                new SubscribeRequest($"{rig.Gateway.Url}/push/family-a", new SubscriptionKeys(VapidKeys.Base64Url(uaPublic), VapidKeys.Base64Url(auth))), Ct);
+            Assert.Equal(HttpStatusCode.NoContent, subscribed.StatusCode);
+        }
+        var sos = await PressSosAsync(rig);
+
+        // t = 0: the grid worker's phone gets the page's SMS at the provider.
+        var first = await Eventually.GetAsync(() => Task.FromResult(twilio.Messages.ToList()), m => m.Count >= 1, what: "the worker's SMS at the fake Twilio");
+        Assert.Equal(WorkerPhone, first[0].Fields["To"]);
+        Assert.DoesNotContain(twilio.Messages, m => m.Fields["To"] == FamilyPhone);
+
+        // t = 60 s, nobody acknowledged: the family's phone, in Chinese, and a Web Push row for their app.
+        await FamilyCalledAsync(rig, sos.Id);
+        var family = await Eventually.GetAsync(() => Task.FromResult(twilio.Messages.FirstOrDefault(m => m.Fields["To"] == FamilyPhone)), m => m is not null,
+            what: "the family's SMS at the fake Twilio");
+        var body = family!.Fields["Body"];
+        Assert.Contains("紧急呼叫", body, StringComparison.Ordinal);
+        Assert.True(twilio.Messages.ToList().FindIndex(m => m.Fields["To"] == WorkerPhone) < twilio.Messages.ToList().FindIndex(m => m.Fields["To"] == FamilyPhone));
+        // The family's phone also gets the cascade's Web Push (RFC 8291, decrypted here with the subscription's keys), in Chinese.
+        var pushed = await Eventually.GetAsync(() => Task.FromResult(rig.Gateway.Requests.Where(r => r.Path == "/push/family-a")
+                .Select(r => JsonSerializer.Deserialize<PushPayload>(Rfc8291.Decrypt(r.Body, ua, uaPublic, auth), JsonSerializerOptions.Web)!)
+                .FirstOrDefault(p => p.Url.StartsWith("/ack/", StringComparison.Ordinal))),
+            p => p is not null, what: "the cascade's push to the family");
+        Assert.Contains("您正在处理吗", pushed!.Body, StringComparison.Ordinal);
+
+        var code = Regex.Match(body, @"回复(\d{4})").Groups[1].Value;
+        using (var reply = await PostInboundSmsAsync(rig.Hub, FamilyPhone, code, FakeTwilio.AuthToken))
+            Assert.Contains("已确认", await reply.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        using var staff = await rig.Hub.ClientAsync(World.Staff);
+        Assert.Equal(("acknowledged", "Family A"), ((await staff.GetFromJsonAsync<AlertDto>($"/api/alerts/{sos.Id}", Ct))!.Status,
+            (await staff.GetFromJsonAsync<AlertDto>($"/api/alerts/{sos.Id}", Ct))!.AcknowledgedBy));
+
+        // A second alert: the worker answers the page's SMS with its code.
+        var other = await rig.Hub.Services.GetRequiredService<AlertService>().RaiseAsync(
+            new Domain.Alerts.AlertSignal("fall-2", Domain.Alerts.AlertKind.Fall, Domain.Alerts.Severity.Critical, "fall", rig.Time.GetUtcNow()),
+            new Domain.Alerts.AlertPlace(rig.World.ResidentA, rig.World.HouseholdA, rig.World.GridA, rig.World.CommunityId), Ct);
+        await Eventually.GetAsync(() => Task.FromResult(twilio.Messages.Count(m => m.Key?.Contains($"alert-{other.Id}:page-0", StringComparison.Ordinal) == true)), n => n >= 1,
+            what: "the second alert's page SMS");
+        using (var reply = await PostInboundSmsAsync(rig.Hub, WorkerPhone, Domain.Notifications.NotificationTexts.ReplyCode(other.Id), FakeTwilio.AuthToken))
+            Assert.Contains("acknowledged", await reply.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal("Worker A", (await staff.GetFromJsonAsync<AlertDto>($"/api/alerts/{other.Id}", Ct))!.AcknowledgedBy);
     }
 
     [Fact]

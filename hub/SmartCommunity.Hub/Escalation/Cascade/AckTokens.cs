@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Escalation;
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Domain.Notifications;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Persistence;
 
 namespace SmartCommunity.Hub.Escalation.Cascade;
@@ -93,7 +96,46 @@ public sealed class AckTokens(IDbContextFactory<HubDbContext> dbFactory, AlertSe
                 .OrderByDescending(t => t.CreatedAt).ToListAsync(ct);
         }
         var match = calls.FirstOrDefault(t => CallCascade.ReplyMatches(body, t.Code));
-        return match is null ? new AckResult(AckOutcome.Invalid, null, null) : await AcknowledgeAsync(match, ct);
+        if (match is not null)
+            return await AcknowledgeAsync(match, ct);
+        return await AcknowledgePageReplyAsync(phone, body, ct);
+    }
+
+    /// <summary>A paged staff member's reply: the page's SMS went to this phone about an open alert whose code is in the text
+    /// (<see cref="NotificationTexts.ReplyCode"/>); the acknowledgement is that person's.</summary>
+    private async Task<AckResult> AcknowledgePageReplyAsync(string phone, string body, CancellationToken ct)
+    {
+        List<(long AlertId, string UserId)> paged;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            paged = (await db.Outbox.AsNoTracking()
+                    .Where(m => m.Channel == OutboxChannels.Sms && m.Phone == phone && m.TemplateKey == NotificationTexts.SmsPage && m.AlertId != null)
+                    .OrderByDescending(m => m.Id).Select(m => new { m.AlertId, m.Recipient }).Take(50).ToListAsync(ct))
+                .Select(m => (m.AlertId!.Value, m.Recipient)).Distinct().ToList();
+        }
+        foreach (var (alertId, userId) in paged.Where(p => CallCascade.ReplyMatches(body, NotificationTexts.ReplyCode(p.AlertId))))
+        {
+            var row = new AlertAckToken { Token = "page:" + alertId, AlertId = alertId, ContactKey = "user:" + userId, ContactName = "", UserId = userId, Phone = phone,
+                Code = NotificationTexts.ReplyCode(alertId), Language = await LanguageAsync(userId, ct) };
+            var now = time.GetUtcNow();
+            var actor = await ActorAsync(row, ct);
+            var acknowledged = false;
+            var changed = await alerts.TryChangeAsync(alertId, a =>
+            {
+                if (!a.IsOpen || a.AcknowledgedAt is not null)
+                    return false;
+                a.Acknowledge(actor, now);
+                return acknowledged = true;
+            }, ct);
+            return acknowledged && changed is not null ? new AckResult(AckOutcome.Acknowledged, row, changed) : await AlreadyAsync(row, ct);
+        }
+        return new AckResult(AckOutcome.Invalid, null, null);
+    }
+
+    private async Task<string> LanguageAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return TextCatalogues.Normalize(await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.Language).SingleOrDefaultAsync(ct));
     }
 
     private async Task<AckResult> AcknowledgeAsync(AlertAckToken row, CancellationToken ct)

@@ -63,7 +63,7 @@ public sealed class CascadeDirectory(ContactDirectory contacts, TimeProvider tim
 /// each call is on the alert's timeline. Runs after the escalation step is recorded, so a step calls once.
 /// </summary>
 public sealed class CallCascadeService(CascadeDirectory directory, AckTokens tokens, AlertService alerts, WebhookChannel webhooks, WebPushSender push,
-    PlaceNames names, IOptions<CascadeOptions> options, TimeProvider time, ILogger<CallCascadeService> logger)
+    INotificationOutbox outbox, SmsChannel sms, PlaceNames names, IOptions<CascadeOptions> options, TimeProvider time, ILogger<CallCascadeService> logger)
 {
     public async Task CallAsync(Alert alert, EscalationPolicy policy, int step, CancellationToken ct)
     {
@@ -77,24 +77,39 @@ public sealed class CallCascadeService(CascadeDirectory directory, AckTokens tok
         var who = names.Resident(alert.ResidentId) ?? names.Household(alert.HouseholdId) ?? alert.DeviceId;
         var kind = CatalogTexts.Format(contact.Language, alert.Kind.Spec().LabelKey);
         var link = Link(token);
+        // Keyed by (alert, step): a step run again (a timer recovered after a crash) sends nothing twice.
+        var key = $"alert-{alert.Id}:cascade-{step}";
+        var critical = alert.Severity >= Severity.Critical;
+        var calls = new List<OutgoingNotification>();
         foreach (var channel in channels)
         {
             switch (channel)
             {
                 case ContactChannel.Sms:
-                    webhooks.Enqueue("alert.cascade", new { alertId = alert.Id, channel = "sms", to = contact.Phone, name = contact.Name, language = contact.Language,
-                        text = CascadeTexts.Format(contact.Language, CascadeTexts.Sms, kind, who, token.Code, link).TrimEnd(' ', ':', '：') });
+                    var text = CascadeTexts.Format(contact.Language, CascadeTexts.Sms, kind, who, token.Code, link).TrimEnd(' ', ':', '：');
+                    await webhooks.EnqueueAsync("alert.cascade", new { alertId = alert.Id, channel = "sms", to = contact.Phone, name = contact.Name, language = contact.Language, text },
+                        $"{key}:sms", alert.Id, ct);
+                    if (sms.Enabled)
+                        calls.Add(new OutgoingNotification(OutboxChannels.Sms, contact.Key, contact.Phone, CascadeTexts.Sms, new Dictionary<string, string>(), contact.Language,
+                            $"sms:{contact.Phone}:{key}", alert.Id, critical, Body: text));
                     break;
                 case ContactChannel.Voice:
-                    webhooks.Enqueue("alert.cascade", new { alertId = alert.Id, channel = "voice", to = contact.Phone, name = contact.Name, language = contact.Language,
-                        text = CascadeTexts.Format(contact.Language, CascadeTexts.Voice, kind, who) });
+                    var speech = CascadeTexts.Format(contact.Language, CascadeTexts.Voice, kind, who);
+                    await webhooks.EnqueueAsync("alert.cascade", new { alertId = alert.Id, channel = "voice", to = contact.Phone, name = contact.Name, language = contact.Language, text = speech },
+                        $"{key}:voice", alert.Id, ct);
+                    if (sms.Enabled)
+                        calls.Add(new OutgoingNotification(OutboxChannels.Voice, contact.Key, contact.Phone, CascadeTexts.Voice, new Dictionary<string, string>(), contact.Language,
+                            $"voice:{contact.Phone}:{key}", alert.Id, critical, Body: speech));
                     break;
                 case ContactChannel.Push:
-                    push.Enqueue([contact.UserId!], alert.Severity, new PushPayload(CascadeTexts.Format(contact.Language, "cascade.ack.title"),
-                        CascadeTexts.Format(contact.Language, "cascade.ack.question", kind, who), alert.Id, alert.Severity.ToWire(), $"/ack/{token.Token}", $"alert-{alert.Id}"));
+                    await push.EnqueueAsync([contact.UserId!], alert.Severity, new PushPayload(CascadeTexts.Format(contact.Language, "cascade.ack.title"),
+                        CascadeTexts.Format(contact.Language, "cascade.ack.question", kind, who), alert.Id, alert.Severity.ToWire(), $"/ack/{token.Token}", $"alert-{alert.Id}"),
+                        $"{key}:push", ct);
                     break;
             }
         }
+        if (calls.Count > 0)
+            await outbox.EnqueueAsync(calls, ct);
         var called = string.Join("+", channels.Select(c => c.ToString().ToLowerInvariant()));
         await alerts.TryChangeAsync(alert.Id, a =>
         {
