@@ -114,6 +114,36 @@ public sealed class InstallableAppTests : IAsyncLifetime
         profile.Delete(recursive: true);
     }
 
+    /// <summary>The family app as a Chinese family uses it on a phone: its alert, the desk button, and offline the last
+    /// known status under a Chinese banner. SC_SCREENS=/some/dir saves both screens there (for release notes).</summary>
+    [Fact]
+    public async Task FamilyApp_ChineseOnAPhone_AlertAndDeskThenOfflineBannerInChinese()
+    {
+        var device = await _hub.RegisterDeviceAsync("sos", residentId: _world.ResidentA);
+        var family = await _browser.SignInAsync(_hub, World.FamilyA, DashboardBrowser.Phone, "zh-CN");
+        using (var mqtt = await _hub.ConnectDeviceAsync(device))
+        {
+            await mqtt.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic($"sc/v1/{device.Device.Id}/up").WithPayload(Senml.Sos(device.Device.Id, 1))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        }
+        await Assertions.Expect(family.GetByTestId("resident-status")).ToHaveAttributeAsync("data-state", "alert", new() { Timeout = 20_000 });
+        await Assertions.Expect(family.GetByTestId("call-desk")).ToContainTextAsync("致电服务台");
+        await Assertions.Expect(family.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
+        await WorkerScopeAsync(family);
+        var dir = Environment.GetEnvironmentVariable("SC_SCREENS");
+        if (dir is { Length: > 0 })
+            await family.ScreenshotAsync(new() { Path = Path.Combine(dir, "family-app-zh-CN.png"), FullPage = true });
+
+        await family.Context.SetOfflineAsync(true);
+        await family.ReloadAsync();
+        await Assertions.Expect(family.GetByTestId("offline-banner")).ToContainTextAsync("离线", new() { Timeout = 20_000 });
+        await Assertions.Expect(family.GetByTestId("offline-alert")).ToHaveCountAsync(1);
+        if (dir is { Length: > 0 })
+            await family.ScreenshotAsync(new() { Path = Path.Combine(dir, "family-app-offline-zh-CN.png"), FullPage = true });
+        await family.Context.SetOfflineAsync(false);
+    }
+
     [Fact]
     public async Task FamilyPage_OfflineReload_ShowsTheShellWithTheLastKnownStatus_ClearedAtSignOut()
     {
