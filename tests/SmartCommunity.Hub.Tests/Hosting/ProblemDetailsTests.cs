@@ -32,6 +32,7 @@ public sealed class ProblemDetailsTests(ITestOutputHelper output) : IAsyncLifeti
         ["/hubs/alerts/negotiate"] = "SignalR's negotiate, answered in the SignalR protocol (a GET is its own bodiless text/plain 405); a 401 there is problem details",
         ["/mqtt"] = "MQTT over WebSockets: a connection handler, answered in MQTT",
         ["/mqtt/negotiate"] = "the connection handler's negotiate (MQTT over WebSockets)",
+        ["/ack/{token}"] = "the page a person opens from a cascade SMS: it answers in HTML in their language, errors too (CascadeTests: unknown, used and forged tokens)",
     };
 
     public async ValueTask InitializeAsync()
