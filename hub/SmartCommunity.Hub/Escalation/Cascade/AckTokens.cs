@@ -117,17 +117,7 @@ public sealed class AckTokens(IDbContextFactory<HubDbContext> dbFactory, AlertSe
         {
             var row = new AlertAckToken { Token = "page:" + alertId, AlertId = alertId, ContactKey = "user:" + userId, ContactName = "", UserId = userId, Phone = phone,
                 Code = NotificationTexts.ReplyCode(alertId), Language = await LanguageAsync(userId, ct) };
-            var now = time.GetUtcNow();
-            var actor = await ActorAsync(row, ct);
-            var acknowledged = false;
-            var changed = await alerts.TryChangeAsync(alertId, a =>
-            {
-                if (!a.IsOpen || a.AcknowledgedAt is not null)
-                    return false;
-                a.Acknowledge(actor, now);
-                return acknowledged = true;
-            }, ct);
-            return acknowledged && changed is not null ? new AckResult(AckOutcome.Acknowledged, row, changed) : await AlreadyAsync(row, ct);
+            return await AcknowledgeAlertAsync(row, time.GetUtcNow(), ct);
         }
         return new AckResult(AckOutcome.Invalid, null, null);
     }
@@ -149,6 +139,12 @@ public sealed class AckTokens(IDbContextFactory<HubDbContext> dbFactory, AlertSe
             if (claimed == 0)
                 return await AlreadyAsync(row, ct);
         }
+        return await AcknowledgeAlertAsync(row, now, ct);
+    }
+
+    /// <summary>Acknowledges the row's alert in its person's name, unless someone already has or it is closed.</summary>
+    private async Task<AckResult> AcknowledgeAlertAsync(AlertAckToken row, DateTimeOffset now, CancellationToken ct)
+    {
         var actor = await ActorAsync(row, ct);
         var acknowledged = false;
         var changed = await alerts.TryChangeAsync(row.AlertId, a =>
