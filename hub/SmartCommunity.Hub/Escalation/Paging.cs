@@ -58,7 +58,7 @@ public sealed class Paging(AlertNotifier board, WebPushSender push, WebhookChann
             var args = new Dictionary<string, string>
             {
                 ["kind"] = CatalogTexts.Format(language, alert.Kind.Spec().LabelKey),
-                ["who"] = dto.ResidentName ?? dto.HouseholdLabel ?? dto.DeviceId,
+                ["who"] = names.Subject(alert),
                 ["place"] = dto.HouseholdLabel ?? "",
                 ["code"] = NotificationTexts.ReplyCode(alert.Id),
             };

@@ -18,6 +18,9 @@ public sealed class PlaceNames
 
     public string? Resident(int? id) => id is { } i ? _residents.GetValueOrDefault(i) : null;
     public string? Household(int? id) => id is { } i ? _households.GetValueOrDefault(i) : null;
+
+    /// <summary>Whom a message about the alert names: the resident, else the household (a shared device), else the device.</summary>
+    public string Subject(Domain.Alerts.Alert alert) => Resident(alert.ResidentId) ?? Household(alert.HouseholdId) ?? alert.DeviceId;
     public string? Grid(int? id) => id is { } i ? _grids.GetValueOrDefault(i) : null;
 
     /// <summary>

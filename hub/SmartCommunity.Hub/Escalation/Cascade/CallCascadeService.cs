@@ -74,7 +74,7 @@ public sealed class CallCascadeService(CascadeDirectory directory, AckTokens tok
             return;
         var channels = CallCascade.Reachable(contact);
         var token = await tokens.IssueAsync(alert, contact, ct);
-        var who = names.Resident(alert.ResidentId) ?? names.Household(alert.HouseholdId) ?? alert.DeviceId;
+        var who = names.Subject(alert);
         var kind = CatalogTexts.Format(contact.Language, alert.Kind.Spec().LabelKey);
         var link = Link(token);
         // Keyed by (alert, step): a step run again (a timer recovered after a crash) sends nothing twice.

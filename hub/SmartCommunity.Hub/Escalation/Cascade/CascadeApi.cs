@@ -104,7 +104,7 @@ public static class CascadeApi
 
     private static TextArgs Args(string language, Alert alert, PlaceNames names) => new(
         CatalogTexts.Format(language, alert.Kind.Spec().LabelKey),
-        names.Resident(alert.ResidentId) ?? names.Household(alert.HouseholdId) ?? alert.DeviceId);
+        names.Subject(alert));
 
     private static string Text(string language, string key, TextArgs? args)
     {
