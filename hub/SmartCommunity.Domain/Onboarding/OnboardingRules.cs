@@ -193,7 +193,7 @@ public static class OnboardingRules
             else if (role is not null && email is not null && hub.RoleOf(email) is { } existing && existing != role)
                 p.Add("role", "role_changed", email, existing);
             if (language is not (null or TextCatalogues.English or TextCatalogues.Chinese))
-                p.Add("language", "bad_language");
+                p.Add("language", "bad_language", TextCatalogues.English, TextCatalogues.Chinese);
             if (role is "EmergencyStaff" or "GridWorker" && community is null && p.CellOk("community"))
                 p.Add("community", "needs_community");
             if (role is "GridWorker" && grid is null && p.CellOk("grid"))
