@@ -144,7 +144,10 @@ function problemTable(report: ImportReport): HTMLElement {
       h("caption", {}, t("import.problemsCaption", { count: report.problems.length })),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("import.col.line")), h("th", { scope: "col" }, t("import.col.column")), h("th", { scope: "col" }, t("import.col.reason")))),
       h("tbody", {}, ...report.problems.map((p) =>
-        h("tr", { "data-testid": "import-problem", "data-code": p.code }, h("td", {}, String(p.line)), h("td", {}, p.column), h("td", {}, p.message)))),
+        h("tr", { "data-testid": "import-problem", "data-code": p.code },
+          h("td", { "data-label": t("import.col.line") }, String(p.line)),
+          h("td", { "data-label": t("import.col.column") }, p.column),
+          h("td", { "data-label": t("import.col.reason") }, p.message)))),
     ),
   );
 }
