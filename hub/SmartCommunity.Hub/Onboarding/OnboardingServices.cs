@@ -63,6 +63,31 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
             return Failed(kind, table, header);
         if (table.Rows.Count == 0)
             return Failed(kind, table, [ImportProblem.Of(1, "", "no_rows")]);
+        if (!apply)
+            return await CheckAndRunAsync(kind, table, apply: false, ct);
+        // One transaction, retried whole by the provider's execution strategy (PostgreSQL retries transient failures and
+        // refuses a transaction opened outside it): on a retry the snapshot, the check and the writes all run again.
+        var outcome = await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(token);
+            return await CheckAndRunAsync(kind, table, apply: true, token);
+        }, ct);
+        if (outcome.Problems.Count == 0)
+        {
+            await names.ReloadAsync(db, ct);
+            // New devices need their whole entry; a household or resident changes whom existing devices belong to.
+            if (kind == ImportKind.Devices)
+                await directory.RefreshAllAsync(ct);
+            else
+                await directory.RefreshPlacesAsync(ct);
+        }
+        return outcome;
+    }
+
+    /// <summary>Checks the file against the hub and counts (dry run), or also writes and commits the open transaction (apply).</summary>
+    private async Task<ImportOutcome> CheckAndRunAsync(ImportKind kind, ImportTable table, bool apply, CancellationToken ct)
+    {
         var snapshot = await Snapshot.LoadAsync(db, kind, ct);
         return kind switch
         {
@@ -82,7 +107,6 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
         if (check.Problems.Count > 0)
             return Failed(ImportKind.Households, table, check.Problems);
         int created = 0, updated = 0, unchanged = 0;
-        await using var tx = apply ? await db.Database.BeginTransactionAsync(ct) : null;
         // Communities and grids a row names are made first (they need ids), then the households.
         var newCommunities = check.Rows.Select(r => r.Community).Distinct(StringComparer.Ordinal).Where(c => !s.Communities.ContainsKey(c)).ToList();
         if (apply && newCommunities.Count > 0)
@@ -125,12 +149,7 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
             }
         }
         if (apply)
-        {
-            await db.SaveChangesAsync(ct);
-            await tx!.CommitAsync(ct);
-            await names.ReloadAsync(db, ct);
-            await directory.RefreshPlacesAsync(ct);
-        }
+            await SaveAndCommitAsync(ct);
         return new(ImportKind.Households, table.Rows.Count, created, updated, unchanged, [], [], []);
     }
 
@@ -158,18 +177,9 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
             }
         }
         if (apply)
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            await names.ReloadAsync(db, ct);
-            // Household devices without a named wearer belong to a household's only resident.
-            await directory.RefreshPlacesAsync(ct);
-        }
+            await SaveAndCommitAsync(ct);
         else
-        {
             db.ChangeTracker.Clear();
-        }
         return new(ImportKind.Residents, table.Rows.Count, created, updated, unchanged, [], [], []);
     }
 
@@ -183,7 +193,6 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
         var links = await db.FamilyLinks.ToListAsync(ct);
         var residentIds = await db.Residents.AsNoTracking().Where(r => r.ExternalId != null).ToDictionaryAsync(r => r.ExternalId!, r => r.Id, StringComparer.Ordinal, ct);
         var newPeople = new List<NewPerson>();
-        await using var tx = apply ? await db.Database.BeginTransactionAsync(ct) : null;
         foreach (var row in check.Rows)
         {
             int? communityId = row.Community is { } c ? s.Communities[c] : null;
@@ -231,11 +240,7 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
             newPeople.Add(new NewPerson(row.Email, row.Role, password));
         }
         if (apply)
-        {
-            await db.SaveChangesAsync(ct);
-            await tx!.CommitAsync(ct);
-            await names.ReloadAsync(db, ct);
-        }
+            await SaveAndCommitAsync(ct);
         return new(ImportKind.Users, table.Rows.Count, created, updated, unchanged, [], [], newPeople);
     }
 
@@ -283,9 +288,7 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
                 await broker.ProvisionAsync(d.Id, d.Secret, ct);
                 provisioned.Add(d.Id);
             }
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
+            await SaveAndCommitAsync(ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -294,8 +297,14 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
                 await broker.RemoveAsync(id, CancellationToken.None);
             throw;
         }
-        await directory.RefreshAllAsync(ct);
         return new(ImportKind.Devices, table.Rows.Count, created, updated, unchanged, [], fresh, []);
+    }
+
+    /// <summary>Writes the rows and commits the transaction <see cref="RunAsync"/> opened for this apply.</summary>
+    private async Task SaveAndCommitAsync(CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        await db.Database.CommitTransactionAsync(ct);
     }
 
     /// <summary>20 random characters from four classes: meets the hub's password rules; the person changes it after signing in.</summary>
