@@ -249,8 +249,15 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
         if (check.Problems.Count > 0)
             return Failed(ImportKind.Devices, table, check.Problems);
         int created = 0, updated = 0, unchanged = 0;
-        var ids = check.Rows.Select(r => r.Id).ToList();
-        var existing = await db.Devices.Where(d => ids.Contains(d.Id)).ToDictionaryAsync(d => d.Id, StringComparer.Ordinal, ct);
+        // The snapshot knows which ids are registered: a first import reads no device, a large re-import the whole table
+        // once (a 12,000-id IN list costs SQLite more than reading every row).
+        var known = check.Rows.Where(r => s.DeviceKindOf(r.Id) is not null).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var existing = known.Count switch
+        {
+            0 => new Dictionary<string, Device>(StringComparer.Ordinal),
+            <= 500 => await db.Devices.Where(d => known.Contains(d.Id)).ToDictionaryAsync(d => d.Id, StringComparer.Ordinal, ct),
+            _ => (await db.Devices.ToListAsync(ct)).Where(d => known.Contains(d.Id)).ToDictionary(d => d.Id, StringComparer.Ordinal),
+        };
         var residentIds = await db.Residents.AsNoTracking().Where(r => r.ExternalId != null).ToDictionaryAsync(r => r.ExternalId!, r => r.Id, StringComparer.Ordinal, ct);
         var fresh = new List<NewDevice>();
         var now = time.GetUtcNow();
