@@ -1,7 +1,7 @@
 // The application shell: session (who is signed in), hash routing, the header, and the services
 // that outlive a page (live alert feed, alarm sound, screen-reader announcer).
 
-import { getMe, logout, saveLanguage } from "./api/auth";
+import { getSession, logout, saveLanguage } from "./api/auth";
 import { Capabilities } from "./api/capabilities";
 import { ApiError } from "./api/http";
 import type { Me, PageDto, Role, SignInFailures } from "./api/types";
@@ -91,7 +91,8 @@ export class App {
     // already has every kind's label, icon and unit.
     const vocabulary = this.loadVocabulary();
     try {
-      await this.startSession(await getMe());
+      const me = await getSession();
+      if (me) await this.startSession(me);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) {
         // Hub unreachable at boot: show sign-in, which explains the problem when used.
