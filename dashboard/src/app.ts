@@ -12,6 +12,7 @@ import { boardPage } from "./pages/board/boardPage";
 import { devicesPage } from "./pages/devices/devicesPage";
 import { familyPage } from "./pages/family/familyPage";
 import { loginPage } from "./pages/login/loginPage";
+import { managePage } from "./pages/manage/managePage";
 import { residentsPage } from "./pages/residents/residentsPage";
 import { settingsPage } from "./pages/settings/settingsPage";
 import { Alarm } from "./sound/alarm";
@@ -43,6 +44,7 @@ const routes: readonly Route[] = [
   { path: "residents", title: "app.residentsTitle", roles: RESPONDERS, view: residentsPage },
   { path: "devices", title: "app.devicesTitle", roles: ["Admin", "Technician"], view: devicesPage },
   { path: "family", title: "app.familyTitle", roles: ["Family"], view: familyPage },
+  { path: "manage", title: "app.manageTitle", roles: ["Admin", "EmergencyStaff"], view: managePage },
   { path: "settings", title: "app.settingsTitle", view: settingsPage },
 ];
 const DEFAULT_ROUTE = "board";
