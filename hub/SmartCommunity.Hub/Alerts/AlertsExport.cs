@@ -21,11 +21,11 @@ public static class AlertsExport
 
     public static void MapAlertsExport(this RouteGroupBuilder alerts) =>
         alerts.MapGet("/export.csv", CsvAsync)
-            .WithSummary("Alerts raised in [from, to) as CSV (UTC; default the last 30 days, at most two years), those the caller may see; status=open|resolved|all");
+            .WithSummary("Alerts raised in [from, to) as CSV (UTC; default the last 30 days, at most two years), those the caller may see; status=open|resolved|all; residentId= that resident and their household's shared devices");
 
     private static async Task<Results<FileContentHttpResult, ValidationProblem>> CsvAsync(
         HttpContext http, HubDbContext db, AccessScopeResolver scopes, PlaceNames names, TimeProvider time,
-        DateTimeOffset? from, DateTimeOffset? to, string? status, CancellationToken ct)
+        DateTimeOffset? from, DateTimeOffset? to, string? status, int? residentId, CancellationToken ct)
     {
         var t = to ?? time.GetUtcNow();
         var f = from ?? t.AddDays(-30);
@@ -41,6 +41,12 @@ public static class AlertsExport
             case "resolved": q = q.Where(a => a.Status == AlertStatus.Resolved); break;
             case "all": break;
             default: return ApiProblem.Invalid("status", "status must be open, resolved or all");
+        }
+        if (residentId is { } rid)
+        {
+            // Like the list: the resident's alerts and those of their household's shared devices (of no resident).
+            var home = await db.Residents.AsNoTracking().Where(r => r.Id == rid).Select(r => (int?)r.HouseholdId).SingleOrDefaultAsync(ct);
+            q = q.Where(a => a.ResidentId == rid || (a.ResidentId == null && a.HouseholdId == home));
         }
         var alerts = await q.OrderBy(a => a.RaisedAt).ThenBy(a => a.Id).Take(MaxRows).ToListAsync(ct);
         http.RecordPersonalDataRead("alerts export", alerts.Select(a => a.ResidentId));

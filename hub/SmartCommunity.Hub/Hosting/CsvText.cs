@@ -10,6 +10,8 @@ namespace SmartCommunity.Hub.Hosting;
 /// </summary>
 public sealed class CsvText(TextWriter writer)
 {
+    // A row is built here and written asynchronously: a response body refuses synchronous writes.
+    private readonly StringBuilder _row = new();
     private bool _first = true;
 
     public CsvText Text(string? value)
@@ -21,7 +23,7 @@ public sealed class CsvText(TextWriter writer)
             value = "'" + value;
         if (value.AsSpan().IndexOfAny(",\"\r\n") >= 0)
             value = "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        writer.Write(value);
+        _row.Append(value);
         return this;
     }
 
@@ -29,7 +31,7 @@ public sealed class CsvText(TextWriter writer)
     {
         Separate();
         if (value is { } v)
-            writer.Write(v.ToString("R", CultureInfo.InvariantCulture));
+            _row.Append(v.ToString("G15", CultureInfo.InvariantCulture));
         return this;
     }
 
@@ -37,7 +39,7 @@ public sealed class CsvText(TextWriter writer)
     {
         Separate();
         if (value is { } v)
-            writer.Write(v.ToString(CultureInfo.InvariantCulture));
+            _row.Append(v.ToString(CultureInfo.InvariantCulture));
         return this;
     }
 
@@ -45,14 +47,16 @@ public sealed class CsvText(TextWriter writer)
     {
         Separate();
         if (value is { } v)
-            writer.Write(v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            _row.Append(v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         return this;
     }
 
-    public Task EndRowAsync()
+    public async Task EndRowAsync()
     {
         _first = true;
-        return writer.WriteAsync("\r\n");
+        _row.Append("\r\n");
+        await writer.WriteAsync(_row);
+        _row.Clear();
     }
 
     public static StreamWriter Open(Stream stream) => new(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 64 * 1024);
@@ -60,7 +64,7 @@ public sealed class CsvText(TextWriter writer)
     private void Separate()
     {
         if (!_first)
-            writer.Write(',');
+            _row.Append(',');
         _first = false;
     }
 }
