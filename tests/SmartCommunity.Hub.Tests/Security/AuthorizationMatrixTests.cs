@@ -316,10 +316,19 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/devices/{deviceId}/readings/aggregate",
             For("device A", SeesResidentA | Who.Technician, i => $"/api/devices/{i.DeviceA}/readings/aggregate?name=sos"),
             For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}/readings/aggregate?name=sos")),
+        R("GET", "/api/devices/{deviceId}/readings/history",
+            For("device A", SeesResidentA | Who.Technician, i => $"/api/devices/{i.DeviceA}/readings/history?name=sos"),
+            For("device B", SeesResidentB | Who.Technician, i => $"/api/devices/{i.DeviceB}/readings/history?name=sos"),
+            For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}/readings/history?name=sos")),
+        R("GET", "/api/devices/{deviceId}/readings/export.csv",
+            For("device A", SeesResidentA | Who.Technician, i => $"/api/devices/{i.DeviceA}/readings/export.csv?name=sos"),
+            For("device B", SeesResidentB | Who.Technician, i => $"/api/devices/{i.DeviceB}/readings/export.csv"),
+            For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}/readings/export.csv")),
 
         // Alerts: any signed-in person lists what they see (a technician sees none); responders of the place change them;
         // the family of the resident cancels an inferred alert's pre-alarm, says they are with the resident, and rates the outcome
         R("GET", "/api/alerts", Any(Who.SignedIn, "/api/alerts", null, SeesAlerts)),
+        R("GET", "/api/alerts/export.csv", Any(Who.SignedIn, "/api/alerts/export.csv")), // which rows: HistoryTests
         R("GET", "/api/alerts/{id:long}",
             For("alert A", SeesResidentA, i => $"/api/alerts/{i.AlertA}"),
             For("alert B", SeesResidentB, i => $"/api/alerts/{i.AlertB}"),
