@@ -68,28 +68,43 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
     {
         // metric and key stay machine-readable; the label column is for a person, in their language.
         var sb = new StringBuilder("metric,key,value,").Append(Escape(T(language, "report.col.label"))).Append('\n');
-        void Row(string metric, string key, object? value, string label) =>
+        foreach (var (metric, key, value, label) in Rows(r, language))
             sb.Append(metric).Append(',').Append(Escape(key)).Append(',').Append(Convert.ToString(value, CultureInfo.InvariantCulture))
               .Append(',').Append(Escape(label)).Append('\n');
-        Row("period_from", "", r.From.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_from"));
-        Row("period_to", "", r.To.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_to"));
-        Row("alerts", "", r.Alerts, T(language, "report.alerts_raised"));
-        Row("alerts_paged", "", r.Paged, T(language, "report.alerts_paged"));
-        Row("acknowledged_within_60s", "", r.AcknowledgedWithin60s, T(language, "report.acknowledged_60s_count"));
-        Row("share_acknowledged_within_60s", "", Fmt(r.ShareAcknowledgedWithin60s), T(language, "report.acknowledged_60s_share"));
-        Row("median_time_to_acknowledge_s", "", Secs(r.MedianTimeToAcknowledge), T(language, "report.median_acknowledge_s"));
-        Row("p90_time_to_acknowledge_s", "", Secs(r.P90TimeToAcknowledge), T(language, "report.p90_acknowledge_s"));
-        Row("median_time_to_resolve_s", "", Secs(r.MedianTimeToResolve), T(language, "report.median_resolve_s"));
-        Row("p90_time_to_resolve_s", "", Secs(r.P90TimeToResolve), T(language, "report.p90_resolve_s"));
-        Row("resolved", "", r.Resolved, T(language, "report.resolved"));
-        Row("false_alarms", "", r.FalseAlarms, T(language, "report.false_alarms"));
-        foreach (var k in r.FalseAlarmsByKind) Row("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate), T(language, "report.false_alarm_rate_kind", LocalizedText.Of(KindLabel(k.Key))));
-        foreach (var d in r.FalseAlarmsByDevice) Row("false_alarm_rate_by_device", d.Key, Fmt(d.Rate), T(language, "report.false_alarm_rate_device", d.Key));
-        Row("visit_coverage", "community", Fmt(r.VisitCoverage.Coverage), T(language, "report.community"));
-        foreach (var g in r.VisitCoverageByGrid) Row("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage), T(language, "report.grid", g.GridId));
-        Row("ratings", "", r.Ratings, T(language, "report.ratings"));
-        Row("average_rating", "", Fmt(r.AverageRating), T(language, "report.average_rating"));
         return sb.ToString();
+    }
+
+    /// <summary>The CSV's rows as a workbook: figures stay numbers (a spreadsheet can add them up), one sheet.</summary>
+    public static byte[] Xlsx(KpiReport r, string language = TextCatalogues.English)
+    {
+        var label = T(language, "report.col.label");
+        var rows = Rows(r, language).Select(row => new Dictionary<string, object?> { ["metric"] = row.Metric, ["key"] = row.Key, ["value"] = row.Value, [label] = row.Label }).ToList();
+        using var stream = new MemoryStream();
+        MiniExcelLibs.MiniExcel.SaveAs(stream, rows, sheetName: "KPI");
+        return stream.ToArray();
+    }
+
+    /// <summary>metric, key, value (int, double, string or null), label: what the CSV and the workbook hold.</summary>
+    public static IEnumerable<(string Metric, string Key, object? Value, string Label)> Rows(KpiReport r, string language = TextCatalogues.English)
+    {
+        yield return ("period_from", "", r.From.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_from"));
+        yield return ("period_to", "", r.To.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_to"));
+        yield return ("alerts", "", r.Alerts, T(language, "report.alerts_raised"));
+        yield return ("alerts_paged", "", r.Paged, T(language, "report.alerts_paged"));
+        yield return ("acknowledged_within_60s", "", r.AcknowledgedWithin60s, T(language, "report.acknowledged_60s_count"));
+        yield return ("share_acknowledged_within_60s", "", Fmt(r.ShareAcknowledgedWithin60s), T(language, "report.acknowledged_60s_share"));
+        yield return ("median_time_to_acknowledge_s", "", Secs(r.MedianTimeToAcknowledge), T(language, "report.median_acknowledge_s"));
+        yield return ("p90_time_to_acknowledge_s", "", Secs(r.P90TimeToAcknowledge), T(language, "report.p90_acknowledge_s"));
+        yield return ("median_time_to_resolve_s", "", Secs(r.MedianTimeToResolve), T(language, "report.median_resolve_s"));
+        yield return ("p90_time_to_resolve_s", "", Secs(r.P90TimeToResolve), T(language, "report.p90_resolve_s"));
+        yield return ("resolved", "", r.Resolved, T(language, "report.resolved"));
+        yield return ("false_alarms", "", r.FalseAlarms, T(language, "report.false_alarms"));
+        foreach (var k in r.FalseAlarmsByKind) yield return ("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate), T(language, "report.false_alarm_rate_kind", LocalizedText.Of(KindLabel(k.Key))));
+        foreach (var d in r.FalseAlarmsByDevice) yield return ("false_alarm_rate_by_device", d.Key, Fmt(d.Rate), T(language, "report.false_alarm_rate_device", d.Key));
+        yield return ("visit_coverage", "community", Fmt(r.VisitCoverage.Coverage), T(language, "report.community"));
+        foreach (var g in r.VisitCoverageByGrid) yield return ("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage), T(language, "report.grid", g.GridId));
+        yield return ("ratings", "", r.Ratings, T(language, "report.ratings"));
+        yield return ("average_rating", "", Fmt(r.AverageRating), T(language, "report.average_rating"));
     }
 
     public static string Markdown(string community, string period, KpiReport r, string language = TextCatalogues.English)
@@ -154,8 +169,9 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
 
     private static string Dur(TimeSpan? t, string language) => t is not { } v ? "–"
         : v.TotalMinutes >= 1 ? T(language, "report.minutes_seconds", (int)v.TotalMinutes, v.Seconds) : T(language, "report.seconds", v.TotalSeconds);
-    private static string? Secs(TimeSpan? t) => t?.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
-    private static string? Fmt(double? d) => d?.ToString("0.####", CultureInfo.InvariantCulture);
+    // Rounded as the CSV always printed them ("0" and "0.####" formats), but kept numeric for the workbook.
+    private static double? Secs(TimeSpan? t) => t is { } v ? Math.Round(v.TotalSeconds, MidpointRounding.AwayFromZero) : null;
+    private static double? Fmt(double? d) => d is { } v ? Math.Round(v, 4, MidpointRounding.AwayFromZero) : null;
     private static string Escape(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }
 
