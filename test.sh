@@ -159,7 +159,7 @@ dotnet test --solution SmartCommunity.sln -c Release -- --filter-not-trait "Cate
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 read -r passed failed skipped < <(count "$log")
 
-# The end-to-end, restart, closed-loop, supervision, abuse, notification and personal-data tests run a second time
+# The end-to-end, restart, closed-loop, supervision, abuse, notification, personal-data and onboarding tests run a second time
 # with the hub on PostgreSQL (SC_HUB_DB=postgres), so the provider is exercised beyond its own tests.
 echo "== dotnet test: hub on PostgreSQL"
 SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Release --no-build -- \
@@ -172,6 +172,7 @@ SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Relea
   --filter-class "SmartCommunity.Hub.Tests.OutboxTests" --filter-class "SmartCommunity.Hub.Tests.PersonalDataTests" --filter-class "SmartCommunity.Hub.Tests.CascadeTests" \
   --filter-class "SmartCommunity.Hub.Tests.HistoryTests" \
   --filter-class "SmartCommunity.Hub.Tests.ConsoleApiTests" --filter-class "SmartCommunity.Hub.Tests.ConsoleBrowserTests" \
+  --filter-class "SmartCommunity.Hub.Tests.OnboardingTests" --filter-class "SmartCommunity.Hub.Tests.ImportBrowserTests" \
   2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 read -r pg_passed pg_failed pg_skipped < <(count "$log")

@@ -11,6 +11,7 @@ import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } 
 import { boardPage } from "./pages/board/boardPage";
 import { devicesPage } from "./pages/devices/devicesPage";
 import { familyPage } from "./pages/family/familyPage";
+import { importPage } from "./pages/import/importPage";
 import { loginPage } from "./pages/login/loginPage";
 import { managePage } from "./pages/manage/managePage";
 import { residentsPage } from "./pages/residents/residentsPage";
@@ -44,6 +45,7 @@ const routes: readonly Route[] = [
   { path: "residents", title: "app.residentsTitle", roles: RESPONDERS, view: residentsPage },
   { path: "devices", title: "app.devicesTitle", roles: ["Admin", "Technician"], view: devicesPage },
   { path: "family", title: "app.familyTitle", roles: ["Family"], view: familyPage },
+  { path: "import", title: "app.importTitle", roles: ["Admin"], view: importPage },
   { path: "manage", title: "app.manageTitle", roles: ["Admin", "EmergencyStaff"], view: managePage },
   { path: "settings", title: "app.settingsTitle", view: settingsPage },
 ];

@@ -10,6 +10,7 @@ using SmartCommunity.Hub.Escalation.Cascade;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Ingestion;
 using SmartCommunity.Hub.Notifications;
+using SmartCommunity.Hub.Onboarding;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Places;
@@ -42,6 +43,7 @@ builder.AddHubEscalation();     // escalation timers (Quartz), on-call rosters, 
 builder.AddHubCascade();        // the call cascade to the resident's people, acknowledged by link or SMS reply
 builder.AddHubVisits();         // visit check-ins and monthly coverage
 builder.AddHubReports();        // KPIs and the monthly report (Quartz)
+builder.AddHubOnboarding();     // bulk onboarding: households, residents, people and devices from CSV or XLSX, dry run first
 builder.AddHubNotifications();  // Web Push (VAPID), signed webhooks for SMS/voice gateways, families' notifications
 builder.AddHubScheduling();     // Quartz on SQLite or clustered on PostgreSQL: timers survive restarts
 builder.AddHubPrivacy();        // personal data: export and erasure of one resident on request, retention (Quartz)
@@ -65,6 +67,7 @@ app.MapRostersApi();
 app.MapCascadeApi();
 app.MapVisitsApi();
 app.MapReportsApi();
+app.MapOnboardingApi();
 app.MapNotificationsApi();
 app.MapAuditApi();
 app.MapPrivacyApi();

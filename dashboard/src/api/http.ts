@@ -90,7 +90,10 @@ async function send(method: string, url: string, options: RequestOptions, retrie
     "Accept-Language": language(),
   };
   const init: RequestInit = { method, headers, credentials: "same-origin", cache: options.cache ?? "no-store" };
-  if (options.body !== undefined) {
+  if (options.body instanceof FormData) {
+    // A file upload: the browser writes the multipart boundary into Content-Type itself.
+    init.body = options.body;
+  } else if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.body);
   }

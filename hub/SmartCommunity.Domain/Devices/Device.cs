@@ -115,4 +115,14 @@ public sealed class Device
         LastSeq = seq;
         return true;
     }
+
+    /// <summary>Where a bulk import says the device is installed; false when that is where it already is. The secret is
+    /// not touched: a re-import never rotates or reveals it.</summary>
+    public bool PlaceAt(DeviceLocation location, string? label, int? householdId, int? residentId, int? gridId)
+    {
+        if (Location == location && Label == label && HouseholdId == householdId && ResidentId == residentId && GridId == gridId)
+            return false;
+        (Location, Label, HouseholdId, ResidentId, GridId) = (location, label, householdId, residentId, gridId);
+        return true;
+    }
 }

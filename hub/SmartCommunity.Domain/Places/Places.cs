@@ -46,6 +46,9 @@ public sealed class Household
 
     /// <summary>Its last resident was erased: the address would still say who lived there, so only the number is kept.</summary>
     public void ForgetAddress() => Address = $"Household {Id}";
+
+    /// <summary>The household now belongs to another grid (a bulk import that redraws the grids).</summary>
+    public void MoveToGrid(int gridId) => GridId = gridId;
 }
 
 public sealed class Resident
@@ -60,8 +63,20 @@ public sealed class Resident
     public bool SpecialDifficulty { get; private set; }
     public string? Notes { get; private set; }
 
-    public static Resident Register(int householdId, string name, int? birthYear = null, bool specialDifficulty = false, string? notes = null) =>
-        new() { HouseholdId = householdId, Name = name, BirthYear = birthYear, SpecialDifficulty = specialDifficulty, Notes = notes };
+    /// <summary>The community's own number for the resident (a register or case number): the key a bulk import finds them by.</summary>
+    public string? ExternalId { get; private set; }
+
+    public static Resident Register(int householdId, string name, int? birthYear = null, bool specialDifficulty = false, string? notes = null, string? externalId = null) =>
+        new() { HouseholdId = householdId, Name = name, BirthYear = birthYear, SpecialDifficulty = specialDifficulty, Notes = notes, ExternalId = externalId };
+
+    /// <summary>Takes the values of a bulk import's row; false when they were already these (an unchanged row).</summary>
+    public bool Update(int householdId, string name, int? birthYear, bool specialDifficulty, string? notes)
+    {
+        if (HouseholdId == householdId && Name == name && BirthYear == birthYear && SpecialDifficulty == specialDifficulty && Notes == notes)
+            return false;
+        (HouseholdId, Name, BirthYear, SpecialDifficulty, Notes) = (householdId, name, birthYear, specialDifficulty, notes);
+        return true;
+    }
 
     /// <summary>Corrected details, or a move to another household.</summary>
     public void Change(int householdId, string name, int? birthYear, bool specialDifficulty) =>

@@ -21,6 +21,9 @@ public sealed class AuditEntry
     public string? ResidentIds { get; set; }
 }
 
+/// <summary>What a write did, in words for the audit log (e.g. an import's counts); set by the handler, never with secrets.</summary>
+public sealed record AuditNote(string Text);
+
 /// <summary>
 /// Records every write a signed-in person makes (POST/PUT/PATCH/DELETE under /api), with the outcome status, and every
 /// successful read that returned residents' personal data (handlers mark those with
@@ -53,7 +56,7 @@ public sealed class AuditTrail(RequestDelegate next, IDbContextFactory<HubDbCont
                 UserName = user.Identity.Name ?? "",
                 Action = $"{request.Method} {request.Path}",
                 Status = http.Response.StatusCode,
-                Detail = read is null ? null : Truncate(string.Join("; ", read.What), 2000),
+                Detail = read is null ? (http.Features.Get<AuditNote>() is { } note ? Truncate(note.Text, 2000) : null) : Truncate(string.Join("; ", read.What), 2000),
                 ResidentIds = read is null ? null : PersonalDataAccess.FormatResidentIds(read.ResidentIds),
             });
             await db.SaveChangesAsync(CancellationToken.None);

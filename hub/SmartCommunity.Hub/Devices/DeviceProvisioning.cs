@@ -82,6 +82,7 @@ public sealed class DeviceProvisioning(IOptions<HubOptions> hub, IOptions<Broker
     public static string Svg(QRCodeData code) =>
         new SvgQRCode(code).GetGraphic(6, "#000000", "#ffffff", drawQuietZones: true, sizingMode: SvgQRCode.SizingMode.ViewBoxAttribute);
 
-    /// <summary>10 pixels a module with the quiet zone: ~0.8 mm a module at 300 dpi, readable from a phone.</summary>
-    public static byte[] Png(QRCodeData code) => new PngByteQRCode(code).GetGraphic(10);
+    /// <summary>10 pixels a module with the quiet zone: ~0.8 mm a module at 300 dpi, readable from a phone. A sheet of
+    /// thousands (bulk onboarding) takes fewer pixels and lets the page scale them up.</summary>
+    public static byte[] Png(QRCodeData code, int pixelsPerModule = 10) => new PngByteQRCode(code).GetGraphic(pixelsPerModule);
 }

@@ -82,6 +82,9 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
         {
             e.Property(x => x.Name).HasMaxLength(200);
             e.Property(x => x.Notes).HasMaxLength(2000);
+            e.Property(x => x.ExternalId).HasMaxLength(64);
+            // NULLs are distinct on both providers: residents made by hand need no external id.
+            e.HasIndex(x => x.ExternalId).IsUnique();
             e.HasOne<Household>().WithMany().HasForeignKey(x => x.HouseholdId);
         });
         builder.Entity<Device>(e =>

@@ -422,6 +422,10 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/notifications/dead-letters", Any(Who.Admin, "/api/notifications/dead-letters")),
         R("POST", "/api/notifications/dead-letters/{id:long}/retry", Fresh("a new dead letter", Who.Admin, FreshDeadLetterAsync)),
 
+        // Bulk onboarding: admins only (a JSON body is refused as "no file", past authorization)
+        R("GET", "/api/onboarding/templates/{file}", Any(Who.Admin, "/api/onboarding/templates/devices.csv")),
+        R("POST", "/api/onboarding/{kind}", Any(Who.Admin, "/api/onboarding/devices?dryRun=true", new { })),
+
         // Audit and operations
         R("GET", "/api/audit", Any(Who.Admin, "/api/audit")),
         R("GET", "/api/stats", Any(Who.Admin | Who.Technician | Who.Staff, "/api/stats")),

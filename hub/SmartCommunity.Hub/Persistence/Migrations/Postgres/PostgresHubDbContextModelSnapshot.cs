@@ -566,6 +566,10 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<int?>("BirthYear")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<int>("HouseholdId")
                         .HasColumnType("integer");
 
@@ -582,6 +586,9 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .HasColumnType("boolean");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ExternalId")
+                        .IsUnique();
 
                     b.HasIndex("HouseholdId");
 
