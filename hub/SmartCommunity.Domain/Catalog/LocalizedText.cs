@@ -39,6 +39,7 @@ public static class TextCatalogues
         Notifications.PushTexts.Catalogue,
         Reports.ReportTexts.Catalogue,
         Escalation.CascadeTexts.Catalogue,
+        Cases.CaseTexts.Catalogue,
     ];
 
     private static readonly FrozenDictionary<string, string> AllEn = Merge(c => c.En);
