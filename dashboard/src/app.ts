@@ -9,6 +9,7 @@ import { workflow } from "./api/workflow";
 import type { AppContext, View } from "./context";
 import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } from "./i18n";
 import { boardPage } from "./pages/board/boardPage";
+import { casesPage } from "./pages/cases/casesPage";
 import { devicesPage } from "./pages/devices/devicesPage";
 import { familyPage } from "./pages/family/familyPage";
 import { loginPage } from "./pages/login/loginPage";
@@ -43,6 +44,7 @@ const routes: readonly Route[] = [
   { path: "residents", title: "app.residentsTitle", roles: RESPONDERS, view: residentsPage },
   { path: "devices", title: "app.devicesTitle", roles: ["Admin", "Technician"], view: devicesPage },
   { path: "family", title: "app.familyTitle", roles: ["Family"], view: familyPage },
+  { path: "cases", title: "app.casesTitle", roles: [...RESPONDERS, "Family"], view: casesPage },
   { path: "settings", title: "app.settingsTitle", view: settingsPage },
 ];
 const DEFAULT_ROUTE = "board";
