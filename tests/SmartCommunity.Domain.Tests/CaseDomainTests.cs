@@ -33,6 +33,20 @@ public sealed class CaseDomainTests
     }
 
     [Fact]
+    public void Case_ErasePersonalData_DropsResidentAndFreeTextKeepsWhatTheReportCounts()
+    {
+        var c = Case.Open(CaseCategory.CareNeed, CaseChannel.Family, 1, 10, 100, 1000, "Mother cannot reach the shelf", "son@example.org", T);
+        c.AttachPhoto("image/jpeg");
+        c.Resolve("worker", CaseOutcome.Fixed, "Shelf lowered", T.AddHours(2));
+        c.Rate("son@example.org", 4, "Thanks", T.AddHours(3));
+
+        c.ErasePersonalData(["son@example.org"]);
+
+        Assert.Equal((null, "", null, null, null, "family", "family"), (c.ResidentId, c.Description, c.ResolutionNote, c.RatingComment, c.PhotoContentType, c.OpenedBy, c.RatedBy));
+        Assert.Equal((100, CaseOutcome.Fixed, 4, "worker", true), (c.HouseholdId, c.Outcome, c.Rating, c.ResolvedBy, c.ResolvedOnTime));
+    }
+
+    [Fact]
     public void Case_IllegalTransitions_AreRefused()
     {
         var c = Open();

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using SmartCommunity.Domain.Catalog;
 
 namespace SmartCommunity.Domain.Cases;
@@ -131,6 +133,25 @@ public sealed class Case
     public void AttachPhoto(string contentType)
     {
         PhotoContentType = contentType;
+        Version++;
+    }
+
+    /// <summary>
+    /// The resident asked to be forgotten: the link to them and every free text (what was asked, how it was resolved, the
+    /// comment, the photo) go; category, place above the resident, times, outcome and rating stay for the statistics.
+    /// A family member who opened or rated it becomes "family".
+    /// </summary>
+    public void ErasePersonalData(IReadOnlyCollection<string> familyUserNames)
+    {
+        ResidentId = null;
+        Description = "";
+        ResolutionNote = null;
+        RatingComment = null;
+        PhotoContentType = null;
+        if (familyUserNames.Contains(OpenedBy))
+            OpenedBy = Alerts.Alert.FamilyActor;
+        if (RatedBy is { } rater && familyUserNames.Contains(rater))
+            RatedBy = Alerts.Alert.FamilyActor;
         Version++;
     }
 
