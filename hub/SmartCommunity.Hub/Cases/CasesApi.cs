@@ -254,6 +254,9 @@ public static class CasesApi
         if (!PhotoTypes.TryGetValue(type, out var contentType))
             return Refuse(StatusCodes.Status415UnsupportedMediaType, $"a case photo is image/jpeg, image/png or image/webp, not '{type}'");
         var max = options.Value.MaxPhotoBytes;
+        // The hub's request limit (1 MB) is for JSON; a photo has its own. One byte over, so the check below answers, not Kestrel.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = max + 1L;
         if (http.Request.ContentLength is { } declared && declared > max)
             return Refuse(StatusCodes.Status413PayloadTooLarge, $"a case photo is at most {max} bytes; this one is {declared}");
         using var buffer = new MemoryStream();
