@@ -288,6 +288,9 @@ public static class CasesApi
         ProblemHttpResult Refuse(int status, string detail)
         {
             metrics.PhotoRefused(status);
+            // The rest of the body may be unread (too large, wrong type) and Kestrel then drops the connection: say so, or the
+            // client sends its next request on a connection about to close and sees it end without an answer.
+            http.Response.Headers.Connection = "close";
             log.LogWarning("Case {CaseId}: photo refused ({Status}): {Detail}", id, status, detail);
             return TypedResults.Problem(detail, statusCode: status);
         }

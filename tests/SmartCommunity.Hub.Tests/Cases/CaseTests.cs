@@ -201,6 +201,8 @@ public sealed class CaseTests
             (wrongType.StatusCode, tooLarge.StatusCode, notAnImage.StatusCode, notYours.StatusCode, stored.StatusCode));
         Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
         Assert.Contains("at most", await tooLarge.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        // The unread rest of the body ends the connection; the answer says so, and the next request above went on a new one.
+        Assert.True(tooLarge.Headers.ConnectionClose);
         var served = await worker.GetAsync($"/api/cases/{c.Id}/photo", Ct);
         Assert.Equal("image/png", served.Content.Headers.ContentType?.MediaType);
         Assert.Equal(png, await served.Content.ReadAsByteArrayAsync(Ct));
@@ -241,6 +243,30 @@ public sealed class CaseTests
         time.Advance(TimeSpan.FromMinutes(1));   // the KPI period ends now, exclusive
         var csv = await admin.GetStringAsync($"/api/reports/monthly/{world.CommunityId}/2026-11.csv", Ct);
         Assert.Contains("cases_opened,,1,", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CasePhoto_LargerThanTheHubsJsonLimit_AcceptedUpToThePhotoLimitThenAProblem()
+    {
+        // Defaults: the hub refuses request bodies over 1 MiB; a case photo may be up to 2 MiB.
+        var (hub, _, world) = await StartAsync();
+        await using var __ = hub;
+        using var family = await hub.ClientAsync(World.FamilyA);
+        var c = await HubApp.PostAsync<CaseDto>(family, "/api/cases", new OpenCaseRequest("repair", "Cracked window", HouseholdId: world.HouseholdA));
+        static ByteArrayContent Jpeg(int length)
+        {
+            var bytes = new byte[length];
+            bytes[0] = 0xFF; bytes[1] = 0xD8; bytes[2] = 0xFF;
+            var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            return content;
+        }
+
+        var large = await family.PutAsync($"/api/cases/{c.Id}/photo", Jpeg(1536 * 1024), Ct);
+        var tooLarge = await family.PutAsync($"/api/cases/{c.Id}/photo", Jpeg(2 * 1024 * 1024 + 1), Ct);
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.RequestEntityTooLarge), (large.StatusCode, tooLarge.StatusCode));
+        Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
