@@ -11,6 +11,7 @@ using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Localization;
 using SmartCommunity.Hub.Notifications;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Places;
 
 namespace SmartCommunity.Hub.Cases;
 
@@ -31,7 +32,7 @@ public sealed class CasePhoto
 /// Notifications go through the outbox under keys of (case, step), so a step run twice sends nothing twice.
 /// </summary>
 public sealed class CaseService(IDbContextFactory<HubDbContext> dbFactory, IHubContext<AlertsHub, IAlertsClient> hub, OnCall onCall,
-    WebPushSender push, WebhookChannel webhooks, UserLanguages languages, TimeProvider time, ILogger<CaseService> logger)
+    WebPushSender push, WebhookChannel webhooks, UserLanguages languages, PlaceNames names, TimeProvider time, ILogger<CaseService> logger)
 {
     public async Task<Case> OpenAsync(Case c, CancellationToken ct)
     {
@@ -113,7 +114,7 @@ public sealed class CaseService(IDbContextFactory<HubDbContext> dbFactory, IHubC
     {
         // The case carries no rendered text (the board labels categories itself): one DTO for every language's group.
         var groups = Audience(c).SelectMany(AlertGroups.InEveryLanguage).ToList();
-        await hub.Clients.Groups(groups).CaseUpdated(CaseDto.From(c));
+        await hub.Clients.Groups(groups).CaseUpdated(CaseDto.From(c, names));
     }
 
     public static List<string> Audience(Case c)
@@ -135,7 +136,7 @@ public sealed class CaseService(IDbContextFactory<HubDbContext> dbFactory, IHubC
             var title = TextCatalogues.Format(group.Key, titleKey, [LocalizedText.Of(CaseTexts.CategoryKey(c.Category))]);
             await push.EnqueueAsync(group.ToList(), severity, new PushPayload(title, c.Description, 0, severity.ToWire(), $"/cases?id={c.Id}", $"case-{c.Id}"), key, ct);
         }
-        await webhooks.EnqueueAsync(eventType, new { @case = CaseDto.From(c), recipients = recipients.Select(r => new { r.UserId, r.Name, r.Phone }) }, key, null, ct);
+        await webhooks.EnqueueAsync(eventType, new { @case = CaseDto.From(c, names), recipients = recipients.Select(r => new { r.UserId, r.Name, r.Phone }) }, key, null, ct);
     }
 }
 

@@ -8,6 +8,7 @@ using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Privacy;
 
 namespace SmartCommunity.Hub.Cases;
@@ -22,10 +23,11 @@ public sealed record CaseDto(long Id, string Category, string Channel, string St
     string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Outcome, string? ResolutionNote, DateTimeOffset RespondBy, DateTimeOffset ResolveBy,
     int Escalations, int? Rating, string? RatingComment, bool HasPhoto, int Version, string? ResidentName = null)
 {
-    public static CaseDto From(Case c, string? residentName = null) => new(c.Id, WireName.Of(c.Category), WireName.Of(c.Channel), WireName.Of(c.Status),
-        c.CommunityId, c.GridId, c.HouseholdId, c.ResidentId, c.Description, c.OpenedBy, c.OpenedAt, c.AssignedTo, c.AssignedAt, c.OnSiteAt,
-        c.ResolvedBy, c.ResolvedAt, c.Outcome is { } o ? WireName.Of(o) : null, c.ResolutionNote, c.RespondBy, c.ResolveBy,
-        c.Escalations, c.Rating, c.RatingComment, c.PhotoContentType is not null, c.Version, residentName);
+    /// <summary>People by display name, as on alerts (the case records user names, which are e-mails).</summary>
+    public static CaseDto From(Case c, PlaceNames names) => new(c.Id, WireName.Of(c.Category), WireName.Of(c.Channel), WireName.Of(c.Status),
+        c.CommunityId, c.GridId, c.HouseholdId, c.ResidentId, c.Description, names.Person(c.OpenedBy) ?? c.OpenedBy, c.OpenedAt, names.Person(c.AssignedTo), c.AssignedAt, c.OnSiteAt,
+        names.Person(c.ResolvedBy), c.ResolvedAt, c.Outcome is { } o ? WireName.Of(o) : null, c.ResolutionNote, c.RespondBy, c.ResolveBy,
+        c.Escalations, c.Rating, c.RatingComment, c.PhotoContentType is not null, c.Version, names.Resident(c.ResidentId));
 }
 
 /// <summary>Hub:Cases — limits of the case photo.</summary>
@@ -66,7 +68,7 @@ public static class CasesApi
     }
 
     private static async Task<Results<Created<CaseDto>, NotFound, ValidationProblem>> OpenAsync(OpenCaseRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db,
-        CaseService cases, TimeProvider time, CancellationToken ct)
+        CaseService cases, PlaceNames names, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!WireName.TryParse<CaseCategory>(req.Category, out var category))
@@ -102,7 +104,7 @@ public static class CasesApi
         var c = Case.Open(category, how, place.CommunityId, place.GridId, place.HouseholdId, place.ResidentId, description!, scope.UserName, time.GetUtcNow());
         await cases.OpenAsync(c, ct);
         http.RecordPersonalDataRead("case", c.ResidentId);
-        return TypedResults.Created($"/api/cases/{c.Id}", CaseDto.From(c));
+        return TypedResults.Created($"/api/cases/{c.Id}", CaseDto.From(c, names));
     }
 
     private sealed record CasePlace(int CommunityId, int? GridId, int? HouseholdId, int? ResidentId);
@@ -142,7 +144,7 @@ public static class CasesApi
     private static Domain.Alerts.AlertPlace Place(Case c) => new(c.ResidentId, c.HouseholdId, c.GridId, c.CommunityId);
 
     private static async Task<Results<Ok<List<CaseDto>>, ValidationProblem>> ListAsync(string? status, int? communityId, int? residentId, int? limit,
-        HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+        HttpContext http, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var q = Filter(scope, db.Cases.AsNoTracking());
@@ -156,29 +158,22 @@ public static class CasesApi
         if (communityId is { } cid) q = q.Where(c => c.CommunityId == cid);
         if (residentId is { } rid) q = q.Where(c => c.ResidentId == rid);
         var rows = await q.OrderByDescending(c => c.Id).Take(Math.Clamp(limit ?? 200, 1, 1000)).ToListAsync(ct);
-        var names = await NamesAsync(db, rows, ct);
         http.RecordPersonalDataRead("cases", rows.Select(c => c.ResidentId));
-        return TypedResults.Ok(rows.Select(c => CaseDto.From(c, c.ResidentId is { } r ? names.GetValueOrDefault(r) : null)).ToList());
+        return TypedResults.Ok(rows.Select(c => CaseDto.From(c, names)).ToList());
     }
 
-    private static async Task<Dictionary<int, string>> NamesAsync(HubDbContext db, List<Case> cases, CancellationToken ct)
-    {
-        var ids = cases.Where(c => c.ResidentId is not null).Select(c => c.ResidentId!.Value).Distinct().ToList();
-        return ids.Count == 0 ? [] : await db.Residents.AsNoTracking().Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, r => r.Name, ct);
-    }
-
-    private static async Task<Results<Ok<CaseDto>, NotFound>> GetAsync(long id, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<CaseDto>, NotFound>> GetAsync(long id, HttpContext http, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var c = await db.Cases.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct);
         if (c is null || !CanSee(scope, c))
             return TypedResults.NotFound();
         http.RecordPersonalDataRead("case", c.ResidentId);
-        return TypedResults.Ok(CaseDto.From(c, (await NamesAsync(db, [c], ct)).Values.FirstOrDefault()));
+        return TypedResults.Ok(CaseDto.From(c, names));
     }
 
     private static async Task<Results<Ok<CaseDto>, NotFound, ProblemHttpResult, ValidationProblem>> AssignAsync(long id, AssignCaseRequest? body, HttpContext http,
-        AccessScopeResolver scopes, HubDbContext db, CaseService cases, UserManager<HubUser> users, TimeProvider time, CancellationToken ct)
+        AccessScopeResolver scopes, HubDbContext db, CaseService cases, PlaceNames names, UserManager<HubUser> users, TimeProvider time, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var current = await db.Cases.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct);
@@ -195,21 +190,21 @@ public static class CasesApi
                 return ApiProblem.Invalid("assignee", "only staff who handle this case's place can be assigned: an admin, emergency staff of its community or a grid worker of its grid");
             assignee = user.UserName!;
         }
-        return await ChangeAsync(id, cases, c => c.Assign(scope.UserName, assignee, time.GetUtcNow()), ct);
+        return await ChangeAsync(id, cases, names, c => c.Assign(scope.UserName, assignee, time.GetUtcNow()), ct);
     }
 
     private static async Task<Results<Ok<CaseDto>, NotFound, ProblemHttpResult, ValidationProblem>> OnSiteAsync(long id, HttpContext http, AccessScopeResolver scopes, HubDbContext db,
-        CaseService cases, TimeProvider time, CancellationToken ct)
+        CaseService cases, PlaceNames names, TimeProvider time, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var current = await db.Cases.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct);
         if (current is null || !CanHandle(scope, current))
             return TypedResults.NotFound();
-        return await ChangeAsync(id, cases, c => c.ArriveOnSite(scope.UserName, time.GetUtcNow()), ct);
+        return await ChangeAsync(id, cases, names, c => c.ArriveOnSite(scope.UserName, time.GetUtcNow()), ct);
     }
 
     private static async Task<Results<Ok<CaseDto>, NotFound, ProblemHttpResult, ValidationProblem>> ResolveAsync(long id, ResolveCaseRequest body, HttpContext http,
-        AccessScopeResolver scopes, HubDbContext db, CaseService cases, TimeProvider time, CancellationToken ct)
+        AccessScopeResolver scopes, HubDbContext db, CaseService cases, PlaceNames names, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!WireName.TryParse<CaseOutcome>(body.Outcome, out var outcome))
@@ -221,11 +216,11 @@ public static class CasesApi
         var current = await db.Cases.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct);
         if (current is null || !CanHandle(scope, current))
             return TypedResults.NotFound();
-        return await ChangeAsync(id, cases, c => c.Resolve(scope.UserName, outcome, note, time.GetUtcNow()), ct);
+        return await ChangeAsync(id, cases, names, c => c.Resolve(scope.UserName, outcome, note, time.GetUtcNow()), ct);
     }
 
     private static async Task<Results<Ok<CaseDto>, NotFound, ProblemHttpResult, ValidationProblem>> RateAsync(long id, RateRequest body, HttpContext http,
-        AccessScopeResolver scopes, HubDbContext db, CaseService cases, TimeProvider time, CancellationToken ct)
+        AccessScopeResolver scopes, HubDbContext db, CaseService cases, PlaceNames names, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (body.Rating is < 1 or > 5)
@@ -239,7 +234,7 @@ public static class CasesApi
         // Never the grid worker who handled it: a worker does not grade their own work.
         if (current is null || !(scope.IsFamilyOf(Place(current)) || scope.CanHandleCommunity(current.CommunityId)))
             return TypedResults.NotFound();
-        return await ChangeAsync(id, cases, c => c.Rate(scope.UserName, body.Rating, comment, time.GetUtcNow()), ct);
+        return await ChangeAsync(id, cases, names, c => c.Rate(scope.UserName, body.Rating, comment, time.GetUtcNow()), ct);
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> PutPhotoAsync(long id, HttpContext http, AccessScopeResolver scopes, HubDbContext db,
@@ -318,7 +313,7 @@ public static class CasesApi
         return TypedResults.File(photo.Bytes, photo.ContentType);
     }
 
-    private static async Task<Results<Ok<CaseDto>, NotFound, ProblemHttpResult, ValidationProblem>> ChangeAsync(long id, CaseService cases, Action<Case> change, CancellationToken ct)
+    private static async Task<Results<Ok<CaseDto>, NotFound, ProblemHttpResult, ValidationProblem>> ChangeAsync(long id, CaseService cases, PlaceNames names, Action<Case> change, CancellationToken ct)
     {
         Case? changed;
         try
@@ -329,6 +324,6 @@ public static class CasesApi
         {
             return ApiProblem.Conflict(ex.Message);
         }
-        return changed is null ? TypedResults.NotFound() : TypedResults.Ok(CaseDto.From(changed));
+        return changed is null ? TypedResults.NotFound() : TypedResults.Ok(CaseDto.From(changed, names));
     }
 }

@@ -108,7 +108,7 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             readings,
             access.Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserName, a.Action, a.Status, a.Detail, PersonalDataAccess.ParseResidentIds(a.ResidentIds))).ToList(),
             emergency is null ? null : Contacts.EmergencyProfileDto.From(residentId, profile.Name, emergency, mask: false, names.Person),
-            cases.Select(c => Cases.CaseDto.From(c, profile.Name)).ToList(),
+            cases.Select(c => Cases.CaseDto.From(c, names)).ToList(),
             services.Select(Cases.ServiceDto.From).ToList());
     }
 

@@ -64,13 +64,15 @@ public sealed class CaseTests
         var resolved = await HubApp.PostAsync<CaseDto>(worker, $"/api/cases/{opened.Id}/resolve", new ResolveCaseRequest("fixed", "Rail re-anchored"));
         var rated = await HubApp.PostAsync<CaseDto>(family, $"/api/cases/{opened.Id}/rating", new RateRequest(4, "Quick, thank you"));
 
-        Assert.Equal((World.WorkerA, "assigned"), (assigned.AssignedTo, assigned.Status));
+        Assert.Equal(("Worker A", "assigned"), (assigned.AssignedTo, assigned.Status));
         Assert.Equal(HttpStatusCode.Conflict, earlyRating.StatusCode);
         Assert.Equal(("resolved", "fixed", Morning.AddMinutes(190)), (resolved.Status, resolved.Outcome, resolved.ResolvedAt));
         Assert.Equal(4, rated.Rating);
         await Eventually.TrueAsync(() => familyEvents.Any(c => c.Id == opened.Id && c.Rating == 4), "the family's live view of the rated case", Ct);
         Assert.Equal(["opened", "assigned", "on_site", "resolved"], familyEvents.Select(c => c.Status).Distinct());
         Assert.Empty(otherFamilyEvents);
+        // People by display name, as on alerts: a family never sees the staff's e-mail addresses.
+        Assert.DoesNotContain(familyEvents, c => $"{c.OpenedBy} {c.AssignedTo} {c.ResolvedBy}".Contains('@', StringComparison.Ordinal));
 
         using var admin = await hub.AdminAsync();
         var csv = await admin.GetStringAsync($"/api/reports/monthly/{world.CommunityId}/2026-11.csv", Ct);
