@@ -170,7 +170,10 @@ SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Relea
   --filter-class "SmartCommunity.Hub.Tests.SupervisionTests" \
   --filter-class "SmartCommunity.Hub.Tests.AbuseTests" --filter-class "SmartCommunity.Hub.Tests.NotificationTests" \
   --filter-class "SmartCommunity.Hub.Tests.OutboxTests" --filter-class "SmartCommunity.Hub.Tests.PersonalDataTests" --filter-class "SmartCommunity.Hub.Tests.CascadeTests" \
-  --filter-class "SmartCommunity.Hub.Tests.CaseTests" --filter-class "SmartCommunity.Hub.Tests.CasesBrowserTests" 2>&1 | tee "$log"
+  --filter-class "SmartCommunity.Hub.Tests.HistoryTests" \
+  --filter-class "SmartCommunity.Hub.Tests.ConsoleApiTests" --filter-class "SmartCommunity.Hub.Tests.ConsoleBrowserTests" \
+  --filter-class "SmartCommunity.Hub.Tests.CaseTests" --filter-class "SmartCommunity.Hub.Tests.CasesBrowserTests" \
+  2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 read -r pg_passed pg_failed pg_skipped < <(count "$log")
 passed=$((passed + pg_passed)) failed=$((failed + pg_failed)) skipped=$((skipped + pg_skipped))

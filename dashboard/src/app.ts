@@ -1,7 +1,7 @@
 // The application shell: session (who is signed in), hash routing, the header, and the services
 // that outlive a page (live alert feed, alarm sound, screen-reader announcer).
 
-import { getMe, logout, saveLanguage } from "./api/auth";
+import { getSession, logout, saveLanguage } from "./api/auth";
 import { Capabilities } from "./api/capabilities";
 import { ApiError } from "./api/http";
 import type { Me, PageDto, Role, SignInFailures } from "./api/types";
@@ -13,6 +13,7 @@ import { casesPage } from "./pages/cases/casesPage";
 import { devicesPage } from "./pages/devices/devicesPage";
 import { familyPage } from "./pages/family/familyPage";
 import { loginPage } from "./pages/login/loginPage";
+import { managePage } from "./pages/manage/managePage";
 import { residentsPage } from "./pages/residents/residentsPage";
 import { settingsPage } from "./pages/settings/settingsPage";
 import { Alarm } from "./sound/alarm";
@@ -45,6 +46,7 @@ const routes: readonly Route[] = [
   { path: "devices", title: "app.devicesTitle", roles: ["Admin", "Technician"], view: devicesPage },
   { path: "family", title: "app.familyTitle", roles: ["Family"], view: familyPage },
   { path: "cases", title: "app.casesTitle", roles: [...RESPONDERS, "Family"], view: casesPage },
+  { path: "manage", title: "app.manageTitle", roles: ["Admin", "EmergencyStaff"], view: managePage },
   { path: "settings", title: "app.settingsTitle", view: settingsPage },
 ];
 const DEFAULT_ROUTE = "board";
@@ -93,7 +95,8 @@ export class App {
     // already has every kind's label, icon and unit.
     const vocabulary = this.loadVocabulary();
     try {
-      await this.startSession(await getMe());
+      const me = await getSession();
+      if (me) await this.startSession(me);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) {
         // Hub unreachable at boot: show sign-in, which explains the problem when used.

@@ -88,6 +88,7 @@ public static class TelemetryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryRetentionOptions>, TelemetryRetentionOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TelemetryRetention>();
+        services.TryAddSingleton<TelemetryHistory>();
 
         var settings = new TelemetryRetentionOptions();
         section.Bind(settings);

@@ -103,6 +103,13 @@ public sealed class SqliteTelemetryStoreTests : TelemetryStoreContractTests
     }
 
     [Fact]
+    public async Task History_YearPastRawRetention_ReadsRollupsThenRawPointsAsTheyWere()
+    {
+        var store = await OpenAsync();
+        await HistoryScenario.RunAsync(store, Temp);
+    }
+
+    [Fact]
     public async Task Retention_RawAndHourlyData_RollsUpThenDeletesEachPastItsRetention()
     {
         var store = await OpenAsync();

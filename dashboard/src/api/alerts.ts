@@ -19,6 +19,13 @@ export function resolveAlert(id: number, body: ResolveRequest): Promise<AlertDto
 
 /** History: every alert of one resident the caller may see, with those of their household's shared devices
  * (a kitchen smoke detector belongs to no one resident), newest first. */
+/** Two years of the resident's alerts (and their household's shared devices') as CSV, by the list's access rules. */
+export function alertsCsvUrl(residentId: number, now = new Date()): string {
+  const from = new Date(now.getTime() - 730 * 24 * 3_600_000);
+  const q = new URLSearchParams({ residentId: String(residentId), from: from.toISOString(), to: now.toISOString() });
+  return `/api/alerts/export.csv?${q.toString()}`;
+}
+
 export function listResidentAlerts(residentId: number, limit = 50): Promise<AlertDto[]> {
   return request<AlertDto[]>("GET", `/api/alerts?status=all&residentId=${residentId}&household=true&limit=${limit}`);
 }

@@ -25,6 +25,12 @@ export function getMe(): Promise<Me> {
   return request<Me>("GET", "/api/me", { allow401: true });
 }
 
+/** The signed-in user, or null: "not signed in" answers 200, so a first visit logs no failed request. */
+export async function getSession(): Promise<Me | null> {
+  const session = await request<{ signedIn: boolean; me: Me | null }>("GET", "/api/auth/session");
+  return session.signedIn ? session.me : null;
+}
+
 /** Stores the UI language in the user's profile, so it follows them to another device. */
 export function saveLanguage(language: string): Promise<void> {
   return request<void>("PUT", "/api/me/language", { body: { language } });

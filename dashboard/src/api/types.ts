@@ -322,6 +322,16 @@ export interface BucketDto {
   count: number;
 }
 
+/** A chart's history: `source` says whether the buckets are raw points, hourly rollups or both. */
+export interface HistoryDto {
+  name: string;
+  from: string;
+  to: string;
+  interval: string;
+  source: "raw" | "hourly" | "mixed";
+  buckets: BucketDto[];
+}
+
 // ── Workflow (lands on the hub step by step; every field optional) ────────────────────────────
 
 export interface TimelineEntry {

@@ -12,7 +12,7 @@ export interface FeedStatus {
   connection: ConnectionState;
   /** When the next connection attempt happens (disconnected only). */
   retryAt: number | null;
-  /** Last successful fetch of the open list (ms since epoch). */
+  /** When the board last heard from the hub: the open list fetched, or a live push (ms since epoch). */
   lastSync: number | null;
   /** The last fetch failed (and will be retried). */
   syncFailed: boolean;
@@ -36,10 +36,15 @@ export class LiveAlerts {
 
   constructor(onUnauthorized: () => void) {
     this.hub = new AlertHub({
-      onAlert: (alert: AlertDto) => this.store.upsert(alert),
+      // A push is as fresh as a fetch: "Updated" moves with it, not only with resyncs.
+      onAlert: (alert: AlertDto) => {
+        this.store.upsert(alert);
+        this.setStatus({ lastSync: Date.now() });
+      },
       onPaged: (page: PageDto) => {
         // The page carries the alert as it is now: the board shows it even if its own push is still on the way.
         this.store.upsert(page.alert);
+        this.setStatus({ lastSync: Date.now() });
         for (const listener of this.pageListeners) listener(page);
       },
       onResync: () => void this.resync(),

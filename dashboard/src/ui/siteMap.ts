@@ -27,6 +27,48 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+// The grid's name in the tile's title bar: room for it beside the count, at 14 px bold. Chinese characters are
+// about a full em wide, Latin letters a little over half; a name that does not fit one line wraps onto more.
+const NAME_WIDTH = TILE_W - 2 * PAD - 34;
+const NAME_LINE = 18;
+const MAX_NAME_LINES = 3;
+
+function textWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 15 : /[A-Z MWmw@]/.test(ch) ? 11 : 9;
+  return w;
+}
+
+/** The name in lines that fit the tile (at word breaks where there are any, else anywhere); the last line clipped. */
+export function nameLines(name: string, width = NAME_WIDTH, maxLines = MAX_NAME_LINES): string[] {
+  const lines: string[] = [];
+  let line = "";
+  // Words keep their trailing space, so the lines joined give the name back exactly.
+  const pieces = name.match(/[^\s\u2e80-\ua4cf\uac00-\ud7a3\uff00-\uffef]+\s*|[\u2e80-\ua4cf\uac00-\ud7a3\uff00-\uffef]\s*|\s+/g) ?? [];
+  for (const piece of pieces) {
+    if (line && textWidth((line + piece).trimEnd()) > width) {
+      lines.push(line);
+      line = "";
+    }
+    // A single word too long for a line breaks where it must.
+    let rest = piece;
+    while (textWidth(rest.trimEnd()) > width) {
+      let cut = rest.length - 1;
+      while (cut > 1 && textWidth(rest.slice(0, cut)) > width) cut--;
+      lines.push(rest.slice(0, cut));
+      rest = rest.slice(cut);
+    }
+    line += rest;
+  }
+  if (line) lines.push(line);
+  if (lines.length <= maxLines) return lines;
+  const kept = lines.slice(0, maxLines);
+  let last = kept[maxLines - 1] ?? "";
+  while (last.length > 1 && textWidth(`${last}…`) > width) last = last.slice(0, -1);
+  kept[maxLines - 1] = `${last.trimEnd()}…`;
+  return kept;
+}
+
 export interface SiteMap {
   element: HTMLElement;
   update(alerts: readonly AlertDto[]): void;
@@ -43,7 +85,9 @@ export function siteMap(grids: readonly GridDto[], residents: readonly ResidentD
 
   function draw(models: GridModel[]): void {
     const cols = Math.max(1, Math.min(models.length, 2));
-    const heights = models.map((g) => HEADER + PAD + Math.max(1, Math.ceil(g.buildings.length / PER_ROW)) * (B_H + B_GAP) + PAD);
+    const names = models.map((g) => nameLines(g.name));
+    const headers = names.map((lines) => HEADER + (lines.length - 1) * NAME_LINE);
+    const heights = models.map((g, i) => (headers[i] ?? HEADER) + PAD + Math.max(1, Math.ceil(g.buildings.length / PER_ROW)) * (B_H + B_GAP) + PAD);
     const rowHeights: number[] = [];
     models.forEach((_, i) => {
       const row = Math.floor(i / cols);
@@ -68,17 +112,18 @@ export function siteMap(grids: readonly GridDto[], residents: readonly ResidentD
         "aria-label": label,
         "data-testid": "map-grid",
         "data-grid-id": g.id,
+        "data-grid-name": g.name,
         "data-state": g.state,
       });
       tile.append(
         svg("title", {}, label),
         svg("rect", { class: "grid-tile__bg", width: TILE_W, height: heights[i] ?? 0, rx: 10 }),
-        svg("text", { class: "grid-tile__name", x: PAD, y: 21 }, clip(g.name, 18)),
+        svg("text", { class: "grid-tile__name", x: PAD, y: 21 }, ...(names[i] ?? []).map((line, n) => svg("tspan", { x: PAD, dy: n === 0 ? 0 : NAME_LINE }, line))),
         svg("text", { class: "grid-tile__count", x: TILE_W - PAD, y: 21, "text-anchor": "end" }, g.open > 0 ? String(g.open) : "✓"),
       );
       g.buildings.forEach((b, j) => {
         const bx = PAD + (j % PER_ROW) * (B_W + B_GAP);
-        const by = HEADER + PAD + Math.floor(j / PER_ROW) * (B_H + B_GAP);
+        const by = (headers[i] ?? HEADER) + PAD + Math.floor(j / PER_ROW) * (B_H + B_GAP);
         const bl = svg("g", { class: `bldg bldg--${b.state}`, transform: `translate(${bx} ${by})`, "data-testid": "map-building", "data-state": b.state });
         bl.append(
           svg("title", {}, t("map.buildingLabel", { name: b.name, state: t(`map.state.${b.state}`), count: b.open })),

@@ -73,6 +73,10 @@ public sealed class Device
         PreviousSecretValidUntil = null;
     }
 
+    /// <summary>A new label, or a move: to another household (and wearer), or to a grid's common area.</summary>
+    public void Move(string? label, DeviceLocation location, int? householdId, int? residentId, int? gridId) =>
+        (Label, Location, HouseholdId, ResidentId, GridId) = (label, location, householdId, residentId, gridId);
+
     /// <summary>Revoked: its connection is refused from now on.</summary>
     public void Revoke() => Revoked = true;
 

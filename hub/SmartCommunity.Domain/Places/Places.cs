@@ -12,6 +12,8 @@ public sealed class Community
     public string TimeZone { get; private set; } = DefaultTimeZone;
 
     public static Community Create(string name, string timeZone = DefaultTimeZone) => new() { Name = name, TimeZone = timeZone };
+
+    public void Change(string name, string timeZone) => (Name, TimeZone) = (name, timeZone);
 }
 
 /// <summary>A grid of about 300 households with its grid worker.</summary>
@@ -24,6 +26,8 @@ public sealed class Grid
     public string Name { get; private set; } = "";
 
     public static Grid Create(int communityId, string name) => new() { CommunityId = communityId, Name = name };
+
+    public void Rename(string name) => Name = name;
 }
 
 public sealed class Household
@@ -36,6 +40,9 @@ public sealed class Household
     public string Address { get; private set; } = "";
 
     public static Household Create(int gridId, string address) => new() { GridId = gridId, Address = address };
+
+    /// <summary>A new address, or the same one in another grid (grids are redrawn): its alerts route to the new grid.</summary>
+    public void Change(int gridId, string address) => (GridId, Address) = (gridId, address);
 
     /// <summary>Its last resident was erased: the address would still say who lived there, so only the number is kept.</summary>
     public void ForgetAddress() => Address = $"Household {Id}";
@@ -55,4 +62,8 @@ public sealed class Resident
 
     public static Resident Register(int householdId, string name, int? birthYear = null, bool specialDifficulty = false, string? notes = null) =>
         new() { HouseholdId = householdId, Name = name, BirthYear = birthYear, SpecialDifficulty = specialDifficulty, Notes = notes };
+
+    /// <summary>Corrected details, or a move to another household.</summary>
+    public void Change(int householdId, string name, int? birthYear, bool specialDifficulty) =>
+        (HouseholdId, Name, BirthYear, SpecialDifficulty) = (householdId, name, birthYear, specialDifficulty);
 }

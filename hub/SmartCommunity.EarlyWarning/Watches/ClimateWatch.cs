@@ -16,6 +16,17 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
     private static readonly TimeSpan Horizon = TimeSpan.FromHours(2);
     private const double NearFloor = 2.5;
     private const double MinFallPerHour = 0.4;
+    // A room whose heating has stopped falls at 1–3 °C/h for hours; a heated room's day moves a few tenths per hour
+    // and a thermostat's set-back well under 1 °C/h. A fall that fast, sustained, already below the home's usual
+    // daily low and heading out of the band within the long horizon is a failure hours before the floor is reached.
+    private static readonly TimeSpan LongHorizon = TimeSpan.FromHours(6);
+    private static readonly TimeSpan FastFallSustained = TimeSpan.FromMinutes(30);
+    private const double FastFallPerHour = 1.0;
+    private const double MinDrop = 1.5;
+    private const double BelowUsualLow = 0.5;
+
+    // Until a whole day has been seen, "usual low" is this far above the floor: a heated home rarely sits lower.
+    private const double UnknownUsualLowAboveFloor = 4.5;
     private const double HeatIndexWarning = 32;
     private const double HeatIndexHigh = 39;
 
@@ -24,6 +35,16 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
     public bool HeatingArmed { get; set; } = true;
     public bool HeatArmed { get; set; } = true;
     public DateTimeOffset? FallingSince { get; set; }
+    public double FallingFrom { get; set; }
+    public DateTimeOffset? FastFallSince { get; set; }
+
+    /// <summary>The home's usual daily low (a slow mean of the lows of whole days without a failure), NaN until
+    /// one whole day has been seen.</summary>
+    public double UsualLow { get; set; } = double.NaN;
+    public DateOnly? Day { get; set; }
+    public DateTimeOffset DayFirst { get; set; }
+    public double DayLow { get; set; } = double.PositiveInfinity;
+    public bool DayHadFailure { get; set; }
 
     public void AddHumidity(double percent) => Humidity = percent;
 
@@ -33,13 +54,33 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         var t = Temperature.Level;
         var slope = Temperature.SlopePerHour;
         if (slope < -MinFallPerHour / 2)
-            FallingSince ??= at;
-        else if (slope > 0)
-            FallingSince = null;
-
-        // Heating failure: near or below the band's floor, falling fast enough to leave it soon.
-        if (Temperature.Observed >= TimeSpan.FromMinutes(45) && slope <= -MinFallPerHour && t + slope * Horizon.TotalHours < band.Min && t < band.Min + NearFloor)
         {
+            if (FallingSince is null)
+            {
+                FallingSince = at;
+                FallingFrom = t;
+            }
+        }
+        else if (slope > 0)
+        {
+            FallingSince = null;
+        }
+        if (slope <= -FastFallPerHour)
+            FastFallSince ??= at;
+        else if (slope > -FastFallPerHour / 2)
+            FastFallSince = null;
+        LearnDay(at, t);
+
+        // Heating failure: near or below the band's floor, falling fast enough to leave it soon; or falling fast
+        // for half an hour, below the usual low and leaving the band within the long horizon.
+        var observed = Temperature.Observed >= TimeSpan.FromMinutes(45);
+        var nearFloor = slope <= -MinFallPerHour && t + slope * Horizon.TotalHours < band.Min && t < band.Min + NearFloor;
+        var usualLow = double.IsNaN(UsualLow) ? band.Min + UnknownUsualLowAboveFloor : UsualLow;
+        var fastFall = FastFallSince is { } fast && at - fast >= FastFallSustained && FallingFrom - t >= MinDrop
+                       && t < usualLow - BelowUsualLow && t + slope * LongHorizon.TotalHours < band.Min;
+        if (observed && (nearFloor || fastFall))
+        {
+            DayHadFailure = true;
             if (HeatingArmed)
             {
                 HeatingArmed = false;
@@ -78,6 +119,22 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         return null;
     }
 
+    private void LearnDay(DateTimeOffset at, double t)
+    {
+        var day = DateOnly.FromDateTime(at.UtcDateTime);
+        if (Day != day)
+        {
+            // Only whole, ordinary days teach the usual low: a short first day or a failure would pull it down.
+            if (Day is not null && at - DayFirst >= TimeSpan.FromHours(20) && !DayHadFailure && DayLow >= band.Min)
+                UsualLow = double.IsNaN(UsualLow) ? DayLow : UsualLow + 0.3 * (DayLow - UsualLow);
+            Day = day;
+            DayFirst = at;
+            DayLow = double.PositiveInfinity;
+            DayHadFailure = false;
+        }
+        DayLow = Math.Min(DayLow, t);
+    }
+
     /// <summary>NOAA heat index (Rothfusz regression, converted to °C); below 27 °C it is the temperature.</summary>
     public static double HeatIndex(double celsius, double humidity)
     {
@@ -93,39 +150,71 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
 }
 
 /// <summary>
-/// Gas creeping up before the alarm threshold: a level well above the learned background that keeps rising.
-/// Fires once per episode with the projected time to the alarm threshold.
+/// Gas creeping up before the alarm threshold: a level well above the sensor's learned background that has kept
+/// rising for half an hour. Fires once per episode with the projected time to the alarm threshold.
 /// </summary>
+/// <remarks>
+/// The background is a slow mean (hours), not the lowest reading: an MQ-type sensor's reports scatter by tens of
+/// ppm, so a minimum sits far below the usual level and ordinary noise looked like a leak. The level's scatter
+/// around the background is learned too, so a noisier sensor needs a larger excess. Both stop learning while a
+/// rise stands out, so a leak cannot teach itself as normal.
+/// </remarks>
 public sealed class GasWatch(string seriesId, double alarmPpm)
 {
     private const double MinRisePerHour = 30;
+    private const double NoiseMultiple = 6;
+    private static readonly TimeSpan BackgroundTau = TimeSpan.FromHours(6);
+    private static readonly TimeSpan Sustained = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan Learning = TimeSpan.FromHours(2);
 
     public Trend Gas { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30));
     public double Background { get; set; } = double.NaN;
+
+    /// <summary>Exponentially weighted mean square of level − background, and the weight it has gathered
+    /// (divides out the start-up bias, as Adam's moment estimates do).</summary>
+    public double Scatter { get; set; }
+    public double ScatterWeight { get; set; }
     public bool Armed { get; set; } = true;
     public DateTimeOffset? RisingSince { get; set; }
 
+    public double Noise => ScatterWeight > 0 ? Math.Sqrt(Scatter / ScatterWeight) : 0;
+
     public Finding? Add(DateTimeOffset at, double ppm)
     {
+        var previous = Gas.Last;
         Gas.Add(at, ppm);
-        // The background follows slowly and only downwards quickly, so a leak cannot teach itself as normal.
-        Background = double.IsNaN(Background) ? ppm : ppm < Background ? ppm : Background + 0.002 * (ppm - Background);
         var level = Gas.Level;
         var slope = Gas.SlopePerHour;
-        if (slope > MinRisePerHour / 2)
+        if (slope >= MinRisePerHour / 2)
             RisingSince ??= at;
-        else if (slope <= 0)
+        else
             RisingSince = null;
+
+        // Learning pauses only once a rise stands out from the scatter: pausing on every upswing would learn the
+        // scatter from the downswings alone and set the bar too low.
+        var suspicious = RisingSince is not null && level - Background > 2 * Math.Max(Noise, 10);
+        if (double.IsNaN(Background))
+            Background = level;
+        else if (previous is { } last && at > last && !suspicious)
+        {
+            var a = 1 - Math.Exp(-(at - last).TotalHours / BackgroundTau.TotalHours);
+            Background += a * (level - Background);
+            Scatter += a * ((level - Background) * (level - Background) - Scatter);
+            ScatterWeight += a * (1 - ScatterWeight);
+        }
+
         var excess = level - Background;
-        if (Armed && Gas.Observed >= TimeSpan.FromMinutes(20) && excess >= Math.Max(50, 0.05 * alarmPpm) && slope >= MinRisePerHour && level < alarmPpm)
+        var needed = Math.Max(Math.Max(50, 0.05 * alarmPpm), NoiseMultiple * Noise);
+        if (Armed && Gas.Observed >= Learning && RisingSince is { } since && at - since >= Sustained
+            && excess >= needed && slope >= MinRisePerHour && level < alarmPpm)
         {
             Armed = false;
             var hours = (alarmPpm - level) / slope;
             var severity = hours < 1 ? Severity.High : Severity.Warning;
-            var text = LocalizedText.Of("early.gas_rising", level, Background, slope, LocalizedText.Clock(RisingSince ?? at), alarmPpm, hours);
-            return new Finding(seriesId, FindingKind.GasRising, severity, text, RisingSince ?? at, at, Background, level);
+            var text = LocalizedText.Of("early.gas_rising", level, Background, slope, LocalizedText.Clock(since), alarmPpm, hours);
+            return new Finding(seriesId, FindingKind.GasRising, severity, text, since, at, Background, level);
         }
-        if (!Armed && excess < 20 && slope <= 0)
+        if (!Armed && excess < Math.Max(20, 2 * Noise) && slope <= 0)
             Armed = true;
         return null;
     }

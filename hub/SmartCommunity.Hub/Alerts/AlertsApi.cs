@@ -52,6 +52,7 @@ public static class AlertsApi
     {
         var group = app.MapGroup("/api/alerts").WithTags("Alerts").RequireAuthorization();
         group.MapGet("/", ListAsync).WithSummary("Alerts visible to the caller, newest first; status=open|resolved|all; residentId (with household=true also that household's shared devices)");
+        group.MapAlertsExport();
         group.MapGet("/{id:long}", GetAsync);
         group.MapGet("/{id:long}/timeline", TimelineAsync);
         var staff = group.MapGroup("/{id:long}").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff, Roles.GridWorker));

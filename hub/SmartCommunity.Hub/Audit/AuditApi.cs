@@ -13,13 +13,20 @@ public static class AuditApi
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(p => p.RequireRole(Roles.Admin));
-        group.MapGet("/", ListAsync).WithSummary("Newest first; user= filters by user name, residentId= to whose data was read or changed, reads=true to reads of personal data only");
+        group.MapGet("/", ListAsync).WithSummary("Newest first; user= filters by user name, residentId= to whose data was read or changed, reads=true to reads of personal data only, from=/to= a time range (to exclusive)");
         return group;
     }
 
-    private static async Task<Ok<List<AuditEntryDto>>> ListAsync(HubDbContext db, string? user, int? residentId, bool? reads, int? limit, CancellationToken ct)
+    private static async Task<Results<Ok<List<AuditEntryDto>>, ValidationProblem>> ListAsync(HubDbContext db, string? user, int? residentId, bool? reads, DateTimeOffset? from, DateTimeOffset? to,
+        int? limit, CancellationToken ct)
     {
+        if (from is { } f && to is { } t && t <= f)
+            return Hosting.ApiProblem.Invalid("to", "to must be after from");
         var q = db.AuditLog.AsNoTracking();
+        if (from is { } since)
+            q = q.Where(a => a.At >= since);
+        if (to is { } until)
+            q = q.Where(a => a.At < until);
         if (!string.IsNullOrEmpty(user))
             q = q.Where(a => a.UserName == user);
         if (residentId is { } r)

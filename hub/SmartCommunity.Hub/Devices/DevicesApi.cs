@@ -26,6 +26,8 @@ public sealed record DeviceCredentials(DeviceDto Device, string Secret, MqttConn
 
 /// <summary>How long the old secret keeps working; at most Hub:DeviceSecretGracePeriod (the default), 0 = cut off at once.</summary>
 public sealed record RotateSecretRequest(long? GraceSeconds);
+/// <summary>Where the device is and what it is called; every field as it should be after the change.</summary>
+public sealed record UpdateDeviceRequest(string? Label, string? Location, int? HouseholdId, int? ResidentId, int? GridId);
 
 public sealed record DeviceDto(
     string Id, string Kind, string Location, string? Label, int? HouseholdId, int? ResidentId, int? GridId,
@@ -41,6 +43,7 @@ public static class DevicesApi
         group.MapPost("/", RegisterAsync).WithSummary("Registers a device; the response shows its secret once");
         group.MapPost("/{id}/secret", RotateSecretAsync)
             .WithSummary("Issues a new secret; the old one keeps working for a grace period (until the device first connects with the new one), or stops at once with graceSeconds 0");
+        group.MapPut("/{id}", UpdateAsync).WithSummary("Label, location and place: move it to another household (its alerts go to that grid from now on)");
         group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revokes a device: its live connection is dropped at once and it cannot reconnect");
         group.MapGet("/{id}/rejections", DeviceRejectionsAsync);
         app.MapGet("/api/rejections", AllRejectionsAsync).WithTags("Devices").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Technician))
@@ -142,6 +145,33 @@ public static class DevicesApi
         }
         return TypedResults.Ok(new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http), device.PreviousSecretValidUntil,
             provisioning.For(id, device.Kind, secret, http).Element()));
+    }
+
+    private static async Task<Results<Ok<DeviceDto>, NotFound, ValidationProblem>> UpdateAsync(
+        string id, UpdateDeviceRequest req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, ILogger<DeviceDirectory> logger, CancellationToken ct)
+    {
+        var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (device is null)
+            return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var location = device.Location;
+        if (req.Location is not null && !Enum.TryParse(req.Location, ignoreCase: true, out location))
+            errors["location"] = [$"location must be one of {string.Join(", ", Enum.GetNames<DeviceLocation>())}"];
+        if (req.HouseholdId is { } hid && !await db.Households.AnyAsync(h => h.Id == hid, ct))
+            errors["householdId"] = ["no such household"];
+        if (req.ResidentId is { } rid && !await db.Residents.AnyAsync(r => r.Id == rid && (req.HouseholdId == null || r.HouseholdId == req.HouseholdId), ct))
+            errors["residentId"] = ["no such resident in this household"];
+        if (req.GridId is { } gid && !await db.Grids.AnyAsync(g => g.Id == gid, ct))
+            errors["gridId"] = ["no such grid"];
+        var label = errors.CheckText(TextField.DeviceLabel, req.Label);
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        device.Move(label, location, req.HouseholdId, req.ResidentId, req.GridId);
+        await db.SaveChangesAsync(ct);
+        // Its next alert is placed from the directory: refresh it now, not at the next restart.
+        await directory.RefreshAsync(id, ct);
+        logger.LogInformation("Device {DeviceId} changed: household {HouseholdId}, resident {ResidentId}, grid {GridId}", id, req.HouseholdId, req.ResidentId, req.GridId);
+        return TypedResults.Ok(ToDto(device, directory.Find(id), rejections));
     }
 
     private static async Task<Results<Ok<DeviceDto>, NotFound, ProblemHttpResult>> RevokeAsync(

@@ -10,6 +10,12 @@ namespace SmartCommunity.Hub.Escalation;
 public sealed record RosterShiftDto(int Id, int CommunityId, int? GridId, string UserId, string Role, string Start, string End, int Days);
 public sealed record CreateShiftRequest(int CommunityId, int? GridId, string UserId, string Role, string Start, string End, int? Days);
 public sealed record OnDutyDto(string Level, IReadOnlyList<Recipient> People);
+/// <summary>A draft roster to check (the shifts as they would be), or, without <paramref name="Shifts"/>, the saved one.</summary>
+public sealed record CoverageCheckRequest(int CommunityId, IReadOnlyList<DraftShift>? Shifts, IReadOnlyList<string>? Levels);
+public sealed record DraftShift(int? GridId, string Role, string Start, string End, int? Days);
+/// <summary><paramref name="Day"/>: 0 = Sunday … 6 = Saturday, community local time.</summary>
+public sealed record CoverageGapDto(int GridId, string GridName, string Level, int Day, int StartHour, int Hours);
+public sealed record CoverageCheckDto(bool Covered, IReadOnlyList<CoverageGapDto> Gaps);
 
 /// <summary>On-call rosters per grid and per community, and who is on duty right now.</summary>
 public static class RostersApi
@@ -20,6 +26,8 @@ public static class RostersApi
         group.MapGet("/", ListAsync);
         group.MapPost("/", CreateAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff));
         group.MapDelete("/{id:int}", DeleteAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff));
+        group.MapPost("/coverage-check", CoverageCheckAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.EmergencyStaff))
+            .WithSummary("The hours of the week nobody is on call, per grid and level, for a draft roster (or the saved one without shifts)");
         group.MapGet("/on-duty", OnDutyAsync).WithSummary("Who would be paged now for an alert in this grid, per level");
         return group;
     }
@@ -86,6 +94,54 @@ public static class RostersApi
         db.RosterShifts.Add(shift);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/rosters/{shift.Id}", ToDto(shift));
+    }
+
+    private static async Task<Results<Ok<CoverageCheckDto>, ValidationProblem, NotFound>> CoverageCheckAsync(CoverageCheckRequest req, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+    {
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        if (!scope.CanHandleCommunity(req.CommunityId) || !await db.Communities.AnyAsync(c => c.Id == req.CommunityId, ct))
+            return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var levels = new List<EscalationLevel>();
+        foreach (var wire in req.Levels ?? [.. Enum.GetValues<EscalationLevel>().Select(l => l.ToWire())])
+        {
+            if (TryParseLevel(wire, out var l))
+                levels.Add(l);
+            else
+                errors["levels"] = ["levels are grid_worker, duty_officer or emergency_centre"];
+        }
+        var grids = await db.Grids.AsNoTracking().Where(g => g.CommunityId == req.CommunityId).OrderBy(g => g.Id).Select(g => new { g.Id, g.Name }).ToListAsync(ct);
+        List<RosterShift> shifts;
+        if (req.Shifts is null)
+        {
+            shifts = await db.RosterShifts.AsNoTracking().Where(s => s.CommunityId == req.CommunityId).ToListAsync(ct);
+        }
+        else
+        {
+            shifts = [];
+            for (var i = 0; i < req.Shifts.Count; i++)
+            {
+                var d = req.Shifts[i];
+                var at = $"shifts[{i}]";
+                if (!TryParseLevel(d.Role, out var role))
+                    errors[at + ".role"] = ["role must be grid_worker, duty_officer or emergency_centre"];
+                if (!TimeOnly.TryParse(d.Start, System.Globalization.CultureInfo.InvariantCulture, out var start))
+                    errors[at + ".start"] = ["start must be HH:mm (community local time)"];
+                if (!TimeOnly.TryParse(d.End, System.Globalization.CultureInfo.InvariantCulture, out var end))
+                    errors[at + ".end"] = ["end must be HH:mm (community local time)"];
+                if (d.GridId is { } g && grids.All(x => x.Id != g))
+                    errors[at + ".gridId"] = ["no such grid in this community"];
+                if (d.Days is < 0 or > (int)WeekDays.All)
+                    errors[at + ".days"] = ["days is a bit mask, Sunday = 1 … Saturday = 64"];
+                shifts.Add(new RosterShift { CommunityId = req.CommunityId, GridId = d.GridId, UserId = "-", Role = role, Start = start, End = end, Days = (WeekDays)(d.Days ?? (int)WeekDays.All) });
+            }
+        }
+        if (errors.Count > 0)
+            return TypedResults.ValidationProblem(errors);
+        var names = grids.ToDictionary(g => g.Id, g => g.Name);
+        var gaps = RosterCoverage.Gaps(shifts, req.CommunityId, names.Keys, levels)
+            .Select(g => new CoverageGapDto(g.GridId, names[g.GridId], g.Level.ToWire(), (int)g.Day, g.StartHour, g.Hours)).ToList();
+        return TypedResults.Ok(new CoverageCheckDto(gaps.Count == 0, gaps));
     }
 
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(int id, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)

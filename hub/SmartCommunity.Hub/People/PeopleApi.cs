@@ -21,6 +21,8 @@ public sealed record CreateUserRequest(string Email, string Password, string Dis
 /// <summary>For admins: <paramref name="Phone"/> in full (E.164).</summary>
 public sealed record UserDto(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles, int? CommunityId, int? GridId, IReadOnlyList<int> ResidentIds, string? Phone = null);
 public sealed record LanguageRequest(string? Language);
+/// <summary>Whether this browser has a session, and whose: <paramref name="Me"/> is null when not signed in.</summary>
+public sealed record SessionDto(bool SignedIn, MeDto? Me);
 
 /// <summary>
 /// Sign-in (cookie for the browser, bearer token for API and SignalR clients), refresh and sign-out of a session, the
@@ -38,6 +40,9 @@ public static class PeopleApi
             .WithSummary("A new bearer token (and refresh token) for the refresh token of a session that is not signed out");
         auth.MapPost("/logout", LogoutAsync).RequireAuthorization()
             .WithSummary("Signs this session out on the server: its cookie, bearer and refresh tokens are refused from now on, its live connections closed");
+        // The app asks this at every start: "not signed in" is an answer there, not an error (a 401 the browser logs).
+        auth.MapGet("/session", SessionAsync).AllowAnonymous()
+            .WithSummary("200 {signedIn:false} without a session; otherwise {signedIn:true, me} as /api/me");
 
         app.MapGet("/api/me", MeAsync).WithTags("People").RequireAuthorization();
         app.MapPut("/api/me/language", SetLanguageAsync).WithTags("People").RequireAuthorization();
@@ -85,6 +90,15 @@ public static class PeopleApi
         var failures = principal.FindFirstValue(Sessions.FailedSignInsClaim) is { } json ? JsonSerializer.Deserialize<SignInFailuresDto>(json) : null;
         return TypedResults.Ok(new MeDto(user.Id, user.UserName ?? "", user.DisplayName, roles.ToList(), user.Language, user.CommunityId, user.GridId, scope.ResidentIds, failures,
             string.IsNullOrEmpty(hub.Value.DeskPhone) ? null : hub.Value.DeskPhone));
+    }
+
+    private static async Task<Ok<SessionDto>> SessionAsync(ClaimsPrincipal principal, UserManager<HubUser> users, AccessScopeResolver scopes, IOptions<HubOptions> hub, CancellationToken ct)
+    {
+        if (principal.Identity?.IsAuthenticated != true)
+            return TypedResults.Ok(new SessionDto(false, null));
+        return await MeAsync(principal, users, scopes, hub, ct) is { Result: Ok<MeDto> me }
+            ? TypedResults.Ok(new SessionDto(true, me.Value))
+            : TypedResults.Ok(new SessionDto(false, null));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, UnauthorizedHttpResult>> SetLanguageAsync(LanguageRequest req, ClaimsPrincipal principal, UserManager<HubUser> users)

@@ -36,6 +36,10 @@ public static class PlacesApi
         admin.MapPost("/grids", CreateGridAsync);
         admin.MapPost("/households", CreateHouseholdAsync);
         admin.MapPost("/residents", CreateResidentAsync);
+        admin.MapPut("/communities/{id:int}", UpdateCommunityAsync);
+        admin.MapPut("/grids/{id:int}", UpdateGridAsync);
+        admin.MapPut("/households/{id:int}", UpdateHouseholdAsync).WithSummary("A new address, or a move to another grid of the same community");
+        admin.MapPut("/residents/{id:int}", UpdateResidentAsync).WithSummary("Corrected details, or a move to another household");
         return group;
     }
 
@@ -98,6 +102,84 @@ public static class PlacesApi
         db.Communities.Add(c);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/communities/{c.Id}", new CommunityDto(c.Id, c.Name, c.TimeZone, []));
+    }
+
+    private static async Task<Results<Ok<CommunityDto>, ValidationProblem, NotFound>> UpdateCommunityAsync(int id, CreateCommunityRequest req, HubDbContext db, CancellationToken ct)
+    {
+        var c = await db.Communities.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (c is null)
+            return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var name = errors.CheckText(TextField.CommunityName, req.Name);
+        var zone = string.IsNullOrWhiteSpace(req.TimeZone) ? c.TimeZone : req.TimeZone.Trim();
+        if (zone != Community.DefaultTimeZone && (zone.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)))
+            errors["timeZone"] = ["timeZone must be an IANA time zone such as Asia/Shanghai"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        c.Change(name!, zone);
+        await db.SaveChangesAsync(ct);
+        var grids = await db.Grids.AsNoTracking().Where(g => g.CommunityId == id).OrderBy(g => g.Id).Select(g => new GridDto(g.Id, g.CommunityId, g.Name)).ToListAsync(ct);
+        return TypedResults.Ok(new CommunityDto(c.Id, c.Name, c.TimeZone, grids));
+    }
+
+    private static async Task<Results<Ok<GridDto>, ValidationProblem, NotFound>> UpdateGridAsync(int id, CreateGridRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)
+    {
+        var g = await db.Grids.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (g is null)
+            return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var name = errors.CheckText(TextField.GridName, req.Name);
+        // A grid's households, rosters and workers are in its community: moving it would strand them.
+        if (req.CommunityId != g.CommunityId)
+            errors["communityId"] = ["a grid stays in its community"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        g.Rename(name!);
+        await db.SaveChangesAsync(ct);
+        await names.ReloadAsync(db, ct);
+        return TypedResults.Ok(new GridDto(g.Id, g.CommunityId, g.Name));
+    }
+
+    private static async Task<Results<Ok<HouseholdDto>, ValidationProblem, NotFound>> UpdateHouseholdAsync(int id, CreateHouseholdRequest req, HubDbContext db, PlaceNames names,
+        DeviceDirectory directory, CancellationToken ct)
+    {
+        var h = await db.Households.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (h is null)
+            return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var address = errors.CheckText(TextField.Address, req.Address);
+        var from = await db.Grids.AsNoTracking().SingleAsync(g => g.Id == h.GridId, ct);
+        if (!await db.Grids.AnyAsync(g => g.Id == req.GridId && g.CommunityId == from.CommunityId, ct))
+            errors["gridId"] = ["no such grid in this household's community"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        h.Change(req.GridId, address!);
+        await db.SaveChangesAsync(ct);
+        await names.ReloadAsync(db, ct);
+        // Devices carry their place in the directory: a household moved to another grid pages that grid from now on.
+        await directory.RefreshPlacesAsync(ct);
+        return TypedResults.Ok(new HouseholdDto(h.Id, h.GridId, h.Address));
+    }
+
+    private static async Task<Results<Ok<ResidentDto>, ValidationProblem, NotFound>> UpdateResidentAsync(int id, CreateResidentRequest req, HubDbContext db, PlaceNames names,
+        DeviceDirectory directory, CancellationToken ct)
+    {
+        var r = await db.Residents.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (r is null)
+            return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var name = errors.CheckText(TextField.ResidentName, req.Name);
+        if (!await db.Households.AnyAsync(h => h.Id == req.HouseholdId, ct))
+            errors["householdId"] = ["no such household"];
+        if (req.BirthYear is < 1880 or > 2100)
+            errors["birthYear"] = ["birthYear must be a year such as 1942"];
+        if (errors.Count > 0)
+            return ApiProblem.Invalid(errors);
+        r.Change(req.HouseholdId, name!, req.BirthYear, req.SpecialDifficulty);
+        await db.SaveChangesAsync(ct);
+        await names.ReloadAsync(db, ct);
+        await directory.RefreshPlacesAsync(ct);
+        return TypedResults.Ok((await ResidentRowsAsync(db, r.Id, ct)).Single());
     }
 
     private static async Task<Results<Created<GridDto>, ValidationProblem>> CreateGridAsync(CreateGridRequest req, HubDbContext db, PlaceNames names, CancellationToken ct)

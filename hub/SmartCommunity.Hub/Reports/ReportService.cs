@@ -85,50 +85,65 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
     {
         // metric and key stay machine-readable; the label column is for a person, in their language.
         var sb = new StringBuilder("metric,key,value,").Append(Escape(T(language, "report.col.label"))).Append('\n');
-        void Row(string metric, string key, object? value, string label) =>
+        foreach (var (metric, key, value, label) in Rows(r, language))
             sb.Append(metric).Append(',').Append(Escape(key)).Append(',').Append(Convert.ToString(value, CultureInfo.InvariantCulture))
               .Append(',').Append(Escape(label)).Append('\n');
-        Row("period_from", "", r.From.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_from"));
-        Row("period_to", "", r.To.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_to"));
-        Row("alerts", "", r.Alerts, T(language, "report.alerts_raised"));
-        Row("alerts_paged", "", r.Paged, T(language, "report.alerts_paged"));
-        Row("acknowledged_within_60s", "", r.AcknowledgedWithin60s, T(language, "report.acknowledged_60s_count"));
-        Row("share_acknowledged_within_60s", "", Fmt(r.ShareAcknowledgedWithin60s), T(language, "report.acknowledged_60s_share"));
-        Row("median_time_to_acknowledge_s", "", Secs(r.MedianTimeToAcknowledge), T(language, "report.median_acknowledge_s"));
-        Row("p90_time_to_acknowledge_s", "", Secs(r.P90TimeToAcknowledge), T(language, "report.p90_acknowledge_s"));
-        Row("median_time_to_resolve_s", "", Secs(r.MedianTimeToResolve), T(language, "report.median_resolve_s"));
-        Row("p90_time_to_resolve_s", "", Secs(r.P90TimeToResolve), T(language, "report.p90_resolve_s"));
-        Row("resolved", "", r.Resolved, T(language, "report.resolved"));
-        Row("false_alarms", "", r.FalseAlarms, T(language, "report.false_alarms"));
-        foreach (var k in r.FalseAlarmsByKind) Row("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate), T(language, "report.false_alarm_rate_kind", LocalizedText.Of(KindLabel(k.Key))));
-        foreach (var d in r.FalseAlarmsByDevice) Row("false_alarm_rate_by_device", d.Key, Fmt(d.Rate), T(language, "report.false_alarm_rate_device", d.Key));
-        Row("visit_coverage", "community", Fmt(r.VisitCoverage.Coverage), T(language, "report.community"));
-        foreach (var g in r.VisitCoverageByGrid) Row("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage), T(language, "report.grid", g.GridId));
-        Row("ratings", "", r.Ratings, T(language, "report.ratings"));
-        Row("average_rating", "", Fmt(r.AverageRating), T(language, "report.average_rating"));
+        return sb.ToString();
+    }
+
+    /// <summary>The CSV's rows as a workbook: figures stay numbers (a spreadsheet can add them up), one sheet.</summary>
+    public static byte[] Xlsx(KpiReport r, string language = TextCatalogues.English)
+    {
+        var label = T(language, "report.col.label");
+        var rows = Rows(r, language).Select(row => new Dictionary<string, object?> { ["metric"] = row.Metric, ["key"] = row.Key, ["value"] = row.Value, [label] = row.Label }).ToList();
+        using var stream = new MemoryStream();
+        MiniExcelLibs.MiniExcel.SaveAs(stream, rows, sheetName: "KPI");
+        return stream.ToArray();
+    }
+
+    /// <summary>metric, key, value (int, double, string or null), label: what the CSV and the workbook hold.</summary>
+    public static IEnumerable<(string Metric, string Key, object? Value, string Label)> Rows(KpiReport r, string language = TextCatalogues.English)
+    {
+        yield return ("period_from", "", r.From.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_from"));
+        yield return ("period_to", "", r.To.ToString("O", CultureInfo.InvariantCulture), T(language, "report.period_to"));
+        yield return ("alerts", "", r.Alerts, T(language, "report.alerts_raised"));
+        yield return ("alerts_paged", "", r.Paged, T(language, "report.alerts_paged"));
+        yield return ("acknowledged_within_60s", "", r.AcknowledgedWithin60s, T(language, "report.acknowledged_60s_count"));
+        yield return ("share_acknowledged_within_60s", "", Fmt(r.ShareAcknowledgedWithin60s), T(language, "report.acknowledged_60s_share"));
+        yield return ("median_time_to_acknowledge_s", "", Secs(r.MedianTimeToAcknowledge), T(language, "report.median_acknowledge_s"));
+        yield return ("p90_time_to_acknowledge_s", "", Secs(r.P90TimeToAcknowledge), T(language, "report.p90_acknowledge_s"));
+        yield return ("median_time_to_resolve_s", "", Secs(r.MedianTimeToResolve), T(language, "report.median_resolve_s"));
+        yield return ("p90_time_to_resolve_s", "", Secs(r.P90TimeToResolve), T(language, "report.p90_resolve_s"));
+        yield return ("resolved", "", r.Resolved, T(language, "report.resolved"));
+        yield return ("false_alarms", "", r.FalseAlarms, T(language, "report.false_alarms"));
+        foreach (var k in r.FalseAlarmsByKind) yield return ("false_alarm_rate_by_kind", k.Key, Fmt(k.Rate), T(language, "report.false_alarm_rate_kind", LocalizedText.Of(KindLabel(k.Key))));
+        foreach (var d in r.FalseAlarmsByDevice) yield return ("false_alarm_rate_by_device", d.Key, Fmt(d.Rate), T(language, "report.false_alarm_rate_device", d.Key));
+        yield return ("visit_coverage", "community", Fmt(r.VisitCoverage.Coverage), T(language, "report.community"));
+        foreach (var g in r.VisitCoverageByGrid) yield return ("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage), T(language, "report.grid", g.GridId));
+        yield return ("ratings", "", r.Ratings, T(language, "report.ratings"));
+        yield return ("average_rating", "", Fmt(r.AverageRating), T(language, "report.average_rating"));
         if (r.Cases is { } c)
         {
-            Row("cases_opened", "", c.Opened, T(language, "report.cases_opened"));
-            Row("cases_resolved", "", c.Resolved, T(language, "report.cases_resolved"));
-            Row("cases_resolved_on_time", "", c.ResolvedOnTime, T(language, "report.cases_resolved_on_time"));
-            Row("share_cases_resolved_on_time", "", Fmt(c.ShareResolvedOnTime), T(language, "report.cases_resolved_on_time_share"));
-            Row("cases_responded_on_time", "", c.RespondedOnTime, T(language, "report.cases_responded_on_time"));
-            Row("median_time_to_respond_case_s", "", Secs(c.MedianTimeToRespond), T(language, "report.cases_median_respond_s"));
-            Row("median_time_to_resolve_case_s", "", Secs(c.MedianTimeToResolve), T(language, "report.cases_median_resolve_s"));
-            Row("cases_escalated", "", c.Escalated, T(language, "report.cases_escalated"));
+            yield return ("cases_opened", "", c.Opened, T(language, "report.cases_opened"));
+            yield return ("cases_resolved", "", c.Resolved, T(language, "report.cases_resolved"));
+            yield return ("cases_resolved_on_time", "", c.ResolvedOnTime, T(language, "report.cases_resolved_on_time"));
+            yield return ("share_cases_resolved_on_time", "", Fmt(c.ShareResolvedOnTime), T(language, "report.cases_resolved_on_time_share"));
+            yield return ("cases_responded_on_time", "", c.RespondedOnTime, T(language, "report.cases_responded_on_time"));
+            yield return ("median_time_to_respond_case_s", "", Secs(c.MedianTimeToRespond), T(language, "report.cases_median_respond_s"));
+            yield return ("median_time_to_resolve_case_s", "", Secs(c.MedianTimeToResolve), T(language, "report.cases_median_resolve_s"));
+            yield return ("cases_escalated", "", c.Escalated, T(language, "report.cases_escalated"));
             foreach (var k in c.ByCategory)
-                Row("cases_by_category", k.Category, $"{k.Opened}/{k.Resolved}/{k.ResolvedOnTime}", T(language, "report.cases_category_row", LocalizedText.Of("case_category." + k.Category)));
+                yield return ("cases_by_category", k.Category, $"{k.Opened}/{k.Resolved}/{k.ResolvedOnTime}", T(language, "report.cases_category_row", LocalizedText.Of("case_category." + k.Category)));
         }
         if (r.ServiceRate is { } sr)
         {
-            Row("service_rate", "community", Fmt(sr.Rate), T(language, "report.community"));
-            foreach (var g in r.ServiceRateByGrid) Row("service_rate", $"grid {g.GridId}", Fmt(g.Rate), T(language, "report.grid", g.GridId));
+            yield return ("service_rate", "community", Fmt(sr.Rate), T(language, "report.community"));
+            foreach (var g in r.ServiceRateByGrid) yield return ("service_rate", $"grid {g.GridId}", Fmt(g.Rate), T(language, "report.grid", g.GridId));
         }
         foreach (var g in r.SatisfactionByGrid)
-            Row("satisfaction_by_grid", $"grid {g.Key}", Fmt(g.Average), T(language, "report.satisfaction_row", g.Ratings, g.Good, g.Bad));
+            yield return ("satisfaction_by_grid", $"grid {g.Key}", Fmt(g.Average), T(language, "report.satisfaction_row", g.Ratings, g.Good, g.Bad));
         foreach (var w in r.SatisfactionByWorker)
-            Row("satisfaction_by_worker", w.Key, Fmt(w.Average), T(language, "report.satisfaction_row", w.Ratings, w.Good, w.Bad));
-        return sb.ToString();
+            yield return ("satisfaction_by_worker", w.Key, Fmt(w.Average), T(language, "report.satisfaction_row", w.Ratings, w.Good, w.Bad));
     }
 
     public static string Markdown(string community, string period, KpiReport r, string language = TextCatalogues.English)
@@ -226,8 +241,9 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
     private static string Dur(TimeSpan? t, string language) => t is not { } v ? "–"
         : v.TotalHours >= 1 ? T(language, "report.hours_minutes", (int)v.TotalHours, v.Minutes)
         : v.TotalMinutes >= 1 ? T(language, "report.minutes_seconds", (int)v.TotalMinutes, v.Seconds) : T(language, "report.seconds", v.TotalSeconds);
-    private static string? Secs(TimeSpan? t) => t?.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
-    private static string? Fmt(double? d) => d?.ToString("0.####", CultureInfo.InvariantCulture);
+    // Rounded as the CSV always printed them ("0" and "0.####" formats), but kept numeric for the workbook.
+    private static double? Secs(TimeSpan? t) => t is { } v ? Math.Round(v.TotalSeconds, MidpointRounding.AwayFromZero) : null;
+    private static double? Fmt(double? d) => d is { } v ? Math.Round(v, 4, MidpointRounding.AwayFromZero) : null;
     private static string Escape(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }
 

@@ -17,6 +17,7 @@ public static class ReportsApi
         group.MapGet("/kpi", KpiAsync).WithSummary("KPIs for a community; from/to default to the last 7 days");
         group.MapGet("/monthly/{communityId:int}/{month}.csv", MonthlyCsvAsync);
         group.MapGet("/monthly/{communityId:int}/{month}.html", MonthlyHtmlAsync);
+        group.MapGet("/monthly/{communityId:int}/{month}.xlsx", MonthlyXlsxAsync).WithSummary("The CSV's rows as an Excel workbook, figures as numbers");
         return group;
     }
 
@@ -41,6 +42,16 @@ public static class ReportsApi
 
     private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyHtmlAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct) =>
         await MonthlyAsync(communityId, month, http, scopes, reports, (name, m, r, language) => TypedResults.Text(ReportService.Html(name, m, r, language), "text/html"), ct);
+
+    private static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> MonthlyXlsxAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports, CancellationToken ct)
+    {
+        if (!LocalMonth.TryParse(month, out var m))
+            return ApiProblem.Invalid("month", "month is yyyy-MM");
+        var scope = await scopes.ResolveAsync(http.User, ct);
+        if (!scope.CanHandleCommunity(communityId) || await reports.MonthAsync(communityId, m, ct) is not { } r)
+            return TypedResults.NotFound();
+        return TypedResults.File(ReportService.Xlsx(r.Report, ReaderLanguage.Of(http, scope)), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"kpi-{communityId}-{m}.xlsx");
+    }
 
     private static async Task<Results<ContentHttpResult, NotFound, ValidationProblem>> MonthlyAsync(int communityId, string month, HttpContext http, AccessScopeResolver scopes, ReportService reports,
         Func<string, string, KpiReport, string, ContentHttpResult> render, CancellationToken ct)

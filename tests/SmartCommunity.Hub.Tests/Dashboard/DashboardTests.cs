@@ -410,6 +410,54 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResidentCharts_GasAt122To125AndOneBucket_AxesKeepEveryDigitAndThePeriod()
+    {
+        // A smoke detector's gas reading a little over 120 ppm (its labels once read "2–5 ppm"), and a climate sensor
+        // with one reading (its day chart's time axis once ran over the years 2027–2029).
+        var smoke = await _hub.RegisterDeviceAsync("smoke", householdId: _world.HouseholdA, id: "smoke-axis", location: "Kitchen");
+        var climate = await _hub.RegisterDeviceAsync("climate", householdId: _world.HouseholdA, id: "climate-one", location: "Home");
+        var store = _hub.Services.GetRequiredService<SmartCommunity.Telemetry.ITelemetryStore>();
+        var now = DateTimeOffset.UtcNow;
+        await store.WriteAsync(Enumerable.Range(0, 48).Select(i => new SmartCommunity.Telemetry.TelemetryPoint(
+            new(smoke.Device.Id, "gas"), now.AddMinutes(-30 * i - 1), 122 + 3 * Math.Abs(Math.Sin(i / 5.0)))).ToList(), TestContext.Current.CancellationToken);
+        await store.WriteAsync([new(new(climate.Device.Id, "temp"), now.AddMinutes(-90), 21.5)], TestContext.Current.CancellationToken);
+
+        var staff = await SignInAsync(World.Staff);
+        await staff.GetByTestId("nav-residents").ClickAsync();
+        await staff.Locator("[data-testid=resident-row]", new() { HasText = "Resident A" }).GetByRole(AriaRole.Link).ClickAsync();
+        var gas = staff.Locator("[data-testid=chart][data-device-id='smoke-axis']");
+        var temp = staff.Locator("[data-testid=chart][data-device-id='climate-one']");
+        await Assertions.Expect(gas.Locator("canvas")).ToHaveCountAsync(1, Soon);
+        await Assertions.Expect(temp.Locator("canvas")).ToHaveCountAsync(1, Soon);
+        await Assertions.Expect(gas).Not.ToHaveAttributeAsync("data-y-labels", "[]", new() { Timeout = 20_000 });
+
+        // Every value label fits the axis as the browser measures it, with its leading digits.
+        var fit = await gas.EvaluateAsync<double[]>(@"f => {
+            const labels = JSON.parse(f.dataset.yLabels);
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = '12px system-ui, -apple-system, ""Segoe UI"", Roboto, ""Helvetica Neue"", Arial, ""Noto Sans"", sans-serif';
+            return [Number(f.dataset.yAxisPx), Math.max(...labels.map(l => ctx.measureText(l).width)), labels.length];
+        }");
+        var labels = System.Text.Json.JsonSerializer.Deserialize<string[]>((await gas.GetAttributeAsync("data-y-labels"))!)!;
+        Assert.All(labels, l => Assert.Matches(@"^12\d(\.\d)? ppm$", l));
+        Assert.True(fit[1] <= fit[0], $"widest label {fit[1]:0} px on an axis of {fit[0]:0} px");
+        // One bucket still gets the day it belongs to, not years.
+        var span = double.Parse((await temp.GetAttributeAsync("data-x-max"))!, System.Globalization.CultureInfo.InvariantCulture)
+            - double.Parse((await temp.GetAttributeAsync("data-x-min"))!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(span, 24 * 3600 - 60, 24 * 3600 + 60);
+
+        // A year: the range switch asks the hub's history (daily buckets) and the chart spans the year.
+        await staff.GetByTestId("range-1y").ClickAsync();
+        await Assertions.Expect(staff.GetByTestId("range-1y")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Assertions.Expect(temp).ToHaveAttributeAsync("data-x-min", new System.Text.RegularExpressions.Regex(@"^\d"), new() { Timeout = 20_000 });
+        await Eventually.GetAsync(async () => double.Parse((await staff.Locator("[data-testid=chart][data-device-id='climate-one']").GetAttributeAsync("data-x-max"))!, System.Globalization.CultureInfo.InvariantCulture)
+            - double.Parse((await staff.Locator("[data-testid=chart][data-device-id='climate-one']").GetAttributeAsync("data-x-min"))!, System.Globalization.CultureInfo.InvariantCulture),
+            s => Math.Abs(s - 365 * 24 * 3600) < 120, what: "the year chart's span");
+        var csv = await staff.Locator("[data-testid=chart][data-device-id='smoke-axis']").GetByTestId("chart-csv").GetAttributeAsync("href");
+        Assert.StartsWith("/api/devices/smoke-axis/readings/export.csv?name=gas", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LanguageSwitch_ChangesTheUi_AndFollowsTheUserToAnotherBrowser()
     {
         var staff = await SignInAsync(World.Staff);

@@ -280,6 +280,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/auth/logout", Any(Who.SignedIn, "/api/auth/logout", new { })),
         R("GET", "/api/auth/csrf", Any(Who.SignedIn, "/api/auth/csrf")),
         R("GET", "/api/me", Any(Who.SignedIn, "/api/me")),
+        R("GET", "/api/auth/session", Any(Who.Everyone, "/api/auth/session")),
         R("PUT", "/api/me/language", Any(Who.SignedIn, "/api/me/language", new { language = "en" })),
         R("GET", "/api/users", Any(Who.Admin, "/api/users")),
         R("POST", "/api/users", Any(Who.Admin, "/api/users", new { email = "", password = "", displayName = "", role = "Nobody" })),
@@ -317,6 +318,12 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/grids", Any(Who.Admin, "/api/grids", new { communityId = 0, name = "" })),
         R("POST", "/api/households", Any(Who.Admin, "/api/households", new { gridId = 0, address = "" })),
         R("POST", "/api/residents", Any(Who.Admin, "/api/residents", new { householdId = 0, name = "" })),
+        // Edits: invalid bodies, so admins get 400 (allowed) and the world stays as it is
+        R("PUT", "/api/communities/{id:int}", For("community 2", Who.Admin, i => $"/api/communities/{i.Community2}", _ => new { name = "" })),
+        R("PUT", "/api/grids/{id:int}", For("grid C", Who.Admin, i => $"/api/grids/{i.GridC}", i => new { communityId = i.Community2, name = "" })),
+        R("PUT", "/api/households/{id:int}", Fresh("a new household", Who.Admin, async c =>
+            new Request($"/api/households/{(await HubApp.PostAsync<HouseholdDto>(c.Admin, "/api/households", new CreateHouseholdRequest(c.Ids.GridA, "Matrix"))).Id}", new { gridId = c.Ids.GridA, address = "" }))),
+        R("PUT", "/api/residents/{id:int}", For("resident C", Who.Admin, i => $"/api/residents/{i.ResidentC}", _ => new { householdId = 0, name = "" })),
 
         // Devices: the fleet is for admins and technicians, every device
         R("GET", "/api/devices", Any(Who.DevicePeople, "/api/devices")),
@@ -325,6 +332,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
             For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}")),
         R("POST", "/api/devices", Any(Who.DevicePeople, "/api/devices", new { kind = "no-such-kind" })),
         R("POST", "/api/devices/{id}/secret", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentA, "secret"))),
+        R("PUT", "/api/devices/{id}", For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}", _ => new { location = "attic" })),
         R("POST", "/api/devices/{id}/revoke", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentA, "revoke"))),
         R("GET", "/api/devices/{id}/rejections", For("device B", Who.DevicePeople, i => $"/api/devices/{i.DeviceB}/rejections")),
         R("GET", "/api/rejections", Any(Who.DevicePeople, "/api/rejections")),
@@ -343,10 +351,19 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/devices/{deviceId}/readings/aggregate",
             For("device A", SeesResidentA | Who.Technician, i => $"/api/devices/{i.DeviceA}/readings/aggregate?name=sos"),
             For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}/readings/aggregate?name=sos")),
+        R("GET", "/api/devices/{deviceId}/readings/history",
+            For("device A", SeesResidentA | Who.Technician, i => $"/api/devices/{i.DeviceA}/readings/history?name=sos"),
+            For("device B", SeesResidentB | Who.Technician, i => $"/api/devices/{i.DeviceB}/readings/history?name=sos"),
+            For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}/readings/history?name=sos")),
+        R("GET", "/api/devices/{deviceId}/readings/export.csv",
+            For("device A", SeesResidentA | Who.Technician, i => $"/api/devices/{i.DeviceA}/readings/export.csv?name=sos"),
+            For("device B", SeesResidentB | Who.Technician, i => $"/api/devices/{i.DeviceB}/readings/export.csv"),
+            For("device C", Who.DevicePeople, i => $"/api/devices/{i.DeviceC}/readings/export.csv")),
 
         // Alerts: any signed-in person lists what they see (a technician sees none); responders of the place change them;
         // the family of the resident cancels an inferred alert's pre-alarm, says they are with the resident, and rates the outcome
         R("GET", "/api/alerts", Any(Who.SignedIn, "/api/alerts", null, SeesAlerts)),
+        R("GET", "/api/alerts/export.csv", Any(Who.SignedIn, "/api/alerts/export.csv")), // which rows: HistoryTests
         R("GET", "/api/alerts/{id:long}",
             For("alert A", SeesResidentA, i => $"/api/alerts/{i.AlertA}"),
             For("alert B", SeesResidentB, i => $"/api/alerts/{i.AlertB}"),
@@ -394,6 +411,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("DELETE", "/api/rosters/{id:int}",
             Fresh("a shift in community 1", Who.Admin | Who.Staff, c => FreshShiftAsync(c, c.Ids.Community1)),
             Fresh("a shift in community 2", Who.Admin, c => FreshShiftAsync(c, c.Ids.Community2))),
+        R("POST", "/api/rosters/coverage-check",
+            For("community 1", Who.Admin | Who.Staff, _ => "/api/rosters/coverage-check", i => new { communityId = i.Community1, shifts = Array.Empty<object>() }),
+            For("community 2", Who.Admin, _ => "/api/rosters/coverage-check", i => new { communityId = i.Community2, shifts = Array.Empty<object>() })),
         // After the writes above, so there are shifts in both communities to (not) see.
         R("GET", "/api/rosters", Any(Who.Responders, "/api/rosters", null, SeesRosters)),
         R("GET", "/api/rosters/on-duty",
@@ -465,6 +485,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/reports/monthly/{communityId:int}/{month}.csv",
             For("community 1", Who.Admin | Who.Staff, i => $"/api/reports/monthly/{i.Community1}/{Month}.csv"),
             For("community 2", Who.Admin, i => $"/api/reports/monthly/{i.Community2}/{Month}.csv")),
+        R("GET", "/api/reports/monthly/{communityId:int}/{month}.xlsx",
+            For("community 1", Who.Admin | Who.Staff, i => $"/api/reports/monthly/{i.Community1}/{Month}.xlsx"),
+            For("community 2", Who.Admin, i => $"/api/reports/monthly/{i.Community2}/{Month}.xlsx")),
         R("GET", "/api/reports/monthly/{communityId:int}/{month}.html",
             For("community 1", Who.Admin | Who.Staff, i => $"/api/reports/monthly/{i.Community1}/{Month}.html"),
             For("community 2", Who.Admin, i => $"/api/reports/monthly/{i.Community2}/{Month}.html")),

@@ -179,6 +179,15 @@ public sealed class InfluxTelemetryStoreTests : TelemetryStoreContractTests
     }
 
     [Fact]
+    public async Task History_YearPastRawRetention_ReadsRollupsThenRawPointsAsTheyWere()
+    {
+        await SharedInflux.RequireAsync();
+        await using var store = new InfluxTelemetryStore(InfluxStores.Options(SharedInflux.Url, _database, _spool));
+        await store.EnsureDatabaseAsync(Ct);
+        await HistoryScenario.RunAsync(store, Temp);
+    }
+
+    [Fact]
     public async Task Retention_RawAndHourlyData_RollsUpThenDeletesEachPastItsRetention()
     {
         await SharedInflux.RequireAsync();

@@ -39,7 +39,7 @@ export function boardPage(ctx: AppContext): View {
   const banner = h("div", { class: "critical-banner", hidden: true, "aria-hidden": "true" });
   const count = h("span", { class: "board__count" });
   const summary = h("ul", { class: "summary", "aria-label": t("board.summary") });
-  const synced = h("p", { class: "board__synced" });
+  const synced = h("p", { class: "board__synced", "data-testid": "board-synced" });
   const loadError = h("p", { class: "board__load-error", hidden: true, role: "status" }, iconEl("warning"), t("board.loadFailed"));
   const empty = h(
     "div",

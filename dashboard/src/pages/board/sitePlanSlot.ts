@@ -34,7 +34,7 @@ export function sitePlanSlot(me: Me, selected: () => number | null, select: (gri
   return {
     element,
     update: (alerts) => map?.update(alerts),
-    gridName: (gridId) => element.querySelector(`[data-grid-id="${gridId}"] .grid-tile__name`)?.textContent ?? null,
+    gridName: (gridId) => element.querySelector(`[data-grid-id="${gridId}"]`)?.getAttribute("data-grid-name") ?? null,
     dispose() {
       disposed = true;
     },

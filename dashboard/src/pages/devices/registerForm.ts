@@ -59,7 +59,7 @@ export function registerForm(registered: (creds: DeviceCredentials) => void): Re
 function registrationFields(): { elements: HTMLElement[]; deviceId: HTMLInputElement; request(): RegisterDeviceRequest } {
   // The kinds the hub knows, from its catalogue (loaded at start); a kind added there is offered here.
   const kind = h("select", { class: "select", required: true, "data-testid": "reg-kind" }, ...(catalog()?.deviceKinds ?? []).map((k) => h("option", { value: k.kind }, deviceKindLabel(k.kind))));
-  const deviceId = h("input", { type: "text", class: "input", pattern: "[a-z0-9][a-z0-9-]{2,31}", autocomplete: "off", "data-testid": "reg-id", spellcheck: "false" });
+  const deviceId = h("input", { type: "text", class: "input", pattern: "[a-z0-9][a-z0-9\\-]{2,31}", autocomplete: "off", "data-testid": "reg-id", spellcheck: "false" });
   const label = h("input", { type: "text", class: "input", maxlength: "200", autocomplete: "off", "data-testid": "reg-label" });
   const location = h("select", { class: "select", "data-testid": "reg-location" }, ...DEVICE_LOCATIONS.map((l) => h("option", { value: l }, tMaybe(`location.${l}`) ?? l)));
   const residentId = h("input", { type: "number", class: "input", min: "1", inputmode: "numeric", "data-testid": "reg-resident" });

@@ -1,7 +1,7 @@
 // The resident's alert history: one line per alert, opened to its timeline (from the hub's
 // timeline endpoint when it has one), with feedback on resolved alerts for family members.
 
-import { listResidentAlerts } from "../../api/alerts";
+import { alertsCsvUrl, listResidentAlerts } from "../../api/alerts";
 import type { AlertDto } from "../../api/types";
 import type { AppContext, View } from "../../context";
 import { t, tMaybe } from "../../i18n";
@@ -32,6 +32,7 @@ export function alertHistory(ctx: AppContext, residentId: number, family: boolea
       alerts.length === 0
         ? h("p", { class: "muted" }, t("resident.noHistory"))
         : h("ul", { class: "history__list" }, ...alerts.map((a) => historyItem(a))),
+      h("a", { class: "history__download", href: alertsCsvUrl(residentId), download: "", "data-testid": "history-csv" }, t("resident.historyCsv")),
     );
   }
 

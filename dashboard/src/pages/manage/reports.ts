@@ -1,0 +1,128 @@
+// KPIs with a weekly trend, and the monthly report (view here; CSV, XLSX and a printable page from the hub).
+
+import { kpi, reportUrl, type KpiReport } from "../../api/manage";
+import type { CommunityDto } from "../../api/types";
+import { t } from "../../i18n";
+import { h } from "../../ui/dom";
+import { kindLabel } from "../../ui/format";
+import { communities, communityPicker, currentMonth, duration, field, loading, percent, problemText, table } from "./shared";
+
+const WEEK_MS = 7 * 24 * 3600_000;
+const TREND_WEEKS = 6;
+
+/** The headline figures of one report. */
+function figures(r: KpiReport, testid: string): HTMLElement {
+  return table(testid, [t("manage.figure"), t("manage.value")], [
+    [t("manage.kpi.alerts"), String(r.alerts)],
+    [t("manage.kpi.paged"), String(r.paged)],
+    [t("manage.kpi.ack60"), `${percent(r.shareAcknowledgedWithin60s)} (${r.acknowledgedWithin60s}/${r.paged})`],
+    [t("manage.kpi.tta"), `${duration(r.medianTimeToAcknowledge)} / ${duration(r.p90TimeToAcknowledge)}`],
+    [t("manage.kpi.ttr"), `${duration(r.medianTimeToResolve)} / ${duration(r.p90TimeToResolve)}`],
+    [t("manage.kpi.falseAlarms"), t("manage.kpi.falseOf", { count: r.falseAlarms, resolved: r.resolved })],
+    [t("manage.kpi.coverage"), `${percent(r.visitCoverage.coverage)} (${r.visitCoverage.visited}/${r.visitCoverage.required})`],
+    [t("manage.kpi.rating"), r.averageRating === null ? t("manage.kpi.noRatings") : `${r.averageRating.toFixed(1)} / 5 (${r.ratings})`],
+  ]);
+}
+
+function breakdowns(r: KpiReport, c: CommunityDto): HTMLElement[] {
+  const grid = (id: number | null): string => c.grids.find((g) => g.id === id)?.name ?? String(id);
+  const rates = (rows: KpiReport["falseAlarmsByKind"], label: (k: string) => string): string[][] =>
+    rows.map((x) => [label(x.key), String(x.resolved), String(x.falseAlarms), percent(x.rate)]);
+  const cols = [t("manage.kpi.resolved"), t("manage.kpi.falseAlarms"), t("manage.kpi.rate")];
+  return [
+    h("h3", { class: "manage__sub" }, t("manage.kpi.byKind")),
+    table("kpi-by-kind", [t("manage.kind"), ...cols], rates(r.falseAlarmsByKind, kindLabel)),
+    h("h3", { class: "manage__sub" }, t("manage.kpi.byDevice")),
+    table("kpi-by-device", [t("manage.device"), ...cols], rates(r.falseAlarmsByDevice, (k) => k)),
+    h("h3", { class: "manage__sub" }, t("manage.kpi.byGrid")),
+    table("kpi-by-grid", [t("manage.grid"), t("manage.visits.required"), t("manage.visits.visited"), t("manage.kpi.coverage")],
+      r.visitCoverageByGrid.map((g) => [grid(g.gridId), String(g.required), String(g.visited), percent(g.coverage)])),
+  ];
+}
+
+/** One row per week, oldest first: the ack share and the times move together or they do not. */
+async function trend(c: CommunityDto, now: Date): Promise<HTMLElement> {
+  const weeks = Array.from({ length: TREND_WEEKS }, (_, i) => {
+    const to = new Date(now.getTime() - (TREND_WEEKS - 1 - i) * WEEK_MS);
+    return { from: new Date(to.getTime() - WEEK_MS), to };
+  });
+  const reports = await Promise.all(weeks.map((w) => kpi(c.id, w.from, w.to)));
+  const day = (d: Date): string => d.toISOString().slice(0, 10);
+  return table("kpi-trend", [t("manage.kpi.week"), t("manage.kpi.alerts"), t("manage.kpi.ack60"), t("manage.kpi.ttaMedian"), t("manage.kpi.ttrMedian"), t("manage.kpi.falseAlarms")],
+    reports.map((r, i) => [`${day(weeks[i]!.from)} – ${day(weeks[i]!.to)}`, String(r.alerts), percent(r.shareAcknowledgedWithin60s), duration(r.medianTimeToAcknowledge), duration(r.medianTimeToResolve), String(r.falseAlarms)]));
+}
+
+export function kpiPanel(): HTMLElement {
+  const body = h("div", {}, loading());
+  const element = h("div", { "data-testid": "manage-kpi" }, body);
+  void communities().then(
+    (list) => {
+      const first = list[0];
+      if (!first) return body.replaceChildren(h("p", { class: "muted" }, t("manage.noCommunity")));
+      const slot = h("div", {});
+      const show = (c: CommunityDto): void => {
+        slot.replaceChildren(loading());
+        const now = new Date();
+        Promise.all([kpi(c.id, new Date(now.getTime() - WEEK_MS), now), trend(c, now)]).then(
+          ([r, weekly]) =>
+            slot.replaceChildren(
+              h("h3", { class: "manage__sub" }, t("manage.kpi.lastWeek")),
+              figures(r, "kpi-figures"),
+              h("h3", { class: "manage__sub" }, t("manage.kpi.trend")),
+              weekly,
+              ...breakdowns(r, c),
+            ),
+          (e: unknown) => slot.replaceChildren(h("p", { class: "form-error", role: "alert" }, problemText(e))),
+        );
+      };
+      body.replaceChildren(communityPicker(list, show, first.id), slot);
+      show(first);
+    },
+    (e: unknown) => body.replaceChildren(h("p", { class: "form-error", role: "alert" }, problemText(e))),
+  );
+  return element;
+}
+
+export function reportPanel(): HTMLElement {
+  const body = h("div", {}, loading());
+  const element = h("div", { "data-testid": "manage-report" }, body);
+  void communities().then(
+    (list) => {
+      let community = list[0];
+      if (!community) return body.replaceChildren(h("p", { class: "muted" }, t("manage.noCommunity")));
+      const month = h("input", { type: "month", class: "input", value: currentMonth(), "data-testid": "report-month", required: true });
+      const links = h("p", { class: "manage__links" });
+      const view = h("div", {});
+      const show = (): void => {
+        const c = community;
+        if (!c || !/^\d{4}-\d{2}$/.test(month.value)) return;
+        const link = (format: "csv" | "xlsx" | "html", label: string): HTMLElement =>
+          h("a", { class: "btn btn--ghost", href: reportUrl(c.id, month.value, format), "data-testid": `report-${format}`, ...(format === "html" ? { target: "_blank", rel: "noopener" } : { download: `kpi-${c.id}-${month.value}.${format}` }) }, label);
+        links.replaceChildren(link("csv", t("manage.report.csv")), link("xlsx", t("manage.report.xlsx")), link("html", t("manage.report.print")));
+        view.replaceChildren(loading());
+        // The month in community time (UTC+8): the same window the hub's report covers.
+        const [y, m] = month.value.split("-").map(Number) as [number, number];
+        const from = new Date(Date.UTC(y, m - 1, 1) - 8 * 3600_000);
+        // A millisecond short of the next month: the hub takes visit coverage from the month "to" falls in.
+        const to = new Date(Date.UTC(y, m, 1) - 8 * 3600_000 - 1);
+        kpi(c.id, from, to).then(
+          (r) => view.replaceChildren(figures(r, "report-figures"), ...breakdowns(r, c)),
+          (e: unknown) => view.replaceChildren(h("p", { class: "form-error", role: "alert" }, problemText(e))),
+        );
+      };
+      month.addEventListener("change", show);
+      body.replaceChildren(
+        communityPicker(list, (c) => {
+          community = c;
+          show();
+        }, community.id),
+        field(t("manage.report.month"), month),
+        links,
+        view,
+      );
+      show();
+    },
+    (e: unknown) => body.replaceChildren(h("p", { class: "form-error", role: "alert" }, problemText(e))),
+  );
+  return element;
+}
