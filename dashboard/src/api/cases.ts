@@ -30,4 +30,5 @@ export const services = {
   list: (residentId: number): Promise<ServiceDto[]> => request<ServiceDto[]>("GET", `/api/services?residentId=${residentId}`),
   record: (residentId: number, kind: string, provider: string, note: string): Promise<ServiceDto> =>
     request<ServiceDto>("POST", "/api/services", { body: { residentId, kind, provider: provider || null, note: note || null } }),
+  rate: (id: number, rating: number): Promise<ServiceDto> => request<ServiceDto>("POST", `/api/services/${id}/rating`, { body: { rating } }),
 };

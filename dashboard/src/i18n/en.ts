@@ -423,6 +423,8 @@ export const en = {
   "services.none": "No services recorded",
   "services.recorded": "Service recorded",
   "services.failed": "Could not save. Please try again.",
+  "services.rated": "Thank you for rating the service",
+  "services.rateQuestion": "How good was this service?",
   "serviceKind.meal": "Meal",
   "serviceKind.bathing": "Bathing",
   "serviceKind.cleaning": "Cleaning",

@@ -424,6 +424,8 @@ export const zhCN: Record<MessageKey, string> = {
   "services.none": "暂无服务记录",
   "services.recorded": "服务已登记",
   "services.failed": "保存失败，请重试。",
+  "services.rated": "感谢您的评价",
+  "services.rateQuestion": "您对这次服务满意吗？",
   "serviceKind.meal": "助餐",
   "serviceKind.bathing": "助浴",
   "serviceKind.cleaning": "助洁",

@@ -8,6 +8,7 @@ using SmartCommunity.Domain.Visits;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Hub.Places;
 using SmartCommunity.Hub.Privacy;
 using SmartCommunity.Hub.Visits;
 
@@ -16,7 +17,9 @@ namespace SmartCommunity.Hub.Cases;
 public sealed record RecordServiceRequest(int ResidentId, string Kind, string? Provider = null, string? Note = null);
 public sealed record ServiceDto(long Id, int ResidentId, int GridId, string Kind, DateTimeOffset At, string By, string? Provider, string? Note, int? Rating, string? RatingComment)
 {
-    public static ServiceDto From(ServiceRecord s) => new(s.Id, s.ResidentId, s.GridId, WireName.Of(s.Kind), s.At, s.By, s.Provider, s.Note, s.Rating, s.RatingComment);
+    /// <summary>The worker by display name, as on alerts and cases (the record keeps the user name, an e-mail).</summary>
+    public static ServiceDto From(ServiceRecord s, PlaceNames names) =>
+        new(s.Id, s.ResidentId, s.GridId, WireName.Of(s.Kind), s.At, names.Person(s.By) ?? s.By, s.Provider, s.Note, s.Rating, s.RatingComment);
 }
 public sealed record ServiceRateDto(string Month, int CommunityId, int Required, int Served, double Rate, IReadOnlyList<GridServiceRateDto> Grids);
 public sealed record GridServiceRateDto(int GridId, int Required, int Served, double Rate);
@@ -38,7 +41,7 @@ public static class ServicesApi
     }
 
     private static async Task<Results<Created<ServiceDto>, NotFound, ValidationProblem>> RecordAsync(RecordServiceRequest req, HttpContext http, AccessScopeResolver scopes,
-        HubDbContext db, TimeProvider time, CancellationToken ct)
+        HubDbContext db, PlaceNames names, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!WireName.TryParse<ServiceKind>(req.Kind, out var kind))
@@ -59,10 +62,10 @@ public static class ServicesApi
         };
         db.ServiceRecords.Add(s);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/services/{s.Id}", ServiceDto.From(s));
+        return TypedResults.Created($"/api/services/{s.Id}", ServiceDto.From(s, names));
     }
 
-    private static async Task<Ok<List<ServiceDto>>> ListAsync(int? residentId, HttpContext http, AccessScopeResolver scopes, HubDbContext db, CancellationToken ct)
+    private static async Task<Ok<List<ServiceDto>>> ListAsync(int? residentId, HttpContext http, AccessScopeResolver scopes, HubDbContext db, PlaceNames names, CancellationToken ct)
     {
         var scope = await scopes.ResolveAsync(http.User, ct);
         var q = db.ServiceRecords.AsNoTracking();
@@ -77,11 +80,11 @@ public static class ServicesApi
             q = q.Where(s => s.ResidentId == r);
         var rows = await q.OrderByDescending(s => s.At).Take(500).ToListAsync(ct);
         http.RecordPersonalDataRead("services", rows.Select(s => (int?)s.ResidentId));
-        return TypedResults.Ok(rows.Select(ServiceDto.From).ToList());
+        return TypedResults.Ok(rows.Select(x => ServiceDto.From(x, names)).ToList());
     }
 
     private static async Task<Results<Ok<ServiceDto>, NotFound, ProblemHttpResult, ValidationProblem>> RateServiceAsync(long id, RateRequest body, HttpContext http,
-        AccessScopeResolver scopes, HubDbContext db, TimeProvider time, CancellationToken ct)
+        AccessScopeResolver scopes, HubDbContext db, PlaceNames names, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (body.Rating is < 1 or > 5)
@@ -100,7 +103,7 @@ public static class ServicesApi
         s.RatedBy = scope.UserName;
         s.RatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(ServiceDto.From(s));
+        return TypedResults.Ok(ServiceDto.From(s, names));
     }
 
     private static async Task<Results<Ok<ServiceRateDto>, NotFound, ValidationProblem>> RateAsync(int communityId, string? month, HttpContext http, AccessScopeResolver scopes,

@@ -109,7 +109,7 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             access.Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserName, a.Action, a.Status, a.Detail, PersonalDataAccess.ParseResidentIds(a.ResidentIds))).ToList(),
             emergency is null ? null : Contacts.EmergencyProfileDto.From(residentId, profile.Name, emergency, mask: false, names.Person),
             cases.Select(c => Cases.CaseDto.From(c, names)).ToList(),
-            services.Select(Cases.ServiceDto.From).ToList());
+            services.Select(x => Cases.ServiceDto.From(x, names)).ToList());
     }
 
     public async Task<ErasureResult?> EraseAsync(int residentId, CancellationToken ct)

@@ -287,6 +287,7 @@ public sealed class CaseTests
         Assert.Equal(HttpStatusCode.Forbidden, (await family.PostAsJsonAsync("/api/services", new RecordServiceRequest(world.ResidentA, "meal"), Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await worker.PostAsJsonAsync("/api/services", new RecordServiceRequest(world.ResidentA, "massage"), Ct)).StatusCode);
         var meal = await HubApp.PostAsync<ServiceDto>(worker, "/api/services", new RecordServiceRequest(world.ResidentA, "meal", Note: "Lunch delivered"));
+        Assert.Equal("Worker A", meal.By);   // by display name, as on alerts and cases
         var rate = (await staff.GetFromJsonAsync<ServiceRateDto>(rateUrl, Ct))!;
         Assert.Equal((1, 1, 1.0), (rate.Required, rate.Served, rate.Rate));
         Assert.Single((await family.GetFromJsonAsync<List<ServiceDto>>($"/api/services?residentId={world.ResidentA}", Ct))!);

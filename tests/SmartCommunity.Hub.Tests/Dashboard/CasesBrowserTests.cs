@@ -9,7 +9,8 @@ namespace SmartCommunity.Hub.Tests;
 /// <summary>
 /// A case (接诉即办) through the dashboard in Chromium: the desk opens it from a phone call, the grid worker sees it arrive
 /// live on a phone and takes it through on site to resolved, the family rates it in Chinese, and the monthly report shows
-/// it. A service recorded on the resident page counts towards the service rate in the same report.
+/// it. A service recorded on the resident page counts towards the service rate in the same report, and the family's
+/// rating of it in the worker's scorecard.
 /// </summary>
 public sealed class CasesBrowserTests : IAsyncLifetime
 {
@@ -94,6 +95,13 @@ public sealed class CasesBrowserTests : IAsyncLifetime
         await service.GetByTestId("service-submit").ClickAsync();
         await Assertions.Expect(worker.GetByTestId("service")).ToContainTextAsync("Meal", SoonText);
 
+        // The family sees it on their relative's page, by the worker's name (not an e-mail), and rates it.
+        await family.GotoAsync(new Uri(_hub.BaseAddress, "/#/family").ToString());
+        var meal = family.GetByTestId("service").Filter(new() { HasText = "助餐" });
+        await Assertions.Expect(meal).ToContainTextAsync("Worker A", SoonText);
+        await meal.GetByTestId("service-rate-5").ClickAsync();
+        await Assertions.Expect(meal.GetByTestId("service-rating")).ToContainTextAsync("5/5", SoonText);
+
         // The dashboard ran clean; the report below is a plain page of the hub's (the browser asks it for a favicon).
         Assert.True(console.IsEmpty, string.Join("\n", console));
 
@@ -103,6 +111,6 @@ public sealed class CasesBrowserTests : IAsyncLifetime
         await Assertions.Expect(report).ToContainTextAsync("Cases opened");
         await Assertions.Expect(report.Locator("tr", new() { HasText = "Cases resolved within target" })).ToContainTextAsync("(1/1)");
         await Assertions.Expect(report.Locator("tr", new() { HasText = "Service rate (special difficulty" })).ToContainTextAsync("(1/1)");
-        await Assertions.Expect(report.Locator("tr", new() { HasText = World.WorkerA })).ToContainTextAsync("4.0");
+        await Assertions.Expect(report.Locator("tr", new() { HasText = World.WorkerA })).ToContainTextAsync("4.5");
     }
 }
