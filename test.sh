@@ -173,6 +173,7 @@ SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Relea
   --filter-class "SmartCommunity.Hub.Tests.HistoryTests" \
   --filter-class "SmartCommunity.Hub.Tests.ConsoleApiTests" --filter-class "SmartCommunity.Hub.Tests.ConsoleBrowserTests" \
   --filter-class "SmartCommunity.Hub.Tests.OnboardingTests" --filter-class "SmartCommunity.Hub.Tests.ImportBrowserTests" \
+  --filter-class "SmartCommunity.Hub.Tests.CaseTests" --filter-class "SmartCommunity.Hub.Tests.CasesBrowserTests" \
   2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 read -r pg_passed pg_failed pg_skipped < <(count "$log")

@@ -9,6 +9,7 @@ import { workflow } from "./api/workflow";
 import type { AppContext, View } from "./context";
 import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } from "./i18n";
 import { boardPage } from "./pages/board/boardPage";
+import { casesPage } from "./pages/cases/casesPage";
 import { devicesPage } from "./pages/devices/devicesPage";
 import { familyPage } from "./pages/family/familyPage";
 import { importPage } from "./pages/import/importPage";
@@ -46,6 +47,7 @@ const routes: readonly Route[] = [
   { path: "devices", title: "app.devicesTitle", roles: ["Admin", "Technician"], view: devicesPage },
   { path: "family", title: "app.familyTitle", roles: ["Family"], view: familyPage },
   { path: "import", title: "app.importTitle", roles: ["Admin"], view: importPage },
+  { path: "cases", title: "app.casesTitle", roles: [...RESPONDERS, "Family"], view: casesPage },
   { path: "manage", title: "app.manageTitle", roles: ["Admin", "EmergencyStaff"], view: managePage },
   { path: "settings", title: "app.settingsTitle", view: settingsPage },
 ];

@@ -1,6 +1,7 @@
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Broker;
+using SmartCommunity.Hub.Cases;
 using SmartCommunity.Hub.Catalog;
 using SmartCommunity.Hub.Contacts;
 using SmartCommunity.Hub.Devices;
@@ -42,6 +43,7 @@ builder.AddHubAlerts();         // rules → alerts, SignalR push, device button
 builder.AddHubEscalation();     // escalation timers (Quartz), on-call rosters, paging, downlinks, pre-alarms
 builder.AddHubCascade();        // the call cascade to the resident's people, acknowledged by link or SMS reply
 builder.AddHubVisits();         // visit check-ins and monthly coverage
+builder.AddHubCases();          // cases (接诉即办) and their escalation, services for residents in special difficulty, satisfaction
 builder.AddHubReports();        // KPIs and the monthly report (Quartz)
 builder.AddHubOnboarding();     // bulk onboarding: households, residents, people and devices from CSV or XLSX, dry run first
 builder.AddHubNotifications();  // Web Push (VAPID), signed webhooks for SMS/voice gateways, families' notifications
@@ -66,6 +68,9 @@ app.MapAlertsApi();
 app.MapRostersApi();
 app.MapCascadeApi();
 app.MapVisitsApi();
+app.MapCasesApi();
+app.MapServicesApi();
+app.MapSatisfactionApi();
 app.MapReportsApi();
 app.MapOnboardingApi();
 app.MapNotificationsApi();

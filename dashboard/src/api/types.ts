@@ -417,3 +417,45 @@ export interface AlertEmergencyDto {
   profile: EmergencyProfileDto;
   call: CascadeContactDto[];
 }
+
+/** A case (接诉即办) as the hub sends it (GET /api/cases, the CaseUpdated push). */
+export interface CaseDto {
+  id: number;
+  category: string;
+  channel: string;
+  status: "opened" | "assigned" | "on_site" | "resolved";
+  communityId: number;
+  gridId: number | null;
+  householdId: number | null;
+  residentId: number | null;
+  description: string;
+  openedBy: string;
+  openedAt: string;
+  assignedTo: string | null;
+  assignedAt: string | null;
+  onSiteAt: string | null;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  outcome: string | null;
+  resolutionNote: string | null;
+  respondBy: string;
+  resolveBy: string;
+  escalations: number;
+  rating: number | null;
+  ratingComment: string | null;
+  hasPhoto: boolean;
+  version: number;
+  residentName: string | null;
+}
+
+export interface ServiceDto {
+  id: number;
+  residentId: number;
+  gridId: number;
+  kind: string;
+  at: string;
+  by: string;
+  provider: string | null;
+  note: string | null;
+  rating: number | null;
+}

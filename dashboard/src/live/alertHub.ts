@@ -12,10 +12,19 @@ import {
   type IRetryPolicy,
   type RetryContext,
 } from "@microsoft/signalr";
-import type { AlertDto, PageDto } from "../api/types";
+import type { AlertDto, CaseDto, PageDto } from "../api/types";
 import { language } from "../i18n";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+/** Pages that show cases listen here; the one live connection hands pushed cases on. */
+const caseListeners = new Set<(c: CaseDto) => void>();
+
+/** Calls `listener` with every case the hub pushes (opened or changed); returns the unsubscribe. */
+export function onCaseUpdated(listener: (c: CaseDto) => void): () => void {
+  caseListeners.add(listener);
+  return () => caseListeners.delete(listener);
+}
 
 export interface AlertHubEvents {
   onAlert(alert: AlertDto): void;
@@ -72,6 +81,7 @@ export class AlertHub {
     this.connection.on("AlertRaised", (alert: AlertDto) => this.events.onAlert(alert));
     this.connection.on("AlertUpdated", (alert: AlertDto) => this.events.onAlert(alert));
     this.connection.on("Paged", (page: PageDto) => this.events.onPaged(page));
+    this.connection.on("CaseUpdated", (c: CaseDto) => caseListeners.forEach((l) => l(c)));
     // start() resolves at the handshake, before the hub has put the connection into its groups; the hub says
     // when it has, and only a fetch after that closes the gap.
     this.connection.on("Subscribed", () => this.events.onResync());

@@ -40,6 +40,7 @@ public static class TextCatalogues
         Reports.ReportTexts.Catalogue,
         Escalation.CascadeTexts.Catalogue,
         Onboarding.OnboardingTexts.Catalogue,
+        Cases.CaseTexts.Catalogue,
     ];
 
     private static readonly FrozenDictionary<string, string> AllEn = Merge(c => c.En);

@@ -19,7 +19,20 @@ public sealed record KpiReport(
     TimeSpan? MedianTimeToResolve, TimeSpan? P90TimeToResolve,
     int Resolved, int FalseAlarms, IReadOnlyList<RateRow> FalseAlarmsByKind, IReadOnlyList<RateRow> FalseAlarmsByDevice,
     VisitCoverageRow VisitCoverage, IReadOnlyList<VisitCoverageRow> VisitCoverageByGrid,
-    int Ratings, double? AverageRating);
+    int Ratings, double? AverageRating)
+{
+    /// <summary>Cases (接诉即办) opened in the period; null where the caller did not load them.</summary>
+    public Cases.CaseKpi? Cases { get; init; }
+
+    /// <summary>Monthly service rate for special-difficulty residents, community and per grid.</summary>
+    public Services.ServiceRateRow? ServiceRate { get; init; }
+    public IReadOnlyList<Services.ServiceRateRow> ServiceRateByGrid { get; init; } = [];
+
+    /// <summary>好差评 over alerts, cases and services rated in the period: the community, per grid and per worker.</summary>
+    public Satisfaction.Scorecard? Satisfaction { get; init; }
+    public IReadOnlyList<Satisfaction.Scorecard> SatisfactionByGrid { get; init; } = [];
+    public IReadOnlyList<Satisfaction.Scorecard> SatisfactionByWorker { get; init; } = [];
+}
 
 /// <summary>
 /// The closed-loop figures. Times run from when staff were first paged (the end of a pre-alarm window, else the

@@ -16,6 +16,9 @@ public interface IAlertsClient
     /// <summary>Sent only to the people paged for an alert (escalation), on every connection they have.</summary>
     Task Paged(PageDto page);
 
+    /// <summary>A case (接诉即办) opened or changed, to everyone who may see its place (<see cref="Cases.CaseService"/>).</summary>
+    Task CaseUpdated(Cases.CaseDto @case);
+
     /// <summary>
     /// The connection has joined its groups. SignalR completes a client's start at the handshake, before the hub's
     /// OnConnectedAsync has run, so a client that fetches the open alerts must do it after this (or again on it):

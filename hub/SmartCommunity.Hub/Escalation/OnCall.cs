@@ -17,18 +17,22 @@ public sealed record Recipient(string UserId, string Name, string? Phone);
 /// </summary>
 public sealed class OnCall(IDbContextFactory<HubDbContext> dbFactory, AccessScopeResolver scopes, TimeProvider time, ILogger<OnCall> logger)
 {
-    public async Task<List<Recipient>> RecipientsAsync(Alert alert, EscalationLevel level, CancellationToken ct)
+    public Task<List<Recipient>> RecipientsAsync(Alert alert, EscalationLevel level, CancellationToken ct) =>
+        RecipientsAsync(alert.CommunityId, alert.GridId, level, ct);
+
+    /// <summary>Who is on call at this place (an alert's, or a case's) for a level, now.</summary>
+    public async Task<List<Recipient>> RecipientsAsync(int? placeCommunity, int? gridId, EscalationLevel level, CancellationToken ct)
     {
-        if (alert.CommunityId is not { } communityId)
+        if (placeCommunity is not { } communityId)
             return [];
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var community = await db.Communities.AsNoTracking().SingleOrDefaultAsync(c => c.Id == communityId, ct);
         var zone = Roster.Zone(community?.TimeZone);
         var shifts = await db.RosterShifts.AsNoTracking().Where(s => s.CommunityId == communityId && s.Role == level).ToListAsync(ct);
-        var rostered = Roster.OnDuty(shifts, level, communityId, alert.GridId, time.GetUtcNow(), zone).Select(s => s.UserId).Distinct().ToList();
-        var userIds = await EligibleAsync(rostered, level, communityId, alert.GridId, ct);
+        var rostered = Roster.OnDuty(shifts, level, communityId, gridId, time.GetUtcNow(), zone).Select(s => s.UserId).Distinct().ToList();
+        var userIds = await EligibleAsync(rostered, level, communityId, gridId, ct);
         if (userIds.Count == 0)
-            userIds = await EligibleAsync(await FallbackAsync(db, level, communityId, alert.GridId, ct), level, communityId, alert.GridId, ct);
+            userIds = await EligibleAsync(await FallbackAsync(db, level, communityId, gridId, ct), level, communityId, gridId, ct);
         return await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
             .Select(u => new Recipient(u.Id, u.DisplayName, u.PhoneNumber)).ToListAsync(ct);
     }

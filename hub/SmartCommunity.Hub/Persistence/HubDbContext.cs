@@ -50,6 +50,9 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<AlertAckToken> AlertAckTokens => Set<AlertAckToken>();
     public DbSet<Contacts.EmergencyProfile> EmergencyProfiles => Set<Contacts.EmergencyProfile>();
+    public DbSet<Domain.Cases.Case> Cases => Set<Domain.Cases.Case>();
+    public DbSet<Cases.CasePhoto> CasePhotos => Set<Cases.CasePhoto>();
+    public DbSet<Domain.Services.ServiceRecord> ServiceRecords => Set<Domain.Services.ServiceRecord>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
@@ -125,6 +128,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
         });
         ConfigureWorkflow(builder);
         ConfigureContacts(builder);
+        ConfigureCases(builder);
         builder.Entity<HubUser>(e =>
         {
             e.Property(x => x.DisplayName).HasMaxLength(200);
@@ -233,6 +237,52 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             // The dispatcher's question: what is due (pending by next attempt, sending by lease).
             e.HasIndex(x => new { x.State, x.NextAttemptAt });
             e.HasIndex(x => x.AlertId);
+        });
+    }
+
+    private static void ConfigureCases(ModelBuilder builder)
+    {
+        builder.Entity<Domain.Cases.Case>(e =>
+        {
+            e.ToTable("Cases");
+            e.Property(x => x.Description).HasMaxLength(2000);
+            e.Property(x => x.OpenedBy).HasMaxLength(256);
+            e.Property(x => x.AssignedTo).HasMaxLength(256);
+            e.Property(x => x.AssignedBy).HasMaxLength(256);
+            e.Property(x => x.ResolvedBy).HasMaxLength(256);
+            e.Property(x => x.ResolutionNote).HasMaxLength(2000);
+            e.Property(x => x.RatingComment).HasMaxLength(2000);
+            e.Property(x => x.RatedBy).HasMaxLength(256);
+            e.Property(x => x.PhotoContentType).HasMaxLength(32);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasOne<Community>().WithMany().HasForeignKey(x => x.CommunityId);
+            e.HasOne<Grid>().WithMany().HasForeignKey(x => x.GridId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Household>().WithMany().HasForeignKey(x => x.HouseholdId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(x => new { x.CommunityId, x.OpenedAt });
+            e.HasIndex(x => new { x.Status, x.OpenedAt });
+            e.HasIndex(x => x.GridId);
+            e.HasIndex(x => x.ResidentId);
+        });
+        builder.Entity<Cases.CasePhoto>(e =>
+        {
+            e.HasKey(x => x.CaseId);
+            e.Property(x => x.ContentType).HasMaxLength(32);
+            e.Property(x => x.UploadedBy).HasMaxLength(256);
+            e.HasOne<Domain.Cases.Case>().WithOne().HasForeignKey<Cases.CasePhoto>(x => x.CaseId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<Domain.Services.ServiceRecord>(e =>
+        {
+            e.ToTable("ServiceRecords");
+            e.Property(x => x.By).HasMaxLength(256);
+            e.Property(x => x.Provider).HasMaxLength(200);
+            e.Property(x => x.Note).HasMaxLength(2000);
+            e.Property(x => x.RatingComment).HasMaxLength(2000);
+            e.Property(x => x.RatedBy).HasMaxLength(256);
+            e.Ignore(x => x.Deliverer);
+            e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.CommunityId, x.At });
+            e.HasIndex(x => new { x.ResidentId, x.At });
         });
     }
 

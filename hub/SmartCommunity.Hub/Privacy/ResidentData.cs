@@ -22,11 +22,12 @@ public sealed record SeriesExport(string DeviceId, string Name, IReadOnlyList<Po
 public sealed record ResidentExport(
     DateTimeOffset ExportedAt, ResidentProfileExport Resident, IReadOnlyList<FamilyContactExport> Family, IReadOnlyList<DeviceDto> Devices,
     IReadOnlyList<AlertExport> Alerts, IReadOnlyList<VisitDto> Visits, IReadOnlyList<SeriesExport> Readings, IReadOnlyList<AuditEntryDto> Access,
-    Contacts.EmergencyProfileDto? EmergencyProfile = null);
+    Contacts.EmergencyProfileDto? EmergencyProfile = null, IReadOnlyList<Cases.CaseDto>? Cases = null, IReadOnlyList<Cases.ServiceDto>? Services = null);
 
 /// <summary>What an erasure did: counts only, so the answer (and its audit row) holds no personal data.</summary>
 public sealed record ErasureResult(int ResidentId, int AlertsAnonymised, int VisitsDeleted, int FamilyLinksRemoved, int DevicesUnlinked,
-    IReadOnlyList<string> DevicesErased, long ReadingsDeleted, int DeadLettersDeleted, int ModelsDeleted, bool EmergencyProfileDeleted = false);
+    IReadOnlyList<string> DevicesErased, long ReadingsDeleted, int DeadLettersDeleted, int ModelsDeleted, bool EmergencyProfileDeleted = false,
+    int CasesAnonymised = 0, int ServicesDeleted = 0);
 
 /// <summary>
 /// Export and erasure of one resident's data on request. The resident's devices are the ones that place alerts and
@@ -38,7 +39,9 @@ public sealed record ErasureResult(int ResidentId, int AlertsAnonymised, int Vis
 /// store and the early-warning models learnt from them, and webhook dead letters that carry their alerts. Alerts are
 /// kept for the community's statistics but anonymised: the resident link, resolution notes, comments, feedback text
 /// and family members' names go; kind, place (household, grid, community), times, outcome, rating and the staff who
-/// handled them stay, so response-time KPIs and monthly reports do not change. Devices stay registered (hardware is
+/// handled them stay, so response-time KPIs and monthly reports do not change. Cases (接诉即办) about them are anonymised
+/// the same way (<see cref="Domain.Cases.Case.ErasePersonalData"/>, their photo deleted); services delivered to them are
+/// deleted, like visits. Devices stay registered (hardware is
 /// reused) and stay at the household. The household's address goes too when they were its only resident (alerts there
 /// would otherwise still point at them): it becomes "Household {id}".
 /// Family accounts are not deleted (an admin removes them; they may follow other residents). The audit log keeps its
@@ -73,6 +76,8 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             .ToLookup(e => e.AlertId);
         var visits = await db.Visits.AsNoTracking().Where(v => v.ResidentId == residentId).OrderBy(v => v.At).ToListAsync(ct);
         var emergency = await db.EmergencyProfiles.AsNoTracking().SingleOrDefaultAsync(p => p.ResidentId == residentId, ct);
+        var cases = await db.Cases.AsNoTracking().Where(c => c.ResidentId == residentId).OrderBy(c => c.Id).ToListAsync(ct);
+        var services = await db.ServiceRecords.AsNoTracking().Where(x => x.ResidentId == residentId).OrderBy(x => x.At).ToListAsync(ct);
         var marker = PersonalDataAccess.FormatResidentIds([residentId]);
         var access = await db.AuditLog.AsNoTracking().Where(a => a.ResidentIds != null && a.ResidentIds.Contains(marker)).OrderBy(a => a.Id).ToListAsync(ct);
 
@@ -102,7 +107,9 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             visits.Select(v => new VisitDto(v.Id, v.ResidentId, v.GridId, v.At, v.By, v.Source, v.Note)).ToList(),
             readings,
             access.Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserName, a.Action, a.Status, a.Detail, PersonalDataAccess.ParseResidentIds(a.ResidentIds))).ToList(),
-            emergency is null ? null : Contacts.EmergencyProfileDto.From(residentId, profile.Name, emergency, mask: false, names.Person));
+            emergency is null ? null : Contacts.EmergencyProfileDto.From(residentId, profile.Name, emergency, mask: false, names.Person),
+            cases.Select(c => Cases.CaseDto.From(c, names)).ToList(),
+            services.Select(x => Cases.ServiceDto.From(x, names)).ToList());
     }
 
     public async Task<ErasureResult?> EraseAsync(int residentId, CancellationToken ct)
@@ -143,7 +150,13 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             var links = await db.FamilyLinks.Where(l => l.ResidentId == residentId).ExecuteDeleteAsync(token);
             var visits = await db.Visits.Where(v => v.ResidentId == residentId).ExecuteDeleteAsync(token);
             var emergency = await db.EmergencyProfiles.Where(p => p.ResidentId == residentId).ExecuteDeleteAsync(token);
-            // Outbox rows hold the alert as sent ("residentId":7,"residentName":…; the comma keeps 7 from matching 70), and SMS
+            var cases = await db.Cases.Where(c => c.ResidentId == residentId).ToListAsync(token);
+            var caseIds = cases.Select(c => c.Id).ToList();
+            await db.CasePhotos.Where(p => caseIds.Contains(p.CaseId)).ExecuteDeleteAsync(token);
+            foreach (var c in cases)
+                c.ErasePersonalData(familyNames);
+            var services = await db.ServiceRecords.Where(x => x.ResidentId == residentId).ExecuteDeleteAsync(token);
+            // Outbox rows hold the alert (or case) as sent ("residentId":7,"residentName":…; the comma keeps 7 from matching 70), and SMS
             // rows their alert's texts: both go, whatever their state.
             var needle = $"\"residentId\":{residentId},";
             var residentAlerts = alerts.Select(a => (long?)a.Id).ToList();
@@ -156,14 +169,16 @@ public sealed class ResidentData(IDbContextFactory<HubDbContext> dbFactory, Devi
             db.Residents.Remove(row);
             await db.SaveChangesAsync(token);
             await tx.CommitAsync(token);
-            return (Alerts: alerts.Count, Unlinked: unlinked, Links: links, Visits: visits, DeadLetters: deadLetters, Emergency: emergency > 0);
+            return (Alerts: alerts.Count, Unlinked: unlinked, Links: links, Visits: visits, DeadLetters: deadLetters, Emergency: emergency > 0,
+                Cases: cases.Count, Services: services);
         }, ct);
 
         await names.ReloadAsync(db, ct);
         await directory.RefreshPlacesAsync(ct);
         logger.LogWarning("Resident {ResidentId} erased on request: {Alerts} alerts anonymised, {Visits} visits and {Points} readings deleted",
             residentId, erased.Alerts, erased.Visits, readings);
-        return new ErasureResult(residentId, erased.Alerts, erased.Visits, erased.Links, erased.Unlinked, devices.Select(d => d.Id).ToList(), readings, erased.DeadLetters, modelsDeleted, erased.Emergency);
+        return new ErasureResult(residentId, erased.Alerts, erased.Visits, erased.Links, erased.Unlinked, devices.Select(d => d.Id).ToList(), readings, erased.DeadLetters, modelsDeleted, erased.Emergency,
+            erased.Cases, erased.Services);
     }
 
     private async Task<List<Domain.Devices.Device>> DevicesOfAsync(HubDbContext db, int residentId, CancellationToken ct)

@@ -4,10 +4,14 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Quartz;
+using SmartCommunity.Domain.Cases;
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Escalation;
 using SmartCommunity.Domain.Reports;
+using SmartCommunity.Domain.Satisfaction;
+using SmartCommunity.Domain.Services;
 using SmartCommunity.Domain.Visits;
+using SmartCommunity.Hub.Cases;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Persistence;
 using SmartCommunity.Hub.Visits;
@@ -27,6 +31,19 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
         var alerts = await db.Alerts.AsNoTracking().Where(a => a.CommunityId == communityId && a.RaisedAt >= from && a.RaisedAt < to).ToListAsync(ct);
         var (residents, all, zone) = await visits.LoadAsync(db, communityId, ct);
         var report = Kpi.Compute(from, to, alerts, VisitCoverage.Total(residents, all, coverageMonth, zone), VisitCoverage.ByGrid(residents, all, coverageMonth, zone));
+        // Cases opened in the period; services in the coverage month (a monthly rule, like visits); ratings given in the period.
+        var cases = await db.Cases.AsNoTracking().Where(c => c.CommunityId == communityId && c.OpenedAt >= from && c.OpenedAt < to).ToListAsync(ct);
+        var services = await ServicesApi.LoadAsync(db, communityId, coverageMonth, zone, ct);
+        var ratings = await SatisfactionApi.RatingsAsync(db, communityId, from, to, ct);
+        report = report with
+        {
+            Cases = CaseKpi.Compute(cases, from, to),
+            ServiceRate = ServiceRate.Total(residents, services, coverageMonth, zone),
+            ServiceRateByGrid = ServiceRate.ByGrid(residents, services, coverageMonth, zone),
+            Satisfaction = Scorecards.Total("community", ratings),
+            SatisfactionByGrid = Scorecards.ByGrid(ratings),
+            SatisfactionByWorker = Scorecards.ByWorker(ratings),
+        };
         return (report, community.Name);
     }
 
@@ -105,6 +122,28 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
         foreach (var g in r.VisitCoverageByGrid) yield return ("visit_coverage", $"grid {g.GridId}", Fmt(g.Coverage), T(language, "report.grid", g.GridId));
         yield return ("ratings", "", r.Ratings, T(language, "report.ratings"));
         yield return ("average_rating", "", Fmt(r.AverageRating), T(language, "report.average_rating"));
+        if (r.Cases is { } c)
+        {
+            yield return ("cases_opened", "", c.Opened, T(language, "report.cases_opened"));
+            yield return ("cases_resolved", "", c.Resolved, T(language, "report.cases_resolved"));
+            yield return ("cases_resolved_on_time", "", c.ResolvedOnTime, T(language, "report.cases_resolved_on_time"));
+            yield return ("share_cases_resolved_on_time", "", Fmt(c.ShareResolvedOnTime), T(language, "report.cases_resolved_on_time_share"));
+            yield return ("cases_responded_on_time", "", c.RespondedOnTime, T(language, "report.cases_responded_on_time"));
+            yield return ("median_time_to_respond_case_s", "", Secs(c.MedianTimeToRespond), T(language, "report.cases_median_respond_s"));
+            yield return ("median_time_to_resolve_case_s", "", Secs(c.MedianTimeToResolve), T(language, "report.cases_median_resolve_s"));
+            yield return ("cases_escalated", "", c.Escalated, T(language, "report.cases_escalated"));
+            foreach (var k in c.ByCategory)
+                yield return ("cases_by_category", k.Category, $"{k.Opened}/{k.Resolved}/{k.ResolvedOnTime}", T(language, "report.cases_category_row", LocalizedText.Of("case_category." + k.Category)));
+        }
+        if (r.ServiceRate is { } sr)
+        {
+            yield return ("service_rate", "community", Fmt(sr.Rate), T(language, "report.community"));
+            foreach (var g in r.ServiceRateByGrid) yield return ("service_rate", $"grid {g.GridId}", Fmt(g.Rate), T(language, "report.grid", g.GridId));
+        }
+        foreach (var g in r.SatisfactionByGrid)
+            yield return ("satisfaction_by_grid", $"grid {g.Key}", Fmt(g.Average), T(language, "report.satisfaction_row", g.Ratings, g.Good, g.Bad));
+        foreach (var w in r.SatisfactionByWorker)
+            yield return ("satisfaction_by_worker", w.Key, Fmt(w.Average), T(language, "report.satisfaction_row", w.Ratings, w.Good, w.Bad));
     }
 
     public static string Markdown(string community, string period, KpiReport r, string language = TextCatalogues.English)
@@ -145,7 +184,28 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
         sb.Append(CultureInfo.InvariantCulture, $"</table><h2>{L("report.by_grid")}</h2><table><tr><th>{L("report.col.grid")}</th><th>{L("report.col.required")}</th><th>{L("report.col.visited")}</th><th>{L("report.col.coverage")}</th></tr>");
         foreach (var g in r.VisitCoverageByGrid)
             sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{g.GridId}</td><td>{g.Required}</td><td>{g.Visited}</td><td>{g.Coverage:P0}</td></tr>");
-        sb.Append("</table></body></html>");
+        sb.Append("</table>");
+        if (r.Cases is { } c)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<h2>{L("report.cases")}</h2><table><tr><th>{L("report.col.category")}</th><th>{L("report.col.opened")}</th><th>{L("report.col.resolved")}</th><th>{L("report.col.on_time")}</th></tr>");
+            foreach (var k in c.ByCategory)
+                sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{WebUtility.HtmlEncode(T(language, "case_category." + k.Category))}</td><td>{k.Opened}</td><td>{k.Resolved}</td><td>{k.ResolvedOnTime}</td></tr>");
+            sb.Append("</table>");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"<h2>{L("report.service_by_grid")}</h2><table><tr><th>{L("report.col.grid")}</th><th>{L("report.col.required")}</th><th>{L("report.col.served")}</th><th>{L("report.col.rate")}</th></tr>");
+        foreach (var g in r.ServiceRateByGrid)
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{g.GridId}</td><td>{g.Required}</td><td>{g.Served}</td><td>{g.Rate:P0}</td></tr>");
+        sb.Append("</table>");
+        void Cards(string heading, string keyColumn, IEnumerable<Scorecard> cards)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<h2>{L(heading)}</h2><table><tr><th>{L(keyColumn)}</th><th>{L("report.col.ratings")}</th><th>{L("report.col.average")}</th><th>{L("report.col.good")}</th><th>{L("report.col.bad")}</th></tr>");
+            foreach (var x in cards)
+                sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{WebUtility.HtmlEncode(x.Key)}</td><td>{x.Ratings}</td><td>{x.Average:0.0}</td><td>{x.Good}</td><td>{x.Bad}</td></tr>");
+            sb.Append("</table>");
+        }
+        Cards("report.satisfaction_by_grid", "report.col.grid", r.SatisfactionByGrid);
+        Cards("report.satisfaction_by_worker", "report.col.worker", r.SatisfactionByWorker);
+        sb.Append("</body></html>");
         return sb.ToString();
     }
 
@@ -161,6 +221,17 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
         yield return (L("report.false_alarms"), T(language, "report.false_alarms_of", r.FalseAlarms, r.Resolved));
         yield return (L("report.visit_coverage"), $"{r.VisitCoverage.Coverage.ToString("P0", CultureInfo.InvariantCulture)} ({r.VisitCoverage.Visited}/{r.VisitCoverage.Required})");
         yield return (L("report.satisfaction"), r.AverageRating is { } a ? T(language, "report.satisfaction_value", a, r.Ratings) : L("report.no_ratings"));
+        if (r.Cases is { } c)
+        {
+            yield return (L("report.cases_opened"), c.Opened.ToString(CultureInfo.InvariantCulture));
+            yield return (L("report.cases_resolved_on_time"), c.ShareResolvedOnTime is { } share ? $"{share.ToString("P0", CultureInfo.InvariantCulture)} ({c.ResolvedOnTime}/{c.Resolved})" : "–");
+            yield return (L("report.cases_times"), $"{Dur(c.MedianTimeToRespond, language)} / {Dur(c.MedianTimeToResolve, language)}");
+            yield return (L("report.cases_escalated"), c.Escalated.ToString(CultureInfo.InvariantCulture));
+        }
+        if (r.ServiceRate is { } sr)
+            yield return (L("report.service_rate"), $"{sr.Rate.ToString("P0", CultureInfo.InvariantCulture)} ({sr.Served}/{sr.Required})");
+        if (r.Satisfaction is { Ratings: > 0 } all)
+            yield return (L("report.satisfaction_all"), T(language, "report.satisfaction_value", all.Average, all.Ratings) + " · " + T(language, "report.good_bad", all.Good, all.Bad));
     }
 
     private static string T(string language, string key, params object?[] args) => TextCatalogues.Format(language, key, args);
@@ -168,6 +239,7 @@ public sealed class ReportService(IDbContextFactory<HubDbContext> dbFactory, Vis
     private static string KindLabel(string wireKind) => "alert_kind." + wireKind;
 
     private static string Dur(TimeSpan? t, string language) => t is not { } v ? "–"
+        : v.TotalHours >= 1 ? T(language, "report.hours_minutes", (int)v.TotalHours, v.Minutes)
         : v.TotalMinutes >= 1 ? T(language, "report.minutes_seconds", (int)v.TotalMinutes, v.Seconds) : T(language, "report.seconds", v.TotalSeconds);
     // Rounded as the CSV always printed them ("0" and "0.####" formats), but kept numeric for the workbook.
     private static double? Secs(TimeSpan? t) => t is { } v ? Math.Round(v.TotalSeconds, MidpointRounding.AwayFromZero) : null;

@@ -84,6 +84,15 @@ public sealed partial class HubMessageHandlerTests : IAsyncLifetime
         await Assertions.Expect(notice).ToHaveCountAsync(0);
         exercised.Add(nameof(IAlertsClient.AlertUpdated));
 
+        // CaseUpdated: on the worker's Cases page (same connection), a case the desk opens appears without a reload. The
+        // page has loaded its (empty) list first, so only the push can bring it.
+        await board.EvaluateAsync("() => { location.hash = '#/cases'; }");
+        await Assertions.Expect(board.GetByTestId("cases-page").GetByText("No cases")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        using (var staff = await _hub.ClientAsync(World.Staff))
+            await HubApp.PostAsync<SmartCommunity.Hub.Cases.CaseDto>(staff, "/api/cases", new SmartCommunity.Hub.Cases.OpenCaseRequest("repair", "Pushed to the worker", ResidentId: _world.ResidentA));
+        await Assertions.Expect(board.GetByTestId("case").Filter(new() { HasText = "Pushed to the worker" })).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        exercised.Add(nameof(IAlertsClient.CaseUpdated));
+
         Assert.Equal(Sent, exercised.Order(StringComparer.Ordinal));
         Assert.DoesNotContain(console, line => line.Contains("No client method with the name", StringComparison.OrdinalIgnoreCase));
     }

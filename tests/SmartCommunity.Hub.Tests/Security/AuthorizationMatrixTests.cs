@@ -192,6 +192,20 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         new("visit to resident C", (i, j) => HasProperty(j, "residentId", i.ResidentC), Who.Admin),
     ];
 
+    private static Sees[] SeesCases =>
+    [
+        new("case of resident A", (i, j) => HasProperty(j, "residentId", i.ResidentA), SeesResidentA),
+        new("case of resident B", (i, j) => HasProperty(j, "residentId", i.ResidentB), SeesResidentB),
+        new("case of resident C", (i, j) => HasProperty(j, "residentId", i.ResidentC), Who.Admin),
+    ];
+
+    private static Sees[] SeesServices =>
+    [
+        new("service to resident A", (i, j) => HasProperty(j, "residentId", i.ResidentA), SeesResidentA),
+        new("service to resident B", (i, j) => HasProperty(j, "residentId", i.ResidentB), SeesResidentB),
+        new("service to resident C", (i, j) => HasProperty(j, "residentId", i.ResidentC), Who.Admin),
+    ];
+
     private static Sees[] SeesRosters =>
     [
         new("shift in community 1", (i, j) => HasProperty(j, "communityId", i.Community1), Who.Admin | Who.Staff),
@@ -219,6 +233,27 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         var household = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/households", new { gridId = c.Ids.GridA, address = "Bldg 9, Flat " + Guid.NewGuid().ToString("N")[..4] });
         var resident = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/residents", new { householdId = household.GetProperty("id").GetInt32(), name = "Erase Me", birthYear = 1940 });
         return new Request($"/api/residents/{resident.GetProperty("id").GetInt32()}/{suffix}", null);
+    }
+
+    /// <summary>A case opened by the admin for a resident (with a photo if asked), so each caller acts on one in its first state.</summary>
+    private static async Task<Request> FreshCaseAsync(Context c, int resident, string suffix, object? body = null, bool photo = false)
+    {
+        var opened = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/cases", new { category = "repair", description = "matrix", residentId = resident });
+        var id = opened.GetProperty("id").GetInt64();
+        if (photo)
+        {
+            using var content = new ByteArrayContent([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+            using var stored = await c.Admin.PutAsync($"/api/cases/{id}/photo", content);
+            stored.EnsureSuccessStatusCode();
+        }
+        return new Request($"/api/cases/{id}{suffix}", body);
+    }
+
+    private static async Task<Request> FreshServiceAsync(Context c, int resident)
+    {
+        var service = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/services", new { residentId = resident, kind = "meal" });
+        return new Request($"/api/services/{service.GetProperty("id").GetInt64()}/rating", new { rating = 5 });
     }
 
     private static async Task<Request> FreshDeadLetterAsync(Context c)
@@ -398,6 +433,50 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("GET", "/api/visits/coverage",
             For("community 1", InCommunity1, i => $"/api/visits/coverage?communityId={i.Community1}"),
             For("community 2", Who.Admin, i => $"/api/visits/coverage?communityId={i.Community2}")),
+
+        // Cases (接诉即办): responders of the place and the resident's family open and see them; responders handle them; the
+        // family (or the community's desk calling back) rates them. Services: responders record, the family sees and rates.
+        R("POST", "/api/cases",
+            For("resident A", SeesResidentA, _ => "/api/cases", i => new { category = "repair", description = "matrix", residentId = i.ResidentA }),
+            For("resident B", SeesResidentB, _ => "/api/cases", i => new { category = "repair", description = "matrix", residentId = i.ResidentB }),
+            For("resident C (community 2)", Who.Admin, _ => "/api/cases", i => new { category = "repair", description = "matrix", residentId = i.ResidentC })),
+        R("GET", "/api/cases", Any(Who.Responders | Who.Families, "/api/cases", null, SeesCases)),
+        R("GET", "/api/cases/{id:long}",
+            Fresh("a case of resident A", SeesResidentA, c => FreshCaseAsync(c, c.Ids.ResidentA, "")),
+            Fresh("a case of resident C", Who.Admin, c => FreshCaseAsync(c, c.Ids.ResidentC, ""))),
+        R("PUT", "/api/cases/{id:long}/photo",
+            Fresh("a case of resident A", SeesResidentA, c => FreshCaseAsync(c, c.Ids.ResidentA, "/photo")),
+            Fresh("a case of resident B", SeesResidentB, c => FreshCaseAsync(c, c.Ids.ResidentB, "/photo"))),
+        R("GET", "/api/cases/{id:long}/photo",
+            Fresh("a case of resident A", SeesResidentA, c => FreshCaseAsync(c, c.Ids.ResidentA, "/photo", photo: true)),
+            Fresh("a case of resident C", Who.Admin, c => FreshCaseAsync(c, c.Ids.ResidentC, "/photo", photo: true))),
+        R("POST", "/api/cases/{id:long}/assign",
+            Fresh("a case of resident A", InGridA, c => FreshCaseAsync(c, c.Ids.ResidentA, "/assign", new { })),
+            Fresh("a case of resident B", InGridB, c => FreshCaseAsync(c, c.Ids.ResidentB, "/assign", new { }))),
+        R("POST", "/api/cases/{id:long}/on-site",
+            Fresh("a case of resident A", InGridA, c => FreshCaseAsync(c, c.Ids.ResidentA, "/on-site", new { })),
+            Fresh("a case of resident C", Who.Admin, c => FreshCaseAsync(c, c.Ids.ResidentC, "/on-site", new { }))),
+        R("POST", "/api/cases/{id:long}/resolve",
+            Fresh("a case of resident A", InGridA, c => FreshCaseAsync(c, c.Ids.ResidentA, "/resolve", new { outcome = "fixed" })),
+            Fresh("a case of resident B", InGridB, c => FreshCaseAsync(c, c.Ids.ResidentB, "/resolve", new { outcome = "fixed" }))),
+        // Not yet resolved, so allowed callers get 409; never the grid worker, who does not grade their own work.
+        R("POST", "/api/cases/{id:long}/rating",
+            Fresh("a case of resident A", Who.Admin | Who.Staff | Who.FamilyA, c => FreshCaseAsync(c, c.Ids.ResidentA, "/rating", new { rating = 5 })),
+            Fresh("a case of resident C", Who.Admin, c => FreshCaseAsync(c, c.Ids.ResidentC, "/rating", new { rating = 5 }))),
+        R("POST", "/api/services",
+            For("resident A", InGridA, _ => "/api/services", i => new { residentId = i.ResidentA, kind = "meal" }),
+            For("resident B", InGridB, _ => "/api/services", i => new { residentId = i.ResidentB, kind = "meal" }),
+            For("resident C", Who.Admin, _ => "/api/services", i => new { residentId = i.ResidentC, kind = "meal" })),
+        R("GET", "/api/services", Any(Who.Responders | Who.Families, "/api/services", null, SeesServices)),
+        R("GET", "/api/services/rate",
+            For("community 1", InCommunity1, i => $"/api/services/rate?communityId={i.Community1}"),
+            For("community 2", Who.Admin, i => $"/api/services/rate?communityId={i.Community2}")),
+        R("POST", "/api/services/{id:long}/rating",
+            Fresh("a service to resident A", Who.Admin | Who.Staff | Who.FamilyA, c => FreshServiceAsync(c, c.Ids.ResidentA)),
+            Fresh("a service to resident C", Who.Admin, c => FreshServiceAsync(c, c.Ids.ResidentC))),
+        R("GET", "/api/satisfaction/scorecards",
+            For("community 1", Who.Admin | Who.Staff, i => $"/api/satisfaction/scorecards?communityId={i.Community1}"),
+            For("community 2", Who.Admin, i => $"/api/satisfaction/scorecards?communityId={i.Community2}")),
 
         // Reports: admins and the community's staff
         R("GET", "/api/reports/kpi",

@@ -16,6 +16,7 @@ import { deviceCard } from "./deviceCard";
 import { showGlance } from "./glance";
 import { liveAlertList } from "./liveAlertList";
 import { readingCharts } from "./readingCharts";
+import { serviceList } from "./serviceList";
 import { visitList } from "./visitList";
 
 export interface ResidentDetailOptions {
@@ -31,6 +32,8 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
   const history = alertHistory(ctx, residentId, options.family);
   // Visits are the grid workers' record; family members see the alerts, not the staff's rounds.
   const visits = options.family ? null : visitList(ctx, residentId);
+  // Staff record services; the family sees them and rates each once (好差评).
+  const services = serviceList(ctx, residentId, options.family === true);
   // Opened on demand like on the alert card: each read is an audited access (families see the numbers masked).
   const emergency = h(
     "details",
@@ -65,6 +68,7 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
     section(`charts-${residentId}`, t("resident.charts"), ...charts.elements),
     section(`history-${residentId}`, t("resident.history"), history.element),
     visits ? section(`visits-${residentId}`, t("resident.visits"), visits.element) : null,
+    section(`services-${residentId}`, t("services.title"), services.element),
   );
 
   // An alert concerns this resident if it is theirs, or comes from a shared device of their household (no resident).
@@ -112,6 +116,7 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
   void loadDetail();
   void history.load();
   void visits?.load();
+  void services.load();
 
   return {
     element,
@@ -123,6 +128,7 @@ export function residentDetail(ctx: AppContext, residentId: number, options: Res
       live.dispose();
       history.dispose();
       visits?.dispose();
+      services.dispose();
     },
   };
 }
