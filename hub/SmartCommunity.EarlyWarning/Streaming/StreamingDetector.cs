@@ -97,6 +97,7 @@ public sealed class StreamingDetector
         var slot = secondOfDay * _o.SlotsPerDay / 86400;
         var day = (unixSeconds - secondOfDay) / 86400;
         var seasonalExpected = _slotMean[slot];
+        var slotSeenBefore = _slotLastDay[slot] == day ? _slotDays[slot] > 1 : _slotDays[slot] > 0;
         var seasonalTail = 1.0;
         if (_slotDays[slot] >= _o.SeasonalMinDays)
             seasonalTail = _seasonalChannel.Update(Math.Abs(x - seasonalExpected), _o.LikelihoodAlpha);
@@ -123,7 +124,9 @@ public sealed class StreamingDetector
         if (_count > 1)
         {
             var span = _max - _min;
-            outside = span > 0 && (x > _max + _o.RangeTolerance * span || x < _min - _o.RangeTolerance * span);
+            // Only once this time of day has been seen on an earlier day: a new sensor's first afternoon is warmer than
+            // its first morning, which is not news.
+            outside = slotSeenBefore && span > 0 && (x > _max + _o.RangeTolerance * span || x < _min - _o.RangeTolerance * span);
         }
         _min = Math.Min(_min, x);
         _max = Math.Max(_max, x);

@@ -27,6 +27,8 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private readonly Dictionary<int, string> _residentDevice = [];
     private readonly List<Finding> _findings = [];
     private volatile string[] _series = [];
+    private volatile string[] _untrained = [];
+    private readonly ConcurrentDictionary<string, string> _modelVersions = new(StringComparer.Ordinal);
     private long _feedbackAfter;
     private long _cancelledAfter;
     private long _ticks;
@@ -40,6 +42,12 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
 
     /// <summary>Series the engine tracks (a snapshot, for the retraining job).</summary>
     public IReadOnlyList<string> Series => _series;
+
+    /// <summary>Series whose detector has no model yet (a snapshot taken at each tick, for the first training).</summary>
+    public IReadOnlyList<string> Untrained => _untrained;
+
+    /// <summary>The model version a series' detector scores with, null without one: diagnostics and tests.</summary>
+    public string? ModelVersion(string seriesId) => _modelVersions.GetValueOrDefault(seriesId);
 
     /// <summary>Hands a retrained model to the worker; it is swapped in before the next reading.</summary>
     public void Swap(string seriesId, PcaWindowModel model) => _swaps.Enqueue((seriesId, model));
@@ -68,7 +76,12 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                     // Nothing arrived: still tick, the absence rules are about what does not arrive.
                 }
                 while (_swaps.TryDequeue(out var swap))
-                    _engine.Detector(swap.SeriesId)?.UseModel(swap.Model);
+                {
+                    if (_engine.Detector(swap.SeriesId) is not { } detector)
+                        continue;
+                    detector.UseModel(swap.Model);
+                    _modelVersions[swap.SeriesId] = swap.Model.Version;
+                }
                 while (queue.Reader.TryRead(out var work))
                     await ObserveAsync(work, ct);
                 var now = time.GetUtcNow();
@@ -80,6 +93,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                     await RaiseAsync(_findings, null, ct);
                     await ApplyFeedbackAsync(ct);
                     await ApplyCancellationsAsync(ct);
+                    _untrained = [.. _engine.SeriesIds.Where(id => _engine.Detector(id)?.Model is null)];
                     Interlocked.Exchange(ref _lastTickAtTicks, now.UtcTicks);
                     Interlocked.Increment(ref _ticks);
                 }
@@ -231,6 +245,11 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             using var file = File.OpenRead(store.StatePath);
             _engine.Load(file, store.Load);
             _series = [.. _engine.SeriesIds];
+            foreach (var id in _series)
+            {
+                if (_engine.Detector(id)?.Model is { } model)
+                    _modelVersions[id] = model.Version;
+            }
             logger.LogInformation("Early-warning state restored: {Series} series, {Residents} residents", _engine.SeriesCount, _engine.ResidentCount);
         }
         catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException)
