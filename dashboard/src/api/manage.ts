@@ -38,6 +38,42 @@ export interface KpiReport {
   visitCoverageByGrid: CoverageRow[];
   ratings: number;
   averageRating: number | null;
+  /** 接诉即办: cases opened in the period (null when the hub has none to report). */
+  cases: CaseKpi | null;
+  serviceRate: ServiceRateRow | null;
+  serviceRateByGrid: ServiceRateRow[];
+  satisfaction: Scorecard | null;
+  satisfactionByGrid: Scorecard[];
+  satisfactionByWorker: Scorecard[];
+}
+
+export interface CaseKpi {
+  opened: number;
+  resolved: number;
+  respondedOnTime: number;
+  resolvedOnTime: number;
+  shareResolvedOnTime: number | null;
+  medianTimeToRespond: string | null;
+  medianTimeToResolve: string | null;
+  escalated: number;
+  byCategory: { category: string; opened: number; resolved: number; resolvedOnTime: number }[];
+}
+
+export interface ServiceRateRow {
+  gridId: number | null;
+  required: number;
+  served: number;
+  rate: number;
+}
+
+/** 好差评 per grid (key: grid id) or worker (key: user). Good: 4–5 stars, bad: 1–2. */
+export interface Scorecard {
+  key: string;
+  ratings: number;
+  average: number;
+  good: number;
+  bad: number;
+  goodShare: number;
 }
 
 export function kpi(communityId: number, from: Date, to: Date): Promise<KpiReport> {

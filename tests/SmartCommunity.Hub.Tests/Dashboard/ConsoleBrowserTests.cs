@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 using MiniExcelLibs;
 using MQTTnet;
 using MQTTnet.Protocol;
+using SmartCommunity.Hub.Cases;
 using SmartCommunity.Hub.Places;
 using SmartCommunity.Testing;
 
@@ -124,6 +125,30 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
                 "g => { const tile = g.querySelector('.grid-tile__bg').getBBox(); return [...g.querySelectorAll('.grid-tile__name tspan')].every(t => { const b = t.getBBox(); return b.x + b.width <= tile.width - 30; }); }");
             Assert.True(fits, $"the name of grid {grid} runs out of its tile");
         }
+    }
+
+    [Fact]
+    public async Task Kpi_CaseTakenAtTheDeskResolvedAndRated_ConsoleShowsCasesServiceRateAndSatisfactionInChinese()
+    {
+        using (var desk = await _hub.ClientAsync(World.Staff))
+        using (var worker = await _hub.ClientAsync(World.WorkerA))
+        using (var family = await _hub.ClientAsync(World.FamilyA))
+        {
+            var opened = await HubApp.PostAsync<CaseDto>(desk, "/api/cases", new OpenCaseRequest("repair", "Caller: the grab rail is loose", Channel: "desk_phone", ResidentId: _world.ResidentA));
+            await HubApp.PostAsync<CaseDto>(worker, $"/api/cases/{opened.Id}/assign", new AssignCaseRequest(null));
+            await HubApp.PostAsync<CaseDto>(worker, $"/api/cases/{opened.Id}/resolve", new ResolveCaseRequest("fixed", "Rail re-anchored"));
+            await HubApp.PostAsync<CaseDto>(family, $"/api/cases/{opened.Id}/rating", new RateRequest(5, null));
+        }
+        var console = new ConcurrentQueue<string>();
+        var page = await _browser.SignInAsync(_hub, HubApp.AdminEmail, DashboardBrowser.Desktop, "zh-CN", Listen(console));
+        await page.GotoAsync(new Uri(_hub.BaseAddress, "/#/manage/kpi").ToString());
+
+        await Assertions.Expect(page.GetByTestId("kpi-figures")).ToContainTextAsync("受理 1 件，办结 1 件，升级 0 件", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("kpi-figures")).ToContainTextAsync("服务率");
+        await Assertions.Expect(page.GetByTestId("kpi-cases-by-category")).ToContainTextAsync("维修");
+        await Assertions.Expect(page.GetByTestId("kpi-satisfaction-by-worker")).ToContainTextAsync("5.0 / 5，好评 100.0 %");
+        await Assertions.Expect(page.GetByTestId("kpi-trend")).ToContainTextAsync("按时办结率");
+        Assert.True(console.IsEmpty, string.Join("\n", console));
     }
 
     [Fact]

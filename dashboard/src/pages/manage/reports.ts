@@ -1,8 +1,8 @@
 // KPIs with a weekly trend, and the monthly report (view here; CSV, XLSX and a printable page from the hub).
 
-import { kpi, reportUrl, type KpiReport } from "../../api/manage";
+import { kpi, reportUrl, type KpiReport, type Scorecard } from "../../api/manage";
 import type { CommunityDto } from "../../api/types";
-import { t } from "../../i18n";
+import { t, type MessageKey } from "../../i18n";
 import { h } from "../../ui/dom";
 import { kindLabel } from "../../ui/format";
 import { communities, communityPicker, currentMonth, duration, field, loading, percent, problemText, table } from "./shared";
@@ -21,7 +21,19 @@ function figures(r: KpiReport, testid: string): HTMLElement {
     [t("manage.kpi.falseAlarms"), t("manage.kpi.falseOf", { count: r.falseAlarms, resolved: r.resolved })],
     [t("manage.kpi.coverage"), `${percent(r.visitCoverage.coverage)} (${r.visitCoverage.visited}/${r.visitCoverage.required})`],
     [t("manage.kpi.rating"), r.averageRating === null ? t("manage.kpi.noRatings") : `${r.averageRating.toFixed(1)} / 5 (${r.ratings})`],
+    [t("manage.kpi.casesOpened"), r.cases ? t("manage.kpi.casesOf", { opened: r.cases.opened, resolved: r.cases.resolved, escalated: r.cases.escalated }) : "–"],
+    [t("manage.kpi.casesOnTime"), r.cases ? `${percent(r.cases.shareResolvedOnTime)} (${r.cases.resolvedOnTime}/${r.cases.resolved})` : "–"],
+    [t("manage.kpi.casesTimes"), r.cases ? `${duration(r.cases.medianTimeToRespond)} / ${duration(r.cases.medianTimeToResolve)}` : "–"],
+    [t("manage.kpi.serviceRate"), r.serviceRate ? `${percent(r.serviceRate.rate)} (${r.serviceRate.served}/${r.serviceRate.required})` : "–"],
+    [t("manage.kpi.satisfactionAll"), score(r.satisfaction)],
   ]);
+}
+
+/** "4.5 / 5, 80.0 % good (10)" — or "no ratings". */
+function score(card: Scorecard | null): string {
+  return !card || card.ratings === 0
+    ? t("manage.kpi.noRatings")
+    : t("manage.kpi.score", { average: card.average.toFixed(1), good: percent(card.goodShare), ratings: card.ratings });
 }
 
 function breakdowns(r: KpiReport, c: CommunityDto): HTMLElement[] {
@@ -37,6 +49,18 @@ function breakdowns(r: KpiReport, c: CommunityDto): HTMLElement[] {
     h("h3", { class: "manage__sub" }, t("manage.kpi.byGrid")),
     table("kpi-by-grid", [t("manage.grid"), t("manage.visits.required"), t("manage.visits.visited"), t("manage.kpi.coverage")],
       r.visitCoverageByGrid.map((g) => [grid(g.gridId), String(g.required), String(g.visited), percent(g.coverage)])),
+    h("h3", { class: "manage__sub" }, t("manage.kpi.casesByCategory")),
+    table("kpi-cases-by-category", [t("cases.category"), t("manage.kpi.opened"), t("manage.kpi.resolved"), t("manage.kpi.onTime")],
+      (r.cases?.byCategory ?? []).map((c) => [t(`caseCategory.${c.category}` as MessageKey), String(c.opened), String(c.resolved), String(c.resolvedOnTime)])),
+    h("h3", { class: "manage__sub" }, t("manage.kpi.serviceByGrid")),
+    table("kpi-service-by-grid", [t("manage.grid"), t("manage.kpi.serviceRequired"), t("manage.kpi.served"), t("manage.kpi.serviceRate")],
+      r.serviceRateByGrid.map((g) => [grid(g.gridId), String(g.required), String(g.served), percent(g.rate)])),
+    h("h3", { class: "manage__sub" }, t("manage.kpi.satisfactionByGrid")),
+    table("kpi-satisfaction-by-grid", [t("manage.grid"), t("manage.kpi.satisfactionAll")],
+      r.satisfactionByGrid.map((g) => [grid(Number(g.key)), score(g)])),
+    h("h3", { class: "manage__sub" }, t("manage.kpi.satisfactionByWorker")),
+    table("kpi-satisfaction-by-worker", [t("manage.kpi.worker"), t("manage.kpi.satisfactionAll")],
+      r.satisfactionByWorker.map((w) => [w.key, score(w)])),
   ];
 }
 
@@ -48,8 +72,10 @@ async function trend(c: CommunityDto, now: Date): Promise<HTMLElement> {
   });
   const reports = await Promise.all(weeks.map((w) => kpi(c.id, w.from, w.to)));
   const day = (d: Date): string => d.toISOString().slice(0, 10);
-  return table("kpi-trend", [t("manage.kpi.week"), t("manage.kpi.alerts"), t("manage.kpi.ack60"), t("manage.kpi.ttaMedian"), t("manage.kpi.ttrMedian"), t("manage.kpi.falseAlarms")],
-    reports.map((r, i) => [`${day(weeks[i]!.from)} – ${day(weeks[i]!.to)}`, String(r.alerts), percent(r.shareAcknowledgedWithin60s), duration(r.medianTimeToAcknowledge), duration(r.medianTimeToResolve), String(r.falseAlarms)]));
+  return table("kpi-trend", [t("manage.kpi.week"), t("manage.kpi.alerts"), t("manage.kpi.ack60"), t("manage.kpi.ttaMedian"), t("manage.kpi.ttrMedian"), t("manage.kpi.falseAlarms"),
+    t("manage.kpi.casesOpened"), t("manage.kpi.casesOnTime"), t("manage.kpi.serviceRate"), t("manage.kpi.satisfactionAll")],
+    reports.map((r, i) => [`${day(weeks[i]!.from)} – ${day(weeks[i]!.to)}`, String(r.alerts), percent(r.shareAcknowledgedWithin60s), duration(r.medianTimeToAcknowledge), duration(r.medianTimeToResolve), String(r.falseAlarms),
+      String(r.cases?.opened ?? 0), percent(r.cases?.shareResolvedOnTime), percent(r.serviceRate?.rate), score(r.satisfaction)]));
 }
 
 export function kpiPanel(): HTMLElement {
