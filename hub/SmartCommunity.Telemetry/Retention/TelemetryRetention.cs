@@ -93,11 +93,26 @@ public sealed partial class TelemetryRetention(
     private partial void LogRun(long written, long deleted, long rollupsDeleted);
 }
 
-/// <summary>The Quartz adapter: one run per trigger, never two at once (a slow purge must not overlap the next hour's).</summary>
+/// <summary>The Quartz adapter: one run per trigger, never two at once (a slow purge must not overlap the next hour's).
+/// A store that is down only defers the run: the next one rolls up the whole lookback, so nothing is lost, and an
+/// outage is a warning here (the store's health check and spool report it), not an error per hour.</summary>
 [DisallowConcurrentExecution]
-public sealed class TelemetryRetentionJob(TelemetryRetention retention) : IJob
+public sealed partial class TelemetryRetentionJob(TelemetryRetention retention, ILogger<TelemetryRetentionJob>? logger = null) : IJob
 {
     public static readonly JobKey Key = new("telemetry-retention", "telemetry");
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) => await retention.RunOnceAsync(cancellationToken);
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await retention.RunOnceAsync(cancellationToken);
+        }
+        catch (Influx.InfluxTelemetryException e) when (e.Failure == Influx.InfluxFailure.Unreachable)
+        {
+            LogDeferred(logger ?? NullLogger<TelemetryRetentionJob>.Instance, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telemetry retention deferred to the next run: the store is unreachable ({Reason})")]
+    private static partial void LogDeferred(ILogger logger, string reason);
 }

@@ -51,6 +51,19 @@ public sealed class InfluxStoreOfflineTests : IDisposable
     }
 
     [Fact]
+    public async Task RetentionJob_ServerDown_DeferredWithoutThrowing_TheRunItselfStillReportsUnreachable()
+    {
+        await using var store = Open();
+        var retention = new TelemetryRetention(store, Microsoft.Extensions.Options.Options.Create(new TelemetryRetentionOptions()), TimeProvider.System);
+
+        // Quartz logs a job's unhandled exception as an error every hour of an outage; the job defers instead.
+        await new TelemetryRetentionJob(retention).Execute(null!, Ct);
+
+        var error = await Assert.ThrowsAsync<InfluxTelemetryException>(() => retention.RunOnceAsync(Ct));
+        Assert.Equal(InfluxFailure.Unreachable, error.Failure);
+    }
+
+    [Fact]
     public async Task HealthCheck_ServerDown_DegradedWithSpoolDepth()
     {
         await using var store = Open();
