@@ -15,6 +15,7 @@ public sealed class ForwardingTests
         fleet.ForEach(hub.Register);
         await hub.StartBrokerAsync();
         await using var gateway = await GatewayProcess.StartAsync(hub, GatewayProcess.Settings.Fresh(), Ct);
+        await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("registryDevices").GetInt32() == 12, what: "the registry synced");
         var devices = await ConnectAllAsync(fleet, gateway.MqttPort);
         try
         {
@@ -61,6 +62,7 @@ public sealed class ForwardingTests
         hub.Foreign(stray.Id);
         await hub.StartBrokerAsync();
         await using var gateway = await GatewayProcess.StartAsync(hub, GatewayProcess.Settings.Fresh(), Ct);
+        await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("registryDevices").GetInt32() == 2, what: "the registry synced");
         await using var a = await DeviceClient.ConnectAsync(ours, gateway.MqttPort, Ct);
         await using var b = await DeviceClient.ConnectAsync(stray, gateway.MqttPort, Ct);
 
