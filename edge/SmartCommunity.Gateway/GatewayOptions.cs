@@ -65,7 +65,18 @@ public sealed partial class GatewayOptions
 
     public TimeSpan ReconnectMax { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>A program run for each local alert with the device id and alert kind as arguments (a sounder, a siren relay).</summary>
+    public string? SounderCommand { get; set; }
+
+    /// <summary>Each local alert is POSTed here as JSON (an SMS gateway, a paging service on the community's network).</summary>
+    public Uri? AlertWebhook { get; set; }
+
+    /// <summary>The password of the local alert board (<c>/board</c>, user <c>duty</c>); without one the board is off.</summary>
+    public string? BoardPassword { get; set; }
+
     public string ClientId => "gw/" + Id;
+
+    public string AlertTopic => $"sc/gw/v1/{Id}/alert";
 
     public string HealthTopic => $"sc/gw/v1/{Id}/health";
 

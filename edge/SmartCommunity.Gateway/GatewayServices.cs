@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using SmartCommunity.Gateway.Alerts;
 using SmartCommunity.Gateway.Devices;
 using SmartCommunity.Gateway.Queue;
 using SmartCommunity.Gateway.Uplink;
@@ -40,6 +41,7 @@ public static class GatewayServices
             queue.Open();
             return queue;
         });
+        builder.Services.AddSingleton<LocalAlerts>();
         builder.Services.AddSingleton<LocalBroker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalBroker>());
         builder.Services.AddHostedService<RegistrySync>();

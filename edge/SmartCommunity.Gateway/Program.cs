@@ -1,4 +1,5 @@
 using SmartCommunity.Gateway;
+using SmartCommunity.Gateway.Alerts;
 
 // The community edge gateway (docs/gateway.md): devices → embedded broker → durable queue → the hub.
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -6,4 +7,5 @@ builder.AddGateway();          // options, registry (synced and cached), durable
 
 var app = builder.Build();
 app.MapStatusApi();            // GET /status: queue, uplink, devices, refusals
+app.MapBoardApi();             // GET /board: local alerts for the duty room (en, zh-CN), acknowledge
 app.Run();

@@ -68,6 +68,9 @@ public sealed partial class FakeHub : IAsyncDisposable
     public bool RegistryAvailable { get; set; } = true;
     public int RegistryRequests;
     public ConcurrentQueue<Arrival> Arrivals { get; } = new();
+
+    /// <summary>Every publish from the gateway in arrival order: device messages, health, local alerts.</summary>
+    public ConcurrentQueue<(string Topic, byte[] Payload)> Everything { get; } = new();
     public int Duplicates;
     public ConcurrentQueue<string> Refused { get; } = new();
 
@@ -169,6 +172,7 @@ public sealed partial class FakeHub : IAsyncDisposable
             return;
         var m = e.ApplicationMessage;
         var payload = m.Payload.ToArray();
+        Everything.Enqueue((m.Topic, payload));
         if (m.Topic == $"sc/gw/v1/{GatewayId}/health")
         {
             Health = JsonDocument.Parse(payload).RootElement.Clone();

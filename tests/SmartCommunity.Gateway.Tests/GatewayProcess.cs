@@ -42,6 +42,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         public long DiskQuotaBytes { get; init; } = 64L * 1024 * 1024;
         public int SegmentBytes { get; init; } = 64 * 1024;
         public string RegistrySyncInterval { get; init; } = "00:00:01";
+        public IReadOnlyList<string> Extra { get; init; } = [];
 
         public static Settings Fresh() =>
             new(Path.Combine(Path.GetTempPath(), "sc-gw-" + Guid.NewGuid().ToString("N")[..12]), FreePort.Next(), FreePort.Next());
@@ -77,7 +78,7 @@ public sealed class GatewayProcess : IAsyncDisposable
                      "--Gateway:ReconnectMax=00:00:00.500",
                      $"--Gateway:DiskQuotaBytes={settings.DiskQuotaBytes.ToString(inv)}",
                      $"--Gateway:SegmentBytes={settings.SegmentBytes.ToString(inv)}",
-                 })
+                 }.Concat(settings.Extra))
             start.ArgumentList.Add(arg);
         // The secret by environment, as a systemd credential or EnvironmentFile would give it: never on a command line.
         start.Environment["Gateway__Secret"] = hub.GatewaySecret;

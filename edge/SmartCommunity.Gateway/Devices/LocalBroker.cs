@@ -5,6 +5,8 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Catalog;
+using SmartCommunity.Gateway.Alerts;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.Gateway.Queue;
@@ -31,10 +33,12 @@ public sealed class LocalBroker : IHostedService, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<LocalBroker> _logger;
     private readonly MqttServer _server;
+    private readonly LocalAlerts _alerts;
 
-    public LocalBroker(DeviceRegistry registry, DurableQueue queue, GatewayStatus status, TimeProvider time, IOptions<GatewayOptions> options,
+    public LocalBroker(DeviceRegistry registry, DurableQueue queue, GatewayStatus status, LocalAlerts alerts, TimeProvider time, IOptions<GatewayOptions> options,
         ILogger<LocalBroker> logger)
     {
+        _alerts = alerts;
         _registry = registry;
         _queue = queue;
         _status = status;
@@ -145,12 +149,18 @@ public sealed class LocalBroker : IHostedService, IAsyncDisposable
         }
         var now = _time.GetUtcNow();
         var payload = message.Payload.ToArray();
-        var critical = IsLifeSafety(payload, id, kind, channel, now);
+        var (signals, seq) = LifeSafety(payload, id, kind, channel, now);
         try
         {
-            var outcome = await _queue.AppendAsync(new QueuedMessage(id, channel == TopicChannel.Status, message.Retain, critical, now.ToUnixTimeMilliseconds(), payload));
+            var outcome = await _queue.AppendAsync(new QueuedMessage(id, channel == TopicChannel.Status, message.Retain, signals.Count > 0, now.ToUnixTimeMilliseconds(), payload));
             if (outcome == AppendOutcome.DroppedForQuota)
                 _logger.LogDebug("Device {DeviceId}: routine message dropped, the queue is at its quota", id);
+            // Nobody at the hub would see it now: the community's duty room must.
+            if (!_status.UplinkConnected)
+            {
+                foreach (var signal in signals)
+                    _alerts.Raise(id, WireName.Of(signal.Kind), seq, now);
+            }
         }
         catch (Exception ex)
         {
@@ -163,17 +173,13 @@ public sealed class LocalBroker : IHostedService, IAsyncDisposable
 
     /// <summary>A life-safety event: a pack for which the catalogue's safety rules raise a critical alert (SOS, fall,
     /// smoke, gas or CO at the alarm level, leak). Never dropped under the quota, forwarded first.</summary>
-    public static bool IsLifeSafety(ReadOnlySpan<byte> payload, string deviceId, DeviceKind kind, TopicChannel channel, DateTimeOffset now)
+    public static (IReadOnlyList<AlertSignal> Signals, uint? Seq) LifeSafety(ReadOnlySpan<byte> payload, string deviceId, DeviceKind kind, TopicChannel channel, DateTimeOffset now)
     {
         var decoded = SenmlDecoder.Decode(payload, deviceId, kind, channel, now, Lenient);
         if (decoded.Pack is not { } pack)
-            return false;
-        foreach (var signal in SafetyRules.Evaluate(new RuleContext(deviceId, kind, DeviceLocation.Home), pack))
-        {
-            if (signal.Severity == Severity.Critical)
-                return true;
-        }
-        return false;
+            return ([], null);
+        var critical = SafetyRules.Evaluate(new RuleContext(deviceId, kind, DeviceLocation.Home), pack).Where(s => s.Severity == Severity.Critical).ToList();
+        return (critical, pack.Seq);
     }
 
     /// <summary>Republishes a downlink from the hub to the device (cfg retained, as the hub itself does).</summary>

@@ -8,6 +8,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using SmartCommunity.Domain.Ingestion;
+using SmartCommunity.Gateway.Alerts;
 using SmartCommunity.Gateway.Devices;
 using SmartCommunity.Gateway.Queue;
 
@@ -20,7 +21,7 @@ namespace SmartCommunity.Gateway.Uplink;
 /// to the devices; publishes the gateway's health. Reconnects with exponential backoff; after an outage the backlog
 /// goes at full speed, devices with a life-safety message first.
 /// </summary>
-public sealed class Forwarder(DurableQueue queue, LocalBroker broker, DeviceRegistry registry, GatewayStatus status, TimeProvider time,
+public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlerts alerts, DeviceRegistry registry, GatewayStatus status, TimeProvider time,
     IOptions<GatewayOptions> options, ILogger<Forwarder> logger) : BackgroundService
 {
     public const string ReceivedProperty = "sc-gw-received";
@@ -59,6 +60,7 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, DeviceRegi
                 logger.LogInformation("Connected to the hub at {Host}:{Port} as {ClientId}; {Depth} messages queued", _o.UplinkHost, _o.UplinkPort,
                     _o.ClientId, queue.Stats().Depth);
                 await PublishHealthAsync(client, stoppingToken);
+                await ReportLocalAlertsAsync(client, connection.Token);
                 await ForwardAsync(client, connection.Token);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -239,6 +241,22 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, DeviceRegi
             logger.LogWarning("Downlink for {DeviceId}, not in the synced registry: passed on anyway", device);
         var cfg = rest[1] == "cfg";
         await broker.PublishToDeviceAsync(cfg ? Topic.Cfg(device) : Topic.Down(device), e.ApplicationMessage.Payload.ToArray(), retain: cfg, ct);
+    }
+
+    /// <summary>Local alerts go before the replay, so the hub knows the local one when the forwarded SOS pack arrives.</summary>
+    private async Task ReportLocalAlertsAsync(IMqttClient client, CancellationToken ct)
+    {
+        foreach (var alert in alerts.Unreported)
+        {
+            var result = await PublishAsync(client, _o.AlertTopic, JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                v = 1, alert.LocalId, alert.DeviceId, alert.Kind, alert.Seq, alert.RaisedAt, alert.AckAt, alert.AckBy, alert.ResolvedAt,
+            }, new JsonSerializerOptions(JsonSerializerDefaults.Web)), retain: false, null, ct);
+            if (result.IsSuccess)
+                alerts.MarkReported(alert);
+            else
+                logger.LogWarning("The hub refused local alert {LocalId}: {Code} {Reason}", alert.LocalId, result.ReasonCode, result.ReasonString);
+        }
     }
 
     private async Task HealthLoopAsync(IMqttClient client, CancellationToken ct)
