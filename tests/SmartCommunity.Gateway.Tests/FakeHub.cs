@@ -27,6 +27,9 @@ public sealed record TestDevice(string Id, string Kind, string Secret)
 /// <summary>What reached the hub's broker from the gateway.</summary>
 public sealed record Arrival(string Topic, byte[] Payload, bool Retain, string? Received, uint? Seq)
 {
+    /// <summary>When it arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks), for the benchmark's latencies.</summary>
+    public long At { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public string DeviceId => Topic.Split('/')[2];
 }
 

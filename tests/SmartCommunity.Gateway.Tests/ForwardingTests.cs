@@ -159,3 +159,29 @@ public sealed class ForwardingTests
                 await d.PublishAsync(records, Ct);
         }));
 }
+
+/// <summary>A device's last will, published by the gateway's broker when the device drops, goes to the hub like any status.</summary>
+public sealed class LastWillTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task LastWill_DeviceDropsWithoutDisconnect_WillForwardedToTheHubRetained()
+    {
+        await using var hub = new FakeHub();
+        var pendant = TestDevice.Create("sos-0001", "sos");
+        hub.Register(pendant);
+        await hub.StartBrokerAsync();
+        await using var gateway = await GatewayProcess.StartAsync(hub, GatewayProcess.Settings.Fresh(), Ct);
+        await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("registryDevices").GetInt32() == 1, what: "the registry synced");
+        var device = await DeviceClient.ConnectAsync(pendant, gateway.MqttPort, Ct);
+        await device.PublishAsync(DeviceClient.Sos, Ct);
+        device.Drop();
+
+        var will = await Eventually.GetAsync(() => Task.FromResult(hub.Arrivals.FirstOrDefault(a => a.Topic == "sc/v1/sos-0001/status")),
+            a => a is not null, what: "the will at the hub");
+        Assert.Equal("[{\"bn\":\"urn:dev:sc:sos-0001:\",\"n\":\"online\",\"vb\":false}]", System.Text.Encoding.UTF8.GetString(will!.Payload));
+        Assert.True(will.Retain);
+        Assert.NotNull(will.Received);
+    }
+}

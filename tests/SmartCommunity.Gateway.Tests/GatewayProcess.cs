@@ -28,6 +28,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public int MqttPort { get; }
     public int HttpPort { get; }
+    public int ProcessId => _process.Id;
 
     public static string Dll()
     {

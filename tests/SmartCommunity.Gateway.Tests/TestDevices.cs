@@ -85,6 +85,9 @@ public sealed class DeviceClient : IAsyncDisposable
     public const string Temp = "{\"n\":\"temp\",\"u\":\"Cel\",\"v\":21.5}";
     public const string Sos = "{\"n\":\"sos\",\"vb\":true}";
 
+    /// <summary>The connection ends without DISCONNECT (power gone, radio lost): the broker publishes the will.</summary>
+    public void Drop() => _client.Dispose();
+
     public async ValueTask DisposeAsync()
     {
         if (_client.IsConnected)
