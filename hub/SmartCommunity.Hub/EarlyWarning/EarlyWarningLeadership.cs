@@ -42,7 +42,7 @@ public sealed class EarlyWarningLeadership : BackgroundService
         Instance = broker.IsExternal ? broker.External.ClientIdFor(hub.Value.DataDirectory) : Environment.MachineName;
         if (Elected)
             _connectionString = configuration.GetConnectionString(HubDatabaseOptions.ConnectionStringName);
-        else
+        else if (_options.Enabled)
             Begin(CancellationToken.None); // the only instance: scoring from the start, for good
         meters.Create(HubMetrics.MeterName).CreateObservableGauge("sc.early_warning.scoring", () => IsScoring ? 1 : 0,
             description: "1 on the instance that runs early warning (in a cluster: the elected one), 0 elsewhere");
