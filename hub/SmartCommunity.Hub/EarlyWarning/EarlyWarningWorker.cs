@@ -44,7 +44,8 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private long _savedAtTicks;
     private volatile TaskCompletionSource _termReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes once the current term's engine is set up, so readings fed from then on are this term's.</summary>
+    /// <summary>Completes once the current term's engine is set up and its saved state loaded, so readings fed from then on
+    /// are this term's.</summary>
     public Task WaitTermReadyAsync(CancellationToken ct) => _termReady.Task.WaitAsync(ct);
 
     /// <summary>Clock ticks done (the absence rules checked, findings raised, call-offs applied), and the clock's time at
@@ -94,8 +95,9 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private async Task RunTermAsync(CancellationToken scoring, CancellationToken stopping)
     {
         Reset();
-        _termReady.TrySetResult();
         var since = Load();
+        // The full stream may start now: its readings queue up behind the replay and come after it.
+        _termReady.TrySetResult();
         _feedbackAfter = await LatestFalseAlarmIdAsync(scoring);
         _cancelledAfter = await LatestCancelledInactivityIdAsync(scoring);
         if (leadership.Elected && since is { } savedAt)

@@ -16,7 +16,7 @@ namespace SmartCommunity.Hub.Tests.Cluster;
 /// takes over from the shared state and keeps detecting, and the open-alert guard keeps each anomaly to one alert.
 /// </summary>
 [Trait("Category", "Cluster")]
-public sealed class ClusterEarlyWarningTests
+public sealed class ClusterEarlyWarningTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Step = TimeSpan.FromMinutes(5);
     private const int PerPack = 24;
@@ -77,11 +77,13 @@ public sealed class ClusterEarlyWarningTests
             var scored = DateTimeOffset.UtcNow;
             await Eventually.GetAsync(() => StatusAsync(cluster, scorer), s => s.StateSavedAt > scored, timeout: TimeSpan.FromSeconds(60), what: "the scorer's state saved");
             var termsBefore = (await StatusAsync(cluster, survivor)).Terms;
+            var killedAt = DateTimeOffset.UtcNow;
             scorer.Kill();
 
             // The survivor is elected, opens the full stream and resumes the series from the shared state.
             var taken = await Eventually.GetAsync(() => StatusAsync(cluster, survivor), s => s.Scoring && s.FullStream == true, timeout: TimeSpan.FromSeconds(60), what: "the survivor taking over");
             Assert.Equal(termsBefore + 1, taken.Terms);
+            output.WriteLine($"survivor scoring {(taken.ScoringSince!.Value - killedAt).TotalSeconds:0.0} s after the kill (LeaderCheckSeconds=1), {taken.Series} series resumed");
             Assert.True(taken.Series >= 2, $"the survivor should resume both nodes' series from the shared state, has {taken.Series}");
 
             Assert.Equal([first.Id], (await AnomaliesAsync(staff)).Select(x => x.DeviceId));
