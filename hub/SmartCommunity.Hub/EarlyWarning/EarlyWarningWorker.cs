@@ -84,7 +84,21 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             {
                 var term = await leadership.WaitForTermAsync(ct);
                 using var scoring = CancellationTokenSource.CreateLinkedTokenSource(ct, term);
-                await RunTermAsync(scoring.Token, ct);
+                try
+                {
+                    await RunTermAsync(scoring.Token, ct);
+                }
+                catch (OperationCanceledException) when (scoring.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    // Lost the election while the term was starting (loading, replaying): wait for the next one.
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database went away mid-term (feedback, alerts): start the term again from what is stored
+                    // rather than stop the hub; a scorer that lost its lock meanwhile waits for the next election.
+                    logger.LogError(e, "Early warning stopped on an error; restarting from the saved state");
+                    await Task.Delay(TimeSpan.FromSeconds(5), ct);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
