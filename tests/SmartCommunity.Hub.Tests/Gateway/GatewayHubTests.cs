@@ -105,6 +105,11 @@ public sealed class GatewayHubTests
         // Revoked, the community may have a new one.
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/api/gateways/gw-east")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/gateways", new RegisterGatewayRequest("gw-west", s.World.CommunityId, "West gate"))).StatusCode);
+
+        // Audited like device registration, without the secret.
+        var audit = await Eventually.GetAsync(() => admin.GetStringAsync("/api/audit"), a => a.Contains("DELETE /api/gateways/gw-east", StringComparison.Ordinal), what: "the audit rows");
+        Assert.Contains("POST /api/gateways", audit, StringComparison.Ordinal);
+        Assert.DoesNotContain(gw.Secret, audit, StringComparison.Ordinal);
     }
 
     [Fact]
