@@ -30,7 +30,7 @@ public sealed class BrokerCommandException(string message, Exception? inner = nu
 
 /// <summary>The embedded broker checks credentials against the hub's own database (<see cref="DeviceGate"/>),
 /// so provisioning is nothing to do; revocation drops the live connection.</summary>
-public sealed class EmbeddedDeviceBroker(MqttServer server) : IDeviceBroker
+public sealed class EmbeddedDeviceBroker(MqttServer server, Gateways.GatewayDownlinks gateways) : IDeviceBroker
 {
     public bool IsConnected => server.IsStarted;
 
@@ -40,10 +40,20 @@ public sealed class EmbeddedDeviceBroker(MqttServer server) : IDeviceBroker
     {
         if (!server.IsStarted)
             return;
+        await InjectAsync(topic, payload, retain: false, ct);
+        // A device behind its community's gateway gets it through the gateway (docs/gateway.md); the device's own topic
+        // still carries it, for a device that connects to the hub directly.
+        if (await gateways.MirrorAsync(topic, ct) is { } mirror)
+            await InjectAsync(mirror.Topic, payload, mirror.Retain, ct);
+    }
+
+    private async Task InjectAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken ct)
+    {
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
             .Build();
         await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "hub" }, ct);
     }

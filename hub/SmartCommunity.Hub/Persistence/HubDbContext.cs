@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Escalation;
+using SmartCommunity.Domain.Gateways;
 using SmartCommunity.Domain.Places;
 using SmartCommunity.Domain.Visits;
 using SmartCommunity.Hub.Audit;
@@ -37,6 +38,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<Household> Households => Set<Household>();
     public DbSet<Resident> Residents => Set<Resident>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<Gateway> Gateways => Set<Gateway>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<FamilyLink> FamilyLinks => Set<FamilyLink>();
     public DbSet<RejectionCount> RejectionCounts => Set<RejectionCount>();
@@ -57,6 +59,8 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
+    public const string OneActiveGatewayIndex = "UX_Gateways_OneActivePerCommunity";
+    private const string OneActiveGatewayFilter = "\"Revoked\" = FALSE";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -102,6 +106,16 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasOne<Household>().WithMany().HasForeignKey(x => x.HouseholdId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<Grid>().WithMany().HasForeignKey(x => x.GridId).OnDelete(DeleteBehavior.SetNull);
+        });
+        builder.Entity<Gateway>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(GatewayIdentifier.MaxLength);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.SecretHash).HasMaxLength(200);
+            e.HasOne<Community>().WithMany().HasForeignKey(x => x.CommunityId);
+            // At most one active gateway per community, also between two admins registering at once.
+            e.HasIndex(x => x.CommunityId).IsUnique().HasFilter(OneActiveGatewayFilter).HasDatabaseName(OneActiveGatewayIndex);
         });
         builder.Entity<Alert>(e =>
         {

@@ -80,6 +80,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         ["GET /"] = "only mapped when the dashboard is not built: a static page saying so",
         ["GET /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
         ["POST /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
+        ["GET /api/gateway/v1/registry"] = "a gateway's registry sync: HTTP Basic with the gateway's own id and secret, no person signs in; GatewayHubTests cover wrong credentials and a revoked gateway",
         ["POST /api/sms/inbound"] = "Twilio's webhook: anonymous, accepted only with a valid X-Twilio-Signature; CascadeTests cover a forged one and the unconfigured hub",
     };
 
@@ -228,6 +229,15 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         return new Request($"/api/devices/{device.Device.Id}/{suffix}", suffix.StartsWith("provisioning-qr", StringComparison.Ordinal) ? new { secret = device.Secret } : null);
     }
 
+    /// <summary>A gateway of a new community (one active gateway per community), so each caller acts on one.</summary>
+    private static async Task<Request> FreshGatewayAsync(Context c, string suffix)
+    {
+        var community = await HubApp.PostAsync<CommunityDto>(c.Admin, "/api/communities", new CreateCommunityRequest("Gateway " + Guid.NewGuid().ToString("N")[..6], null));
+        var id = "gw-" + Guid.NewGuid().ToString("N")[..8];
+        await HubApp.PostAsync<JsonElement>(c.Admin, "/api/gateways", new { id, communityId = community.Id, name = "Matrix gate" });
+        return new Request($"/api/gateways/{id}{suffix}");
+    }
+
     private static async Task<Request> FreshResidentAsync(Context c, string suffix)
     {
         var household = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/households", new { gridId = c.Ids.GridA, address = "Bldg 9, Flat " + Guid.NewGuid().ToString("N")[..4] });
@@ -336,6 +346,10 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/devices/{id}/revoke", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentA, "revoke"))),
         R("GET", "/api/devices/{id}/rejections", For("device B", Who.DevicePeople, i => $"/api/devices/{i.DeviceB}/rejections")),
         R("GET", "/api/rejections", Any(Who.DevicePeople, "/api/rejections")),
+        R("GET", "/api/gateways", Any(Who.DevicePeople | Who.Staff, "/api/gateways")),
+        R("POST", "/api/gateways", Any(Who.Admin, "/api/gateways", new { id = "no-prefix", communityId = 0, name = "" })),
+        R("POST", "/api/gateways/{id}/rotate", Fresh("a new gateway", Who.Admin, c => FreshGatewayAsync(c, "/rotate"))),
+        R("DELETE", "/api/gateways/{id}", Fresh("a new gateway", Who.Admin, c => FreshGatewayAsync(c, ""))),
         R("POST", "/api/devices/{id}/provisioning-qr", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr"))),
         R("POST", "/api/devices/{id}/provisioning-qr.png", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr.png"))),
         R("POST", "/api/devices/{id}/test-alarm", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/test-alarm")),

@@ -7,6 +7,7 @@ import { t } from "../../i18n";
 import { h } from "../../ui/dom";
 import { credentialsPanel } from "./credentialsPanel";
 import { fleetPanel } from "./fleetPanel";
+import { gatewaysPanel } from "./gatewaysPanel";
 import { registerForm } from "./registerForm";
 
 export function devicesPage(ctx: AppContext): View {
@@ -17,6 +18,7 @@ export function devicesPage(ctx: AppContext): View {
   const credentials = credentialsPanel(() => register.focus());
   // The old secret keeps working for the hub's grace period, so the device can be re-provisioned without a gap.
   const fleet = fleetPanel(ctx, (creds) => credentials.show(creds, true));
+  const gateways = gatewaysPanel();
 
   const element = h(
     "div",
@@ -25,6 +27,13 @@ export function devicesPage(ctx: AppContext): View {
     credentials.element,
     h("section", { class: "panel" }, register.element),
     fleet.element,
+    gateways.element,
   );
-  return { element, dispose: () => fleet.dispose() };
+  return {
+    element,
+    dispose: () => {
+      fleet.dispose();
+      gateways.dispose();
+    },
+  };
 }

@@ -591,6 +591,44 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("RosterShifts");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(31)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CommunityId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Revoked")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommunityId")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Gateways_OneActivePerCommunity")
+                        .HasFilter("\"Revoked\" = FALSE");
+
+                    b.ToTable("Gateways");
+                });
+
             modelBuilder.Entity("SmartCommunity.Domain.Places.Community", b =>
                 {
                     b.Property<int>("Id")
@@ -1408,6 +1446,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.HasOne("SmartCommunity.Hub.People.HubUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Places.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

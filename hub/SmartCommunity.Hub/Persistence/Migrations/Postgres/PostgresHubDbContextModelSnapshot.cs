@@ -610,6 +610,44 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("RosterShifts");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(31)
+                        .HasColumnType("character varying(31)");
+
+                    b.Property<int>("CommunityId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Revoked")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommunityId")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Gateways_OneActivePerCommunity")
+                        .HasFilter("\"Revoked\" = FALSE");
+
+                    b.ToTable("Gateways");
+                });
+
             modelBuilder.Entity("SmartCommunity.Domain.Places.Community", b =>
                 {
                     b.Property<int>("Id")
@@ -1447,6 +1485,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.HasOne("SmartCommunity.Hub.People.HubUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Places.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
