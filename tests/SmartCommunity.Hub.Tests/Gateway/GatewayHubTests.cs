@@ -113,6 +113,27 @@ public sealed class GatewayHubTests
     }
 
     [Fact]
+    public async Task RegisterDevice_IdWithGatewayPrefix_BadRequestInReadersLanguage()
+    {
+        var s = await StartAsync();
+        await using var _ = s.Hub;
+        using var admin = await s.Hub.AdminAsync();
+        var en = await admin.PostAsJsonAsync("/api/devices", new RegisterDeviceRequest("sos", "gw-east", null, null, s.World.HouseholdA, null, null));
+        Assert.Equal(HttpStatusCode.BadRequest, en.StatusCode);
+        Assert.Contains("may not start with \"gw-\"", IdError(await en.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        using var zhRequest = new HttpRequestMessage(HttpMethod.Post, "/api/devices?lang=zh-CN")
+        {
+            Content = JsonContent.Create(new RegisterDeviceRequest("sos", "gw-east", null, null, s.World.HouseholdA, null, null)),
+        };
+        var zh = await admin.SendAsync(zhRequest);
+        Assert.Equal(HttpStatusCode.BadRequest, zh.StatusCode);
+        Assert.Contains("该前缀留给社区网关", IdError(await zh.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/devices/gw-east")).StatusCode);
+
+        static string IdError(string problem) => JsonDocument.Parse(problem).RootElement.GetProperty("errors").GetProperty("id")[0].GetString()!;
+    }
+
+    [Fact]
     public async Task Connect_WrongSecretOrRevoked_RefusedAsBadCredentials_RevokeClosesLiveConnection()
     {
         var s = await StartAsync();
