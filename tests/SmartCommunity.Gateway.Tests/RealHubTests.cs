@@ -84,8 +84,8 @@ public sealed partial class RealHubTests
         }
         var alert = Assert.Single(await Eventually.GetAsync(() => AlertsAsync(hub, sos.Id), a => a.Count > 0, TimeSpan.FromSeconds(30), "the SOS alert at the hub"));
         Assert.Equal(("sos", "acknowledged", "王芳", 0), (alert.Kind, alert.Status, alert.AcknowledgedBy, alert.PagesSent));
-        var status = await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("queueDepth").GetInt64() == 0, TimeSpan.FromSeconds(30), "the queue drained");
-        Assert.Equal(0, status.GetProperty("refusedByHub").GetInt64());
+        var status = await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("health").GetProperty("queueDepth").GetInt64() == 0, TimeSpan.FromSeconds(30), "the queue drained");
+        Assert.Equal(0, status.GetProperty("health").GetProperty("refusedByHub").GetInt64());
         // Still one alert once everything replayed (the forwarded SOS pack folded into the local one).
         Assert.Single(await AlertsAsync(hub, sos.Id));
         Assert.Equal(1, (await AlertsAsync(hub, sos.Id))[0].Occurrences);
