@@ -63,6 +63,7 @@ app.MapCsrfApi();
 app.MapPlacesApi();
 app.MapDevicesApi();
 app.MapDeviceToolsApi();
+app.MapDeviceConfigApi();
 app.MapReadingsApi();
 app.MapAlertsApi();
 app.MapRostersApi();
