@@ -10,7 +10,7 @@ public static class DeviceConfigTexts
     {
         ["device_config.unknown"] = "{0} is not a device setting",
         ["device_config.credential"] = "{0} is a credential or identity: it changes only over the serial line, at the device",
-        ["device_config.not_for_kind"] = "{0} does not apply to a {1}",
+        ["device_config.not_for_kind"] = "{0} does not apply to this kind of device ({1})",
         ["device_config.not_integer"] = "{0} must be a whole number from {1} to {2}",
         ["device_config.out_of_range"] = "{0} must be from {1} to {2} (not {3})",
         ["device_config.inconsistent"] = "{0} must be below {1} ({2} and {3} would be refused by the device)",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Hub.Audit;
 using SmartCommunity.Hub.Hosting;
@@ -89,8 +90,8 @@ public static class DeviceConfigApi
         if (problems.Count == 0)
         {
             // A device's own overrides on top of the kind's new values must still pass the device's rules.
-            var withOverrides = db.DeviceSettingOverrides.Where(o => o.Scope == DeviceConfigService.DeviceScope && devices.Contains(o.Target)).AsEnumerable().GroupBy(o => o.Target);
-            foreach (var group in withOverrides)
+            var withOverrides = await db.DeviceSettingOverrides.AsNoTracking().Where(o => o.Scope == DeviceConfigService.DeviceScope && devices.Contains(o.Target)).ToListAsync(ct);
+            foreach (var group in withOverrides.GroupBy(o => o.Target))
             {
                 if (DeviceSettings.Inconsistency(k, kindOverrides, group.ToDictionary(o => o.Name, o => o.Value, StringComparer.Ordinal), group.Key) is { } conflict)
                 {

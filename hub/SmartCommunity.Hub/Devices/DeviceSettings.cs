@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Provisioning;
@@ -9,10 +10,14 @@ using Fw = SmartCommunity.SensorNode.Core;
 namespace SmartCommunity.Hub.Devices;
 
 /// <summary>Where a setting's effective value comes from: the kind's default, an override for the kind, one for the device.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SettingSource>))]
 public enum SettingSource
 {
+    [JsonStringEnumMemberName("default")]
     Default,
+    [JsonStringEnumMemberName("kind")]
     Kind,
+    [JsonStringEnumMemberName("device")]
     Device,
 }
 
