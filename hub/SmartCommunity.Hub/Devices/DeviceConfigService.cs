@@ -86,7 +86,7 @@ public sealed class DeviceConfigService(IDbContextFactory<HubDbContext> dbFactor
         var deviceOverrides = await OverridesAsync(db, DeviceScope, deviceId, ct);
         var sent = await db.DeviceConfigPublications.AsNoTracking().SingleOrDefaultAsync(p => p.DeviceId == deviceId, ct);
         var lastSeen = directory.Find(deviceId)?.LastSeenAt ?? device.LastSeenAt;
-        var delivered = sent?.PublishedAt is { } published && lastSeen is { } seen && seen >= published;
+        var delivered = sent?.PublishedAt is { } published && lastSeen is { } seen && seen > published;
         return new DeviceConfigDto(deviceId, device.Kind.ToWire(), DeviceSettings.View(device.Kind, kindOverrides, deviceOverrides), sent?.Payload,
             sent?.ChangedAt, sent?.PublishedAt, lastSeen, delivered);
     }

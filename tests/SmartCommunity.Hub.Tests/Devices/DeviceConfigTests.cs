@@ -70,6 +70,7 @@ public sealed class DeviceConfigTests
         config = await PutAsync<DeviceConfigDto>(tech, $"/api/devices/{a.Device.Id}/config", new { reading_s = 240 });
         Assert.False(config.Delivered);
         Assert.Equal(120, deviceA.SettingValue(ReadingS));
+        time.Advance(TimeSpan.FromSeconds(1));
         await fleet.InjectAsync(a.Device.Id, Scenario.Online);
         await Eventually.GetAsync(() => Task.FromResult(deviceA.SettingValue(ReadingS)), v => v == 240, what: "reading_s 240 on device A's core after it reconnected");
         // Heard from since the change (its heartbeat at connect): the page shows it delivered.
