@@ -58,6 +58,7 @@ public sealed class ConfigBrowserTests : IAsyncLifetime
         var error = reading.GetByTestId("config-field-error");
         await Assertions.Expect(error).ToHaveTextAsync("reading_s 必须在 10 到 86400 之间（不能是 5）", new() { Timeout = 20_000 });
         await Assertions.Expect(reading.GetByTestId("config-input")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Assertions.Expect(reading.GetByTestId("config-input")).ToHaveValueAsync("5");
         await Assertions.Expect(reading.GetByTestId("config-source")).ToHaveTextAsync("默认");
         await Screen(page, "config-refused-zh-CN.png");
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");

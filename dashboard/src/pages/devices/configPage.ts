@@ -38,12 +38,13 @@ export function configPage(_ctx: AppContext, target: ConfigScope): View {
   const load = (): Promise<Loaded> => (target.scope === "device" ? getDeviceConfig(target.id) : getKindConfig(target.kind));
   const save = (changes: SettingChanges): Promise<Loaded> => (target.scope === "device" ? putDeviceConfig(target.id, changes) : putKindConfig(target.kind, changes));
 
-  function render(config: Loaded, errors: Readonly<Record<string, readonly string[]>> = {}, notice: string | null = null): void {
+  /** `typed`: what the technician entered, kept in the fields when the hub refused it. */
+  function render(config: Loaded, errors: Readonly<Record<string, readonly string[]>> = {}, notice: string | null = null, typed: SettingChanges = {}): void {
     if (disposed) return;
     const inputs = new Map<string, HTMLInputElement>();
     const own = (s: SettingView): number | null => (target.scope === "device" ? s.deviceValue : s.kindValue);
     const general = Object.entries(errors).filter(([name]) => !config.settings.some((s) => s.name === name));
-    const rows = config.settings.map((s) => settingRow(s, own(s), errors[s.name] ?? [], inputs, (name) => void submit({ [name]: null })));
+    const rows = config.settings.map((s) => settingRow(s, own(s), s.name in typed ? (typed[s.name] ?? null) : own(s), errors[s.name] ?? [], inputs, (name) => void submit({ [name]: null })));
     const form = h(
       "form",
       // The hub is the authority on ranges and cross-field rules: its message is shown, not the browser's.
@@ -84,8 +85,8 @@ export function configPage(_ctx: AppContext, target: ConfigScope): View {
         body.replaceChildren(h("p", { class: "form-error", role: "alert" }, t("config.loadFailed")));
         return;
       }
-      if (error instanceof ApiError && error.status === 400 && error.errors) render(current, error.errors);
-      else render(current, { "": [error instanceof ApiError && error.detail ? error.detail : t("config.saveFailed")] });
+      if (error instanceof ApiError && error.status === 400 && error.errors) render(current, error.errors, null, changes);
+      else render(current, { "": [error instanceof ApiError && error.detail ? error.detail : t("config.saveFailed")] }, null, changes);
     }
   }
 
@@ -96,7 +97,7 @@ export function configPage(_ctx: AppContext, target: ConfigScope): View {
 }
 
 /** One setting: name, value in force and its source, the range, and this scope's override. */
-function settingRow(s: SettingView, own: number | null, errors: readonly string[], inputs: Map<string, HTMLInputElement>, reset: (name: string) => void): HTMLElement {
+function settingRow(s: SettingView, own: number | null, shown: number | null, errors: readonly string[], inputs: Map<string, HTMLInputElement>, reset: (name: string) => void): HTMLElement {
   const id = uid("setting");
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
@@ -109,7 +110,7 @@ function settingRow(s: SettingView, own: number | null, errors: readonly string[
     min: String(s.min),
     max: String(s.max),
     placeholder: String(s.value),
-    value: own !== null ? String(own) : null,
+    value: shown !== null ? String(shown) : null,
     "aria-describedby": errors.length > 0 ? `${errorId} ${hintId}` : hintId,
     "aria-invalid": errors.length > 0 ? "true" : null,
     "data-testid": "config-input",
