@@ -55,6 +55,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<Domain.Services.ServiceRecord> ServiceRecords => Set<Domain.Services.ServiceRecord>();
     public DbSet<Devices.DeviceSettingOverride> DeviceSettingOverrides => Set<Devices.DeviceSettingOverride>();
     public DbSet<Devices.DeviceConfigPublication> DeviceConfigPublications => Set<Devices.DeviceConfigPublication>();
+    public DbSet<EarlyWarning.EarlyWarningBlob> EarlyWarningBlobs => Set<EarlyWarning.EarlyWarningBlob>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
@@ -266,6 +267,12 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasIndex(x => new { x.Status, x.OpenedAt });
             e.HasIndex(x => x.GridId);
             e.HasIndex(x => x.ResidentId);
+        });
+        // Early-warning state and models shared by a cluster's instances, so the elected scorer's successor resumes.
+        builder.Entity<EarlyWarning.EarlyWarningBlob>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(300);
         });
         builder.Entity<Cases.CasePhoto>(e =>
         {

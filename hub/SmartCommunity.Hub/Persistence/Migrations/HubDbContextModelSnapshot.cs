@@ -191,6 +191,9 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.Property<int?>("EscalationLevel")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Evidence")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("FeedbackAt")
                         .HasColumnType("INTEGER");
 
@@ -1024,6 +1027,24 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.HasIndex("DeviceId", "At");
 
                     b.ToTable("Rejections");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.EarlyWarning.EarlyWarningBlob", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("EarlyWarningBlobs");
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Escalation.Cascade.AlertAckToken", b =>

@@ -204,6 +204,9 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<int?>("EscalationLevel")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Evidence")
+                        .HasColumnType("text");
+
                     b.Property<long?>("FeedbackAt")
                         .HasColumnType("bigint");
 
@@ -1061,6 +1064,24 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.HasIndex("DeviceId", "At");
 
                     b.ToTable("Rejections");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.EarlyWarning.EarlyWarningBlob", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("EarlyWarningBlobs");
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Escalation.Cascade.AlertAckToken", b =>
