@@ -38,6 +38,12 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
 
     public static string SeriesId(string deviceId, string measurement) => $"{deviceId}/{measurement}";
 
+    /// <summary>The engine the hub runs: default detector options, routines read in the communities' local time (an
+    /// IANA zone id). Without the zone the routine rules ran in UTC: in Asia/Shanghai a resident's "day" began at noon and
+    /// "not up by the usual time" could not see a missed morning. The home yardstick builds its engines here too.</summary>
+    public static EarlyWarningEngine ForZone(string timeZoneId) =>
+        new(routineOptions: new RoutineOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(timeZoneId) });
+
     public void Observe(Source source, DecodedRecord r, List<Finding> findings)
     {
         var id = source.DeviceId;
@@ -90,6 +96,10 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         monitor.Detector.FalseAlarm();
         return true;
     }
+
+    /// <summary>Operator said "false alarm" on an anomaly alert raised on this device: every detected series of the
+    /// device (temp, hum, gas) becomes less eager. Returns how many series were adjusted.</summary>
+    public int FalseAlarmOnDevice(string deviceId) => DetectedMeasurements.Count(m => FalseAlarm(SeriesId(deviceId, m)));
 
     public StreamingDetector? Detector(string seriesId) => _series.GetValueOrDefault(seriesId)?.Detector;
 

@@ -20,8 +20,7 @@ namespace SmartCommunity.Hub.EarlyWarning;
 public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelStore store, AlertService alerts, IDbContextFactory<HubDbContext> dbFactory,
     DeviceDirectory devices, TimeProvider time, IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
 {
-    private static readonly string[] Detected = ["temp", "hum", "gas"];
-    private readonly EarlyWarningEngine _engine = new();
+    private readonly EarlyWarningEngine _engine = EarlyWarningEngine.ForZone(options.Value.RetrainTimeZone);
     private readonly ConcurrentQueue<(string SeriesId, PcaWindowModel Model)> _swaps = new();
     private readonly Dictionary<string, AlertPlace> _places = new(StringComparer.Ordinal);
     private readonly Dictionary<int, string> _residentDevice = [];
@@ -203,7 +202,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             .OrderBy(a => a.Id).Select(a => new { a.Id, a.DeviceId }).ToListAsync(ct);
         foreach (var v in verdicts)
         {
-            var applied = Detected.Count(m => _engine.FalseAlarm(EarlyWarningEngine.SeriesId(v.DeviceId, m)));
+            var applied = _engine.FalseAlarmOnDevice(v.DeviceId);
             logger.LogInformation("False alarm on anomaly alert {AlertId}: {Series} series of {DeviceId} made less eager", v.Id, applied, v.DeviceId);
             _feedbackAfter = v.Id;
         }
