@@ -212,7 +212,7 @@ public static class HomeScenarios
                 if (defrostUntil < nextDefrost)
                     defrostUntil = at.AddMinutes(U(rng, 20, 30));
                 if (at < defrostUntil)
-                    t += 30.0 / 60 * (t < -3 ? 1 : 0);
+                    t += 15.0 / 60;
                 else
                 {
                     on = true;
