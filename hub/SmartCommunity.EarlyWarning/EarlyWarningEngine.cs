@@ -30,6 +30,9 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
     private readonly Dictionary<string, DoorWatch> _doors = new(StringComparer.Ordinal);
 
     public int SeriesCount => _series.Count;
+
+    /// <summary>Detectors in the last loaded state that could not be restored (an older state version) and relearn.</summary>
+    public int SkippedOnLoad { get; private set; }
     public int ResidentCount => _routines.Count;
     public IEnumerable<string> SeriesIds => _series.Keys;
 
@@ -165,7 +168,18 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         foreach (var (id, blob) in snapshot.Detectors)
         {
             using var ms = new MemoryStream(Convert.FromBase64String(blob));
-            var detector = StreamingDetector.Restore(ms, _detector, modelFor is null ? null : version => modelFor(id, version), out _);
+            StreamingDetector detector;
+            try
+            {
+                detector = StreamingDetector.Restore(ms, _detector, modelFor is null ? null : version => modelFor(id, version), out _);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            {
+                // A detector saved by an older version relearns on its own; the residents' routines (weeks of learning)
+                // and the other series are kept.
+                SkippedOnLoad++;
+                continue;
+            }
             var measurement = id[(id.LastIndexOf('/') + 1)..];
             _series[id] = new SeriesMonitor(id, Label(measurement), Unit(measurement), detector);
         }
