@@ -28,6 +28,7 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
     private readonly Dictionary<string, ClimateWatch> _climate = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GasWatch> _gas = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DoorWatch> _doors = new(StringComparer.Ordinal);
+    private readonly FeedbackGate _feedback = new();
 
     public int SeriesCount => _series.Count;
 
@@ -38,6 +39,9 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
 
     /// <summary>Operator "false alarm" verdicts applied so far (all series).</summary>
     public int FalseAlarmCount => _series.Values.Sum(s => s.Detector.FalseAlarms);
+
+    /// <summary>Operators' verdicts on the watches' findings.</summary>
+    public FeedbackGate Feedback => _feedback;
 
     public static string SeriesId(string deviceId, string measurement) => $"{deviceId}/{measurement}";
 
@@ -53,13 +57,21 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         switch (r.Name)
         {
             case "temp":
-                Add(findings, Climate(source).AddTemperature(r.Time, r.Value));
+                var climate = Climate(source);
+                Add(findings, Gate(climate.AddTemperature(r.Time, r.Value), f =>
+                {
+                    if (f.Kind == FindingKind.HeatingFailure)
+                        climate.HeatingArmed = true;
+                    else
+                        climate.HeatArmed = true;
+                }));
                 break;
             case "hum":
                 Climate(source).AddHumidity(r.Value);
                 break;
             case "gas":
-                Add(findings, Gas(source).Add(r.Time, r.Value));
+                var gas = Gas(source);
+                Add(findings, Gate(gas.Add(r.Time, r.Value), _ => gas.Armed = true));
                 break;
             case "motion" when r.Value > 0 && source.ResidentId is { } resident:
                 Routine(resident).Activity(r.Time);
@@ -80,7 +92,17 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         foreach (var routine in _routines.Values)
             Add(findings, routine.Tick(now));
         foreach (var door in _doors.Values)
-            Add(findings, door.Tick(now));
+            Add(findings, Gate(door.Tick(now), _ => door.Reported = false));
+    }
+
+    /// <summary>A finding the operators called harmless (<see cref="FeedbackGate"/>) is not raised, and its watch is re-armed:
+    /// the same episode going further than the tolerated pattern still alerts.</summary>
+    private Finding? Gate(Finding? f, Action<Finding> rearm)
+    {
+        if (f is null || !_feedback.Holds(f))
+            return f;
+        rearm(f);
+        return null;
     }
 
     public bool CancelPreAlarm(int residentId)
@@ -103,6 +125,33 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
     /// <summary>Operator said "false alarm" on an anomaly alert raised on this device: every detected series of the
     /// device (temp, hum, gas) becomes less eager. Returns how many series were adjusted.</summary>
     public int FalseAlarmOnDevice(string deviceId) => DetectedMeasurements.Count(m => FalseAlarm(SeriesId(deviceId, m)));
+
+    /// <summary>Operator said "false alarm" on a watch's finding: that pattern is tolerated on this series (anomalies go to
+    /// <see cref="FalseAlarm(string)"/>).</summary>
+    public bool FalseAlarm(string seriesId, FindingKind kind, double? expected, double? seen, DateTimeOffset at)
+    {
+        if (FeedbackGate.Measure(kind, expected, seen) is not { } measure)
+            return false;
+        _feedback.FalseAlarm(seriesId, kind, measure, at);
+        return true;
+    }
+
+    /// <summary>Operator said "real": an anomaly's series is not made less eager by it (the last false-alarm step and the
+    /// refractory penalty go), a watch's tolerance of that pattern is taken away.</summary>
+    public bool Real(string seriesId, FindingKind kind)
+    {
+        if (kind != FindingKind.Anomaly)
+            return _feedback.Real(seriesId, kind);
+        if (!_series.TryGetValue(seriesId, out var monitor))
+            return false;
+        monitor.Detector.Confirmed();
+        return true;
+    }
+
+    /// <summary>The usual chance of movement in the clock hour of <paramref name="at"/> for this resident, null before the
+    /// routine has been learned (the band of a routine alert's evidence).</summary>
+    public double? UsualActivity(int residentId, DateTimeOffset at) =>
+        _routines.TryGetValue(residentId, out var r) && !r.Learning ? r.UsualActivity(at) : null;
 
     public StreamingDetector? Detector(string seriesId) => _series.GetValueOrDefault(seriesId)?.Detector;
 
@@ -144,7 +193,8 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
             findings.Add(f);
     }
 
-    private sealed record Snapshot(int Version, Dictionary<string, string> Detectors, Dictionary<int, RoutineState> Routines);
+    private sealed record Snapshot(int Version, Dictionary<string, string> Detectors, Dictionary<int, RoutineState> Routines,
+        Dictionary<string, Tolerance>? Tolerated = null);
 
     /// <summary>Saves the learned state as one JSON document (detectors as their compact binary state).</summary>
     public void Save(Stream stream)
@@ -156,7 +206,8 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
             m.Detector.Save(ms);
             detectors[id] = Convert.ToBase64String(ms.ToArray());
         }
-        JsonSerializer.Serialize(stream, new Snapshot(SnapshotVersion, detectors, _routines.ToDictionary(r => r.Key, r => r.Value.State)));
+        JsonSerializer.Serialize(stream, new Snapshot(SnapshotVersion, detectors, _routines.ToDictionary(r => r.Key, r => r.Value.State),
+            new Dictionary<string, Tolerance>(_feedback.Tolerated, StringComparer.Ordinal)));
     }
 
     /// <summary>Restores state saved by <see cref="Save"/>; <paramref name="modelFor"/> supplies the persisted model of (series, version).</summary>
@@ -185,5 +236,6 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         }
         foreach (var (resident, state) in snapshot.Routines)
             _routines[resident] = new RoutineMonitor(ResidentSeriesId(resident), routineOptions, state);
+        _feedback.Restore(snapshot.Tolerated);
     }
 }

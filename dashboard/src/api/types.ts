@@ -93,6 +93,31 @@ export interface AlertDto {
   pagesSent?: number;
   /** Increases on every change; the higher version of the same alert wins. */
   version: number;
+  /** Early warning's evidence (staff and the resident's family only): the recent series, the expected band, the moment it fired. */
+  evidence?: AlertEvidence | null;
+}
+
+/** One point of an alert's evidence: the value (a bucket's mean) and, where the model knows it, the band expected there. */
+export interface EvidencePoint {
+  /** ISO 8601 */
+  t: string;
+  v: number;
+  lo?: number | null;
+  hi?: number | null;
+}
+
+/** What an early-warning alert was decided on. For routines `measurement` is "activity": 1 = movement seen in that hour,
+ *  the band the usual chance of movement. */
+export interface AlertEvidence {
+  measurement: string;
+  /** As people write it ("°C", "ppm", "%"), "" for activity. */
+  unit: string;
+  /** When the excursion began; `at`: when it fired. ISO 8601. */
+  since: string;
+  at: string;
+  expected?: number | null;
+  seen?: number | null;
+  points: EvidencePoint[];
 }
 
 export interface ResolveRequest {

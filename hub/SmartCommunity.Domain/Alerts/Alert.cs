@@ -29,6 +29,12 @@ public sealed class Alert
     /// <summary>The message in the text catalogues and its arguments (JSON): every reader gets it in their language.</summary>
     public string? MessageKey { get; private set; }
     public string? MessageArgs { get; private set; }
+
+    /// <summary>Early warning's evidence (<see cref="AlertEvidence"/>, JSON): the recent series, the expected band, the moment
+    /// it fired; the latest repeat's. Null for every other alert.</summary>
+    public string? Evidence { get; private set; }
+
+    public AlertEvidence? EvidenceData() => AlertEvidence.Parse(Evidence);
     public DateTimeOffset RaisedAt { get; private set; }
     public DateTimeOffset LastSeenAt { get; private set; }
     public int Occurrences { get; private set; }
@@ -112,6 +118,7 @@ public sealed class Alert
         Message = signal.Message,
         MessageKey = signal.MessageKey,
         MessageArgs = signal.MessageKey is null ? null : LocalizedText.SerializeArgs(signal.MessageArgs ?? []),
+        Evidence = signal.Evidence?.ToJson(),
         RaisedAt = at,
         LastSeenAt = at,
         Occurrences = 1,
@@ -130,6 +137,8 @@ public sealed class Alert
         Message = signal.Message;
         MessageKey = signal.MessageKey;
         MessageArgs = signal.MessageKey is null ? null : LocalizedText.SerializeArgs(signal.MessageArgs ?? []);
+        if (signal.Evidence is { } evidence)
+            Evidence = evidence.ToJson();
         if (signal.Severity > Severity)
             Severity = signal.Severity;
         _timeline.Add(new AlertEvent(AlertEventType.Repeated, "device:" + DeviceId, at, signal.Message));
@@ -298,6 +307,8 @@ public sealed class Alert
     {
         EraseFreeText();
         ResidentId = null;
+        // The evidence is the resident's own readings (their activity by the hour): it goes with them.
+        Evidence = null;
         if (FeedbackBy is not null)
             FeedbackBy = FamilyActor;
         if (WithResidentBy is not null)

@@ -8,8 +8,9 @@ namespace SmartCommunity.Domain.Alerts;
 /// <param name="Message">The English text, as stored on the alert (older rows and logs read it).</param>
 /// <param name="MessageKey">The message in the text catalogues (<see cref="TextCatalogues"/>), rendered per reader (null: free text).</param>
 /// <param name="MessageArgs">The message's arguments, in the key's placeholder order.</param>
+/// <param name="Evidence">What an early-warning or routine alert was decided on (the series and the expected band), or null.</param>
 public readonly record struct AlertSignal(string DeviceId, AlertKind Kind, Severity Severity, string Message, DateTimeOffset At,
-    string? MessageKey = null, IReadOnlyList<object?>? MessageArgs = null)
+    string? MessageKey = null, IReadOnlyList<object?>? MessageArgs = null, AlertEvidence? Evidence = null)
 {
     public static AlertSignal Of(string deviceId, AlertKind kind, Severity severity, LocalizedText text, DateTimeOffset at) =>
         new(deviceId, kind, severity, text.English, at, text.Key, text.Args);

@@ -136,6 +136,9 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
             LocalizedText.Of("early.door_open_at_night", LocalizedText.Clock(local), _o.NightDoorProbability), at, at);
     }
 
+    /// <summary>The learned chance of movement in the clock hour of <paramref name="at"/> (0–1).</summary>
+    public double UsualActivity(DateTimeOffset at) => State.HourActive[HourOfWeek(Local(at))];
+
     /// <summary>The resident or family cancelled the pre-alarm ("I'm fine").</summary>
     public void Cancel()
     {

@@ -100,6 +100,14 @@ public sealed class StreamingDetector
     /// same kind of excursion needs to be markedly rarer before it alarms again (at most five steps).</summary>
     public void FalseAlarm() => _falseAlarms = Math.Min(_falseAlarms + 1, 1000);
 
+    /// <summary>Records an operator "real" on this series: a true anomaly is no reason to be less eager, so the last
+    /// "false alarm" step and the refractory penalty of the firing are taken back.</summary>
+    public void Confirmed()
+    {
+        _falseAlarms = Math.Max(_falseAlarms - 1, 0);
+        _lastFired = 0;
+    }
+
     private double Damping => Math.Min(_falseAlarms, 5) * 0.08;
 
     public DetectorResult Update(DateTimeOffset at, double value) => Update(at.ToUnixTimeSeconds(), value);

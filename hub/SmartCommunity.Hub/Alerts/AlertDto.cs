@@ -16,7 +16,7 @@ public sealed record AlertDto(
     string? ResolvedBy, DateTimeOffset? ResolvedAt, string? Outcome, string? ResolutionNote, int Version,
     DateTimeOffset? PreAlarmUntil = null, int PagesSent = 0, string? EscalationLevel = null, int? FeedbackRating = null, string? FeedbackComment = null,
     DateTimeOffset? NextEscalationAt = null, string? WithResidentBy = null, DateTimeOffset? WithResidentAt = null, string? Title = null, string? Language = null,
-    string? HandedOffTo = null, string? HandedOffBy = null, DateTimeOffset? HandedOffAt = null)
+    string? HandedOffTo = null, string? HandedOffBy = null, DateTimeOffset? HandedOffAt = null, AlertEvidence? Evidence = null)
 {
     public static AlertDto From(Alert a, PlaceNames names, string? language = null) => new(
         a.Id, a.Kind.ToWire(), a.Severity.ToWire(), a.Status.ToWire(), a.DeviceId,
@@ -26,7 +26,8 @@ public sealed record AlertDto(
         names.Person(a.ResolvedBy), a.ResolvedAt, a.Outcome?.ToWire(), a.ResolutionNote, a.Version,
         a.PreAlarmUntil, a.PagesSent, a.EscalationLevel is { } l ? ((Domain.Escalation.EscalationLevel)l).ToWire() : null, a.FeedbackRating, a.FeedbackComment,
         EscalationSchedule.NextLevel(a)?.At, names.Person(a.WithResidentBy), a.WithResidentAt,
-        a.TitleIn(language), Domain.Catalog.TextCatalogues.Normalize(language), a.HandedOffTo, names.Person(a.HandedOffBy), a.HandedOffAt);
+        a.TitleIn(language), Domain.Catalog.TextCatalogues.Normalize(language), a.HandedOffTo, names.Person(a.HandedOffBy), a.HandedOffAt,
+        a.EvidenceData());
 }
 
 /// <summary>A timeline entry; <paramref name="Actor"/> is a display name (or "device:…", "system"), like a dispatch's detail (the assignee).</summary>

@@ -22,6 +22,7 @@ public static class EarlyWarningServices
             SingleReader = true,
         }));
         services.AddSingleton<ModelStore>();
+        services.AddSingleton<EvidenceBuilder>();
         services.AddSingleton<SeriesTrainer>();
         services.AddSingleton<EarlyWarningWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<EarlyWarningWorker>());

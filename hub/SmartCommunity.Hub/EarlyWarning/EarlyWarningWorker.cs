@@ -18,8 +18,9 @@ namespace SmartCommunity.Hub.EarlyWarning;
 /// single-writer without locks.
 /// </summary>
 public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelStore store, AlertService alerts, IDbContextFactory<HubDbContext> dbFactory,
-    DeviceDirectory devices, TimeProvider time, IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
+    DeviceDirectory devices, EvidenceBuilder evidenceBuilder, TimeProvider time, IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
 {
+    private static readonly string[] Detected = ["temp", "hum", "gas"];
     private readonly EarlyWarningEngine _engine = EarlyWarningEngine.ForZone(options.Value.RetrainTimeZone);
     private readonly ConcurrentQueue<(string SeriesId, PcaWindowModel Model)> _swaps = new();
     private readonly Dictionary<string, AlertPlace> _places = new(StringComparer.Ordinal);
@@ -28,7 +29,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private volatile string[] _series = [];
     private volatile string[] _untrained = [];
     private readonly ConcurrentDictionary<string, string> _modelVersions = new(StringComparer.Ordinal);
-    private long _feedbackAfter;
+    private FeedbackMark _feedbackAfter;
     private long _cancelledAfter;
     private long _ticks;
     private long _lastTickAtTicks;
@@ -56,7 +57,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         if (!options.Value.Enabled)
             return;
         Load();
-        _feedbackAfter = await LatestFalseAlarmIdAsync(ct);
+        _feedbackAfter = await LatestVerdictAsync(ct);
         _cancelledAfter = await LatestCancelledInactivityIdAsync(ct);
         var tick = TimeSpan.FromSeconds(options.Value.TickSeconds);
         var saveEvery = TimeSpan.FromSeconds(options.Value.SaveEverySeconds);
@@ -122,10 +123,10 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             _engine.Observe(work.Source, r, _findings);
         if (_engine.SeriesCount != _series.Length)
             _series = [.. _engine.SeriesIds];
-        await RaiseAsync(_findings, work.Source.DeviceId, ct);
+        await RaiseAsync(_findings, work.Source.DeviceId, ct, work.Records);
     }
 
-    private async Task RaiseAsync(List<Finding> findings, string? deviceId, CancellationToken ct)
+    private async Task RaiseAsync(List<Finding> findings, string? deviceId, CancellationToken ct, IReadOnlyList<Domain.Ingestion.DecodedRecord>? fresh = null)
     {
         foreach (var f in findings)
         {
@@ -134,7 +135,8 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                 continue;
             try
             {
-                await alerts.RaiseAsync(SignalOf(f, device), _places.GetValueOrDefault(device), ct);
+                var signal = SignalOf(f, device) with { Evidence = await evidenceBuilder.BuildAsync(f, device, fresh, _engine, ct) };
+                await alerts.RaiseAsync(signal, _places.GetValueOrDefault(device), ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -193,20 +195,61 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         _ => AlertKind.Routine,
     };
 
-    /// <summary>"False alarm" outcomes on anomaly alerts since the last look make that device's series less eager.</summary>
+    /// <summary>Where the feedback was read up to: resolution time, then alert id (an alert resolved later than a newer one
+    /// still counts, which an id alone would miss).</summary>
+    private readonly record struct FeedbackMark(long ResolvedTicks, long Id);
+
+    /// <summary>Staff verdicts since the last look. "False alarm": an anomaly's series become less eager, a watch tolerates
+    /// that pattern on that series (<see cref="FeedbackGate"/>). "Real": neither is desensitised by it, and the retraining
+    /// leaves the episode out (<see cref="SeriesTrainer"/>).</summary>
     private async Task ApplyFeedbackAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var after = new DateTimeOffset(_feedbackAfter.ResolvedTicks, TimeSpan.Zero);
         var verdicts = await db.Alerts.AsNoTracking()
-            .Where(a => a.Id > _feedbackAfter && a.Kind == AlertKind.Anomaly && a.Outcome == AlertOutcome.FalseAlarm)
-            .OrderBy(a => a.Id).Select(a => new { a.Id, a.DeviceId }).ToListAsync(ct);
-        foreach (var v in verdicts)
+            .Where(a => (a.Kind == AlertKind.Anomaly || a.Kind == AlertKind.GasRising || a.Kind == AlertKind.HeatingFailure || a.Kind == AlertKind.HeatStress || a.Kind == AlertKind.DoorLeftOpen) && (a.Outcome == AlertOutcome.FalseAlarm || a.Outcome == AlertOutcome.Real) && a.ResolvedAt >= after)
+            .Select(a => new { a.Id, a.DeviceId, a.Kind, a.Outcome, a.ResolvedAt, a.Evidence }).ToListAsync(ct);
+        foreach (var v in verdicts.OrderBy(v => v.ResolvedAt).ThenBy(v => v.Id))
         {
-            var applied = _engine.FalseAlarmOnDevice(v.DeviceId);
-            logger.LogInformation("False alarm on anomaly alert {AlertId}: {Series} series of {DeviceId} made less eager", v.Id, applied, v.DeviceId);
-            _feedbackAfter = v.Id;
+            var mark = new FeedbackMark(v.ResolvedAt!.Value.UtcTicks, v.Id);
+            if (mark.ResolvedTicks < _feedbackAfter.ResolvedTicks || (mark.ResolvedTicks == _feedbackAfter.ResolvedTicks && mark.Id <= _feedbackAfter.Id))
+                continue;
+            _feedbackAfter = mark;
+            var real = v.Outcome == AlertOutcome.Real;
+            if (v.Kind == AlertKind.Anomaly)
+            {
+                var applied = Detected.Count(m => real
+                    ? _engine.Real(EarlyWarningEngine.SeriesId(v.DeviceId, m), FindingKind.Anomaly)
+                    : _engine.FalseAlarm(EarlyWarningEngine.SeriesId(v.DeviceId, m)));
+                logger.LogInformation("{Verdict} on anomaly alert {AlertId}: {Series} series of {DeviceId} adjusted", v.Outcome, v.Id, applied, v.DeviceId);
+                continue;
+            }
+            var kind = FindingOf(v.Kind);
+            var series = EarlyWarningEngine.SeriesId(v.DeviceId, kind switch { FindingKind.GasRising => "gas", FindingKind.DoorLeftOpen => "door", _ => "temp" });
+            var evidence = AlertEvidence.Parse(v.Evidence);
+            var seen = evidence?.Seen;
+            // Staff judged the whole episode, not its first minutes: the gas peak or the coldest point up to the verdict is
+            // what is tolerated, so the same pattern stays quiet while anything going further still alerts.
+            if (!real && evidence is not null && kind is FindingKind.GasRising or FindingKind.HeatingFailure)
+            {
+                var key = new Telemetry.SeriesKey(v.DeviceId, evidence.Measurement);
+                var highest = kind == FindingKind.GasRising;
+                if (await evidenceBuilder.ExtremeAsync(key, evidence.Since, v.ResolvedAt!.Value, highest, ct) is { } extreme)
+                    seen = seen is { } s0 ? (highest ? Math.Max(s0, extreme) : Math.Min(s0, extreme)) : extreme;
+            }
+            var done = real ? _engine.Real(series, kind) : _engine.FalseAlarm(series, kind, evidence?.Expected, seen, time.GetUtcNow());
+            logger.LogInformation("{Verdict} on {Kind} alert {AlertId} applied to {Series}: {Done}", v.Outcome, v.Kind, v.Id, series, done);
         }
     }
+
+    private static FindingKind FindingOf(AlertKind kind) => kind switch
+    {
+        AlertKind.GasRising => FindingKind.GasRising,
+        AlertKind.HeatingFailure => FindingKind.HeatingFailure,
+        AlertKind.HeatStress => FindingKind.HeatStress,
+        AlertKind.DoorLeftOpen => FindingKind.DoorLeftOpen,
+        _ => FindingKind.Anomaly,
+    };
 
     /// <summary>An inactivity pre-alarm the resident or family called off also calls off the routine's own escalation.</summary>
     private async Task ApplyCancellationsAsync(CancellationToken ct)
@@ -229,10 +272,13 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         return await db.Alerts.Where(a => a.Kind == AlertKind.Inactivity && a.Outcome == AlertOutcome.ResidentCancelled).MaxAsync(a => (long?)a.Id, ct) ?? 0;
     }
 
-    private async Task<long> LatestFalseAlarmIdAsync(CancellationToken ct)
+    /// <summary>Verdicts given before this start are already in the saved state: the newest one is where reading resumes.</summary>
+    private async Task<FeedbackMark> LatestVerdictAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Alerts.Where(a => a.Kind == AlertKind.Anomaly && a.Outcome == AlertOutcome.FalseAlarm).MaxAsync(a => (long?)a.Id, ct) ?? 0;
+        var last = await db.Alerts.Where(a => (a.Kind == AlertKind.Anomaly || a.Kind == AlertKind.GasRising || a.Kind == AlertKind.HeatingFailure || a.Kind == AlertKind.HeatStress || a.Kind == AlertKind.DoorLeftOpen) && (a.Outcome == AlertOutcome.FalseAlarm || a.Outcome == AlertOutcome.Real) && a.ResolvedAt != null)
+            .OrderByDescending(a => a.ResolvedAt).ThenByDescending(a => a.Id).Select(a => new { a.ResolvedAt, a.Id }).FirstOrDefaultAsync(ct);
+        return last is null ? default : new FeedbackMark(last.ResolvedAt!.Value.UtcTicks, last.Id);
     }
 
     private void Load()

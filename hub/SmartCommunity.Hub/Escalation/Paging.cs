@@ -32,7 +32,7 @@ public sealed class Paging(AlertNotifier board, WebPushSender push, WebhookChann
         }
         await webhooks.EnqueueAsync("alert.paged", new
         {
-            alert = AlertDto.From(alert, names),
+            alert = AlertDto.From(alert, names) with { Evidence = null }, // the readings stay with staff and family
             level = level.ToWire(),
             step,
             recipients = recipients.Select(r => new { r.UserId, r.Name, r.Phone, language = byUser[r.UserId] }),

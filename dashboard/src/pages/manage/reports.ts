@@ -5,7 +5,7 @@ import type { CommunityDto } from "../../api/types";
 import { t, type MessageKey } from "../../i18n";
 import { h } from "../../ui/dom";
 import { kindLabel } from "../../ui/format";
-import { communities, communityPicker, currentMonth, duration, field, loading, percent, problemText, table } from "./shared";
+import { communities, communityPanel, communityPicker, currentMonth, duration, field, loading, percent, problemText, table } from "./shared";
 
 const WEEK_MS = 7 * 24 * 3600_000;
 const TREND_WEEKS = 6;
@@ -79,34 +79,17 @@ async function trend(c: CommunityDto, now: Date): Promise<HTMLElement> {
 }
 
 export function kpiPanel(): HTMLElement {
-  const body = h("div", {}, loading());
-  const element = h("div", { "data-testid": "manage-kpi" }, body);
-  void communities().then(
-    (list) => {
-      const first = list[0];
-      if (!first) return body.replaceChildren(h("p", { class: "muted" }, t("manage.noCommunity")));
-      const slot = h("div", {});
-      const show = (c: CommunityDto): void => {
-        slot.replaceChildren(loading());
-        const now = new Date();
-        Promise.all([kpi(c.id, new Date(now.getTime() - WEEK_MS), now), trend(c, now)]).then(
-          ([r, weekly]) =>
-            slot.replaceChildren(
-              h("h3", { class: "manage__sub" }, t("manage.kpi.lastWeek")),
-              figures(r, "kpi-figures"),
-              h("h3", { class: "manage__sub" }, t("manage.kpi.trend")),
-              weekly,
-              ...breakdowns(r, c),
-            ),
-          (e: unknown) => slot.replaceChildren(h("p", { class: "form-error", role: "alert" }, problemText(e))),
-        );
-      };
-      body.replaceChildren(communityPicker(list, show, first.id), slot);
-      show(first);
-    },
-    (e: unknown) => body.replaceChildren(h("p", { class: "form-error", role: "alert" }, problemText(e))),
-  );
-  return element;
+  return communityPanel("manage-kpi", async (c) => {
+    const now = new Date();
+    const [r, weekly] = await Promise.all([kpi(c.id, new Date(now.getTime() - WEEK_MS), now), trend(c, now)]);
+    return [
+      h("h3", { class: "manage__sub" }, t("manage.kpi.lastWeek")),
+      figures(r, "kpi-figures"),
+      h("h3", { class: "manage__sub" }, t("manage.kpi.trend")),
+      weekly,
+      ...breakdowns(r, c),
+    ];
+  });
 }
 
 export function reportPanel(): HTMLElement {

@@ -92,6 +92,30 @@ export function duration(span: string | null): string {
   return total >= 60 ? t("manage.minSec", { min: Math.floor(total / 60), sec: total % 60 }) : t("manage.sec", { sec: total });
 }
 
+/**
+ * A console panel about one community: a picker (when there are several) over a slot showing what `render`
+ * builds for the chosen community, with a loading line meanwhile and the problem text when it fails.
+ */
+export function communityPanel(testid: string, render: (c: CommunityDto) => Promise<Node[]>): HTMLElement {
+  const body = h("div", {}, loading());
+  const failed = (e: unknown): HTMLElement => h("p", { class: "form-error", role: "alert" }, problemText(e));
+  void communities().then(
+    (list) => {
+      const first = list[0];
+      if (!first) return body.replaceChildren(h("p", { class: "muted" }, t("manage.noCommunity")));
+      const slot = h("div", {});
+      const show = (c: CommunityDto): void => {
+        slot.replaceChildren(loading());
+        render(c).then((nodes) => slot.replaceChildren(...nodes), (e: unknown) => slot.replaceChildren(failed(e)));
+      };
+      body.replaceChildren(communityPicker(list, show, first.id), slot);
+      show(first);
+    },
+    (e: unknown) => body.replaceChildren(failed(e)),
+  );
+  return h("div", { "data-testid": testid }, body);
+}
+
 /** This month in the community's calendar (China: UTC+8), yyyy-MM. */
 export function currentMonth(now = new Date()): string {
   const local = new Date(now.getTime() + 8 * 3600_000);

@@ -5,6 +5,7 @@ import type { AlertDto } from "../../api/types";
 import { t, tMaybe } from "../../i18n";
 import { h } from "../dom";
 import { alertIconName, formatAge, formatFull, formatTime, kindLabel, severityLabel, statusLabel } from "../format";
+import { evidenceChart } from "../evidenceChart";
 import { artworkEl, iconEl, type IconName } from "../icons";
 
 export interface CardInfo {
@@ -18,6 +19,8 @@ export function cardInfo(a: AlertDto, titleId: string): CardInfo {
   const age = h("span", { class: "card__age" }, formatAge(a.raisedAt));
   const nodes = [cardHead(a, titleId), whoLine(a), factList(a, age)];
   if (a.message) nodes.push(h("p", { class: "card__message" }, iconEl("message"), h("span", {}, a.message)));
+  const evidence = evidenceChart(a);
+  if (evidence) nodes.push(evidence);
   if (a.withResidentBy) {
     nodes.push(
       h(

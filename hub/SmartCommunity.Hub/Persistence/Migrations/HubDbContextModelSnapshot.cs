@@ -191,6 +191,9 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.Property<int?>("EscalationLevel")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Evidence")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("FeedbackAt")
                         .HasColumnType("INTEGER");
 

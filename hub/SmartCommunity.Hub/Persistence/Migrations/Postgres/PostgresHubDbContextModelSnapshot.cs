@@ -204,6 +204,9 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<int?>("EscalationLevel")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Evidence")
+                        .HasColumnType("text");
+
                     b.Property<long?>("FeedbackAt")
                         .HasColumnType("bigint");
 
