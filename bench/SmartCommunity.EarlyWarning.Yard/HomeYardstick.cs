@@ -43,7 +43,8 @@ public sealed record HomeFileResult(HomeFile File, IReadOnlyList<HomeAlert> Aler
 /// streaming detector and the watches), with the hub's clock ticks (every 60 s) and its model schedule: a first model as
 /// soon as a series' history is long enough (looked at every 10 min, doubling back-off), retrained nightly at 03:30 local
 /// on up to 28 days. Every finding is an alert (the hub folds repeats into an open alert, so this counts at most as many
-/// as the board shows). Feedback replays the hub's "false alarm" verdicts (<see cref="EarlyWarningEngine.FalseAlarmOnDevice"/>).
+/// as the board shows). Feedback replays the hub's "false alarm" verdicts (anomalies: <see cref="EarlyWarningEngine.FalseAlarmOnDevice"/>,
+/// watches: the engine's feedback gate).
 /// </summary>
 public static class HomeYardstick
 {
@@ -62,7 +63,7 @@ public static class HomeYardstick
         var ml = useMl ? new MLContext(seed: 1) : null;
         var history = new Dictionary<string, List<(DateTimeOffset At, double Value)>>(StringComparer.Ordinal);
         var backoff = new Dictionary<string, (DateTimeOffset At, TimeSpan Wait)>(StringComparer.Ordinal);
-        var verdicts = new Queue<HomeAlert>((feedback ?? []).Where(a => a.Finding.Kind == FindingKind.Anomaly).OrderBy(a => a.Finding.At));
+        var verdicts = new Queue<HomeAlert>((feedback ?? []).OrderBy(a => a.Finding.At));
         var alerts = new List<HomeAlert>();
         var findings = new List<Finding>();
         string? residentDevice = null;
@@ -117,7 +118,7 @@ public static class HomeYardstick
                 engine.Tick(now, findings);
                 Raise(null);
                 while (verdicts.TryPeek(out var v) && v.Finding.At < now)
-                    engine.FalseAlarmOnDevice(verdicts.Dequeue().DeviceId);
+                    Verdict(engine, verdicts.Dequeue(), now);
                 nextTick += Tick;
             }
         }
@@ -156,6 +157,21 @@ public static class HomeYardstick
             if (file.Windows.Any(w => r.Time >= w.Start.AddHours(-3) && r.Time <= w.End.AddHours(3)))
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Time:MM-dd HH:mm} {key} {r.Value,8:0.0} score {v.Score:0.00} raw {v.Raw:0.00} {v.Channel} exp {v.Expected:0.0}{(v.Fired ? " FIRED" : "")}"));
         }
+    }
+
+    /// <summary>A "false alarm" verdict as the hub's worker applies it: an anomaly makes every detected series of the device
+    /// less eager; a watch's finding is tolerated on its series up to what it had reached (the hub takes the episode's
+    /// extreme up to the verdict; given right after the alert, that is the finding's own value); routine findings take none.</summary>
+    private static void Verdict(EarlyWarningEngine engine, HomeAlert alert, DateTimeOffset now)
+    {
+        var f = alert.Finding;
+        if (f.Kind == FindingKind.Anomaly)
+        {
+            engine.FalseAlarmOnDevice(alert.DeviceId);
+            return;
+        }
+        var measurement = f.Kind switch { FindingKind.GasRising => "gas", FindingKind.DoorLeftOpen => "door", _ => "temp" };
+        engine.FalseAlarm(EarlyWarningEngine.SeriesId(alert.DeviceId, measurement), f.Kind, f.Expected, f.Seen, now);
     }
 
     private static TimeSpan Next(TimeSpan wait) =>
