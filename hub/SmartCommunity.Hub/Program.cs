@@ -77,6 +77,7 @@ app.MapNotificationsApi();
 app.MapAuditApi();
 app.MapPrivacyApi();
 app.MapOperationsApi();
+app.MapEarlyWarningApi();
 app.MapAlertsHub();
 
 await app.RunAsync();

@@ -53,6 +53,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<Domain.Cases.Case> Cases => Set<Domain.Cases.Case>();
     public DbSet<Cases.CasePhoto> CasePhotos => Set<Cases.CasePhoto>();
     public DbSet<Domain.Services.ServiceRecord> ServiceRecords => Set<Domain.Services.ServiceRecord>();
+    public DbSet<EarlyWarning.EarlyWarningBlob> EarlyWarningBlobs => Set<EarlyWarning.EarlyWarningBlob>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
@@ -263,6 +264,12 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasIndex(x => new { x.Status, x.OpenedAt });
             e.HasIndex(x => x.GridId);
             e.HasIndex(x => x.ResidentId);
+        });
+        // Early-warning state and models shared by a cluster's instances, so the elected scorer's successor resumes.
+        builder.Entity<EarlyWarning.EarlyWarningBlob>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(300);
         });
         builder.Entity<Cases.CasePhoto>(e =>
         {

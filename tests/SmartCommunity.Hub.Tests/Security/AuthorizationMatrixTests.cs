@@ -508,6 +508,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         // Audit and operations
         R("GET", "/api/audit", Any(Who.Admin, "/api/audit")),
         R("GET", "/api/stats", Any(Who.Admin | Who.Technician | Who.Staff, "/api/stats")),
+        R("GET", "/api/early-warning/status", Any(Who.Admin | Who.Technician, "/api/early-warning/status")),
         new("*", "/health", [Any(Who.Everyone, "/health")], "GET"),
         R("GET", "/openapi/{documentName:regex(^v1$)}.json", Any(Who.Everyone, "/openapi/v1.json")),
         R("GET", "/api/catalog", Any(Who.Everyone, "/api/catalog")),

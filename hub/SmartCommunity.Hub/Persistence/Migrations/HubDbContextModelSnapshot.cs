@@ -968,6 +968,24 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("Rejections");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Hub.EarlyWarning.EarlyWarningBlob", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("EarlyWarningBlobs");
+                });
+
             modelBuilder.Entity("SmartCommunity.Hub.Escalation.Cascade.AlertAckToken", b =>
                 {
                     b.Property<string>("Token")
