@@ -8,6 +8,7 @@ using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
 using SmartCommunity.Hub.Escalation;
 using SmartCommunity.Hub.Escalation.Cascade;
+using SmartCommunity.Hub.Gateways;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Ingestion;
 using SmartCommunity.Hub.Notifications;
@@ -51,6 +52,7 @@ builder.AddHubScheduling();     // Quartz on SQLite or clustered on PostgreSQL: 
 builder.AddHubPrivacy();        // personal data: export and erasure of one resident on request, retention (Quartz)
 builder.AddHubIngestion();      // the pipeline: topic, ACL, budget, SenML, duplicates, alerts, readings
 builder.AddHubBroker();         // MQTT: embedded broker (TCP, WebSockets, device auth, ACL) or an external one consumed by shared subscription
+builder.AddHubGateways();       // community edge gateways: registry sync, forwarded messages in scope, health, downlink mirroring
 builder.AddHubOperations();     // health checks, metrics, OpenAPI, start-up tasks and demo data
 
 var app = builder.Build();
@@ -63,6 +65,8 @@ app.MapCsrfApi();
 app.MapPlacesApi();
 app.MapDevicesApi();
 app.MapDeviceToolsApi();
+app.MapGatewaysApi();
+app.MapDeviceConfigApi();
 app.MapReadingsApi();
 app.MapAlertsApi();
 app.MapRostersApi();
@@ -77,6 +81,7 @@ app.MapNotificationsApi();
 app.MapAuditApi();
 app.MapPrivacyApi();
 app.MapOperationsApi();
+app.MapEarlyWarningApi();
 app.MapAlertsHub();
 
 await app.RunAsync();

@@ -484,3 +484,25 @@ export interface ServiceDto {
   note: string | null;
   rating: number | null;
 }
+
+/** A community edge gateway and its link as the hub last heard it (docs/gateway.md); health fields are null until its first health message. */
+export interface GatewayDto {
+  id: string;
+  communityId: number;
+  name: string;
+  registeredAt: string;
+  revoked: boolean;
+  connected: boolean;
+  silent: boolean;
+  lastSeenAt: string | null;
+  online: boolean | null;
+  devicesConnected: number | null;
+  queueDepth: number | null;
+  queueBytes: number | null;
+  oldestQueuedAt: string | null;
+  diskUsedBytes: number | null;
+  diskQuotaBytes: number | null;
+  droppedRoutine: number | null;
+  refusedByHub: number | null;
+  version: string | null;
+}

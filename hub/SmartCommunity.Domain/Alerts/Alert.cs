@@ -145,6 +145,26 @@ public sealed class Alert
         Version++;
     }
 
+    /// <summary>
+    /// The community gateway raised this alert in its duty room while the hub was unreachable (docs/gateway.md): the alert
+    /// keeps the earlier raised time, and an acknowledgement made there is carried over with its time, so an alert already
+    /// being handled locally pages nobody.
+    /// </summary>
+    public void CarryOverLocal(string gatewayId, DateTimeOffset raisedAt, string? ackBy, DateTimeOffset? ackAt)
+    {
+        EnsureOpen();
+        if (raisedAt < RaisedAt)
+            RaisedAt = raisedAt;
+        if (ackAt is { } at && Status == AlertStatus.Raised)
+        {
+            Status = AlertStatus.Acknowledged;
+            AcknowledgedBy = string.IsNullOrWhiteSpace(ackBy) ? "gateway:" + gatewayId : ackBy.Trim();
+            AcknowledgedAt = at;
+            _timeline.Add(new AlertEvent(AlertEventType.Acknowledged, AcknowledgedBy, at, "gateway:" + gatewayId));
+        }
+        Version++;
+    }
+
     public void Acknowledge(string by, DateTimeOffset at)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(by);

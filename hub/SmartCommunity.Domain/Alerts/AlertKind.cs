@@ -26,6 +26,8 @@ public enum AlertKind
     DoorLeftOpen,
     // Issue 16: the carbon-monoxide detector.
     CarbonMonoxide,
+    // Issue 20: a community edge gateway the hub no longer hears.
+    GatewaySilent,
 }
 
 public enum Severity

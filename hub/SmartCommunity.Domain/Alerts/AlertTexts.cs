@@ -18,6 +18,8 @@ public static class AlertTexts
         ["supervision.offline"] = "No heartbeat for {0:0.#} {1} (expected every {2:0.#} {3})",
         ["supervision.missed_heartbeat"] = "Missed heartbeat: silent for {0:0.#} {1} while connected (expected every {2:0.#} {3})",
         ["supervision.low_battery"] = "Battery at {0:0} % (replace below {1:0} %)",
+        ["gateway.silent"] = "Community gateway {0} ({1}) silent for {2} s: devices behind it may be alarming unheard",
+        ["gateway.offline"] = "Community gateway {0} ({1}) went offline: devices behind it may be alarming unheard",
 
         ["early.heating_failure.below"] = "Heating failure likely: {0:0.0} °C, below the safe {1:0} °C and falling {2:0.0} °C/h (falling since {3})",
         ["early.heating_failure.falling"] = "Heating failure likely: {0:0.0} °C and falling {1:0.0} °C/h; below the safe {2:0} °C in about {3:0.0} h (falling since {4})",
@@ -55,6 +57,8 @@ public static class AlertTexts
         ["supervision.offline"] = "已 {0:0.#} {1}未收到心跳（应每 {2:0.#} {3}一次）",
         ["supervision.missed_heartbeat"] = "漏报心跳：连接中但已 {0:0.#} {1}无消息（应每 {2:0.#} {3}一次）",
         ["supervision.low_battery"] = "电量 {0:0} %（低于 {1:0} % 请更换电池）",
+        ["gateway.silent"] = "社区网关 {0}（{1}）已 {2} 秒无消息：其下设备的报警可能无法送达",
+        ["gateway.offline"] = "社区网关 {0}（{1}）已离线：其下设备的报警可能无法送达",
 
         ["early.heating_failure.below"] = "疑似供暖故障：{0:0.0} °C，低于安全温度 {1:0} °C，且每小时下降 {2:0.0} °C（自 {3} 起下降）",
         ["early.heating_failure.falling"] = "疑似供暖故障：{0:0.0} °C，每小时下降 {1:0.0} °C；约 {3:0.0} 小时后将低于安全温度 {2:0} °C（自 {4} 起下降）",

@@ -92,6 +92,7 @@ public static class SensorCatalog
         new(AlertKind.HeatStress, Severity.High, AlertSource.EarlyWarning, "thermometer"),
         new(AlertKind.GasRising, Severity.Warning, AlertSource.EarlyWarning, "flame"),
         new(AlertKind.DoorLeftOpen, Severity.Warning, AlertSource.EarlyWarning, "door"),
+        new(AlertKind.GatewaySilent, Severity.High, AlertSource.Supervision, "offline", ForFamily: false),
     ];
 
     // ---- safety rules: no history needed, one row per (measurement, condition) ----

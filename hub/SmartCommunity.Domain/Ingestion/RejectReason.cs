@@ -27,6 +27,8 @@ public enum RejectReason
     SecretExpired,
     /// <summary>A CONNECT with a new client id while the device already holds its share of live connections.</summary>
     TooManyConnections,
+    /// <summary>A gateway forwarded a message for a device outside its community (another community's, unknown or revoked).</summary>
+    GatewayScope,
 }
 
 public static class RejectReasons
@@ -52,6 +54,7 @@ public static class RejectReasons
         RejectReason.BadCertificate => "bad_certificate",
         RejectReason.SecretExpired => "secret_expired",
         RejectReason.TooManyConnections => "too_many_connections",
+        RejectReason.GatewayScope => "gateway_scope",
         _ => throw new ArgumentOutOfRangeException(nameof(reason)),
     };
 }

@@ -33,7 +33,9 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
     private static bool IsLostRace(DbUpdateException e) =>
         e is DbUpdateConcurrencyException || HubDatabase.IsUniqueViolation(e, HubDbContext.OneOpenAlertIndex);
 
-    public async Task<Alert> RaiseAsync(AlertSignal signal, AlertPlace place, CancellationToken ct)
+    /// <param name="change">Applied to the alert (new or folded into) before it is stored, so its follow-ups see the result
+    /// (a local acknowledgement carried over from a community gateway pages nobody).</param>
+    public async Task<Alert> RaiseAsync(AlertSignal signal, AlertPlace place, CancellationToken ct, Action<Alert>? change = null)
     {
         Alert alert;
         bool isNew;
@@ -57,6 +59,7 @@ public sealed class AlertService(IDbContextFactory<HubDbContext> dbFactory, Aler
                     alert = open;
                     alert.Fold(signal, time.GetUtcNow());
                 }
+                change?.Invoke(alert);
                 try
                 {
                     await db.SaveChangesAsync(ct);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MQTTnet.AspNetCore;
 using MQTTnet.Server;
 using SmartCommunity.Hub.Broker.External;
+using SmartCommunity.Hub.Gateways;
 using SmartCommunity.Hub.Hosting;
 using SmartCommunity.Hub.Security;
 
@@ -50,6 +51,7 @@ public static class BrokerServices
         builder.Services.AddSingleton<DeviceCertificates>();
         builder.Services.AddSingleton<DeviceGate>();
         builder.Services.AddSingleton<EmbeddedIngestion>();
+        builder.Services.AddSingleton<GatewayGate>();
         builder.Services.AddSingleton<IDeviceBroker, EmbeddedDeviceBroker>();
     }
 
@@ -61,13 +63,16 @@ public static class BrokerServices
         var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         var ingestion = app.Services.GetRequiredService<EmbeddedIngestion>();
         var gate = app.Services.GetRequiredService<DeviceGate>();
+        var gateways = app.Services.GetRequiredService<GatewayGate>();
         app.UseMqttServer(server =>
         {
-            server.ValidatingConnectionAsync += gate.ValidateConnectionAsync;
-            server.InterceptingSubscriptionAsync += gate.InterceptSubscriptionAsync;
-            server.InterceptingPublishAsync += ingestion.InterceptPublishAsync;
+            // A gateway (username gw/{id}) is decided by its own gate; every other client is a device.
+            server.ValidatingConnectionAsync += e => GatewayGate.Claims(e.UserName) ? gateways.ValidateConnectionAsync(e) : gate.ValidateConnectionAsync(e);
+            server.InterceptingSubscriptionAsync += e => GatewayGate.SessionOf(e.SessionItems) is { } gw ? gateways.InterceptSubscriptionAsync(e, gw) : gate.InterceptSubscriptionAsync(e);
+            server.InterceptingPublishAsync += e => GatewayGate.SessionOf(e.SessionItems) is { } gw ? gateways.InterceptPublishAsync(e, gw) : ingestion.InterceptPublishAsync(e);
             server.ClientDisconnectedAsync += ingestion.ClientDisconnectedAsync;
             server.ClientDisconnectedAsync += gate.ClientDisconnectedAsync;
+            server.ClientDisconnectedAsync += gateways.ClientDisconnectedAsync;
         });
         app.MapGuardedMqtt(options.MqttWebSocketPath, app.Services.GetRequiredService<MqttFrameGuard>());
     }

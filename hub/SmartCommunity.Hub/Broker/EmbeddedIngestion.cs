@@ -17,6 +17,15 @@ public sealed class EmbeddedIngestion(IngestionPipeline ingestion, IHostApplicat
         // Messages the hub injects itself (downlinks) carry no device in the session.
         if (e.SessionItems?[DeviceGate.DeviceItem] is not string deviceId)
             return;
+        await IngestAsync(e, deviceId, forwarded: false);
+    }
+
+    /// <summary>A device's message forwarded by its community's gateway (<see cref="Gateways.GatewayGate"/> checked the scope):
+    /// ingested exactly like the device's own, except that a refusal never closes the connection — it carries the whole community.</summary>
+    public Task InterceptForwardedAsync(InterceptingPublishEventArgs e, string deviceId) => IngestAsync(e, deviceId, forwarded: true);
+
+    private async Task IngestAsync(InterceptingPublishEventArgs e, string deviceId, bool forwarded)
+    {
         var message = e.ApplicationMessage;
         try
         {
@@ -31,7 +40,7 @@ public sealed class EmbeddedIngestion(IngestionPipeline ingestion, IHostApplicat
                 // MQTT 5 clients see the reason; 3.1.1 clients get a plain PUBACK, so the count and log are what technicians use.
                 e.Response.ReasonCode = PubAckCode(result.Reason);
                 e.Response.ReasonString = result.Reason.ToCode();
-                e.CloseConnection = result.Disconnect;
+                e.CloseConnection = result.Disconnect && !forwarded;
             }
         }
         catch (OperationCanceledException) when (e.CancellationToken.IsCancellationRequested)
@@ -58,7 +67,7 @@ public sealed class EmbeddedIngestion(IngestionPipeline ingestion, IHostApplicat
     private static MqttPubAckReasonCode PubAckCode(RejectReason reason) => reason switch
     {
         RejectReason.BadTopic => MqttPubAckReasonCode.TopicNameInvalid,
-        RejectReason.AclDenied or RejectReason.UnknownDevice => MqttPubAckReasonCode.NotAuthorized,
+        RejectReason.AclDenied or RejectReason.UnknownDevice or RejectReason.GatewayScope => MqttPubAckReasonCode.NotAuthorized,
         RejectReason.RateLimited => MqttPubAckReasonCode.QuotaExceeded,
         _ => MqttPubAckReasonCode.PayloadFormatInvalid,
     };

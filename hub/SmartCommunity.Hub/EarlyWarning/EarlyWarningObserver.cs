@@ -19,6 +19,13 @@ public sealed class EarlyWarningObserver(Channel<EarlyWarningWork> queue) : IRea
 
     public ValueTask OnAcceptedAsync(DeviceEntry device, DecodedPack pack, CancellationToken ct)
     {
+        Enqueue(queue, device, pack);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Queues what early warning needs of a pack (also for the elected instance's own full-stream feed).</summary>
+    public static void Enqueue(Channel<EarlyWarningWork> queue, DeviceEntry device, DecodedPack pack)
+    {
         List<DecodedRecord>? records = null;
         foreach (var r in pack.Records)
         {
@@ -27,6 +34,5 @@ public sealed class EarlyWarningObserver(Channel<EarlyWarningWork> queue) : IRea
         }
         if (records is not null)
             queue.Writer.TryWrite(new EarlyWarningWork(new Source(device.Id, device.Kind, device.Rules, device.Place.ResidentId), device.Place, records));
-        return ValueTask.CompletedTask;
     }
 }

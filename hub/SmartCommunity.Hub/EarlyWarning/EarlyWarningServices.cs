@@ -21,6 +21,10 @@ public static class EarlyWarningServices
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         }));
+        // In a cluster (external broker on PostgreSQL) one elected instance scores and reads the full stream itself.
+        var elected = EarlyWarningLeadership.IsElected(builder.Configuration);
+        services.AddSingleton<EarlyWarningLeadership>();
+        services.AddHostedService(sp => sp.GetRequiredService<EarlyWarningLeadership>());
         services.AddSingleton<ModelStore>();
         services.AddSingleton<EvidenceBuilder>();
         services.AddSingleton<SeriesTrainer>();
@@ -30,6 +34,13 @@ public static class EarlyWarningServices
         // The trigger is built before options are validated: an unknown zone falls back here and fails ValidateOnStart.
         var configured = builder.Configuration.GetSection(EarlyWarningOptions.Section).Get<EarlyWarningOptions>() ?? new();
         var zone = TimeZoneInfo.TryFindSystemTimeZoneById(configured.RetrainTimeZone, out var found) ? found : TimeZoneInfo.Utc;
+        if (elected)
+        {
+            // Not the ingestion observer: this instance ingests only its share of each device's messages.
+            services.AddSingleton<EarlyWarningStream>();
+            services.AddHostedService(sp => sp.GetRequiredService<EarlyWarningStream>());
+            return; // the nightly retrain runs on the elected instance (FirstTrainer), not on a clustered trigger
+        }
         services.AddSingleton<IReadingObserver, EarlyWarningObserver>();
         services.AddQuartz(q =>
         {
@@ -58,6 +69,15 @@ public sealed class EarlyWarningOptions : IValidatableObject
     /// is long enough, not at the next nightly run.</summary>
     [Range(1, 1440)]
     public int FirstTrainCheckMinutes { get; set; } = 10;
+
+    /// <summary>In a cluster: how often an instance tries to become the scorer, and the scorer checks that it still is. A
+    /// stopped or killed scorer is replaced within about this long (its lock ends with its database session).</summary>
+    [Range(1, 60)]
+    public int LeaderCheckSeconds { get; set; } = 3;
+
+    /// <summary>The nightly retrain's schedule in <see cref="RetrainTimeZone"/>.</summary>
+    public CronExpression RetrainSchedule() =>
+        new(RetrainCron, TimeZoneInfo.TryFindSystemTimeZoneById(RetrainTimeZone, out var zone) ? zone : TimeZoneInfo.Utc);
 
     public bool Enabled { get; set; } = true;
 

@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Domain.Alerts;
+using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.EarlyWarning.Ml;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.Persistence;
+using SmartCommunity.Telemetry;
 
 namespace SmartCommunity.Hub.EarlyWarning;
 
@@ -18,10 +21,14 @@ namespace SmartCommunity.Hub.EarlyWarning;
 /// single-writer without locks.
 /// </summary>
 public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelStore store, AlertService alerts, IDbContextFactory<HubDbContext> dbFactory,
-    DeviceDirectory devices, EvidenceBuilder evidenceBuilder, TimeProvider time, IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
+    DeviceDirectory devices, EvidenceBuilder evidenceBuilder, EarlyWarningLeadership leadership, ITelemetryStore telemetry, TimeProvider time,
+    IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
 {
     private static readonly string[] Detected = ["temp", "hum", "gas"];
-    private readonly EarlyWarningEngine _engine = new();
+    // A takeover replays at most this much stored history per series: the gap since the predecessor's last save.
+    private static readonly TimeSpan MaxReplay = TimeSpan.FromDays(1);
+    private const int MaxReplayPoints = 10_000;
+    private EarlyWarningEngine _engine = new();
     private readonly ConcurrentQueue<(string SeriesId, PcaWindowModel Model)> _swaps = new();
     private readonly Dictionary<string, AlertPlace> _places = new(StringComparer.Ordinal);
     private readonly Dictionary<int, string> _residentDevice = [];
@@ -33,12 +40,26 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private long _cancelledAfter;
     private long _ticks;
     private long _lastTickAtTicks;
+    private long _points;
+    private long _savedAtTicks;
+    private volatile TaskCompletionSource _termReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the current term's engine is set up and its saved state loaded, so readings fed from then on
+    /// are this term's.</summary>
+    public Task WaitTermReadyAsync(CancellationToken ct) => _termReady.Task.WaitAsync(ct);
 
     /// <summary>Clock ticks done (the absence rules checked, findings raised, call-offs applied), and the clock's time at
     /// the last one: diagnostics, and how tests driving a fake clock know the worker has caught up.</summary>
     public long Ticks => Interlocked.Read(ref _ticks);
 
     public DateTimeOffset LastTickAt => new(Interlocked.Read(ref _lastTickAtTicks), TimeSpan.Zero);
+
+    /// <summary>Readings this instance has scored since it started (replayed history included): in a cluster, only the
+    /// elected instance's count grows.</summary>
+    public long PointsScored => Interlocked.Read(ref _points);
+
+    /// <summary>When the state was last saved (null: not in this run).</summary>
+    public DateTimeOffset? StateSavedAt => Interlocked.Read(ref _savedAtTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
     /// <summary>Series the engine tracks (a snapshot, for the retraining job).</summary>
     public IReadOnlyList<string> Series => _series;
@@ -56,20 +77,56 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     {
         if (!options.Value.Enabled)
             return;
-        Load();
-        _feedbackAfter = await LatestVerdictAsync(ct);
-        _cancelledAfter = await LatestCancelledInactivityIdAsync(ct);
+        try
+        {
+            // A single hub has one term, for good; in a cluster a term lasts while this instance is the elected scorer.
+            while (!ct.IsCancellationRequested)
+            {
+                var term = await leadership.WaitForTermAsync(ct);
+                using var scoring = CancellationTokenSource.CreateLinkedTokenSource(ct, term);
+                try
+                {
+                    await RunTermAsync(scoring.Token, ct);
+                }
+                catch (OperationCanceledException) when (scoring.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    // Lost the election while the term was starting (loading, replaying): wait for the next one.
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database went away mid-term (feedback, alerts): start the term again from what is stored
+                    // rather than stop the hub; a scorer that lost its lock meanwhile waits for the next election.
+                    logger.LogError(e, "Early warning stopped on an error; restarting from the saved state");
+                    await Task.Delay(TimeSpan.FromSeconds(5), ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunTermAsync(CancellationToken scoring, CancellationToken stopping)
+    {
+        Reset();
+        var since = Load();
+        // The full stream may start now: its readings queue up behind the replay and come after it.
+        _termReady.TrySetResult();
+        _feedbackAfter = await LatestVerdictAsync(scoring);
+        _cancelledAfter = await LatestCancelledInactivityIdAsync(scoring);
+        if (leadership.Elected && since is { } savedAt)
+            await ReplayAsync(savedAt, scoring);
         var tick = TimeSpan.FromSeconds(options.Value.TickSeconds);
         var saveEvery = TimeSpan.FromSeconds(options.Value.SaveEverySeconds);
         var lastTick = time.GetUtcNow();
         var lastSave = lastTick;
         try
         {
-            while (!ct.IsCancellationRequested)
+            while (!scoring.IsCancellationRequested)
             {
                 try
                 {
-                    await queue.Reader.WaitToReadAsync(ct).AsTask().WaitAsync(tick, time, ct);
+                    await queue.Reader.WaitToReadAsync(scoring).AsTask().WaitAsync(tick, time, scoring);
                 }
                 catch (TimeoutException)
                 {
@@ -83,16 +140,16 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                     _modelVersions[swap.SeriesId] = swap.Model.Version;
                 }
                 while (queue.Reader.TryRead(out var work))
-                    await ObserveAsync(work, ct);
+                    await ObserveAsync(work, scoring);
                 var now = time.GetUtcNow();
                 if (now - lastTick >= tick)
                 {
                     lastTick = now;
                     _findings.Clear();
                     _engine.Tick(now, _findings);
-                    await RaiseAsync(_findings, null, ct);
-                    await ApplyFeedbackAsync(ct);
-                    await ApplyCancellationsAsync(ct);
+                    await RaiseAsync(_findings, null, scoring);
+                    await ApplyFeedbackAsync(scoring);
+                    await ApplyCancellationsAsync(scoring);
                     _untrained = [.. _engine.SeriesIds.Where(id => _engine.Detector(id)?.Model is null)];
                     Interlocked.Exchange(ref _lastTickAtTicks, now.UtcTicks);
                     Interlocked.Increment(ref _ticks);
@@ -104,13 +161,71 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                 }
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (scoring.IsCancellationRequested)
         {
         }
         finally
         {
-            Save();
+            _termReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            // A hub that stops saves; an instance that lost the election does not: its successor may already have loaded
+            // and saved newer state, and the database is likely what it lost.
+            if (stopping.IsCancellationRequested || !leadership.Elected)
+                Save();
+            else
+                logger.LogWarning("Early warning: {Instance} stopped scoring (no longer elected); {Series} series left to the next scorer", leadership.Instance, _engine.SeriesCount);
         }
+    }
+
+    /// <summary>A new term starts from what is stored, not from what this instance learned in an earlier one.</summary>
+    private void Reset()
+    {
+        _engine = new EarlyWarningEngine();
+        _places.Clear();
+        _residentDevice.Clear();
+        _modelVersions.Clear();
+        _swaps.Clear();
+        _series = [];
+        _untrained = [];
+        // Readings queued before this term belong to no scorer's order any more; the replay covers them.
+        while (leadership.Elected && queue.Reader.TryRead(out _)) { }
+    }
+
+    /// <summary>
+    /// Takeover in a cluster: the predecessor's state is as old as its last save (<see cref="EarlyWarningOptions.SaveEverySeconds"/>)
+    /// and nobody scored while the election was open. Each detected series replays its stored readings since then (at most a
+    /// day) before the live stream, so the detectors are warm and a change in that gap is still found; a finding already
+    /// raised folds into its open alert.
+    /// </summary>
+    private async Task ReplayAsync(DateTimeOffset savedAt, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var from = savedAt < now - MaxReplay ? now - MaxReplay : savedAt;
+        var replayed = 0;
+        foreach (var seriesId in _engine.SeriesIds.ToList())
+        {
+            var slash = seriesId.LastIndexOf('/');
+            if (slash <= 0 || Measurement.Find(seriesId[(slash + 1)..]) is not { } measurement)
+                continue;
+            var deviceId = seriesId[..slash];
+            if (await devices.FindOrLoadAsync(deviceId, ct) is not { Revoked: false } device)
+                continue;
+            IReadOnlyList<TelemetryPoint> points;
+            try
+            {
+                points = await telemetry.QueryRangeAsync(new SeriesKey(deviceId, measurement.Name), from, now, MaxReplayPoints, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Early warning: the stored readings of {Series} since {From} could not be replayed", seriesId, from);
+                continue;
+            }
+            if (points.Count == 0)
+                continue;
+            var records = points.Select(p => new DecodedRecord(measurement, p.Time, p.Value)).ToList();
+            await ObserveAsync(new EarlyWarningWork(new Source(device.Id, device.Kind, device.Rules, device.Place.ResidentId), device.Place, records), ct);
+            replayed += records.Count;
+        }
+        logger.LogInformation("Early warning: {Instance} replayed {Points} stored readings since {From:O} into {Series} series", leadership.Instance, replayed, from, _engine.SeriesCount);
     }
 
     private async Task ObserveAsync(EarlyWarningWork work, CancellationToken ct)
@@ -121,6 +236,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         _findings.Clear();
         foreach (var r in work.Records)
             _engine.Observe(work.Source, r, _findings);
+        Interlocked.Add(ref _points, work.Records.Count);
         if (_engine.SeriesCount != _series.Length)
             _series = [.. _engine.SeriesIds];
         await RaiseAsync(_findings, work.Source.DeviceId, ct, work.Records);
@@ -281,13 +397,14 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         return last is null ? default : new FeedbackMark(last.ResolvedAt!.Value.UtcTicks, last.Id);
     }
 
-    private void Load()
+    /// <summary>Restores the saved state; returns when it was saved, null when there was none to restore.</summary>
+    private DateTimeOffset? Load()
     {
-        if (!File.Exists(store.StatePath))
-            return;
         try
         {
-            using var file = File.OpenRead(store.StatePath);
+            if (store.ReadState() is not { } state)
+                return null;
+            using var file = new MemoryStream(state.Content);
             _engine.Load(file, store.Load);
             _series = [.. _engine.SeriesIds];
             foreach (var id in _series)
@@ -295,12 +412,16 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                 if (_engine.Detector(id)?.Model is { } model)
                     _modelVersions[id] = model.Version;
             }
-            logger.LogInformation("Early-warning state restored: {Series} series, {Residents} residents", _engine.SeriesCount, _engine.ResidentCount);
+            logger.LogInformation("Early-warning state restored from {Location}: {Series} series, {Residents} residents, saved {SavedAt:O}",
+                store.Location, _engine.SeriesCount, _engine.ResidentCount, state.SavedAt);
+            return state.SavedAt;
         }
-        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException)
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException or FormatException or DbException)
         {
             // A damaged or older state only costs relearning; it must not keep the hub from starting.
-            logger.LogWarning(e, "Early-warning state in {Path} could not be read; starting to learn afresh", store.StatePath);
+            _engine = new EarlyWarningEngine();
+            logger.LogWarning(e, "Early-warning state in {Location} could not be read; starting to learn afresh", store.Location);
+            return null;
         }
     }
 
@@ -308,15 +429,15 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     {
         try
         {
-            Directory.CreateDirectory(store.Root);
-            var tmp = store.StatePath + ".tmp";
-            using (var file = File.Create(tmp))
-                _engine.Save(file);
-            File.Move(tmp, store.StatePath, overwrite: true);
+            using var bytes = new MemoryStream();
+            _engine.Save(bytes);
+            var now = time.GetUtcNow();
+            store.WriteState(bytes.ToArray(), now);
+            Interlocked.Exchange(ref _savedAtTicks, now.UtcTicks);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or DbException or DbUpdateException or UnauthorizedAccessException)
         {
-            logger.LogError(e, "Early-warning state could not be saved to {Path}", store.StatePath);
+            logger.LogError(e, "Early-warning state could not be saved to {Location}", store.Location);
         }
     }
 }

@@ -8,7 +8,9 @@ namespace SmartCommunity.Hub.EarlyWarning;
 /// back-off (up to a day), so a flat or sparse series does not cost a history query every few minutes. Runs on the
 /// hub's <see cref="TimeProvider"/>, so a test's fake clock drives it.
 /// </summary>
-public sealed class FirstTrainer(EarlyWarningWorker worker, SeriesTrainer trainer, TimeProvider time, IOptions<EarlyWarningOptions> options,
+/// <remarks>In a cluster it also runs the nightly retrain (<see cref="EarlyWarningOptions.RetrainCron"/> in the retrain zone) on the
+/// elected scorer, the only instance that knows the series.</remarks>
+public sealed class FirstTrainer(EarlyWarningWorker worker, SeriesTrainer trainer, EarlyWarningLeadership leadership, TimeProvider time, IOptions<EarlyWarningOptions> options,
     ILogger<FirstTrainer> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromDays(1);
@@ -19,16 +21,34 @@ public sealed class FirstTrainer(EarlyWarningWorker worker, SeriesTrainer traine
             return;
         var interval = TimeSpan.FromMinutes(options.Value.FirstTrainCheckMinutes);
         var later = new Dictionary<string, (DateTimeOffset At, TimeSpan Backoff)>(StringComparer.Ordinal);
+        var nightly = leadership.Elected ? options.Value.RetrainSchedule() : null;
+        var nextRetrain = nightly?.GetNextValidTimeAfter(time.GetUtcNow());
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                await Task.Delay(interval, time, ct);
+                var wait = nextRetrain is { } due && due - time.GetUtcNow() < interval ? due - time.GetUtcNow() : interval;
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, ct);
                 var now = time.GetUtcNow();
+                if (nextRetrain is { } at && now >= at)
+                {
+                    nextRetrain = nightly!.GetNextValidTimeAfter(now);
+                    if (leadership.IsScoring)
+                    {
+                        try
+                        {
+                            await RetrainJob.RetrainAllAsync(worker, trainer, now, logger, ct);
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            logger.LogError(e, "Nightly early-warning retrain failed; the models in use stay");
+                        }
+                    }
+                }
                 var version = SeriesTrainer.VersionAt(now);
                 foreach (var seriesId in worker.Untrained)
                 {
-                    if (later.TryGetValue(seriesId, out var wait) && now < wait.At)
+                    if (later.TryGetValue(seriesId, out var backoffUntil) && now < backoffUntil.At)
                         continue;
                     try
                     {
@@ -46,7 +66,7 @@ public sealed class FirstTrainer(EarlyWarningWorker worker, SeriesTrainer traine
                         // A store outage only delays a first model; the detector works without one meanwhile.
                         logger.LogWarning(e, "First early-warning model for {Series} could not be trained yet", seriesId);
                     }
-                    var backoff = wait.Backoff == TimeSpan.Zero ? interval : TimeSpan.FromTicks(Math.Min(wait.Backoff.Ticks * 2, MaxBackoff.Ticks));
+                    var backoff = backoffUntil.Backoff == TimeSpan.Zero ? interval : TimeSpan.FromTicks(Math.Min(backoffUntil.Backoff.Ticks * 2, MaxBackoff.Ticks));
                     later[seriesId] = (now + backoff, backoff);
                 }
             }

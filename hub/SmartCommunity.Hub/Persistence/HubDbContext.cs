@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Escalation;
+using SmartCommunity.Domain.Gateways;
 using SmartCommunity.Domain.Places;
 using SmartCommunity.Domain.Visits;
 using SmartCommunity.Hub.Audit;
@@ -37,6 +38,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<Household> Households => Set<Household>();
     public DbSet<Resident> Residents => Set<Resident>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<Gateway> Gateways => Set<Gateway>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<FamilyLink> FamilyLinks => Set<FamilyLink>();
     public DbSet<RejectionCount> RejectionCounts => Set<RejectionCount>();
@@ -53,9 +55,14 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<Domain.Cases.Case> Cases => Set<Domain.Cases.Case>();
     public DbSet<Cases.CasePhoto> CasePhotos => Set<Cases.CasePhoto>();
     public DbSet<Domain.Services.ServiceRecord> ServiceRecords => Set<Domain.Services.ServiceRecord>();
+    public DbSet<Devices.DeviceSettingOverride> DeviceSettingOverrides => Set<Devices.DeviceSettingOverride>();
+    public DbSet<Devices.DeviceConfigPublication> DeviceConfigPublications => Set<Devices.DeviceConfigPublication>();
+    public DbSet<EarlyWarning.EarlyWarningBlob> EarlyWarningBlobs => Set<EarlyWarning.EarlyWarningBlob>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
     private const string OneOpenAlertFilter = "\"Status\" <> 'Resolved'";
+    public const string OneActiveGatewayIndex = "UX_Gateways_OneActivePerCommunity";
+    private const string OneActiveGatewayFilter = "\"Revoked\" = FALSE";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -102,6 +109,16 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasOne<Resident>().WithMany().HasForeignKey(x => x.ResidentId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<Grid>().WithMany().HasForeignKey(x => x.GridId).OnDelete(DeleteBehavior.SetNull);
         });
+        builder.Entity<Gateway>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(GatewayIdentifier.MaxLength);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.SecretHash).HasMaxLength(200);
+            e.HasOne<Community>().WithMany().HasForeignKey(x => x.CommunityId);
+            // At most one active gateway per community, also between two admins registering at once.
+            e.HasIndex(x => x.CommunityId).IsUnique().HasFilter(OneActiveGatewayFilter).HasDatabaseName(OneActiveGatewayIndex);
+        });
         builder.Entity<Alert>(e =>
         {
             e.Property(x => x.DeviceId).HasMaxLength(32);
@@ -129,6 +146,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
         ConfigureWorkflow(builder);
         ConfigureContacts(builder);
         ConfigureCases(builder);
+        ConfigureDeviceConfig(builder);
         builder.Entity<HubUser>(e =>
         {
             e.Property(x => x.DisplayName).HasMaxLength(200);
@@ -264,6 +282,12 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.HasIndex(x => x.GridId);
             e.HasIndex(x => x.ResidentId);
         });
+        // Early-warning state and models shared by a cluster's instances, so the elected scorer's successor resumes.
+        builder.Entity<EarlyWarning.EarlyWarningBlob>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(300);
+        });
         builder.Entity<Cases.CasePhoto>(e =>
         {
             e.HasKey(x => x.CaseId);
@@ -303,4 +327,23 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
         v => v.UtcTicks,
         v => new DateTimeOffset(v, TimeSpan.Zero));
+
+    private static void ConfigureDeviceConfig(ModelBuilder builder)
+    {
+        builder.Entity<Devices.DeviceSettingOverride>(e =>
+        {
+            e.Property(x => x.Scope).HasMaxLength(8);
+            e.Property(x => x.Target).HasMaxLength(32);
+            e.Property(x => x.Name).HasMaxLength(32);
+            e.Property(x => x.UpdatedBy).HasMaxLength(256);
+            e.HasIndex(x => new { x.Scope, x.Target, x.Name }).IsUnique();
+        });
+        builder.Entity<Devices.DeviceConfigPublication>(e =>
+        {
+            e.HasKey(x => x.DeviceId);
+            e.Property(x => x.DeviceId).HasMaxLength(32);
+            e.Property(x => x.Payload).HasMaxLength(2000);
+            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
 }

@@ -33,8 +33,9 @@ public sealed class HubCluster : IAsyncDisposable
         return new HubCluster(await PrivateMosquitto.StartAsync());
     }
 
-    /// <summary>Starts an instance; the name fixes its MQTT client id, so a replacement with the same name resumes its broker session.</summary>
-    public async Task<HubProcess> StartInstanceAsync(string name)
+    /// <summary>Starts an instance; the name fixes its MQTT client id, so a replacement with the same name resumes its broker session.
+    /// <paramref name="more"/> are further settings (<c>--Key=value</c>) of this test.</summary>
+    public async Task<HubProcess> StartInstanceAsync(string name, params string[] more)
     {
         var args = new List<string>
         {
@@ -63,6 +64,7 @@ public sealed class HubCluster : IAsyncDisposable
             "--Hub:DeviceMessagesPerSecond=10000",
             "--Hub:DeviceMessageBurst=100000",
         };
+        args.AddRange(more);
         var hub = await HubProcess.StartAsync(HubProcess.HubDllUnderTest(), args, keepData: false, TimeSpan.FromSeconds(180), CancellationToken.None);
         lock (_all)
             _all.Add(hub);

@@ -80,6 +80,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         ["GET /"] = "only mapped when the dashboard is not built: a static page saying so",
         ["GET /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
         ["POST /ack/{token}"] = "anonymous by design: the single-use token in a cascade SMS is the credential; CascadeTests cover a forged and a used one",
+        ["GET /api/gateway/v1/registry"] = "a gateway's registry sync: HTTP Basic with the gateway's own id and secret, no person signs in; GatewayHubTests cover wrong credentials and a revoked gateway",
         ["POST /api/sms/inbound"] = "Twilio's webhook: anonymous, accepted only with a valid X-Twilio-Signature; CascadeTests cover a forged one and the unconfigured hub",
     };
 
@@ -228,6 +229,15 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         return new Request($"/api/devices/{device.Device.Id}/{suffix}", suffix.StartsWith("provisioning-qr", StringComparison.Ordinal) ? new { secret = device.Secret } : null);
     }
 
+    /// <summary>A gateway of a new community (one active gateway per community), so each caller acts on one.</summary>
+    private static async Task<Request> FreshGatewayAsync(Context c, string suffix)
+    {
+        var community = await HubApp.PostAsync<CommunityDto>(c.Admin, "/api/communities", new CreateCommunityRequest("Gateway " + Guid.NewGuid().ToString("N")[..6], null));
+        var id = "gw-" + Guid.NewGuid().ToString("N")[..8];
+        await HubApp.PostAsync<JsonElement>(c.Admin, "/api/gateways", new { id, communityId = community.Id, name = "Matrix gate" });
+        return new Request($"/api/gateways/{id}{suffix}");
+    }
+
     private static async Task<Request> FreshResidentAsync(Context c, string suffix)
     {
         var household = await HubApp.PostAsync<JsonElement>(c.Admin, "/api/households", new { gridId = c.Ids.GridA, address = "Bldg 9, Flat " + Guid.NewGuid().ToString("N")[..4] });
@@ -336,9 +346,20 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/devices/{id}/revoke", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentA, "revoke"))),
         R("GET", "/api/devices/{id}/rejections", For("device B", Who.DevicePeople, i => $"/api/devices/{i.DeviceB}/rejections")),
         R("GET", "/api/rejections", Any(Who.DevicePeople, "/api/rejections")),
+        R("GET", "/api/gateways", Any(Who.DevicePeople | Who.Staff, "/api/gateways")),
+        R("POST", "/api/gateways", Any(Who.Admin, "/api/gateways", new { id = "no-prefix", communityId = 0, name = "" })),
+        R("POST", "/api/gateways/{id}/rotate", Fresh("a new gateway", Who.Admin, c => FreshGatewayAsync(c, "/rotate"))),
+        R("DELETE", "/api/gateways/{id}", Fresh("a new gateway", Who.Admin, c => FreshGatewayAsync(c, ""))),
         R("POST", "/api/devices/{id}/provisioning-qr", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr"))),
         R("POST", "/api/devices/{id}/provisioning-qr.png", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr.png"))),
         R("POST", "/api/devices/{id}/test-alarm", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/test-alarm")),
+        // Device configuration: refused bodies (an unknown setting) change nothing, whoever may send them
+        R("GET", "/api/devices/{id}/config", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/config")),
+        R("PUT", "/api/devices/{id}/config", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/config", _ => new { no_such_setting = 1 })),
+        R("DELETE", "/api/devices/{id}/config/{name}", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/config/no_such_setting")),
+        R("GET", "/api/device-kinds/{kind}/config", Any(Who.DevicePeople, "/api/device-kinds/sos/config")),
+        R("PUT", "/api/device-kinds/{kind}/config", Any(Who.DevicePeople, "/api/device-kinds/sos/config", new { no_such_setting = 1 })),
+        R("DELETE", "/api/device-kinds/{kind}/config/{name}", Any(Who.DevicePeople, "/api/device-kinds/sos/config/no_such_setting")),
 
         // Readings: technicians every device; everyone else devices at places they see
         R("GET", "/api/devices/{deviceId}/readings",
@@ -508,6 +529,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         // Audit and operations
         R("GET", "/api/audit", Any(Who.Admin, "/api/audit")),
         R("GET", "/api/stats", Any(Who.Admin | Who.Technician | Who.Staff, "/api/stats")),
+        R("GET", "/api/early-warning/status", Any(Who.Admin | Who.Technician, "/api/early-warning/status")),
         new("*", "/health", [Any(Who.Everyone, "/health")], "GET"),
         R("GET", "/openapi/{documentName:regex(^v1$)}.json", Any(Who.Everyone, "/openapi/v1.json")),
         R("GET", "/api/catalog", Any(Who.Everyone, "/api/catalog")),

@@ -141,6 +141,8 @@ public sealed class DynamicSecurity(
         [
             ("subscribeLiteral", $"$share/{group}/{Topic.Prefix}+/up"),
             ("subscribeLiteral", $"$share/{group}/{Topic.Prefix}+/status"),
+            // The elected early-warning scorer reads every reading itself (EarlyWarningStream), not a share of them.
+            ("subscribeLiteral", $"{Topic.Prefix}+/up"),
             ("publishClientSend", $"{Topic.Prefix}+/down"),
             ("publishClientSend", $"{Topic.Prefix}+/cfg"),
         ];

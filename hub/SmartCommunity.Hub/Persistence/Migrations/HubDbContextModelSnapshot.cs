@@ -591,6 +591,44 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("RosterShifts");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(31)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CommunityId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Revoked")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommunityId")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Gateways_OneActivePerCommunity")
+                        .HasFilter("\"Revoked\" = FALSE");
+
+                    b.ToTable("Gateways");
+                });
+
             modelBuilder.Entity("SmartCommunity.Domain.Places.Community", b =>
                 {
                     b.Property<int>("Id")
@@ -907,6 +945,67 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("EmergencyProfiles");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PublishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DeviceId");
+
+                    b.ToTable("DeviceConfigPublications");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceSettingOverride", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Value")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Scope", "Target", "Name")
+                        .IsUnique();
+
+                    b.ToTable("DeviceSettingOverrides");
+                });
+
             modelBuilder.Entity("SmartCommunity.Hub.Devices.RejectionCount", b =>
                 {
                     b.Property<string>("DeviceId")
@@ -966,6 +1065,24 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.HasIndex("DeviceId", "At");
 
                     b.ToTable("Rejections");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.EarlyWarning.EarlyWarningBlob", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("EarlyWarningBlobs");
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Escalation.Cascade.AlertAckToken", b =>
@@ -1394,6 +1511,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Places.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("SmartCommunity.Domain.Places.Grid", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Community", null)
@@ -1488,6 +1614,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         });
 
                     b.Navigation("Contacts");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Notifications.NotificationPreference", b =>

@@ -610,6 +610,44 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("RosterShifts");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(31)
+                        .HasColumnType("character varying(31)");
+
+                    b.Property<int>("CommunityId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Revoked")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommunityId")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Gateways_OneActivePerCommunity")
+                        .HasFilter("\"Revoked\" = FALSE");
+
+                    b.ToTable("Gateways");
+                });
+
             modelBuilder.Entity("SmartCommunity.Domain.Places.Community", b =>
                 {
                     b.Property<int>("Id")
@@ -940,6 +978,69 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("EmergencyProfiles");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long?>("PublishedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("DeviceId");
+
+                    b.ToTable("DeviceConfigPublications");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceSettingOverride", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Value")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Scope", "Target", "Name")
+                        .IsUnique();
+
+                    b.ToTable("DeviceSettingOverrides");
+                });
+
             modelBuilder.Entity("SmartCommunity.Hub.Devices.RejectionCount", b =>
                 {
                     b.Property<string>("DeviceId")
@@ -1001,6 +1102,24 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.HasIndex("DeviceId", "At");
 
                     b.ToTable("Rejections");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.EarlyWarning.EarlyWarningBlob", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("EarlyWarningBlobs");
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Escalation.Cascade.AlertAckToken", b =>
@@ -1433,6 +1552,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("SmartCommunity.Domain.Gateways.Gateway", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Places.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("SmartCommunity.Domain.Places.Grid", b =>
                 {
                     b.HasOne("SmartCommunity.Domain.Places.Community", null)
@@ -1527,6 +1655,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         });
 
                     b.Navigation("Contacts");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Notifications.NotificationPreference", b =>
