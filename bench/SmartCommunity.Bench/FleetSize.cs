@@ -113,12 +113,14 @@ public static class FleetSize
         {
             hold.CancelAfter(o.FleetHold);
             var pacing = fleet.PaceAsync(rate, hold.Token);
-            // RSS every 5 s while holding (VmHWM also covers registration and connect; this is the hold alone).
+            // RSS every 10 s while holding (VmHWM also covers registration and connect; this is the hold alone),
+            // logged as it is taken so a long hold shows its curve while it runs.
             while (!pacing.IsCompleted)
             {
-                await Task.WhenAny(pacing, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+                await Task.WhenAny(pacing, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
                 var sample = hub.Memory().RssBytes;
                 series.Add($"{holdCpu.Elapsed.TotalSeconds:0}s {ProcMemory.Mib(sample):0}");
+                Log($"fleet: hold {holdCpu.Elapsed.TotalSeconds:0} s, hub VmRSS {ProcMemory.Mib(sample):0} MiB");
                 if (sample is { } rss && rss > (maxRss ?? 0))
                     maxRss = rss;
             }
@@ -141,7 +143,7 @@ public static class FleetSize
         var result = new FleetResult(requested, fleet.Publishers.Count, registerElapsed, o.FleetRegisterParallelism, connectElapsed, o.FleetConnectParallelism, online,
             paced.Elapsed, o.FleetReadingInterval, paced, after.MessagesAccepted - before.MessagesAccepted, after.ReadingsAccepted - before.ReadingsAccepted,
             after.MessagesRejected - before.MessagesRejected, beforeRegistration, afterRegistration, connected, end, maxRss, connectUse, holdUse, benchConnected, benchEnd);
-        Log($"fleet: held {paced.Elapsed.TotalSeconds:0} s at {rate} msg/s target: sent {paced.Sent} (skipped {paced.Skipped}), accepted {result.Accepted} ({result.AcceptedRatio:P1}), rejected {result.Rejected}; " +
+        Log($"fleet: held {paced.Elapsed.TotalSeconds:0} s at {rate} msg/s target: sent {paced.Sent} (skipped {paced.Skipped}, not sent on {paced.LostClients} lost connections {paced.NotSent}), accepted {result.Accepted} ({result.AcceptedRatio:P1}), rejected {result.Rejected}; " +
             $"{online} devices online at the hub; hub {end}, max RSS while holding {ProcMemory.Mib(maxRss):0} MiB; cpu hub/bench/other {holdUse}; bench {benchEnd}");
         return result;
     }

@@ -168,6 +168,7 @@ public sealed class Report(BenchOptions options)
             fields.Add(("fleet_connect_s", F(f.ConnectElapsed.TotalSeconds, "0.0")));
             fields.Add(("fleet_sent", f.Paced.Sent.ToString(CultureInfo.InvariantCulture)));
             fields.Add(("fleet_accepted", f.Accepted.ToString(CultureInfo.InvariantCulture)));
+            fields.Add(("fleet_not_sent", f.Paced.NotSent.ToString(CultureInfo.InvariantCulture)));
             fields.Add(("fleet_rss_mib", F(ProcMemory.Mib(f.HubEnd.RssBytes))));
             fields.Add(("fleet_hwm_mib", F(ProcMemory.Mib(f.HubEnd.HwmBytes))));
             fields.Add(("fleet_hold_hub_cores", F(f.HoldCpu.HubCores ?? double.NaN, "0.00")));

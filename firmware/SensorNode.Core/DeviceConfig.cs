@@ -186,23 +186,33 @@ public sealed class DeviceConfig
     }
 
     /// <summary>Rules across fields, checked before a staged config is committed.</summary>
-    public int CheckConsistency()
+    public int CheckConsistency() => BrokenRule() < 0 ? ErrorCode.None : ErrorCode.Inconsistent;
+
+    /// <summary>
+    /// Cross-field rules as pairs of settings (lower, higher): the first must stay below the second. Hysteresis needs a
+    /// gap: with off ≥ on the alarm would chatter around one value. The visit gesture continues the hold that cancels:
+    /// it must end after the cancel, or every cancel of an accidental SOS would also record a visit. The hub checks
+    /// its configuration with these same rules before it sends one.
+    /// </summary>
+    public static readonly int[] OrderedPairs =
     {
-        // Hysteresis needs a gap: with off ≥ on the alarm would chatter around one value.
-        if (_values[Setting.GasAlarmOffPpm] >= _values[Setting.GasAlarmOnPpm]
-            || _values[Setting.CoAlarmOffPpm] >= _values[Setting.CoAlarmOnPpm])
+        Setting.GasAlarmOffPpm, Setting.GasAlarmOnPpm,
+        Setting.CoAlarmOffPpm, Setting.CoAlarmOnPpm,
+        Setting.CancelHoldMs, Setting.VisitHoldMs,
+    };
+
+    /// <summary>The index of the first pair of <see cref="OrderedPairs"/> this config breaks (0, 1, …), or -1.</summary>
+    public int BrokenRule()
+    {
+        for (var i = 0; i + 1 < OrderedPairs.Length; i += 2)
         {
-            return ErrorCode.Inconsistent;
+            if (_values[OrderedPairs[i]] >= _values[OrderedPairs[i + 1]])
+            {
+                return i / 2;
+            }
         }
 
-        // The visit gesture continues the hold that cancels: it must end after the cancel, or every cancel of an
-        // accidental SOS would also record a visit.
-        if (_values[Setting.VisitHoldMs] <= _values[Setting.CancelHoldMs])
-        {
-            return ErrorCode.Inconsistent;
-        }
-
-        return ErrorCode.None;
+        return -1;
     }
 
     /// <summary>The first required key that is not set, or null when the config can run a device.</summary>

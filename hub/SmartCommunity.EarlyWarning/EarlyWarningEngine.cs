@@ -31,6 +31,9 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
     private readonly FeedbackGate _feedback = new();
 
     public int SeriesCount => _series.Count;
+
+    /// <summary>Detectors in the last loaded state that could not be restored (an older state version) and relearn.</summary>
+    public int SkippedOnLoad { get; private set; }
     public int ResidentCount => _routines.Count;
     public IEnumerable<string> SeriesIds => _series.Keys;
 
@@ -41,6 +44,12 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
     public FeedbackGate Feedback => _feedback;
 
     public static string SeriesId(string deviceId, string measurement) => $"{deviceId}/{measurement}";
+
+    /// <summary>The engine the hub runs: default detector options, routines read in the communities' local time (an
+    /// IANA zone id). Without the zone the routine rules ran in UTC: in Asia/Shanghai a resident's "day" began at noon and
+    /// "not up by the usual time" could not see a missed morning. The home yardstick builds its engines here too.</summary>
+    public static EarlyWarningEngine ForZone(string timeZoneId) =>
+        new(routineOptions: new RoutineOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(timeZoneId) });
 
     public void Observe(Source source, DecodedRecord r, List<Finding> findings)
     {
@@ -112,6 +121,10 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         monitor.Detector.FalseAlarm();
         return true;
     }
+
+    /// <summary>Operator said "false alarm" on an anomaly alert raised on this device: every detected series of the
+    /// device (temp, hum, gas) becomes less eager. Returns how many series were adjusted.</summary>
+    public int FalseAlarmOnDevice(string deviceId) => DetectedMeasurements.Count(m => FalseAlarm(SeriesId(deviceId, m)));
 
     /// <summary>Operator said "false alarm" on a watch's finding: that pattern is tolerated on this series (anomalies go to
     /// <see cref="FalseAlarm(string)"/>).</summary>
@@ -206,7 +219,18 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         foreach (var (id, blob) in snapshot.Detectors)
         {
             using var ms = new MemoryStream(Convert.FromBase64String(blob));
-            var detector = StreamingDetector.Restore(ms, _detector, modelFor is null ? null : version => modelFor(id, version), out _);
+            StreamingDetector detector;
+            try
+            {
+                detector = StreamingDetector.Restore(ms, _detector, modelFor is null ? null : version => modelFor(id, version), out _);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            {
+                // A detector saved by an older version relearns on its own; the residents' routines (weeks of learning)
+                // and the other series are kept.
+                SkippedOnLoad++;
+                continue;
+            }
             var measurement = id[(id.LastIndexOf('/') + 1)..];
             _series[id] = new SeriesMonitor(id, Label(measurement), Unit(measurement), detector);
         }

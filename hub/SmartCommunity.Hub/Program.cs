@@ -66,6 +66,7 @@ app.MapPlacesApi();
 app.MapDevicesApi();
 app.MapDeviceToolsApi();
 app.MapGatewaysApi();
+app.MapDeviceConfigApi();
 app.MapReadingsApi();
 app.MapAlertsApi();
 app.MapRostersApi();

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     /** ProblemDetails `title`/`detail` from the hub, when it sent one. */
     readonly detail: string | null = null,
+    /** A validation problem's messages by field (`errors`), in the board's language. */
+    readonly errors: Readonly<Record<string, readonly string[]>> | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -120,19 +122,21 @@ async function send(method: string, url: string, options: RequestOptions, retrie
     }
     if (response.status === 401) resetCsrfToken();
     if (response.status === 401 && !options.allow401) onUnauthorized();
-    throw new ApiError(response.status, `${method} ${url} → ${response.status}`, await readProblem(response));
+    const problem = await readProblem(response);
+    throw new ApiError(response.status, `${method} ${url} → ${response.status}`, problem.text, problem.errors);
   }
   return response;
 }
 
-async function readProblem(response: Response): Promise<string | null> {
+async function readProblem(response: Response): Promise<{ text: string | null; errors: Record<string, string[]> | null }> {
   try {
     const type = response.headers.get("Content-Type") ?? "";
-    if (!type.includes("json")) return null;
-    const problem = (await response.json()) as { title?: unknown; detail?: unknown };
+    if (!type.includes("json")) return { text: null, errors: null };
+    const problem = (await response.json()) as { title?: unknown; detail?: unknown; errors?: unknown };
     const text = typeof problem.detail === "string" ? problem.detail : problem.title;
-    return typeof text === "string" && text.length > 0 ? text : null;
+    const errors = problem.errors && typeof problem.errors === "object" ? (problem.errors as Record<string, string[]>) : null;
+    return { text: typeof text === "string" && text.length > 0 ? text : null, errors };
   } catch {
-    return null;
+    return { text: null, errors: null };
   }
 }

@@ -151,6 +151,23 @@ public sealed class SimulatedDevice : IAsyncDisposable
         }
     }
 
+    /// <summary>A numeric setting as the core holds it now (<c>reading_s</c>, …; firmware Setting.cs), after every
+    /// downlink that has arrived: what a config from the hub changed on the device.</summary>
+    public int SettingValue(string name)
+    {
+        var id = Setting.FindByName(name);
+        if (id < 0)
+        {
+            throw new ArgumentException($"{name} is not a firmware setting", nameof(name));
+        }
+
+        lock (_node.Lock)
+        {
+            _node.RunToNow();
+            return _node.Core.Config.Get(id);
+        }
+    }
+
     public long Published => Interlocked.Read(ref _published);
 
     public long Failed => Interlocked.Read(ref _failed);

@@ -41,6 +41,7 @@ public static class TextCatalogues
         Escalation.CascadeTexts.Catalogue,
         Onboarding.OnboardingTexts.Catalogue,
         Cases.CaseTexts.Catalogue,
+        Devices.DeviceConfigTexts.Catalogue,
     ];
 
     private static readonly FrozenDictionary<string, string> AllEn = Merge(c => c.En);

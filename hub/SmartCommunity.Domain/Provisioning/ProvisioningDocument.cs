@@ -65,14 +65,18 @@ public sealed class ProvisioningDocument
     /// <exception cref="ArgumentException">A value the firmware would refuse.</exception>
     public static ProvisioningDocument ForDevice(string deviceId, DeviceKind kind, string secret, string? brokerUrl, string? caSha256)
     {
-        var settings = new List<KeyValuePair<string, int>>();
-        var heartbeat = (int)kind.Spec().HeartbeatInterval.TotalSeconds;
-        if (heartbeat != FirmwareHeartbeatSeconds)
-            settings.Add(new(HeartbeatSetting, heartbeat));
-        var document = new ProvisioningDocument(deviceId, kind.ToWire(), secret, brokerUrl, caSha256?.ToLowerInvariant(), settings);
+        var document = new ProvisioningDocument(deviceId, kind.ToWire(), secret, brokerUrl, caSha256?.ToLowerInvariant(), KindSettings(kind));
         if (document.Problem() is { } problem)
             throw new ArgumentException(problem);
         return document;
+    }
+
+    /// <summary>The numeric settings a device of <paramref name="kind"/> is provisioned with where the catalogue differs
+    /// from the firmware's defaults (its heartbeat): also the "default" the hub's device configuration starts from.</summary>
+    public static IReadOnlyList<KeyValuePair<string, int>> KindSettings(DeviceKind kind)
+    {
+        var heartbeat = (int)kind.Spec().HeartbeatInterval.TotalSeconds;
+        return heartbeat == FirmwareHeartbeatSeconds ? [] : [new(HeartbeatSetting, heartbeat)];
     }
 
     /// <summary><c>mqtts://host:port</c>, or null when <paramref name="host"/> cannot be written in the firmware's broker

@@ -47,6 +47,11 @@ public sealed class RoutineState
     public DateOnly? Day { get; set; }
     public DateTimeOffset? FirstActivityToday { get; set; }
     public DateTimeOffset? LastActivity { get; set; }
+    /// <summary>The last front-door opening: silence that begins with it is most likely the resident out.</summary>
+    public DateTimeOffset? LastDoor { get; set; }
+    /// <summary>The first movement of the day, until movement 15–60 min later shows the resident is up (a night-time
+    /// visit to the bathroom after the day's start is not getting up).</summary>
+    public DateTimeOffset? WakeCandidate { get; set; }
     public FindingKind? Pending { get; set; }
     public DateTimeOffset? PendingSince { get; set; }
     public bool Escalated { get; set; }
@@ -75,14 +80,29 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         Roll(at);
         var s = State;
         s.ActiveHours |= 1 << Local(at).Hour;
+        var up = at;
         if (s.FirstActivityToday is null)
         {
-            s.FirstActivityToday = at;
+            // The first movement counts as getting up once more movement follows 15 min later or more; if none follows
+            // within the hour and it came well before the usual time, it was a night-time visit and the next one starts over.
+            if (s.WakeCandidate is not { } candidate || (at - candidate > WakeWithin && !Plausible(candidate)))
+            {
+                s.WakeCandidate = at;
+                up = DateTimeOffset.MinValue;
+            }
+            else if (at - candidate < WakeAfter)
+                up = DateTimeOffset.MinValue;
+            else
+                up = candidate;
+        }
+        if (s.FirstActivityToday is null && up != DateTimeOffset.MinValue)
+        {
+            s.FirstActivityToday = up;
             // A day with a missed morning is not a sample of the usual wake-up time.
             if (!s.NotUpToday)
             {
-                var g = Group(at);
-                var minutes = MinutesIntoDay(at);
+                var g = Group(up);
+                var minutes = MinutesIntoDay(up);
                 var n = ++s.WakeDays[g];
                 var a = Math.Max(1.0 / n, ProfileAlpha);
                 var d = minutes - s.WakeMean[g];
@@ -104,9 +124,12 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         var local = Local(at);
         var h = HourOfWeek(local);
         var night = local.Hour >= _o.NightStartHour || local.Hour < _o.NightEndHour;
-        var unusual = !Learning && night && State.HourDoor[h] < _o.NightDoorProbability;
+        // Coming back in (no movement at home since the door last opened: the resident was out) is not leaving at night.
+        var returning = State.LastDoor is { } door && State.LastActivity == door && at - door < AwayAtMost;
+        var unusual = !Learning && night && !returning && State.HourDoor[h] < _o.NightDoorProbability;
         State.DoorHours |= 1 << local.Hour;
         Activity(at);
+        State.LastDoor = at;
         if (!unusual)
             return null;
         return new Finding(residentId, FindingKind.DoorOpenAtNight, Severity.High,
@@ -158,7 +181,7 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         if (s.FirstActivityToday is not null || s.NotUpToday)
             return false;
         var g = Group(now);
-        if (s.WakeDays[g] < 2)
+        if (s.WakeDays[g] < 2 || (s.WakeCandidate is { } c && (now - c <= WakeWithin || Plausible(c))))
             return false;
         var late = s.WakeMean[g] + Math.Max(_o.WakeSigmas * Math.Sqrt(s.WakeVar[g]), _o.MinWakeMargin.TotalMinutes);
         return MinutesIntoDay(now) > late;
@@ -168,6 +191,9 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
     {
         var s = State;
         if (s.FirstActivityToday is null || s.LastActivity is not { } last || s.InactivityEpisodeHandled)
+            return false;
+        // The last sign of life was the front door: out, not silent at home.
+        if (s.LastDoor == last && now - last < AwayAtMost)
             return false;
         return SilenceProbability(last, now, out _) < _o.InactivityProbability;
     }
@@ -233,8 +259,25 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         s.ActiveHours = 0;
         s.DoorHours = 0;
         s.FirstActivityToday = null;
+        s.WakeCandidate = null;
         s.NotUpToday = false;
     }
+
+    private static readonly TimeSpan WakeAfter = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan WakeWithin = TimeSpan.FromMinutes(60);
+
+    /// <summary>Could a lone movement at this time be the resident getting up: not well before the usual time? While that
+    /// is not known, no: the first mornings must not learn a night-time visit as the wake-up.</summary>
+    private bool Plausible(DateTimeOffset at)
+    {
+        var s = State;
+        var g = Group(at);
+        return s.WakeDays[g] >= 2 && MinutesIntoDay(at) >= s.WakeMean[g] - Math.Max(_o.WakeSigmas * Math.Sqrt(s.WakeVar[g]), _o.MinWakeMargin.TotalMinutes);
+    }
+
+    /// <summary>Silence that began at a front-door opening less than this long ago is the resident out.</summary>
+    private static readonly TimeSpan AwayAtMost = TimeSpan.FromHours(12);
+
 
     private DateTimeOffset Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, _o.TimeZone);
 

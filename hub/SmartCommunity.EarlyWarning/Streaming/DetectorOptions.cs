@@ -18,6 +18,20 @@ public sealed record DetectorOptions
     public double SeasonalAlpha { get; init; } = 0.3;
     public int SeasonalMinDays { get; init; } = 2;
 
+    /// <summary>A slot's mean learns once per day from that day's mean of the slot (the expectation is then what previous
+    /// days did at this time, not what the last few points did); off: every point moves it (the NAB-tuned original).</summary>
+    public bool SeasonalPerDay { get; init; } = true;
+
+    /// <summary>With <see cref="SeasonalPerDay"/>: the same slot of the same weekday is a second expectation, the closer of
+    /// the two counts (a later heating on weekends).</summary>
+    public bool Weekly { get; init; } = true;
+
+    /// <summary>With <see cref="SeasonalPerDay"/>: the time-of-day channel waits until this weekday's slot is known too.</summary>
+    public bool SeasonalNeedsWeek { get; init; } = true;
+
+    /// <summary>Hours the time-of-day channel learns its own distribution before it scores.</summary>
+    public double SeasonalSettleHours { get; init; } = 24;
+
     /// <summary>Anomaly likelihood: the recent mean of a raw score is compared with the long-run
     /// distribution of that mean (the HTM "anomaly likelihood" step).</summary>
     public double LikelihoodAlpha { get; init; } = 1.0 / 1500;

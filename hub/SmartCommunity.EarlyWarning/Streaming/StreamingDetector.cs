@@ -11,8 +11,11 @@ public enum AnomalyChannel : byte
 }
 
 /// <summary>The detector's verdict on one point. <see cref="Score"/> is in [0, 1]; <see cref="Fired"/> is set
-/// on the first point of an anomaly (later points of the same event are suppressed).</summary>
-public readonly record struct DetectorResult(double Score, bool Fired, AnomalyChannel Channel, double Expected, double Seen);
+/// on the first point of an anomaly (later points of the same event are suppressed). <see cref="Raw"/> is the score
+/// before suppression, feedback and the refractory penalty (is the excursion still going on?); <see cref="FarOutside"/>
+/// marks a value far beyond everything seen at all (by the whole range or more).</summary>
+public readonly record struct DetectorResult(double Score, bool Fired, AnomalyChannel Channel, double Expected, double Seen, double Raw = 0,
+    bool FarOutside = false);
 
 /// <summary>
 /// One series' streaming anomaly detector: O(1) time and fixed memory per point, no look-ahead.
@@ -23,14 +26,22 @@ public readonly record struct DetectorResult(double Score, bool Fired, AnomalyCh
 /// </summary>
 public sealed class StreamingDetector
 {
-    private const int StateVersion = 1;
+    // 2: per-day slot folding and the weekly slots.
+    private const int StateVersion = 2;
     private const double TailFloor = 1e-10;
+    private const double FarOutside = 1.0;
     private static readonly double LogTailFloor = Math.Log(TailFloor);
 
     private readonly DetectorOptions _o;
     private readonly double[] _slotMean;
     private readonly int[] _slotDays;
     private readonly long[] _slotLastDay;
+    // Per-day folding: today's values of each slot are summed and folded into the slot's mean when the slot comes round on
+    // a later day, and into the same slot of that weekday (a home's weekend schedule is not a daily anomaly).
+    private readonly double[] _slotTodaySum;
+    private readonly int[] _slotTodayCount;
+    private readonly double[] _weekMean;
+    private readonly int[] _weekDays;
     private readonly LikelihoodChannel _levelChannel;
     private readonly LikelihoodChannel _seasonalChannel;
     private readonly LikelihoodChannel _modelChannel;
@@ -40,6 +51,8 @@ public sealed class StreamingDetector
     private double _min = double.PositiveInfinity;
     private double _max = double.NegativeInfinity;
     private long _count;
+    private long _seasonalSince;
+    private long _firstSeen;
     private long _suppressedUntil;
     private long _lastFired;
     private int _falseAlarms;
@@ -51,6 +64,10 @@ public sealed class StreamingDetector
         _slotDays = new int[_o.SlotsPerDay];
         _slotLastDay = new long[_o.SlotsPerDay];
         Array.Fill(_slotLastDay, long.MinValue);
+        _slotTodaySum = new double[_o.SlotsPerDay];
+        _slotTodayCount = new int[_o.SlotsPerDay];
+        _weekMean = new double[_o.SlotsPerDay * 7];
+        _weekDays = new int[_o.SlotsPerDay * 7];
         _levelChannel = new LikelihoodChannel(_o);
         _seasonalChannel = new LikelihoodChannel(_o);
         _modelChannel = new LikelihoodChannel(_o);
@@ -59,7 +76,12 @@ public sealed class StreamingDetector
     }
 
     public DetectorOptions Options => _o;
+
+    private int WeekSlot(long day, int slot) => (int)(((day % 7) + 7) % 7) * _o.SlotsPerDay + slot;
     public long Count => _count;
+
+    /// <summary>When the detector saw its first point (null before): how long it has known its series.</summary>
+    public DateTimeOffset? FirstSeen => _count == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(_firstSeen);
     public IWindowModel? Model => _model;
 
     /// <summary>Operator "false alarm" verdicts on this series; each one makes it less eager to fire.</summary>
@@ -92,7 +114,8 @@ public sealed class StreamingDetector
 
     public DetectorResult Update(long unixSeconds, double x)
     {
-        _count++;
+        if (_count++ == 0)
+            _firstSeen = unixSeconds;
         var scoring = _count > _o.WarmUp;
 
         // 1. Level: one-step-ahead prediction by an exponentially weighted mean.
@@ -104,17 +127,61 @@ public sealed class StreamingDetector
         var secondOfDay = (int)(((unixSeconds % 86400) + 86400) % 86400);
         var slot = secondOfDay * _o.SlotsPerDay / 86400;
         var day = (unixSeconds - secondOfDay) / 86400;
-        var seasonalExpected = _slotMean[slot];
-        var slotSeenBefore = _slotLastDay[slot] == day ? _slotDays[slot] > 1 : _slotDays[slot] > 0;
+        double seasonalExpected;
+        bool slotSeenBefore;
         var seasonalTail = 1.0;
-        if (_slotDays[slot] >= _o.SeasonalMinDays)
-            seasonalTail = _seasonalChannel.Update(Math.Abs(x - seasonalExpected), _o.LikelihoodAlpha);
-        if (_slotLastDay[slot] != day)
+        if (_o.SeasonalPerDay)
         {
-            _slotLastDay[slot] = day;
-            _slotDays[slot] = Math.Min(_slotDays[slot] + 1, 1_000_000);
+            if (_slotLastDay[slot] != day)
+            {
+                if (_slotTodayCount[slot] > 0)
+                {
+                    var m = _slotTodaySum[slot] / _slotTodayCount[slot];
+                    _slotMean[slot] = _slotDays[slot] == 0 ? m : _slotMean[slot] + _o.SeasonalAlpha * (m - _slotMean[slot]);
+                    _slotDays[slot] = Math.Min(_slotDays[slot] + 1, 1_000_000);
+                    var w = WeekSlot(_slotLastDay[slot], slot);
+                    _weekMean[w] = _weekDays[w] == 0 ? m : _weekMean[w] + _o.SeasonalAlpha * (m - _weekMean[w]);
+                    _weekDays[w] = Math.Min(_weekDays[w] + 1, 1_000_000);
+                }
+                _slotTodaySum[slot] = 0;
+                _slotTodayCount[slot] = 0;
+                _slotLastDay[slot] = day;
+            }
+            seasonalExpected = _slotMean[slot];
+            slotSeenBefore = _slotDays[slot] > 0;
+            var week = WeekSlot(day, slot);
+            if (_slotDays[slot] >= _o.SeasonalMinDays && (!_o.SeasonalNeedsWeek || _weekDays[week] > 0))
+            {
+                var deviation = Math.Abs(x - seasonalExpected);
+                if (_seasonalSince == 0)
+                    _seasonalSince = unixSeconds;
+                if (_o.Weekly && _weekDays[week] > 0 && Math.Abs(x - _weekMean[week]) < deviation)
+                {
+                    deviation = Math.Abs(x - _weekMean[week]);
+                    seasonalExpected = _weekMean[week];
+                }
+                seasonalTail = _seasonalChannel.Update(deviation, _o.LikelihoodAlpha);
+                // The channel's own distribution needs a whole day of deviations (each half hour at least once) before its
+                // verdicts mean anything: on its first day every shower is the largest deviation it has seen.
+                if (unixSeconds - _seasonalSince < _o.SeasonalSettleHours * 3600)
+                    seasonalTail = 1;
+            }
+            _slotTodaySum[slot] += x;
+            _slotTodayCount[slot]++;
         }
-        _slotMean[slot] = _slotDays[slot] == 1 && _slotMean[slot] == 0 ? x : _slotMean[slot] + _o.SeasonalAlpha * (x - _slotMean[slot]);
+        else
+        {
+            seasonalExpected = _slotMean[slot];
+            slotSeenBefore = _slotLastDay[slot] == day ? _slotDays[slot] > 1 : _slotDays[slot] > 0;
+            if (_slotDays[slot] >= _o.SeasonalMinDays)
+                seasonalTail = _seasonalChannel.Update(Math.Abs(x - seasonalExpected), _o.LikelihoodAlpha);
+            if (_slotLastDay[slot] != day)
+            {
+                _slotLastDay[slot] = day;
+                _slotDays[slot] = Math.Min(_slotDays[slot] + 1, 1_000_000);
+            }
+            _slotMean[slot] = _slotDays[slot] == 1 && _slotMean[slot] == 0 ? x : _slotMean[slot] + _o.SeasonalAlpha * (x - _slotMean[slot]);
+        }
 
         // 3. The ML.NET window model: how well the recent shape is explained by the trained subspace.
         var modelTail = 1.0;
@@ -129,12 +196,14 @@ public sealed class StreamingDetector
 
         // 4. Far outside the range seen so far.
         var outside = false;
+        var far = false;
         if (_count > 1)
         {
             var span = _max - _min;
             // Only once this time of day has been seen on an earlier day: a new sensor's first afternoon is warmer than
             // its first morning, which is not news.
             outside = slotSeenBefore && span > 0 && (x > _max + _o.RangeTolerance * span || x < _min - _o.RangeTolerance * span);
+            far = outside && (x > _max + FarOutside * span || x < _min - FarOutside * span);
         }
         _min = Math.Min(_min, x);
         _max = Math.Max(_max, x);
@@ -162,8 +231,9 @@ public sealed class StreamingDetector
             score = _o.RangeScore;
             channel = AnomalyChannel.Range;
         }
+        var raw = Math.Clamp(score - Damping, 0, 1);
         if (_count <= _suppressedUntil)
-            return new DetectorResult(0, false, channel, expected, x);
+            return new DetectorResult(0, false, channel, expected, x, raw, far);
         var sinceFired = _count - _lastFired;
         var refractory = _lastFired > 0 && sinceFired < _o.RefractoryFor ? _o.RefractoryPenalty * (1 - (double)sinceFired / _o.RefractoryFor) : 0;
         score = Math.Clamp(score - Damping - refractory, 0, 1);
@@ -173,7 +243,7 @@ public sealed class StreamingDetector
             _suppressedUntil = _count + _o.SuppressFor;
             _lastFired = _count;
         }
-        return new DetectorResult(score, fired, channel, expected, x);
+        return new DetectorResult(score, fired, channel, expected, x, raw, far);
     }
 
     /// <summary>Writes the whole state (a few kilobytes) so the detector resumes after a restart where it stopped.
@@ -186,6 +256,8 @@ public sealed class StreamingDetector
         w.Write(_o.Window);
         w.Write(_o.ShortWindow);
         w.Write(_count);
+        w.Write(_seasonalSince);
+        w.Write(_firstSeen);
         w.Write(_suppressedUntil);
         w.Write(_lastFired);
         w.Write(_falseAlarms);
@@ -197,6 +269,13 @@ public sealed class StreamingDetector
             w.Write(_slotMean[i]);
             w.Write(_slotDays[i]);
             w.Write(_slotLastDay[i]);
+            w.Write(_slotTodaySum[i]);
+            w.Write(_slotTodayCount[i]);
+        }
+        for (var i = 0; i < _weekMean.Length; i++)
+        {
+            w.Write(_weekMean[i]);
+            w.Write(_weekDays[i]);
         }
         _levelChannel.Write(w);
         _seasonalChannel.Write(w);
@@ -219,6 +298,8 @@ public sealed class StreamingDetector
         var d = new StreamingDetector(o)
         {
             _count = r.ReadInt64(),
+            _seasonalSince = r.ReadInt64(),
+            _firstSeen = r.ReadInt64(),
             _suppressedUntil = r.ReadInt64(),
             _lastFired = r.ReadInt64(),
             _falseAlarms = r.ReadInt32(),
@@ -231,6 +312,13 @@ public sealed class StreamingDetector
             d._slotMean[i] = r.ReadDouble();
             d._slotDays[i] = r.ReadInt32();
             d._slotLastDay[i] = r.ReadInt64();
+            d._slotTodaySum[i] = r.ReadDouble();
+            d._slotTodayCount[i] = r.ReadInt32();
+        }
+        for (var i = 0; i < d._weekMean.Length; i++)
+        {
+            d._weekMean[i] = r.ReadDouble();
+            d._weekDays[i] = r.ReadInt32();
         }
         d._levelChannel.Read(r);
         d._seasonalChannel.Read(r);

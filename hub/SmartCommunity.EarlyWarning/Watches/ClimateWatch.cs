@@ -14,6 +14,7 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
     // Warn when the trend says the band is left within this horizon and the room is already near its floor:
     // a thermostat's night set-back falls too, but levels off well above the floor.
     private static readonly TimeSpan Horizon = TimeSpan.FromHours(2);
+    private static readonly TimeSpan UnknownHorizon = TimeSpan.FromHours(1);
     private const double NearFloor = 2.5;
     private const double MinFallPerHour = 0.4;
     // A room whose heating has stopped falls at 1–3 °C/h for hours; a heated room's day moves a few tenths per hour
@@ -38,8 +39,8 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
     public double FallingFrom { get; set; }
     public DateTimeOffset? FastFallSince { get; set; }
 
-    /// <summary>The home's usual daily low (a slow mean of the lows of whole days without a failure), NaN until
-    /// one whole day has been seen.</summary>
+    /// <summary>The home's usual daily low (a slow mean of the lows of 24-hour stretches that stayed in the band), NaN
+    /// until the first 24 hours have been seen.</summary>
     public double UsualLow { get; set; } = double.NaN;
     public DateOnly? Day { get; set; }
     public DateTimeOffset DayFirst { get; set; }
@@ -74,10 +75,17 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         // Heating failure: near or below the band's floor, falling fast enough to leave it soon; or falling fast
         // for half an hour, below the usual low and leaving the band within the long horizon.
         var observed = Temperature.Observed >= TimeSpan.FromMinutes(45);
-        var nearFloor = slope <= -MinFallPerHour && t + slope * Horizon.TotalHours < band.Min && t < band.Min + NearFloor;
         var usualLow = double.IsNaN(UsualLow) ? band.Min + UnknownUsualLowAboveFloor : UsualLow;
+        // A home whose nights usually go this low is on its set-back: near the floor only counts below the usual low.
+        // Until it is known (the first night), only a fall that leaves the band within the hour counts this close.
+        var nearHorizon = double.IsNaN(UsualLow) ? UnknownHorizon : Horizon;
+        var nearFloor = slope <= -MinFallPerHour && t + slope * nearHorizon.TotalHours < band.Min && t < band.Min + NearFloor
+                        && (double.IsNaN(UsualLow) || t < UsualLow - BelowUsualLow);
+        // Until the home's usual low is known, a fast fall must also leave the band within the short horizon: a leaky home's
+        // first night set-back falls 1–2 °C/h too, and only the days that follow say where it levels off.
+        var fastHorizon = double.IsNaN(UsualLow) ? Horizon : LongHorizon;
         var fastFall = FastFallSince is { } fast && at - fast >= FastFallSustained && FallingFrom - t >= MinDrop
-                       && t < usualLow - BelowUsualLow && t + slope * LongHorizon.TotalHours < band.Min;
+                       && t < usualLow - BelowUsualLow && t + slope * fastHorizon.TotalHours < band.Min;
         if (observed && (nearFloor || fastFall))
         {
             DayHadFailure = true;
@@ -121,13 +129,15 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
 
     private void LearnDay(DateTimeOffset at, double t)
     {
-        var day = DateOnly.FromDateTime(at.UtcDateTime);
-        if (Day != day)
+        // "Days" of 24 h from the sensor's first reading: every one holds exactly one night, and a new home's usual low is
+        // known after its first night, not after its first whole calendar day (UTC: the second night, in Shanghai).
+        if (Day is null || at - DayFirst >= TimeSpan.FromHours(24))
         {
-            // Only whole, ordinary days teach the usual low: a short first day or a failure would pull it down.
-            if (Day is not null && at - DayFirst >= TimeSpan.FromHours(20) && !DayHadFailure && DayLow >= band.Min)
+            // Only ordinary days teach the usual low: one that left the band would pull it down. A day with a warning
+            // that stayed in the band still teaches (a set-back warned about on a new home's first night).
+            if (Day is not null && DayLow >= band.Min)
                 UsualLow = double.IsNaN(UsualLow) ? DayLow : UsualLow + 0.3 * (DayLow - UsualLow);
-            Day = day;
+            Day = DateOnly.FromDateTime(at.UtcDateTime);
             DayFirst = at;
             DayLow = double.PositiveInfinity;
             DayHadFailure = false;
@@ -164,7 +174,8 @@ public sealed class GasWatch(string seriesId, double alarmPpm)
     private const double MinRisePerHour = 30;
     private const double NoiseMultiple = 6;
     private static readonly TimeSpan BackgroundTau = TimeSpan.FromHours(6);
-    private static readonly TimeSpan Sustained = TimeSpan.FromMinutes(30);
+    // 45 min, not 30: cooking lifts a kitchen MQ-2 by tens of ppm for 10–40 min (home yardstick, gas category).
+    private static readonly TimeSpan Sustained = TimeSpan.FromMinutes(45);
     private static readonly TimeSpan Learning = TimeSpan.FromHours(2);
 
     public Trend Gas { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30));

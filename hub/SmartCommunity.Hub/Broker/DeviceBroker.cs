@@ -14,7 +14,8 @@ public interface IDeviceBroker
 {
     bool IsConnected { get; }
     string Describe();
-    Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct);
+    /// <summary>QoS 1; <paramref name="retain"/> for the device's <c>cfg</c> topic, so a device that is away gets it when it connects.</summary>
+    Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct, bool retain = false);
     Task ProvisionAsync(string deviceId, string secret, CancellationToken ct);
     Task SetSecretAsync(string deviceId, string secret, CancellationToken ct);
     Task RevokeAsync(string deviceId, CancellationToken ct);
@@ -36,11 +37,11 @@ public sealed class EmbeddedDeviceBroker(MqttServer server, Gateways.GatewayDown
 
     public string Describe() => server.IsStarted ? "MQTT broker running" : "MQTT broker not started";
 
-    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct, bool retain = false)
     {
         if (!server.IsStarted)
             return;
-        await InjectAsync(topic, payload, retain: false, ct);
+        await InjectAsync(topic, payload, retain, ct);
         // A device behind its community's gateway gets it through the gateway (docs/gateway.md); the device's own topic
         // still carries it, for a device that connects to the hub directly.
         if (await gateways.MirrorAsync(topic, ct) is { } mirror)
@@ -93,7 +94,7 @@ public sealed class ExternalDeviceBroker(ExternalBrokerConsumer consumer, Dynami
         ? $"connected to {_options.Host}:{_options.Port} as {consumer.ClientId}, consuming {consumer.UpFilter}"
         : $"not connected to the MQTT broker {_options.Host}:{_options.Port}";
 
-    public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct) => consumer.PublishAsync(topic, payload, ct);
+    public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct, bool retain = false) => consumer.PublishAsync(topic, payload, ct, retain);
 
     public Task ProvisionAsync(string deviceId, string secret, CancellationToken ct) =>
         _options.DynamicSecurity ? dynsec.ProvisionAsync(deviceId, secret, ct) : Task.CompletedTask;

@@ -67,7 +67,7 @@ public static class DevicesApi
 
     private static async Task<Results<Created<DeviceCredentials>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         RegisterDeviceRequest req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options, IOptions<BrokerOptions> brokerOptions,
-        IDeviceBroker broker, DeviceProvisioning provisioning, TimeProvider time, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
+        IDeviceBroker broker, DeviceProvisioning provisioning, DeviceConfigService config, TimeProvider time, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!DeviceKinds.TryParse(req.Kind, out var kind))
@@ -110,13 +110,15 @@ public static class DevicesApi
             throw;
         }
         await directory.RefreshAsync(id, ct);
+        // The kind's configuration, retained: waiting for the device when it first connects.
+        await config.PublishAsync([id], force: true, ct);
         return TypedResults.Created($"/api/devices/{id}", new DeviceCredentials(ToDto(device, directory.Find(id), rejections), secret, ConnectionInfo(id, options.Value, brokerOptions.Value, http),
             Provisioning: provisioning.For(id, kind, secret, http).Element()));
     }
 
     private static async Task<Results<Ok<DeviceCredentials>, NotFound, ValidationProblem, ProblemHttpResult>> RotateSecretAsync(
         string id, [FromBody] RotateSecretRequest? req, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IOptions<HubOptions> options,
-        IOptions<BrokerOptions> brokerOptions, IDeviceBroker broker, DeviceProvisioning provisioning, TimeProvider time, ILogger<DeviceDirectory> logger, HttpContext http, CancellationToken ct)
+        IOptions<BrokerOptions> brokerOptions, IDeviceBroker broker, DeviceProvisioning provisioning, DeviceConfigService config, TimeProvider time, ILogger<DeviceDirectory> logger, HttpContext http, CancellationToken ct)
     {
         var longest = options.Value.DeviceSecretGracePeriod;
         var grace = req?.GraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : longest;
@@ -137,6 +139,8 @@ public static class DevicesApi
         device.RotateSecret(DeviceSecret.Hash(secret), grace, time.GetUtcNow());
         await db.SaveChangesAsync(ct);
         await directory.RefreshAsync(id, ct);
+        // A new secret is how a factory-reset device comes back (re-provisioned): its configuration is sent again.
+        await config.PublishAsync([id], force: true, ct);
         if (grace == TimeSpan.Zero)
         {
             // Cut off at once means the connection the old secret opened goes too (a leaked secret); the device reconnects with the new one.

@@ -13,5 +13,7 @@ public static class DevicesServices
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceStateFlusher>());
         builder.Services.AddSingleton<SupervisionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SupervisionService>());
+        builder.Services.AddSingleton<DeviceConfigService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceConfigService>());
     }
 }

@@ -25,10 +25,13 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     IOptions<EarlyWarningOptions> options, ILogger<EarlyWarningWorker> logger) : BackgroundService
 {
     private static readonly string[] Detected = ["temp", "hum", "gas"];
+
+    /// <summary>The engine for the communities' zone: the routines read local time (UTC made a Shanghai "day" begin at noon).</summary>
+    private static EarlyWarningEngine NewEngine(EarlyWarningOptions o) => EarlyWarningEngine.ForZone(o.RetrainTimeZone);
     // A takeover replays at most this much stored history per series: the gap since the predecessor's last save.
     private static readonly TimeSpan MaxReplay = TimeSpan.FromDays(1);
     private const int MaxReplayPoints = 10_000;
-    private EarlyWarningEngine _engine = new();
+    private EarlyWarningEngine _engine = NewEngine(options.Value);
     private readonly ConcurrentQueue<(string SeriesId, PcaWindowModel Model)> _swaps = new();
     private readonly Dictionary<string, AlertPlace> _places = new(StringComparer.Ordinal);
     private readonly Dictionary<int, string> _residentDevice = [];
@@ -179,7 +182,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     /// <summary>A new term starts from what is stored, not from what this instance learned in an earlier one.</summary>
     private void Reset()
     {
-        _engine = new EarlyWarningEngine();
+        _engine = NewEngine(options.Value);
         _places.Clear();
         _residentDevice.Clear();
         _modelVersions.Clear();
@@ -419,7 +422,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException or FormatException or DbException)
         {
             // A damaged or older state only costs relearning; it must not keep the hub from starting.
-            _engine = new EarlyWarningEngine();
+            _engine = NewEngine(options.Value);
             logger.LogWarning(e, "Early-warning state in {Location} could not be read; starting to learn afresh", store.Location);
             return null;
         }

@@ -54,7 +54,7 @@ public sealed record NewPerson(string Email, string Role, string Password);
 /// changes nothing; an existing device's secret is never rotated or shown again.
 /// </summary>
 public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> users, IDeviceBroker broker, DeviceDirectory directory, PlaceNames names,
-    TimeProvider time, ILogger<OnboardingService> logger)
+    TimeProvider time, ILogger<OnboardingService> logger, DeviceConfigService deviceConfig)
 {
     public async Task<ImportOutcome> RunAsync(ImportKind kind, ImportTable table, bool apply, CancellationToken ct)
     {
@@ -304,6 +304,8 @@ public sealed class OnboardingService(HubDbContext db, UserManager<HubUser> user
                 await broker.RemoveAsync(id, CancellationToken.None);
             throw;
         }
+        // Their kinds' configuration, retained for their first connect (as one registration does).
+        await deviceConfig.PublishAsync(fresh.Select(d => d.Id).ToList(), force: true, ct);
         return new(ImportKind.Devices, table.Rows.Count, created, updated, unchanged, [], fresh, []);
     }
 

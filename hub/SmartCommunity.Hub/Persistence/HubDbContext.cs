@@ -55,6 +55,8 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     public DbSet<Domain.Cases.Case> Cases => Set<Domain.Cases.Case>();
     public DbSet<Cases.CasePhoto> CasePhotos => Set<Cases.CasePhoto>();
     public DbSet<Domain.Services.ServiceRecord> ServiceRecords => Set<Domain.Services.ServiceRecord>();
+    public DbSet<Devices.DeviceSettingOverride> DeviceSettingOverrides => Set<Devices.DeviceSettingOverride>();
+    public DbSet<Devices.DeviceConfigPublication> DeviceConfigPublications => Set<Devices.DeviceConfigPublication>();
     public DbSet<EarlyWarning.EarlyWarningBlob> EarlyWarningBlobs => Set<EarlyWarning.EarlyWarningBlob>();
 
     public const string OneOpenAlertIndex = "UX_Alerts_OneOpenPerDeviceKind";
@@ -144,6 +146,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
         ConfigureWorkflow(builder);
         ConfigureContacts(builder);
         ConfigureCases(builder);
+        ConfigureDeviceConfig(builder);
         builder.Entity<HubUser>(e =>
         {
             e.Property(x => x.DisplayName).HasMaxLength(200);
@@ -324,4 +327,23 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
     private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
         v => v.UtcTicks,
         v => new DateTimeOffset(v, TimeSpan.Zero));
+
+    private static void ConfigureDeviceConfig(ModelBuilder builder)
+    {
+        builder.Entity<Devices.DeviceSettingOverride>(e =>
+        {
+            e.Property(x => x.Scope).HasMaxLength(8);
+            e.Property(x => x.Target).HasMaxLength(32);
+            e.Property(x => x.Name).HasMaxLength(32);
+            e.Property(x => x.UpdatedBy).HasMaxLength(256);
+            e.HasIndex(x => new { x.Scope, x.Target, x.Name }).IsUnique();
+        });
+        builder.Entity<Devices.DeviceConfigPublication>(e =>
+        {
+            e.HasKey(x => x.DeviceId);
+            e.Property(x => x.DeviceId).HasMaxLength(32);
+            e.Property(x => x.Payload).HasMaxLength(2000);
+            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
 }

@@ -353,6 +353,13 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/devices/{id}/provisioning-qr", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr"))),
         R("POST", "/api/devices/{id}/provisioning-qr.png", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentB, "provisioning-qr.png"))),
         R("POST", "/api/devices/{id}/test-alarm", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/test-alarm")),
+        // Device configuration: refused bodies (an unknown setting) change nothing, whoever may send them
+        R("GET", "/api/devices/{id}/config", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/config")),
+        R("PUT", "/api/devices/{id}/config", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/config", _ => new { no_such_setting = 1 })),
+        R("DELETE", "/api/devices/{id}/config/{name}", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/config/no_such_setting")),
+        R("GET", "/api/device-kinds/{kind}/config", Any(Who.DevicePeople, "/api/device-kinds/sos/config")),
+        R("PUT", "/api/device-kinds/{kind}/config", Any(Who.DevicePeople, "/api/device-kinds/sos/config", new { no_such_setting = 1 })),
+        R("DELETE", "/api/device-kinds/{kind}/config/{name}", Any(Who.DevicePeople, "/api/device-kinds/sos/config/no_such_setting")),
 
         // Readings: technicians every device; everyone else devices at places they see
         R("GET", "/api/devices/{deviceId}/readings",

@@ -49,7 +49,7 @@ export function fleetRows(d: DeviceDto, state: FleetRowState, actions: FleetRowA
     h("td", { "data-label": t("devices.col.lastSeen") }, d.lastSeenAt ? h("time", { datetime: d.lastSeenAt, title: formatFull(d.lastSeenAt) }, formatAge(d.lastSeenAt)) : t("devices.never")),
     h("td", { "data-label": t("devices.col.firmware") }, d.firmware ?? "—"),
     h("td", { "data-label": t("devices.col.rejected") }, rejectedCount(d, state.expanded, actions.toggleRejections)),
-    h("td", { "data-label": t("devices.col.actions") }, ...deviceActions(state.test, actions)),
+    h("td", { "data-label": t("devices.col.actions") }, ...deviceActions(d, state.test, actions)),
   );
   return state.expanded ? [row, rejectionsRow(d)] : [row];
 }
@@ -73,8 +73,10 @@ function rejectedCount(d: DeviceDto, expanded: boolean, toggle: () => void): HTM
 }
 
 /** Test alarm (with how it went) and a new secret. */
-function deviceActions(test: TestAlarm | undefined, actions: FleetRowActions): (HTMLElement | string | null)[] {
+function deviceActions(d: DeviceDto, test: TestAlarm | undefined, actions: FleetRowActions): (HTMLElement | string | null)[] {
   return [
+    h("a", { href: `#/devices/${encodeURIComponent(d.id)}`, class: "btn btn--ghost btn--compact", "data-testid": "device-settings" }, t("config.open")),
+    " ",
     h(
       "button",
       { type: "button", class: "btn btn--secondary btn--compact", "data-testid": "test-alarm", "aria-disabled": test?.state === "sending" || test?.state === "sent" ? "true" : null, onclick: () => actions.testAlarm() },

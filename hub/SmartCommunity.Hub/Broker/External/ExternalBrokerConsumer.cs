@@ -307,7 +307,7 @@ public sealed class ExternalBrokerConsumer : BackgroundService
     }
 
     /// <summary>Publishes a downlink at QoS 1 through the consuming connection.</summary>
-    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken ct, bool retain = false)
     {
         if (!_client.IsConnected)
             throw new BrokerCommandException($"not connected to the MQTT broker {_options.Host}:{_options.Port}");
@@ -315,6 +315,7 @@ public sealed class ExternalBrokerConsumer : BackgroundService
             .WithTopic(topic)
             .WithPayload(payload.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
             .Build();
         var result = await _client.PublishAsync(message, ct);
         if (!result.IsSuccess)

@@ -945,6 +945,67 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.ToTable("EmergencyProfiles");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PublishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DeviceId");
+
+                    b.ToTable("DeviceConfigPublications");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceSettingOverride", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Value")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Scope", "Target", "Name")
+                        .IsUnique();
+
+                    b.ToTable("DeviceSettingOverrides");
+                });
+
             modelBuilder.Entity("SmartCommunity.Hub.Devices.RejectionCount", b =>
                 {
                     b.Property<string>("DeviceId")
@@ -1553,6 +1614,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         });
 
                     b.Navigation("Contacts");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Notifications.NotificationPreference", b =>

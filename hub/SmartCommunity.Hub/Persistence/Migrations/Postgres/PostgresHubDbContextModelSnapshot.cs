@@ -978,6 +978,69 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.ToTable("EmergencyProfiles");
                 });
 
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long?>("PublishedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("DeviceId");
+
+                    b.ToTable("DeviceConfigPublications");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceSettingOverride", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Value")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Scope", "Target", "Name")
+                        .IsUnique();
+
+                    b.ToTable("DeviceSettingOverrides");
+                });
+
             modelBuilder.Entity("SmartCommunity.Hub.Devices.RejectionCount", b =>
                 {
                     b.Property<string>("DeviceId")
@@ -1592,6 +1655,15 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         });
 
                     b.Navigation("Contacts");
+                });
+
+            modelBuilder.Entity("SmartCommunity.Hub.Devices.DeviceConfigPublication", b =>
+                {
+                    b.HasOne("SmartCommunity.Domain.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("SmartCommunity.Hub.Notifications.NotificationPreference", b =>
