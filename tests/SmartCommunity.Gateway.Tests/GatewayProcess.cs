@@ -49,7 +49,13 @@ public sealed class GatewayProcess : IAsyncDisposable
             new(Path.Combine(Path.GetTempPath(), "sc-gw-" + Guid.NewGuid().ToString("N")[..12]), FreePort.Next(), FreePort.Next());
     }
 
-    public static async Task<GatewayProcess> StartAsync(FakeHub hub, Settings settings, CancellationToken ct)
+    /// <summary>Where the gateway finds its hub: the test's stand-in or the real hub (possibly behind a proxy the test cuts).</summary>
+    public sealed record HubTarget(string GatewayId, string GatewaySecret, int HttpPort, int MqttPort);
+
+    public static Task<GatewayProcess> StartAsync(FakeHub hub, Settings settings, CancellationToken ct) =>
+        StartAsync(new HubTarget(FakeHub.GatewayId, hub.GatewaySecret, hub.HttpPort, hub.MqttPort), settings, ct);
+
+    public static async Task<GatewayProcess> StartAsync(HubTarget hub, Settings settings, CancellationToken ct)
     {
         Directory.CreateDirectory(settings.DataDirectory);
         var dll = Dll();
@@ -64,7 +70,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      dll,
-                     $"--Gateway:Id={FakeHub.GatewayId}",
+                     $"--Gateway:Id={hub.GatewayId}",
                      $"--Gateway:HubUrl=http://127.0.0.1:{hub.HttpPort.ToString(inv)}/",
                      "--Gateway:UplinkHost=127.0.0.1",
                      $"--Gateway:UplinkPort={hub.MqttPort.ToString(inv)}",

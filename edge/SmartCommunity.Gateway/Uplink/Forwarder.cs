@@ -187,8 +187,10 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
                     status.Sent();
                     break;
                 case MqttClientPublishReasonCode.QuotaExceeded:
-                    // The hub is pacing this device: the message stays first in its line and goes again shortly.
-                    logger.LogWarning("The hub asked to slow down for {DeviceId} (0x97); retrying", lease.DeviceId);
+                    // The hub is pacing this device (it refuses at once rather than hold up the whole uplink): the message
+                    // stays first in its device's line, which pauses while the other devices' lines go on.
+                    logger.LogWarning("The hub asked to slow down for {DeviceId} (0x97); retrying in {Pause}", lease.DeviceId, _o.ReconnectMin);
+                    await Task.Delay(_o.ReconnectMin, time, ct);
                     queue.Release(lease);
                     break;
                 default:

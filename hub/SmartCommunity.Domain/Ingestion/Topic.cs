@@ -66,4 +66,8 @@ public static class DeviceIdentifier
         }
         return true;
     }
+
+    /// <summary>Ids a device may not take: <c>gw-</c> is the gateways' (refusals are counted under a gateway's id, and a
+    /// device of that name would share its rows).</summary>
+    public static bool IsReserved(ReadOnlySpan<char> id) => id.StartsWith("gw-", StringComparison.Ordinal);
 }

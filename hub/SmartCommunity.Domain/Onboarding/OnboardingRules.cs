@@ -232,6 +232,11 @@ public static class OnboardingRules
                 p.Add("device_id", "bad_device_id");
                 id = null;
             }
+            else if (id is not null && DeviceIdentifier.IsReserved(id))
+            {
+                p.Add("device_id", "reserved_device_id");
+                id = null;
+            }
             var kindText = p.Text("kind", new TextField("kind", 32));
             DeviceKind kind = default;
             if (kindText is not null && !DeviceKinds.TryParse(kindText.ToLowerInvariant(), out kind))

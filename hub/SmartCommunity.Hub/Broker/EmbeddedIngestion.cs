@@ -33,7 +33,7 @@ public sealed class EmbeddedIngestion(IngestionPipeline ingestion, IHostApplicat
             // devices drop because the hub stops, and 33 "device offline" cards on the board after a restart would be noise.
             var result = await ingestion.IngestAsync(deviceId, message.Topic, message.Payload,
                 atMostOnce: message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce, e.CancellationToken,
-                droppedByHub: lifetime.ApplicationStopping.IsCancellationRequested);
+                droppedByHub: lifetime.ApplicationStopping.IsCancellationRequested, forwarded: forwarded);
             e.ProcessPublish = result is { Status: IngestStatus.Accepted, RouteOnward: true };
             if (result.Status == IngestStatus.Refused)
             {

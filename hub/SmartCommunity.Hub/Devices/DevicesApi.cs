@@ -4,11 +4,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Domain.Ingestion;
 using SmartCommunity.Domain.Places;
 using SmartCommunity.Hub.Broker;
 using SmartCommunity.Hub.Hosting;
+using SmartCommunity.Hub.Localization;
 using SmartCommunity.Hub.People;
 using SmartCommunity.Hub.Persistence;
 
@@ -76,6 +78,8 @@ public static class DevicesApi
         var id = req.Id ?? $"{kind.ToWire()}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
         if (!DeviceIdentifier.IsValid(id))
             errors["id"] = ["id must match ^[a-z0-9][a-z0-9-]{2,31}$"];
+        else if (DeviceIdentifier.IsReserved(id))
+            errors["id"] = [LocalizedText.Of("onboarding.reserved_device_id").Render(ReaderLanguage.Of(http, (string?)null))];
         if (req.HouseholdId is { } hid && !await db.Households.AnyAsync(h => h.Id == hid, ct))
             errors["householdId"] = ["no such household"];
         if (req.ResidentId is { } rid && !await db.Residents.AnyAsync(r => r.Id == rid, ct))

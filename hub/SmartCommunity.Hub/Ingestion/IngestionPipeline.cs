@@ -60,9 +60,13 @@ public sealed class IngestionPipeline(
     /// <param name="atMostOnce">QoS 0: nothing waits for an acknowledgement, so readings need not be durable first and an over-budget message is refused rather than delayed.</param>
     /// <param name="droppedByHub">The hub is stopping and took the sender's connection down with it (the embedded broker ends every
     /// connection, and each device's will then says offline): the device is marked offline without an alert, since it did not fail.</param>
-    public async Task<IngestResult> IngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct, bool droppedByHub = false)
+    /// <param name="forwarded">Sent by a community gateway on the device's behalf: over the budget it is refused at once with
+    /// <c>rate_limited</c> (PUBACK 0x97, which the gateway retries after a pause) rather than delayed, because a delay here
+    /// would hold up the gateway's one connection, and with it every other device's messages and live alarms.</param>
+    public async Task<IngestResult> IngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct, bool droppedByHub = false,
+        bool forwarded = false)
     {
-        var pending = await BeginIngestAsync(deviceId, topic, payload, atMostOnce, ct, droppedByHub);
+        var pending = await BeginIngestAsync(deviceId, topic, payload, atMostOnce, ct, droppedByHub, forwarded);
         await pending.Durable.WaitAsync(ct);
         return pending.Result;
     }
@@ -72,7 +76,8 @@ public sealed class IngestionPipeline(
     /// when <see cref="PendingIngest.Durable"/> completes and meanwhile handles the sender's next message. Alerts, the
     /// sequence window and device state are settled before it returns, so messages begun in order are handled in order.
     /// </summary>
-    public async Task<PendingIngest> BeginIngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct, bool droppedByHub = false)
+    public async Task<PendingIngest> BeginIngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct, bool droppedByHub = false,
+        bool forwarded = false)
     {
         // 1. Topic and ACL: a device publishes under its own prefix only, readings on up and its health on status.
         if (!Topic.TryParse(topic, out var topicDevice, out var channel))
@@ -85,7 +90,7 @@ public sealed class IngestionPipeline(
         var entry = await devices.FindOrLoadAsync(deviceId, ct);
         if (entry is null || entry.Revoked)
             return Refuse(deviceId, topic, RejectReason.UnknownDevice, "device is no longer registered", disconnect: true);
-        if (await OverBudgetAsync(entry, topic, atMostOnce, ct) is { } overBudget)
+        if (await OverBudgetAsync(entry, topic, atMostOnce, forwarded, ct) is { } overBudget)
             return overBudget;
 
         // 3. Decode and validate the SenML pack against the device's kind.
@@ -116,11 +121,12 @@ public sealed class IngestionPipeline(
         return new PendingIngest(new IngestResult(IngestStatus.Accepted, RouteOnward: channel == TopicChannel.Status), durable);
     }
 
-    private async Task<IngestResult?> OverBudgetAsync(DeviceEntry entry, string topic, bool atMostOnce, CancellationToken ct)
+    private async Task<IngestResult?> OverBudgetAsync(DeviceEntry entry, string topic, bool atMostOnce, bool forwarded, CancellationToken ct)
     {
-        if (await WithinBudgetAsync(entry, atMostOnce, ct))
+        if (await WithinBudgetAsync(entry, atMostOnce || forwarded, ct))
             return null;
-        if (FloodCutOff(entry))
+        // A gateway's connection carries the whole community: it is never cut for one device (the gateway retries 0x97).
+        if (!forwarded && FloodCutOff(entry))
             return Refuse(entry.Id, topic, RejectReason.RateLimited,
                 $"flooding: {options.Value.DeviceFloodDisconnectAfter} messages over the budget of {entry.Budget.RatePerSecond}/s in a row; disconnected, reconnects refused for {options.Value.DeviceFloodCooldown}", disconnect: true);
         return Refuse(entry.Id, topic, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s");

@@ -27,9 +27,9 @@ public sealed class GatewayHubTests
 
     private sealed record Setup(HubApp Hub, World World, int OtherCommunity, int OtherHousehold, FakeTimeProvider? Time);
 
-    private static async Task<Setup> StartAsync(FakeTimeProvider? time = null)
+    private static async Task<Setup> StartAsync(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
     {
-        var hub = new HubApp(time: time);
+        var hub = new HubApp(settings: settings, time: time);
         hub.Start();
         var world = await hub.SeedWorldAsync();
         using var admin = await hub.AdminAsync();
@@ -113,6 +113,27 @@ public sealed class GatewayHubTests
     }
 
     [Fact]
+    public async Task RegisterDevice_IdWithGatewayPrefix_BadRequestInReadersLanguage()
+    {
+        var s = await StartAsync();
+        await using var _ = s.Hub;
+        using var admin = await s.Hub.AdminAsync();
+        var en = await admin.PostAsJsonAsync("/api/devices", new RegisterDeviceRequest("sos", "gw-east", null, null, s.World.HouseholdA, null, null));
+        Assert.Equal(HttpStatusCode.BadRequest, en.StatusCode);
+        Assert.Contains("may not start with \"gw-\"", IdError(await en.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        using var zhRequest = new HttpRequestMessage(HttpMethod.Post, "/api/devices?lang=zh-CN")
+        {
+            Content = JsonContent.Create(new RegisterDeviceRequest("sos", "gw-east", null, null, s.World.HouseholdA, null, null)),
+        };
+        var zh = await admin.SendAsync(zhRequest);
+        Assert.Equal(HttpStatusCode.BadRequest, zh.StatusCode);
+        Assert.Contains("该前缀留给社区网关", IdError(await zh.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/devices/gw-east")).StatusCode);
+
+        static string IdError(string problem) => JsonDocument.Parse(problem).RootElement.GetProperty("errors").GetProperty("id")[0].GetString()!;
+    }
+
+    [Fact]
     public async Task Connect_WrongSecretOrRevoked_RefusedAsBadCredentials_RevokeClosesLiveConnection()
     {
         var s = await StartAsync();
@@ -157,6 +178,29 @@ public sealed class GatewayHubTests
         var alert = Assert.Single(alerts);
         Assert.Equal(("sos", 1), (alert.Kind, alert.Occurrences));
         Assert.Equal(1, await RejectedAsync(s.Hub, pendant.Device.Id, "duplicate"));
+        Assert.True(mqtt.IsConnected);
+    }
+
+    [Fact]
+    public async Task Forward_DeviceOverItsBudget_RefusedAtOnceWithQuotaExceeded_OtherDevicesSosStillThrough()
+    {
+        // A budget of two messages, refilled only after minutes: a third is over it for the rest of the test.
+        var s = await StartAsync(settings: new Dictionary<string, string?> { ["Hub:DeviceMessagesPerSecond"] = "0.01", ["Hub:DeviceMessageBurst"] = "2" });
+        await using var _ = s.Hub;
+        var gw = await RegisterGatewayAsync(s.Hub, s.World.CommunityId);
+        var climate = await s.Hub.RegisterDeviceAsync("climate", householdId: s.World.HouseholdA);
+        var pendant = await s.Hub.RegisterDeviceAsync("sos", residentId: s.World.ResidentA);
+        using var mqtt = await ConnectGatewayAsync(s.Hub, gw);
+
+        for (var seq = 1u; seq <= 2; seq++)
+            Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync(Forwarded($"sc/v1/{climate.Device.Id}/up", Senml.Temp(climate.Device.Id, seq, 21)))).ReasonCode);
+        // Over budget: answered at once (the gateway pauses that device's line and retries), not held inside the one
+        // connection the whole community's messages share.
+        var over = await mqtt.PublishAsync(Forwarded($"sc/v1/{climate.Device.Id}/up", Senml.Temp(climate.Device.Id, 3, 21)));
+        Assert.Equal((MqttClientPublishReasonCode.QuotaExceeded, "rate_limited"), (over.ReasonCode, over.ReasonString));
+        var sos = await mqtt.PublishAsync(Forwarded($"sc/v1/{pendant.Device.Id}/up", Senml.Sos(pendant.Device.Id, 1)));
+        Assert.Equal(MqttClientPublishReasonCode.Success, sos.ReasonCode);
+        Assert.Single(await AlertsAsync(s.Hub, $"?deviceId={pendant.Device.Id}"));
         Assert.True(mqtt.IsConnected);
     }
 
