@@ -69,5 +69,7 @@ public static class DeviceIdentifier
 
     /// <summary>Ids a device may not take: <c>gw-</c> is the gateways' (refusals are counted under a gateway's id, and a
     /// device of that name would share its rows).</summary>
-    public static bool IsReserved(ReadOnlySpan<char> id) => id.StartsWith("gw-", StringComparison.Ordinal);
+    public static bool IsReserved(ReadOnlySpan<char> id) => id.StartsWith(ReservedPrefix, StringComparison.Ordinal);
+
+    public const string ReservedPrefix = "gw-";
 }

@@ -234,7 +234,7 @@ public static class OnboardingRules
             }
             else if (id is not null && DeviceIdentifier.IsReserved(id))
             {
-                p.Add("device_id", "reserved_device_id");
+                p.Add("device_id", "reserved_device_id", DeviceIdentifier.ReservedPrefix);
                 id = null;
             }
             var kindText = p.Text("kind", new TextField("kind", 32));

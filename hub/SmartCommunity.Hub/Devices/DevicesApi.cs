@@ -79,7 +79,7 @@ public static class DevicesApi
         if (!DeviceIdentifier.IsValid(id))
             errors["id"] = ["id must match ^[a-z0-9][a-z0-9-]{2,31}$"];
         else if (DeviceIdentifier.IsReserved(id))
-            errors["id"] = [LocalizedText.Of("onboarding.reserved_device_id").Render(ReaderLanguage.Of(http, (string?)null))];
+            errors["id"] = [LocalizedText.Of("onboarding.reserved_device_id", DeviceIdentifier.ReservedPrefix).Render(ReaderLanguage.Of(http, (string?)null))];
         if (req.HouseholdId is { } hid && !await db.Households.AnyAsync(h => h.Id == hid, ct))
             errors["householdId"] = ["no such household"];
         if (req.ResidentId is { } rid && !await db.Residents.AnyAsync(r => r.Id == rid, ct))
