@@ -46,6 +46,8 @@ public static class BrokerServices
         builder.Services.AddHostedMqttServer(mqtt)
             .AddMqttConnectionHandler()
             .AddConnections();
+        // Registered after the server, so stopped before it (the host stops in reverse order).
+        builder.Services.AddHostedService<EmbeddedBrokerShutdown>();
         builder.Services.AddKeyedSingleton(MqttFrameGuard.ClockKey, TimeProvider.System);
         builder.Services.AddSingleton<MqttFrameGuard>();
         builder.Services.AddSingleton<DeviceCertificates>();
