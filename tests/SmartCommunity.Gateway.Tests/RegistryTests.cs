@@ -59,7 +59,10 @@ public sealed class RegistryTests
         Assert.False(status.GetProperty("uplinkConnected").GetBoolean());
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, (await DeviceClient.TryConnectAsync(revoked, second.MqttPort, Ct)).ResultCode);
         await using var device = await DeviceClient.ConnectAsync(good, second.MqttPort, Ct);
+        // The queue may already hold the revoked device's last will from the first run (while the revocation was syncing
+        // its probes could still connect, and a dropped probe leaves its will): what counts is that the SOS joined it.
+        var before = (await second.StatusAsync(Ct)).GetProperty("health").GetProperty("queueDepth").GetInt32();
         await device.PublishAsync(DeviceClient.Sos, Ct);
-        Assert.Equal(1, (await second.StatusAsync(Ct)).GetProperty("health").GetProperty("queueDepth").GetInt32());
+        Assert.Equal(before + 1, (await second.StatusAsync(Ct)).GetProperty("health").GetProperty("queueDepth").GetInt32());
     }
 }
