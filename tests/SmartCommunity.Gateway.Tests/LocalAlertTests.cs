@@ -84,7 +84,7 @@ public sealed class LocalAlertTests
 
     /// <summary>The link dies silently (every connection stays open, nothing gets through): the hub's missing PUBACK for the
     /// SOS raises the local alert at the ack timeout, while the forwarder still takes the uplink for connected — a keep-alive
-    /// would have needed 30 s + 15 s, and with health published every second it never fires. After the link is back the
+    /// would have needed 30 s + 15 s (before this, the board still said "connected" when the wait gave up). After the link is back the
     /// hub gets the local alert before the SOS, and there is still one local alert.</summary>
     [Fact]
     public async Task LocalAlert_SosOverSilentlyDeadUplink_RaisedAtAckTimeoutWhileUplinkSeemsUp()

@@ -97,8 +97,17 @@ public sealed class LifeSafetyWatch(LocalAlerts alerts, GatewayStatus status, Ti
             status.LifeSafetyOverdue();
         logger.LogError("Life-safety message of {DeviceId} (seq {Seq}) not acknowledged by the hub within {Timeout} ms{While}: local alert raised",
             pending.DeviceId, pending.Seq, _timeout.TotalMilliseconds, connected ? " while the uplink seemed up; the connection is dropped" : "");
-        Raise(pending);
-        if (connected)
+        try
+        {
+            Raise(pending);
+        }
+        catch (Exception ex)
+        {
+            // A timer's thread: an exception here would end the process, and with it every other alarm.
+            logger.LogCritical(ex, "Local alert for {DeviceId} (seq {Seq}) could not be raised", pending.DeviceId, pending.Seq);
+        }
+        // A local alert reaches the hub only as a connection begins: also one that came up while this was raised.
+        if (connected || status.UplinkConnected)
             Overdue?.Invoke($"life-safety message of {pending.DeviceId} not acknowledged within {_timeout.TotalMilliseconds} ms");
     }
 

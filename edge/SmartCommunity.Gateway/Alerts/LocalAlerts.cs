@@ -99,7 +99,15 @@ public sealed class LocalAlerts
         }
         _logger.LogCritical("Local alert {LocalId}: {Kind} from {DeviceId} (seq {Seq}) while the hub is unreachable", alert.LocalId, kind, deviceId, seq);
         _ = SoundAsync(alert);
-        Raised?.Invoke(alert);
+        try
+        {
+            Raised?.Invoke(alert);
+        }
+        catch (Exception ex)
+        {
+            // The alert is stored and on the board: a failing listener must not undo the device's acknowledgement.
+            _logger.LogError(ex, "Local alert {LocalId}: a listener failed", alert.LocalId);
+        }
         return alert;
     }
 
