@@ -206,7 +206,9 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
             {
                 case MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers:
                     queue.Complete(lease);
-                    watch.Answered(lease.DeviceId, lease.ReceivedMs);
+                    // Only a life-safety message answers a watch: a routine one of the same millisecond must not.
+                    if (lease.Critical)
+                        watch.Answered(lease.DeviceId, lease.ReceivedMs);
                     status.Sent();
                     break;
                 case MqttClientPublishReasonCode.QuotaExceeded:
@@ -219,7 +221,8 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
                 default:
                     // 0x87 (not this gateway's community) or a payload the hub refuses: sending it again would not change that.
                     queue.Drop(lease);
-                    watch.Answered(lease.DeviceId, lease.ReceivedMs);
+                    if (lease.Critical)
+                        watch.Answered(lease.DeviceId, lease.ReceivedMs);
                     logger.LogWarning("The hub refused message {Id} of {DeviceId}: {Code} {Reason}; dropped from the queue", lease.Id, lease.DeviceId,
                         result.ReasonCode, result.ReasonString);
                     break;
