@@ -30,7 +30,12 @@ public sealed class LocalAlertTests
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(sounder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var password = "duty-" + Guid.NewGuid().ToString("N");
-        settings = settings with { Extra = [$"--Gateway:SounderCommand={sounder}", $"--Gateway:BoardPassword={password}"] };
+        // The hub's PUBACK within the ack timeout is what keeps a connected SOS from raising locally: on a box this busy the
+        // stand-in hub can take longer than 1 s (LocalAlert_SosOverSilentlyDeadUplink… is the test of that rule).
+        settings = settings with
+        {
+            Extra = [$"--Gateway:SounderCommand={sounder}", $"--Gateway:BoardPassword={password}", "--Gateway:LifeSafetyAckTimeout=00:00:30"],
+        };
         await using var gateway = await GatewayProcess.StartAsync(hub, settings, Ct);
         await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("registryDevices").GetInt32() == 2, what: "the registry synced");
         await using var c = await DeviceClient.ConnectAsync(climate, gateway.MqttPort, Ct);
