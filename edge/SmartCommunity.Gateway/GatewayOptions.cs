@@ -74,7 +74,7 @@ public sealed partial class GatewayOptions
     /// <summary>How long the hub may take to acknowledge (PUBACK) a life-safety message while the uplink seems up. Past it
     /// the link is taken for dead — a keep-alive would notice only after 45 s — so the gateway raises the local alert at
     /// once and reconnects, which reports the local alert to the hub before the replay.</summary>
-    public TimeSpan LifeSafetyAckTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan LifeSafetyAckTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
 
     /// <summary>The duty room's phones: each local alert is sent to every one by SMS (through <see cref="Twilio"/>).
     /// None (the default): no SMS.</summary>

@@ -116,7 +116,7 @@ public sealed class LocalAlertTests
             what: "the local alert on the board");
         var elapsed = pressed.Elapsed;
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"SOS published (gateway PUBACK included) -> local alert on the board: {elapsed.TotalMilliseconds:0} ms (Gateway:LifeSafetyAckTimeout 1 s; keep-alive 30 s + 15 s)");
+            $"SOS published (gateway PUBACK included) -> local alert on the board: {elapsed.TotalMilliseconds:0} ms (Gateway:LifeSafetyAckTimeout 0.8 s; keep-alive 30 s + 15 s)");
         Assert.Contains("SOS call", board, StringComparison.Ordinal);
         // Raised because the hub did not answer while the uplink still seemed up, not because anything had noticed it was down.
         var status = await gateway.StatusAsync(Ct);
