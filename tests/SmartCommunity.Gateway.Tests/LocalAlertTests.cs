@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using SmartCommunity.Testing;
 
@@ -36,24 +34,23 @@ public sealed class LocalAlertTests
         var sosSeq = await p.PublishAsync(DeviceClient.Sos, Ct);
         await c.PublishAsync(DeviceClient.Temp, Ct);
 
-        // No automatic redirects: HttpClient drops the Authorization header when it follows one (a browser resends it).
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/board", UriKind.Relative), Ct)).StatusCode);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"duty:{password}")));
-        var zh = await http.GetStringAsync(new Uri("/board?lang=zh-CN", UriKind.Relative), Ct);
-        Assert.Contains("sos-0001", zh, StringComparison.Ordinal);
-        Assert.Contains("紧急呼叫", zh, StringComparison.Ordinal);
-        Assert.Contains("无法连接中心平台", zh, StringComparison.Ordinal);
-        Assert.DoesNotContain("clim-0001", zh, StringComparison.Ordinal);
+        using var board = new BoardClient(gateway.HttpPort);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await board.Http.GetAsync(new Uri("/api/alerts", UriKind.Relative), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, await board.SignInAsync("王芳", password, Ct));
+        var open = await board.OpenAlertsAsync(Ct);
+        var sos = Assert.Single(open);
+        Assert.Equal("sos-0001", sos.GetProperty("deviceId").GetString());
+        Assert.Equal("sos", sos.GetProperty("kind").GetString());
+        Assert.Equal("critical", sos.GetProperty("severity").GetString());
+        Assert.Equal("raised", sos.GetProperty("status").GetString());
         await Eventually.TrueAsync(() => File.Exists(sounded) && File.ReadAllText(sounded).Contains("sos-0001 sos", StringComparison.Ordinal), "the sounder ran", Ct);
 
-        var localId = System.Text.RegularExpressions.Regex.Match(zh, "data-id=\"([0-9a-f-]{36})\"").Groups[1].Value;
-        using var ack = await http.PostAsync(new Uri($"/board/ack/{localId}", UriKind.Relative), new FormUrlEncodedContent([new("name", "王芳")]), Ct);
-        Assert.Equal(HttpStatusCode.Redirect, ack.StatusCode);
-        var en = await http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct);
-        Assert.Contains("SOS call", en, StringComparison.Ordinal);
-        Assert.Contains("王芳", en, StringComparison.Ordinal);
-        Assert.DoesNotContain("<form", en, StringComparison.Ordinal);
+        var localId = sos.GetProperty("localId").GetString();
+        using var ack = await board.AcknowledgeAsync(sos.GetProperty("id").GetInt64(), Ct);
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var acked = Assert.Single(await board.OpenAlertsAsync(Ct));
+        Assert.Equal("acknowledged", acked.GetProperty("status").GetString());
+        Assert.Equal("王芳", acked.GetProperty("acknowledgedBy").GetString());
 
         await hub.StartBrokerAsync();
         await Eventually.TrueAsync(() => hub.Accepted("sos-0001").Count == 1 && hub.Accepted("clim-0001").Count == 2, "the queue replayed", Ct);
@@ -74,8 +71,8 @@ public sealed class LocalAlertTests
         await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("uplinkConnected").GetBoolean(), what: "the uplink up");
         await p.PublishAsync(DeviceClient.Sos, Ct);
         await Eventually.TrueAsync(() => hub.Accepted("sos-0001").Count == 2, "the second SOS forwarded", Ct);
-        var after = await http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct);
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(after, "data-id="));
+        // The hub has the first one now: it left the local board, and the second SOS raised none there.
+        Assert.Empty(await board.OpenAlertsAsync(Ct));
         Assert.Single(hub.Everything, e => e.Topic.EndsWith("/alert", StringComparison.Ordinal));
     }
 }
