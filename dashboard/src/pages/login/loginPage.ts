@@ -42,7 +42,8 @@ export function loginPage(options: LoginOptions): View {
   const error = h("p", { id: "login-error", class: "form-error", role: "alert", "data-testid": "login-error", hidden: true });
   const submitLabel = h("span", {}, t("login.submit"));
   const submit = h("button", { type: "submit", class: "btn btn--primary btn--block", "data-testid": "login-submit" }, submitLabel);
-  const notice = options.notice ? h("p", { class: "form-notice", role: "status" }, t(options.notice)) : null;
+  const noticeKey = options.notice ?? (gateway && !gateway.board ? "gateway.boardOff" : null);
+  const notice = noticeKey ? h("p", { class: "form-notice", role: "status" }, t(noticeKey)) : null;
 
   const showError = (text: string | null): void => {
     error.hidden = text === null;
