@@ -122,11 +122,11 @@ public sealed class LocalBroker : IHostedService, IAsyncDisposable
         if (e.SessionItems[DeviceItem] is not string id)
             return Task.CompletedTask;
         var filter = e.TopicFilter.Topic;
-        if (filter == Topic.Down(id) || filter == Topic.Cfg(id))
+        if (Topic.MaySubscribe(id, filter))
             return Task.CompletedTask;
         e.ProcessSubscription = false;
         e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        e.Response.ReasonString = "a device subscribes only to its own down and cfg topics";
+        e.Response.ReasonString = Topic.SubscribeRefusal;
         _status.Reject("acl_denied");
         _logger.LogInformation("Device {DeviceId}: subscribe to {Filter} refused", id, Printable(filter));
         return Task.CompletedTask;
