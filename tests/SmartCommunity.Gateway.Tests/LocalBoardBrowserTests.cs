@@ -71,6 +71,13 @@ public sealed class LocalBoardBrowserTests : IAsyncLifetime
         return (page, errors);
     }
 
+    /// <summary>A measured figure (printed, never asserted): shown with <c>-diagnostics</c> (xunit runner) and on stdout.</summary>
+    private static void Report(string figure)
+    {
+        TestContext.Current.SendDiagnosticMessage(figure);
+        Console.WriteLine(figure);
+    }
+
     /// <summary>Records (in the page, by its clock) when the first SOS card is in the document.</summary>
     private static Task WatchForSosAsync(IPage page) => page.EvaluateAsync("""
         () => { window.__sosSeenAt = null;
@@ -96,8 +103,7 @@ public sealed class LocalBoardBrowserTests : IAsyncLifetime
         var card = page.Locator("[data-testid=alert-card][data-kind=sos]");
         await Assertions.Expect(card).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         var seenAt = await page.EvaluateAsync<long>("() => window.__sosSeenAt");
-        TestContext.Current.TestOutputHelper?.WriteLine($"SOS press → card on the gateway's board: {seenAt - pressedAt} ms (no reload)");
-        Console.WriteLine($"LocalBoard: SOS press → card on the gateway's board {seenAt - pressedAt} ms");
+        Report($"LocalBoard: SOS press → card on the gateway's board {seenAt - pressedAt} ms (no reload; uplink cut)");
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "raised");
         await Assertions.Expect(card).ToHaveAttributeAsync("data-severity", "critical");
         await Assertions.Expect(card).ToContainTextAsync("SOS call");
@@ -142,7 +148,7 @@ public sealed class LocalBoardBrowserTests : IAsyncLifetime
         var card = page.Locator("[data-testid=alert-card][data-kind=sos]");
         await Assertions.Expect(card).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         var seenAt = await page.EvaluateAsync<long>("() => window.__sosSeenAt");
-        Console.WriteLine($"LocalBoard (zh-CN, 390 px): SOS press → card {seenAt - pressedAt} ms");
+        Report($"LocalBoard (zh-CN, 390 px): SOS press → card {seenAt - pressedAt} ms");
         await Assertions.Expect(card).ToContainTextAsync("紧急呼叫");
         var ack = card.GetByTestId("ack-button");
         await Assertions.Expect(ack).ToContainTextAsync("确认");
