@@ -10,7 +10,7 @@ namespace SmartCommunity.Gateway.Tests;
 
 /// <summary>
 /// The duty room's local board is the dashboard served by the gateway (docs/gateway.md, "The local board"): the gateway
-/// runs as its own process with its uplink cut (the stand-in hub's broker not started), a device's SOS appears on the
+/// runs as its own process with its uplink cut (the stand-in hub's broker stopped or not started), a device's SOS appears on the
 /// board in Debian's Chromium without a reload, the acknowledgement carries the signed-in person's name to the hub.
 /// Needs dashboard/dist (./test.sh builds it before the tests).
 /// </summary>
@@ -88,8 +88,14 @@ public sealed class LocalBoardBrowserTests : IAsyncLifetime
     [Fact]
     public async Task LocalBoard_SosWhileUplinkCut_AppearsLiveAndAcknowledgementReachesTheHub()
     {
+        await _hub.StartBrokerAsync();
         var (page, errors) = await SignInAsync("Wang Fang", DashboardBrowser.Desktop, "en-US");
         var uplink = page.GetByTestId("uplink-state");
+        await Assertions.Expect(uplink).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 20_000 });
+        await Assertions.Expect(uplink).ToContainTextAsync("Connected to the hub.");
+
+        // The uplink is cut: the board says so without a reload.
+        await _hub.StopBrokerAsync();
         await Assertions.Expect(uplink).ToHaveAttributeAsync("data-state", "disconnected", new() { Timeout = 20_000 });
         await Assertions.Expect(uplink).ToContainTextAsync("The hub is unreachable.");
         // The local board, only: no navigation to the hub's other pages, no resolve (the hub's staff close alerts).

@@ -94,15 +94,6 @@ public sealed class LocalAlerts
     }
 
 
-    public IReadOnlyList<LocalAlert> All
-    {
-        get
-        {
-            lock (_lock)
-                return [.. _alerts.OrderByDescending(a => a.RaisedAt)];
-        }
-    }
-
     public IReadOnlyList<LocalAlert> Unreported
     {
         get
