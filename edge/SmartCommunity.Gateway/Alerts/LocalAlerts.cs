@@ -36,7 +36,7 @@ public enum LocalAlertChange
 
 /// <summary>
 /// Local alerts: while the uplink is down, a life-safety message raises an alert on the gateway's board (for the
-/// community's duty room), runs the sounder command and posts to the alert webhook. Kept on disk (atomic write) so a
+/// community's duty room), runs the sounder command, posts to the alert webhook and (<see cref="SmsAlerts"/>) texts the duty phones. Kept on disk (atomic write) so a
 /// restart does not lose one; after reconnecting, the forwarder publishes each unreported one to
 /// <c>sc/gw/v1/{id}/alert</c> before it replays the queue, so the hub makes one alert of it and the forwarded pack.
 /// </summary>
@@ -93,6 +93,15 @@ public sealed class LocalAlerts
         }
     }
 
+    /// <summary>Every alert kept (the hub's ones for 7 days after reporting), newest first.</summary>
+    public IReadOnlyList<LocalAlert> All
+    {
+        get
+        {
+            lock (_lock)
+                return [.. _alerts.OrderByDescending(a => a.RaisedAt)];
+        }
+    }
 
     public IReadOnlyList<LocalAlert> Unreported
     {
@@ -101,6 +110,15 @@ public sealed class LocalAlerts
             lock (_lock)
                 return [.. _alerts.Where(a => !a.Reported).OrderBy(a => a.RaisedAt)];
         }
+    }
+
+    /// <summary>After a local alert is raised and stored (the SMS to the duty phones).</summary>
+    public event Action<LocalAlert>? Raised;
+
+    public LocalAlert? Find(string localId)
+    {
+        lock (_lock)
+            return _alerts.Find(a => a.LocalId == localId);
     }
 
     public LocalAlert Raise(string deviceId, string kind, uint? seq, DateTimeOffset at)
@@ -117,6 +135,15 @@ public sealed class LocalAlerts
         _logger.LogCritical("Local alert {LocalId}: {Kind} from {DeviceId} (seq {Seq}) while the hub is unreachable", alert.LocalId, kind, deviceId, seq);
         Changed?.Invoke(alert, LocalAlertChange.Raised);
         _ = SoundAsync(alert);
+        try
+        {
+            Raised?.Invoke(alert);
+        }
+        catch (Exception ex)
+        {
+            // The alert is stored and on the board: a failing listener must not undo the device's acknowledgement.
+            _logger.LogError(ex, "Local alert {LocalId}: a listener failed", alert.LocalId);
+        }
         return alert;
     }
 
