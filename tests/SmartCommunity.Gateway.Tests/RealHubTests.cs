@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Time.Testing;
 using SmartCommunity.Domain.Devices;
 using SmartCommunity.Hub.Alerts;
@@ -23,7 +20,7 @@ namespace SmartCommunity.Gateway.Tests;
 /// (<see cref="HubApp"/>: API, embedded broker, ingestion, alerts), the gateway's uplink through a TCP relay the test cuts
 /// and restores. Ten minutes of the fleet's time pass in seconds; MQTT, the gateway and the hub run in real time.
 /// </summary>
-public sealed partial class RealHubTests
+public sealed class RealHubTests
 {
     private const int Climates = 6;
     private static readonly TimeSpan ReadingInterval = TimeSpan.FromSeconds(10);
@@ -89,9 +86,10 @@ public sealed partial class RealHubTests
         // The uplink is cut for ten minutes of the fleet's time; four minutes in, the pendant is pressed.
         await uplink.CutAsync();
         await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => !s.GetProperty("uplinkConnected").GetBoolean(), TimeSpan.FromSeconds(30), "the gateway noticed the cut");
-        using var board = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };
-        board.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"duty:{password}")));
-        (string Id, TimeSpan Acked, TimeSpan OnBoard)? sos = null;
+        // The duty room signs in to the local board (the dashboard's API at the gateway).
+        using var board = new BoardClient(gateway.HttpPort);
+        Assert.Equal(HttpStatusCode.NoContent, await board.SignInAsync("王芳", password, Ct));
+        (long Id, TimeSpan Acked, TimeSpan OnBoard)? sos = null;
         for (var i = 0; i < 60; i++)
         {
             if (i == 24)
@@ -103,8 +101,8 @@ public sealed partial class RealHubTests
         }
         // Measured, not asserted (a shared machine): real time from the fleet-clock step in which its 5 s cancel window ended.
         Report($"SOS during the cut: stored at the gateway {sos!.Value.Acked.TotalMilliseconds:0} ms and on the local board {sos.Value.OnBoard.TotalMilliseconds:0} ms after the step in which the pendant sent it");
-        using (var ack = await board.PostAsync(new Uri($"/board/ack/{sos.Value.Id}", UriKind.Relative), new FormUrlEncodedContent([new("name", "王芳")]), Ct))
-            Assert.Equal(HttpStatusCode.Redirect, ack.StatusCode);
+        using (var ack = await board.AcknowledgeAsync(sos.Value.Id, Ct))
+            Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
         // Nothing reached the hub during the cut: no alert, no reading.
         Assert.Empty(await AlertsAsync(hub, pendant));
         Assert.Equal(7, (await TempTimesAsync(admin, climates[0], start)).Count);
@@ -139,7 +137,7 @@ public sealed partial class RealHubTests
     /// <summary>Presses the pendant and plays ten seconds of fleet time in 1 s steps: the core sends the SOS when its cancel window
     /// ends. Returns the local alert's id and, in real time from the start of the step in which the pendant sent it, when the
     /// gateway acknowledged it (stored, local alert raised) and when the board showed it.</summary>
-    private static async Task<(string LocalId, TimeSpan Acked, TimeSpan OnBoard)> PressSosAsync(SimulatedFleet fleet, FakeTimeProvider time, string pendant, HttpClient board)
+    private static async Task<(long LocalId, TimeSpan Acked, TimeSpan OnBoard)> PressSosAsync(SimulatedFleet fleet, FakeTimeProvider time, string pendant, BoardClient board)
     {
         var clock = Stopwatch.StartNew();
         var inject = fleet.InjectAsync(pendant, Scenario.Sos, Ct);
@@ -154,10 +152,10 @@ public sealed partial class RealHubTests
         }
         var sent = await inject.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(Scenario.Sos, sent.Scenario);
-        var page = await Eventually.GetAsync(() => board.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct),
-            p => p.Contains(pendant, StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the SOS on the local board");
+        var local = await Eventually.GetAsync(() => board.OpenAlertsAsync(Ct), a => a.Any(x => x.GetProperty("deviceId").GetString() == pendant),
+            TimeSpan.FromSeconds(10), "the SOS on the local board");
         var onBoard = clock.Elapsed;
-        return (BoardId().Match(page).Groups[1].Value, await acked - stepStart, onBoard - stepStart);
+        return (Assert.Single(local).GetProperty("id").GetInt64(), await acked - stepStart, onBoard - stepStart);
     }
 
     /// <summary>Waits until every node has run up to the fleet's now and handed what it made to the gateway (the core's pass
@@ -174,9 +172,6 @@ public sealed partial class RealHubTests
         TestContext.Current.SendDiagnosticMessage(figure);
         TestContext.Current.TestOutputHelper?.WriteLine(figure);
     }
-
-    [GeneratedRegex("data-id=\"([0-9a-f-]{36})\"")]
-    private static partial Regex BoardId();
 
     private static async Task<List<DateTimeOffset>> TempTimesAsync(HttpClient admin, string id, DateTimeOffset from)
     {
