@@ -34,7 +34,7 @@ public sealed record DetectorOptions
 
     /// <summary>Anomaly likelihood: the recent mean of a raw score is compared with the long-run
     /// distribution of that mean (the HTM "anomaly likelihood" step).</summary>
-    public double LikelihoodAlpha { get; init; } = 1.0 / 1500;
+    public double LikelihoodAlpha { get; init; } = 1.0 / 10000;
     public int ShortWindow { get; init; } = 10;
 
     /// <summary>The likelihood step's second opinion: the share of recent points (decaying by <see cref="EmpiricalAlpha"/>
@@ -58,7 +58,7 @@ public sealed record DetectorOptions
 
     /// <summary>A firing: score at or above this level; afterwards scores are held down for
     /// <see cref="SuppressFor"/> points, so one event yields one alarm.</summary>
-    public double FireLevel { get; init; } = 0.65;
+    public double FireLevel { get; init; } = 0.6;
     public int SuppressFor { get; init; } = 100;
 
     /// <summary>After the hard suppression, a firing keeps costing: the score is lowered by
