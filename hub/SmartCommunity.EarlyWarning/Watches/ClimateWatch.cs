@@ -11,6 +11,9 @@ namespace SmartCommunity.EarlyWarning.Watches;
 /// </summary>
 public sealed class ClimateWatch(string seriesId, TemperatureBand band)
 {
+    /// <summary>The community's zone: the times in the explanation are its local time.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
     // Warn when the trend says the band is left within this horizon and the room is already near its floor:
     // a thermostat's night set-back falls too, but levels off well above the floor.
     private static readonly TimeSpan Horizon = TimeSpan.FromHours(2);
@@ -94,7 +97,7 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
                 HeatingArmed = false;
                 var hoursToFloor = Math.Max((t - band.Min) / -slope, 0);
                 var severity = t < band.Min ? Severity.High : Severity.Warning;
-                var fallingSince = LocalizedText.Clock(FallingSince ?? at);
+                var fallingSince = LocalizedText.Clock(FallingSince ?? at, Zone);
                 var explanation = t < band.Min
                     ? LocalizedText.Of("early.heating_failure.below", t, band.Min, -slope, fallingSince)
                     : LocalizedText.Of("early.heating_failure.falling", t, -slope, band.Min, hoursToFloor, fallingSince);
@@ -171,6 +174,9 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
 /// </remarks>
 public sealed class GasWatch(string seriesId, double alarmPpm)
 {
+    /// <summary>The community's zone: the times in the explanation are its local time.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
     private const double MinRisePerHour = 30;
     private const double NoiseMultiple = 6;
     private static readonly TimeSpan BackgroundTau = TimeSpan.FromHours(6);
@@ -222,7 +228,7 @@ public sealed class GasWatch(string seriesId, double alarmPpm)
             Armed = false;
             var hours = (alarmPpm - level) / slope;
             var severity = hours < 1 ? Severity.High : Severity.Warning;
-            var text = LocalizedText.Of("early.gas_rising", level, Background, slope, LocalizedText.Clock(since), alarmPpm, hours);
+            var text = LocalizedText.Of("early.gas_rising", level, Background, slope, LocalizedText.Clock(since, Zone), alarmPpm, hours);
             return new Finding(seriesId, FindingKind.GasRising, severity, text, since, at, Background, level);
         }
         if (!Armed && excess < Math.Max(20, 2 * Noise) && slope <= 0)
@@ -234,6 +240,9 @@ public sealed class GasWatch(string seriesId, double alarmPpm)
 /// <summary>A door (fridge, freezer, front door) left open for much longer than it usually is.</summary>
 public sealed class DoorWatch(string seriesId)
 {
+    /// <summary>The community's zone: the times in the explanation are its local time.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
     private static readonly TimeSpan MinOpen = TimeSpan.FromMinutes(3);
 
     public DateTimeOffset? OpenSince { get; set; }
@@ -267,7 +276,7 @@ public sealed class DoorWatch(string seriesId)
         if (now - since < limit)
             return null;
         Reported = true;
-        var text = LocalizedText.Of("early.door_left_open", (now - since).TotalMinutes, LocalizedText.Clock(since), Math.Max(TypicalOpenMinutes, 0.5));
+        var text = LocalizedText.Of("early.door_left_open", (now - since).TotalMinutes, LocalizedText.Clock(since, Zone), Math.Max(TypicalOpenMinutes, 0.5));
         return new Finding(seriesId, FindingKind.DoorLeftOpen, Severity.Warning, text, since, now, TypicalOpenMinutes, (now - since).TotalMinutes);
     }
 }
