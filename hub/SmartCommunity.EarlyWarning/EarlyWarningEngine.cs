@@ -186,8 +186,14 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         return m;
     }
 
-    private ClimateWatch Climate(Source s) =>
-        _climate.TryGetValue(s.DeviceId, out var c) ? c : _climate[s.DeviceId] = new ClimateWatch(SeriesId(s.DeviceId, "temp"), s.Rules.TemperatureBand) { Zone = _zone };
+    private ClimateWatch Climate(Source s)
+    {
+        if (!_climate.TryGetValue(s.DeviceId, out var c))
+            return _climate[s.DeviceId] = new ClimateWatch(SeriesId(s.DeviceId, "temp"), s.Rules.TemperatureBand) { Zone = _zone };
+        // A technician set (or removed) the probe's own band: it applies from the next reading.
+        c.Band = s.Rules.TemperatureBand;
+        return c;
+    }
 
     private GasWatch Gas(Source s) =>
         _gas.TryGetValue(s.DeviceId, out var g) ? g : _gas[s.DeviceId] = new GasWatch(SeriesId(s.DeviceId, "gas"), s.Rules.GasAlarmPpm) { Zone = _zone };

@@ -14,6 +14,22 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
     /// <summary>The community's zone: the times in the explanation are its local time.</summary>
     public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
 
+    /// <summary>The band the probe must keep (its location's, or the one a technician set for it); a new band forgets the
+    /// usual daily low learned inside the old one.</summary>
+    public TemperatureBand Band
+    {
+        get => _band;
+        set
+        {
+            if (value == _band)
+                return;
+            _band = value;
+            UsualLow = double.NaN;
+        }
+    }
+
+    private TemperatureBand _band = band;
+
     // Warn when the trend says the band is left within this horizon and the room is already near its floor:
     // a thermostat's night set-back falls too, but levels off well above the floor.
     private static readonly TimeSpan Horizon = TimeSpan.FromHours(2);
@@ -78,33 +94,33 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         // Heating failure: near or below the band's floor, falling fast enough to leave it soon; or falling fast
         // for half an hour, below the usual low and leaving the band within the long horizon.
         var observed = Temperature.Observed >= TimeSpan.FromMinutes(45);
-        var usualLow = double.IsNaN(UsualLow) ? band.Min + UnknownUsualLowAboveFloor : UsualLow;
+        var usualLow = double.IsNaN(UsualLow) ? Band.Min + UnknownUsualLowAboveFloor : UsualLow;
         // A home whose nights usually go this low is on its set-back: near the floor only counts below the usual low.
         // Until it is known (the first night), only a fall that leaves the band within the hour counts this close.
         var nearHorizon = double.IsNaN(UsualLow) ? UnknownHorizon : Horizon;
-        var nearFloor = slope <= -MinFallPerHour && t + slope * nearHorizon.TotalHours < band.Min && t < band.Min + NearFloor
+        var nearFloor = slope <= -MinFallPerHour && t + slope * nearHorizon.TotalHours < Band.Min && t < Band.Min + NearFloor
                         && (double.IsNaN(UsualLow) || t < UsualLow - BelowUsualLow);
         // Until the home's usual low is known, a fast fall must also leave the band within the short horizon: a leaky home's
         // first night set-back falls 1–2 °C/h too, and only the days that follow say where it levels off.
         var fastHorizon = double.IsNaN(UsualLow) ? Horizon : LongHorizon;
         var fastFall = FastFallSince is { } fast && at - fast >= FastFallSustained && FallingFrom - t >= MinDrop
-                       && t < usualLow - BelowUsualLow && t + slope * fastHorizon.TotalHours < band.Min;
+                       && t < usualLow - BelowUsualLow && t + slope * fastHorizon.TotalHours < Band.Min;
         if (observed && (nearFloor || fastFall))
         {
             DayHadFailure = true;
             if (HeatingArmed)
             {
                 HeatingArmed = false;
-                var hoursToFloor = Math.Max((t - band.Min) / -slope, 0);
-                var severity = t < band.Min ? Severity.High : Severity.Warning;
+                var hoursToFloor = Math.Max((t - Band.Min) / -slope, 0);
+                var severity = t < Band.Min ? Severity.High : Severity.Warning;
                 var fallingSince = LocalizedText.Clock(FallingSince ?? at, Zone);
-                var explanation = t < band.Min
-                    ? LocalizedText.Of("early.heating_failure.below", t, band.Min, -slope, fallingSince)
-                    : LocalizedText.Of("early.heating_failure.falling", t, -slope, band.Min, hoursToFloor, fallingSince);
-                return new Finding(seriesId, FindingKind.HeatingFailure, severity, explanation, FallingSince ?? at, at, band.Min, t);
+                var explanation = t < Band.Min
+                    ? LocalizedText.Of("early.heating_failure.below", t, Band.Min, -slope, fallingSince)
+                    : LocalizedText.Of("early.heating_failure.falling", t, -slope, Band.Min, hoursToFloor, fallingSince);
+                return new Finding(seriesId, FindingKind.HeatingFailure, severity, explanation, FallingSince ?? at, at, Band.Min, t);
             }
         }
-        else if (t >= band.Min + 1 && slope >= 0)
+        else if (t >= Band.Min + 1 && slope >= 0)
         {
             HeatingArmed = true;
         }
@@ -138,7 +154,7 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         {
             // Only ordinary days teach the usual low: one that left the band would pull it down. A day with a warning
             // that stayed in the band still teaches (a set-back warned about on a new home's first night).
-            if (Day is not null && DayLow >= band.Min)
+            if (Day is not null && DayLow >= Band.Min)
                 UsualLow = double.IsNaN(UsualLow) ? DayLow : UsualLow + 0.3 * (DayLow - UsualLow);
             Day = DateOnly.FromDateTime(at.UtcDateTime);
             DayFirst = at;
