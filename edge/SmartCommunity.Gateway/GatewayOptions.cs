@@ -71,6 +71,26 @@ public sealed partial class GatewayOptions
     /// <summary>Each local alert is POSTed here as JSON (an SMS gateway, a paging service on the community's network).</summary>
     public Uri? AlertWebhook { get; set; }
 
+    /// <summary>How long the hub may take to acknowledge (PUBACK) a life-safety message while the uplink seems up. Past it
+    /// the link is taken for dead — a keep-alive would notice only after 45 s — so the gateway raises the local alert at
+    /// once and reconnects, which reports the local alert to the hub before the replay.</summary>
+    public TimeSpan LifeSafetyAckTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>The duty room's phones: each local alert is sent to every one by SMS (through <see cref="Twilio"/>).
+    /// None (the default): no SMS.</summary>
+    public List<DutyPhone> DutyPhones { get; set; } = [];
+
+    /// <summary>The language of the SMS for a number that names none: <c>en</c> or <c>zh-CN</c>.</summary>
+    public string SmsLanguage { get; set; } = "zh-CN";
+
+    /// <summary>Attempts per SMS before it is given up (counted and logged); between them the wait doubles from <see cref="SmsRetryMin"/>.</summary>
+    [Range(1, 20)]
+    public int SmsMaxAttempts { get; set; } = 6;
+
+    public TimeSpan SmsRetryMin { get; set; } = TimeSpan.FromSeconds(5);
+
+    public GatewayTwilioOptions Twilio { get; set; } = new();
+
     /// <summary>The password of the local alert board (<c>/board</c>, user <c>duty</c>); without one the board is off.</summary>
     public string? BoardPassword { get; set; }
 
@@ -93,4 +113,58 @@ public sealed partial class GatewayOptions
 
     [GeneratedRegex("^gw-[a-z0-9-]{2,28}$")]
     public static partial Regex IdPattern();
+
+    /// <summary>Phone numbers in E.164, as the hub's SMS settings take them.</summary>
+    public static bool IsE164(string? phone) => phone is not null && E164().IsMatch(phone);
+
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
+    private static partial Regex E164();
+
+    public static bool IsSmsLanguage(string? language) => language is "en" or "zh-CN";
+
+    /// <summary>What is wrong with the SMS settings (nothing when no duty phone is set: SMS is off).</summary>
+    public IEnumerable<string> SmsProblems()
+    {
+        if (!IsSmsLanguage(SmsLanguage))
+            yield return "Gateway:SmsLanguage is en or zh-CN";
+        if (DutyPhones.Count == 0)
+            yield break;
+        for (var i = 0; i < DutyPhones.Count; i++)
+        {
+            if (!IsE164(DutyPhones[i].Number))
+                yield return $"Gateway:DutyPhones:{i}:Number is a phone number in E.164 (+8613800000000)";
+            if (DutyPhones[i].Language is { } l && !IsSmsLanguage(l))
+                yield return $"Gateway:DutyPhones:{i}:Language is en or zh-CN";
+        }
+        if (string.IsNullOrWhiteSpace(Twilio.AccountSid))
+            yield return "Gateway:Twilio:AccountSid is required for SMS to the duty phones";
+        if (string.IsNullOrWhiteSpace(Twilio.AuthToken))
+            yield return "Gateway:Twilio:AuthToken is required for SMS to the duty phones (from the environment: Gateway__Twilio__AuthToken)";
+        if (!IsE164(Twilio.From))
+            yield return "Gateway:Twilio:From is the sending number in E.164";
+        if (Twilio.ApiBaseUrl is not { IsAbsoluteUri: true, Scheme: "http" or "https" })
+            yield return "Gateway:Twilio:ApiBaseUrl is an absolute http(s) address";
+        if (Twilio.Timeout <= TimeSpan.Zero || SmsRetryMin <= TimeSpan.Zero)
+            yield return "Gateway:Twilio:Timeout and Gateway:SmsRetryMin are above 0";
+    }
+}
+
+/// <summary>A phone of the community's duty room, and the language its SMS are written in (else <see cref="GatewayOptions.SmsLanguage"/>).</summary>
+public sealed class DutyPhone
+{
+    public string Number { get; set; } = "";
+    public string? Language { get; set; }
+}
+
+/// <summary>Twilio's REST API, as the hub uses it (Hub:Notifications:Sms:Twilio). The auth token comes from the environment
+/// (<c>Gateway__Twilio__AuthToken</c>) and is never logged.</summary>
+public sealed class GatewayTwilioOptions
+{
+    public string AccountSid { get; set; } = "";
+    public string AuthToken { get; set; } = "";
+    /// <summary>The sending number (E.164).</summary>
+    public string From { get; set; } = "";
+    /// <summary>Where Twilio's REST API is; tests point it at a local fake.</summary>
+    public Uri? ApiBaseUrl { get; set; } = new("https://api.twilio.com/");
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -19,6 +19,10 @@ public static class GatewayServices
             .Validate(o => o.RegistrySyncInterval >= TimeSpan.FromSeconds(1) && o.HealthInterval >= TimeSpan.FromSeconds(1),
                 "Gateway:RegistrySyncInterval and Gateway:HealthInterval must be at least a second")
             .Validate(o => o.ReconnectMin > TimeSpan.Zero && o.ReconnectMax >= o.ReconnectMin, "Gateway:ReconnectMin must be positive and at most ReconnectMax")
+            .Validate(o => o.LifeSafetyAckTimeout > TimeSpan.Zero && o.LifeSafetyAckTimeout <= TimeSpan.FromSeconds(30),
+                "Gateway:LifeSafetyAckTimeout must be above 0 and at most 30 s (a keep-alive notices a dead link after 45 s)")
+            .Validate(o => !o.SmsProblems().Any(), "Gateway SMS settings are not complete: with Gateway:DutyPhones (E.164 numbers, language en or zh-CN) "
+                + "Gateway:Twilio:AccountSid, Gateway:Twilio:AuthToken (environment) and Gateway:Twilio:From (E.164) are required; Gateway:SmsLanguage is en or zh-CN")
             .ValidateOnStart();
         var o = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://{o.BindAddress}:{o.HttpPort}"));
@@ -42,6 +46,10 @@ public static class GatewayServices
             return queue;
         });
         builder.Services.AddSingleton<LocalAlerts>();
+        builder.Services.AddSingleton<LifeSafetyWatch>();
+        builder.Services.AddHttpClient(SmsAlerts.HttpClientName).RemoveAllLoggers();
+        builder.Services.AddSingleton<SmsAlerts>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SmsAlerts>());
         builder.Services.AddSingleton<LocalBroker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalBroker>());
         builder.Services.AddHostedService<RegistrySync>();
@@ -53,10 +61,13 @@ public static class GatewayServices
 public static class StatusApi
 {
     public static void MapStatusApi(this WebApplication app) =>
-        app.MapGet("/status", (Forwarder forwarder, DeviceRegistry registry, GatewayStatus status) =>
+        app.MapGet("/status", (Forwarder forwarder, DeviceRegistry registry, GatewayStatus status, SmsAlerts sms) =>
             TypedResults.Json(new GatewayStatusDocument(forwarder.Health(), forwarder.IsConnected, registry.Version, registry.Count,
-                status.RegistrySyncedAt, status.Forwarded, status.Rejections)));
+                status.RegistrySyncedAt, status.Forwarded, status.Rejections, status.LifeSafetyOverdueCount, sms.Counters)));
 }
 
+/// <param name="LifeSafetyOverdue">life-safety messages the hub did not acknowledge within the ack timeout while the uplink
+/// seemed up: each raised a local alert and dropped the connection.</param>
+/// <param name="Sms">SMS to the duty phones: sent, failed attempts, given up, not yet sent.</param>
 public sealed record GatewayStatusDocument(GatewayHealth Health, bool UplinkConnected, string? RegistryVersion, int RegistryDevices,
-    DateTimeOffset? RegistrySyncedAt, long Forwarded, IReadOnlyDictionary<string, long> Rejections);
+    DateTimeOffset? RegistrySyncedAt, long Forwarded, IReadOnlyDictionary<string, long> Rejections, long LifeSafetyOverdue, SmsCounters Sms);

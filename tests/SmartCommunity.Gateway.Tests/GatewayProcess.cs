@@ -30,6 +30,19 @@ public sealed class GatewayProcess : IAsyncDisposable
     public int HttpPort { get; }
     public int ProcessId => _process.Id;
 
+    /// <summary>What the gateway wrote to stdout and stderr so far.</summary>
+    public string Log()
+    {
+        lock (_log)
+        {
+            _log.Flush();
+            using var read = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(read).ReadToEnd();
+        }
+    }
+
+    private string LogPath => ((FileStream)_log.BaseStream).Name;
+
     public static string Dll()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
@@ -44,6 +57,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         public int SegmentBytes { get; init; } = 64 * 1024;
         public string RegistrySyncInterval { get; init; } = "00:00:01";
         public IReadOnlyList<string> Extra { get; init; } = [];
+        /// <summary>Settings given by environment, as secrets are (<c>Gateway__Twilio__AuthToken</c>).</summary>
+        public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
         public static Settings Fresh() =>
             new(Path.Combine(Path.GetTempPath(), "sc-gw-" + Guid.NewGuid().ToString("N")[..12]), FreePort.Next(), FreePort.Next());
@@ -89,6 +104,8 @@ public sealed class GatewayProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         // The secret by environment, as a systemd credential or EnvironmentFile would give it: never on a command line.
         start.Environment["Gateway__Secret"] = hub.GatewaySecret;
+        foreach (var (name, value) in settings.Environment)
+            start.Environment[name] = value;
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["Logging__LogLevel__Default"] = "Information";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");

@@ -1,12 +1,15 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using SmartCommunity.Hub.Tests;
 using SmartCommunity.Testing;
 
 namespace SmartCommunity.Gateway.Tests;
 
-/// <summary>While the hub is unreachable a life-safety event raises a local alert: board, sounder, then the hub.</summary>
+/// <summary>While the hub is unreachable a life-safety event raises a local alert: board, sounder, SMS, then the hub.</summary>
 public sealed class LocalAlertTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -27,7 +30,12 @@ public sealed class LocalAlertTests
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(sounder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var password = "duty-" + Guid.NewGuid().ToString("N");
-        settings = settings with { Extra = [$"--Gateway:SounderCommand={sounder}", $"--Gateway:BoardPassword={password}"] };
+        // The hub's PUBACK within the ack timeout is what keeps a connected SOS from raising locally: on a box this busy the
+        // stand-in hub can take longer than 1 s (LocalAlert_SosOverSilentlyDeadUplink… is the test of that rule).
+        settings = settings with
+        {
+            Extra = [$"--Gateway:SounderCommand={sounder}", $"--Gateway:BoardPassword={password}", "--Gateway:LifeSafetyAckTimeout=00:00:30"],
+        };
         await using var gateway = await GatewayProcess.StartAsync(hub, settings, Ct);
         await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("registryDevices").GetInt32() == 2, what: "the registry synced");
         await using var c = await DeviceClient.ConnectAsync(climate, gateway.MqttPort, Ct);
@@ -77,5 +85,126 @@ public sealed class LocalAlertTests
         var after = await http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(after, "data-id="));
         Assert.Single(hub.Everything, e => e.Topic.EndsWith("/alert", StringComparison.Ordinal));
+    }
+
+    /// <summary>The link dies silently (every connection stays open, nothing gets through): the hub's missing PUBACK for the
+    /// SOS raises the local alert at the ack timeout, while the forwarder still takes the uplink for connected — a keep-alive
+    /// would have needed 30 s + 15 s (before this, the board still said "connected" when the wait gave up). After the link is back the
+    /// hub gets the local alert before the SOS, and there is still one local alert.</summary>
+    [Fact]
+    public async Task LocalAlert_SosOverSilentlyDeadUplink_RaisedAtAckTimeoutWhileUplinkSeemsUp()
+    {
+        await using var hub = new FakeHub();
+        await hub.StartBrokerAsync();
+        await using var uplink = new UplinkProxy(hub.MqttPort);
+        var pendant = TestDevice.Create("sos-0002", "sos");
+        hub.Register(pendant);
+        var password = "duty-" + Guid.NewGuid().ToString("N");
+        var settings = GatewayProcess.Settings.Fresh() with { Extra = [$"--Gateway:BoardPassword={password}"] };
+        await using var gateway = await GatewayProcess.StartAsync(new GatewayProcess.HubTarget(FakeHub.GatewayId, hub.GatewaySecret, hub.HttpPort, uplink.Port), settings, Ct);
+        await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("registryDevices").GetInt32() == 1 && s.GetProperty("uplinkConnected").GetBoolean(),
+            what: "the registry synced and the uplink up");
+        await using var p = await DeviceClient.ConnectAsync(pendant, gateway.MqttPort, Ct);
+        await p.PublishAsync(DeviceClient.Temp, Ct);
+        await Eventually.TrueAsync(() => hub.Accepted("sos-0002").Count == 1, "a reading through the relay", Ct);
+        using var http = Board(gateway, password);
+
+        uplink.BlackHole();
+        var pressed = Stopwatch.StartNew();
+        var sosSeq = await p.PublishAsync(DeviceClient.Sos, Ct);
+        var board = await Eventually.GetAsync(() => http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct), b => b.Contains("data-id=", StringComparison.Ordinal),
+            what: "the local alert on the board");
+        var elapsed = pressed.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"SOS published (gateway PUBACK included) -> local alert on the board: {elapsed.TotalMilliseconds:0} ms (Gateway:LifeSafetyAckTimeout 0.8 s; keep-alive 30 s + 15 s)");
+        Assert.Contains("SOS call", board, StringComparison.Ordinal);
+        // Raised because the hub did not answer while the uplink still seemed up, not because anything had noticed it was down.
+        var status = await gateway.StatusAsync(Ct);
+        Assert.Equal(1, status.GetProperty("lifeSafetyOverdue").GetInt64());
+        Assert.Single(hub.Accepted("sos-0002"));
+
+        await uplink.HealAsync();
+        await Eventually.TrueAsync(() => hub.Accepted("sos-0002").Count == 2, "the SOS forwarded once the link is back", Ct);
+        var topics = hub.Everything.Select(e => e.Topic).ToList();
+        var alertAt = topics.IndexOf($"sc/gw/v1/{FakeHub.GatewayId}/alert");
+        Assert.True(alertAt >= 0 && alertAt < topics.LastIndexOf("sc/v1/sos-0002/up"), "the local alert reached the hub before the SOS");
+        var alert = JsonDocument.Parse(hub.Everything.Single(e => e.Topic.EndsWith("/alert", StringComparison.Ordinal)).Payload).RootElement;
+        Assert.Equal(sosSeq, alert.GetProperty("seq").GetUInt32());
+        Assert.Equal("sos", alert.GetProperty("kind").GetString());
+        var after = await http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(after, "data-id="));
+        Assert.Equal(1, (await gateway.StatusAsync(Ct)).GetProperty("lifeSafetyOverdue").GetInt64());
+    }
+
+    /// <summary>A local alert goes by SMS (Twilio's API, here its local fake) to every duty phone in the phone's language;
+    /// a Twilio failure is retried and counted, a refused number given up and counted; acknowledging the alert and the
+    /// hub's return send nothing more; the auth token appears in no log.</summary>
+    [Fact]
+    public async Task SmsAlert_SosWhileHubUnreachable_OneSmsPerDutyPhoneInItsLanguageNotResent()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        const string zhPhone = "+8613800000001", enPhone = "+15005550001", badPhone = "+15005550009";
+        var failedOnce = new ConcurrentDictionary<string, bool>();
+        twilio.Status = r => r.Fields["To"] == badPhone ? 400 : failedOnce.TryAdd(r.Fields["To"], true) ? 500 : 201;
+        await using var hub = new FakeHub();
+        var pendant = TestDevice.Create("sos-0003", "sos");
+        hub.Register(pendant);
+        var password = "duty-" + Guid.NewGuid().ToString("N");
+        var settings = GatewayProcess.Settings.Fresh() with
+        {
+            Extra =
+            [
+                $"--Gateway:BoardPassword={password}",
+                $"--Gateway:DutyPhones:0:Number={zhPhone}",
+                $"--Gateway:DutyPhones:1:Number={enPhone}",
+                "--Gateway:DutyPhones:1:Language=en",
+                $"--Gateway:DutyPhones:2:Number={badPhone}",
+                $"--Gateway:Twilio:AccountSid={FakeTwilio.AccountSid}",
+                $"--Gateway:Twilio:From={FakeTwilio.From}",
+                $"--Gateway:Twilio:ApiBaseUrl={twilio.Url}",
+                "--Gateway:SmsRetryMin=00:00:00.200",
+            ],
+            Environment = new Dictionary<string, string> { ["Gateway__Twilio__AuthToken"] = FakeTwilio.AuthToken },
+        };
+        await using var gateway = await GatewayProcess.StartAsync(hub, settings, Ct);
+        await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("registryDevices").GetInt32() == 1, what: "the registry synced");
+        await using var p = await DeviceClient.ConnectAsync(pendant, gateway.MqttPort, Ct);
+        await p.PublishAsync(DeviceClient.Sos, Ct);
+
+        var sms = await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("sms").GetProperty("pending").GetInt64() == 0
+            && s.GetProperty("sms").GetProperty("sent").GetInt64() == 2, what: "the SMS sent");
+        Assert.Equal(3, sms.GetProperty("sms").GetProperty("failedAttempts").GetInt64());
+        Assert.Equal(1, sms.GetProperty("sms").GetProperty("givenUp").GetInt64());
+        Assert.Equal(2, twilio.Messages.Count);
+        Assert.Empty(twilio.Refused);
+        var zh = twilio.Messages.Single(m => m.Fields["To"] == zhPhone).Fields;
+        var en = twilio.Messages.Single(m => m.Fields["To"] == enPhone).Fields;
+        Assert.Equal(FakeTwilio.From, zh["From"]);
+        Assert.Contains("紧急呼叫：sos-0003（紧急呼叫器）", zh["Body"], StringComparison.Ordinal);
+        Assert.Contains("社区网关", zh["Body"], StringComparison.Ordinal);
+        Assert.Contains("SOS call: sos-0003 (SOS pendant)", en["Body"], StringComparison.Ordinal);
+        Assert.Contains("community gateway", en["Body"], StringComparison.Ordinal);
+
+        using var http = Board(gateway, password);
+        var board = await http.GetStringAsync(new Uri("/board", UriKind.Relative), Ct);
+        var localId = System.Text.RegularExpressions.Regex.Match(board, "data-id=\"([0-9a-f-]{36})\"").Groups[1].Value;
+        using var ack = await http.PostAsync(new Uri($"/board/ack/{localId}", UriKind.Relative), new FormUrlEncodedContent([new("name", "王芳")]), Ct);
+        Assert.Equal(HttpStatusCode.Redirect, ack.StatusCode);
+        await hub.StartBrokerAsync();
+        await Eventually.TrueAsync(() => hub.Accepted("sos-0003").Count == 1 && hub.Everything.Any(e => e.Topic.EndsWith("/alert", StringComparison.Ordinal)),
+            "the local alert and the SOS at the hub", Ct);
+        var end = await gateway.StatusAsync(Ct);
+        Assert.Equal(2, end.GetProperty("sms").GetProperty("sent").GetInt64());
+        Assert.Equal(2, twilio.Messages.Count);
+        Assert.DoesNotContain(FakeTwilio.AuthToken, gateway.Log(), StringComparison.Ordinal);
+        Assert.DoesNotContain(zhPhone, gateway.Log(), StringComparison.Ordinal);
+    }
+
+    private static HttpClient Board(GatewayProcess gateway, string password)
+    {
+        // No automatic redirects: HttpClient drops the Authorization header when it follows one.
+        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"duty:{password}")));
+        return http;
     }
 }

@@ -24,7 +24,7 @@ public sealed record LocalAlert(
 
 /// <summary>
 /// Local alerts: while the uplink is down, a life-safety message raises an alert on the gateway's board (for the
-/// community's duty room), runs the sounder command and posts to the alert webhook. Kept on disk (atomic write) so a
+/// community's duty room), runs the sounder command, posts to the alert webhook and (<see cref="SmsAlerts"/>) texts the duty phones. Kept on disk (atomic write) so a
 /// restart does not lose one; after reconnecting, the forwarder publishes each unreported one to
 /// <c>sc/gw/v1/{id}/alert</c> before it replays the queue, so the hub makes one alert of it and the forwarded pack.
 /// </summary>
@@ -78,6 +78,15 @@ public sealed class LocalAlerts
         }
     }
 
+    /// <summary>After a local alert is raised and stored (the SMS to the duty phones).</summary>
+    public event Action<LocalAlert>? Raised;
+
+    public LocalAlert? Find(string localId)
+    {
+        lock (_lock)
+            return _alerts.Find(a => a.LocalId == localId);
+    }
+
     public LocalAlert Raise(string deviceId, string kind, uint? seq, DateTimeOffset at)
     {
         var alert = new LocalAlert(Guid.NewGuid().ToString(), deviceId, kind, seq, at, null, null, null);
@@ -90,6 +99,15 @@ public sealed class LocalAlerts
         }
         _logger.LogCritical("Local alert {LocalId}: {Kind} from {DeviceId} (seq {Seq}) while the hub is unreachable", alert.LocalId, kind, deviceId, seq);
         _ = SoundAsync(alert);
+        try
+        {
+            Raised?.Invoke(alert);
+        }
+        catch (Exception ex)
+        {
+            // The alert is stored and on the board: a failing listener must not undo the device's acknowledgement.
+            _logger.LogError(ex, "Local alert {LocalId}: a listener failed", alert.LocalId);
+        }
         return alert;
     }
 

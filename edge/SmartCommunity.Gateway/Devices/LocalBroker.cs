@@ -33,12 +33,12 @@ public sealed class LocalBroker : IHostedService, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<LocalBroker> _logger;
     private readonly MqttServer _server;
-    private readonly LocalAlerts _alerts;
+    private readonly LifeSafetyWatch _watch;
 
-    public LocalBroker(DeviceRegistry registry, DurableQueue queue, GatewayStatus status, LocalAlerts alerts, TimeProvider time, IOptions<GatewayOptions> options,
+    public LocalBroker(DeviceRegistry registry, DurableQueue queue, GatewayStatus status, LifeSafetyWatch watch, TimeProvider time, IOptions<GatewayOptions> options,
         ILogger<LocalBroker> logger)
     {
-        _alerts = alerts;
+        _watch = watch;
         _registry = registry;
         _queue = queue;
         _status = status;
@@ -122,11 +122,11 @@ public sealed class LocalBroker : IHostedService, IAsyncDisposable
         if (e.SessionItems[DeviceItem] is not string id)
             return Task.CompletedTask;
         var filter = e.TopicFilter.Topic;
-        if (filter == Topic.Down(id) || filter == Topic.Cfg(id))
+        if (Topic.MaySubscribe(id, filter))
             return Task.CompletedTask;
         e.ProcessSubscription = false;
         e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        e.Response.ReasonString = "a device subscribes only to its own down and cfg topics";
+        e.Response.ReasonString = Topic.SubscribeRefusal;
         _status.Reject("acl_denied");
         _logger.LogInformation("Device {DeviceId}: subscribe to {Filter} refused", id, Printable(filter));
         return Task.CompletedTask;
@@ -148,23 +148,25 @@ public sealed class LocalBroker : IHostedService, IAsyncDisposable
             return;
         }
         var now = _time.GetUtcNow();
+        var receivedMs = now.ToUnixTimeMilliseconds();
         var payload = message.Payload.ToArray();
         var (signals, seq) = LifeSafety(payload, id, kind, channel, now);
+        // Alarms someone within the ack timeout: the hub by its PUBACK, else the duty room.
+        var watched = signals.Count > 0 ? _watch.Begin(id, receivedMs, [.. signals.Select(s => WireName.Of(s.Kind))], seq, now) : null;
         try
         {
-            var outcome = await _queue.AppendAsync(new QueuedMessage(id, channel == TopicChannel.Status, message.Retain, signals.Count > 0, now.ToUnixTimeMilliseconds(), payload));
+            var outcome = await _queue.AppendAsync(new QueuedMessage(id, channel == TopicChannel.Status, message.Retain, signals.Count > 0, receivedMs, payload));
             if (outcome == AppendOutcome.DroppedForQuota)
                 _logger.LogDebug("Device {DeviceId}: routine message dropped, the queue is at its quota", id);
             // Nobody at the hub would see it now: the community's duty room must.
-            if (!_status.UplinkConnected)
-            {
-                foreach (var signal in signals)
-                    _alerts.Raise(id, WireName.Of(signal.Kind), seq, now);
-            }
+            if (watched is not null && !_status.UplinkConnected)
+                _watch.RaiseNow(watched);
         }
         catch (Exception ex)
         {
             // Not stored, so not acknowledged: the device keeps it and sends it again.
+            if (watched is not null)
+                _watch.Forget(watched);
             _logger.LogError(ex, "Device {DeviceId}: message not stored", id);
             e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
             e.CloseConnection = true;

@@ -21,8 +21,8 @@ namespace SmartCommunity.Gateway.Uplink;
 /// to the devices; publishes the gateway's health. Reconnects with exponential backoff; after an outage the backlog
 /// goes at full speed, devices with a life-safety message first.
 /// </summary>
-public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlerts alerts, DeviceRegistry registry, GatewayStatus status, TimeProvider time,
-    IOptions<GatewayOptions> options, ILogger<Forwarder> logger) : BackgroundService
+public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlerts alerts, LifeSafetyWatch watch, DeviceRegistry registry, GatewayStatus status,
+    TimeProvider time, IOptions<GatewayOptions> options, ILogger<Forwarder> logger) : BackgroundService
 {
     public const string ReceivedProperty = "sc-gw-received";
     private static readonly byte[] OfflineWill = Encoding.UTF8.GetBytes("{\"v\":1,\"online\":false}");
@@ -30,6 +30,23 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
 
     private readonly GatewayOptions _o = options.Value;
     private IMqttClient? _client;
+    private CancellationTokenSource? _connection;
+
+    /// <summary>A life-safety message went unanswered: the link is taken for dead without waiting for the keep-alive. Ending
+    /// this connection releases what is in flight and reconnects, reporting the local alert first.</summary>
+    private void DropConnection(string why)
+    {
+        if (Volatile.Read(ref _connection) is not { } connection)
+            return;
+        logger.LogWarning("Uplink dropped: {Why}", why);
+        try
+        {
+            connection.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,6 +55,7 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
         _client = client;
         client.ApplicationMessageReceivedAsync += e => OnDownlinkAsync(e, stoppingToken);
         var health = HealthLoopAsync(client, stoppingToken);
+        watch.Overdue += DropConnection;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -48,6 +66,7 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
                 return Task.CompletedTask;
             }
             client.DisconnectedAsync += OnDisconnected;
+            Volatile.Write(ref _connection, connection);
             try
             {
                 var connect = await client.ConnectAsync(ClientOptions(secret), stoppingToken);
@@ -59,7 +78,8 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
                 failures = 0;
                 logger.LogInformation("Connected to the hub at {Host}:{Port} as {ClientId}; {Depth} messages queued", _o.UplinkHost, _o.UplinkPort,
                     _o.ClientId, queue.Stats().Depth);
-                await PublishHealthAsync(client, stoppingToken);
+                // On the connection's token: a link that dies now must not hold up the drop below.
+                await PublishHealthAsync(client, connection.Token);
                 await ReportLocalAlertsAsync(client, connection.Token);
                 await ForwardAsync(client, connection.Token);
             }
@@ -76,6 +96,7 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
             finally
             {
                 client.DisconnectedAsync -= OnDisconnected;
+                Volatile.Write(ref _connection, null);
                 status.UplinkConnected = false;
             }
             if (client.IsConnected)
@@ -100,6 +121,7 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
                 break;
             }
         }
+        watch.Overdue -= DropConnection;
         await health;
         if (client.IsConnected)
         {
@@ -184,6 +206,9 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
             {
                 case MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers:
                     queue.Complete(lease);
+                    // Only a life-safety message answers a watch: a routine one of the same millisecond must not.
+                    if (lease.Critical)
+                        watch.Answered(lease.DeviceId, lease.ReceivedMs);
                     status.Sent();
                     break;
                 case MqttClientPublishReasonCode.QuotaExceeded:
@@ -196,6 +221,8 @@ public sealed class Forwarder(DurableQueue queue, LocalBroker broker, LocalAlert
                 default:
                     // 0x87 (not this gateway's community) or a payload the hub refuses: sending it again would not change that.
                     queue.Drop(lease);
+                    if (lease.Critical)
+                        watch.Answered(lease.DeviceId, lease.ReceivedMs);
                     logger.LogWarning("The hub refused message {Id} of {DeviceId}: {Code} {Reason}; dropped from the queue", lease.Id, lease.DeviceId,
                         result.ReasonCode, result.ReasonString);
                     break;

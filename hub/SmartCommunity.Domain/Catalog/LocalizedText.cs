@@ -42,6 +42,7 @@ public static class TextCatalogues
         Onboarding.OnboardingTexts.Catalogue,
         Cases.CaseTexts.Catalogue,
         Devices.DeviceConfigTexts.Catalogue,
+        ProblemTexts.Catalogue,
     ];
 
     private static readonly FrozenDictionary<string, string> AllEn = Merge(c => c.En);

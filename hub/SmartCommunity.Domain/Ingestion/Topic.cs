@@ -20,6 +20,15 @@ public static class Topic
     public static string Down(string deviceId) => $"{Prefix}{deviceId}/down";
     public static string Cfg(string deviceId) => $"{Prefix}{deviceId}/cfg";
 
+    /// <summary>Why <see cref="MaySubscribe"/> refused, for the SUBACK's reason string.</summary>
+    public const string SubscribeRefusal = "a device subscribes only to its own down and cfg topics";
+
+    /// <summary>
+    /// The device subscribe ACL of protocol v1, the same at the hub and at a gateway: exactly its own down and cfg topics —
+    /// no wildcards, which would let a device read another's downlinks.
+    /// </summary>
+    public static bool MaySubscribe(string deviceId, string filter) => filter == Down(deviceId) || filter == Cfg(deviceId);
+
     public static bool TryParse(string? topic, out string deviceId, out TopicChannel channel)
     {
         deviceId = "";

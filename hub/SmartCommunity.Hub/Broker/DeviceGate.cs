@@ -190,11 +190,11 @@ public sealed class DeviceGate(DeviceDirectory devices, RejectionLog rejections,
         if (e.SessionItems[DeviceItem] is not string id)
             return Task.CompletedTask;
         var filter = e.TopicFilter.Topic;
-        if (filter == Topic.Down(id) || filter == Topic.Cfg(id))
+        if (Topic.MaySubscribe(id, filter))
             return Task.CompletedTask;
         e.ProcessSubscription = false;
         e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        e.Response.ReasonString = "a device subscribes only to its own down and cfg topics";
+        e.Response.ReasonString = Topic.SubscribeRefusal;
         rejections.Record(id, RejectReason.AclDenied, $"subscribe to \"{Clip(filter)}\" refused", filter);
         return Task.CompletedTask;
     }

@@ -10,22 +10,7 @@ public sealed class DeviceStateFlusher(DeviceDirectory directory, IDbContextFact
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.DeviceStateFlushInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await FlushAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Could not write device state; will retry");
-                }
-            }
-        }
-        catch (OperationCanceledException) { }
+        await PeriodicSweep.RunAsync(options.Value.DeviceStateFlushInterval, time, FlushAsync, logger, "Could not write device state", stoppingToken);
         await FlushAsync(CancellationToken.None);
     }
 

@@ -16,23 +16,7 @@ public sealed class SupervisionService(
         // A hub that is stopping takes its devices' connections down with it: no sweep judges them from then on (this
         // service's own token comes later, once the services registered after it have stopped).
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
-        stoppingToken = stopping.Token;
-        using var timer = new PeriodicTimer(options.Value.SupervisionInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await CheckAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Supervision sweep failed; will retry");
-                }
-            }
-        }
-        catch (OperationCanceledException) { }
+        await PeriodicSweep.RunAsync(options.Value.SupervisionInterval, time, CheckAsync, logger, "Supervision sweep failed", stopping.Token);
     }
 
     public async Task CheckAsync(CancellationToken ct)

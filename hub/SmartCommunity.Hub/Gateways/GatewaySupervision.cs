@@ -3,6 +3,7 @@ using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Gateways;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Gateways;
 
@@ -18,23 +19,7 @@ public sealed class GatewaySupervision(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
-        stoppingToken = stopping.Token;
-        using var timer = new PeriodicTimer(options.Value.SupervisionInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await CheckAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Gateway supervision sweep failed; will retry");
-                }
-            }
-        }
-        catch (OperationCanceledException) { }
+        await PeriodicSweep.RunAsync(options.Value.SupervisionInterval, time, CheckAsync, logger, "Gateway supervision sweep failed", stopping.Token);
     }
 
     public async Task CheckAsync(CancellationToken ct)

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SmartCommunity.Domain.Catalog;
 using SmartCommunity.Domain.Places;
+using SmartCommunity.Hub.Localization;
 
 namespace SmartCommunity.Hub.Hosting;
 
@@ -39,10 +41,28 @@ public static class ApiProblem
     /// <summary>Problem details for exceptions and status-code pages, with the fallback writer for clients that do not ask for JSON.</summary>
     public static IServiceCollection AddApiProblems(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = LocalizeTitle);
         // After the framework's writer, which keeps every client that accepts JSON; this one takes the rest.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, AnyClientProblemWriter>());
         return services;
+    }
+
+    /// <summary>
+    /// A generic title (the framework's validation title or the status's reason phrase) in the reader's language (<c>?lang=</c>,
+    /// Accept-Language — the dashboard sends its own); a title a handler chose itself is left as it is.
+    /// </summary>
+    private static void LocalizeTitle(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        var english = TextCatalogues.For(TextCatalogues.English);
+        string? key = null;
+        if (problem is HttpValidationProblemDetails && (problem.Title is null || problem.Title == english[ProblemTexts.Validation]))
+            key = ProblemTexts.Validation;
+        else if (english.TryGetValue(ProblemTexts.Status(status), out var title) && (problem.Title is null || problem.Title == title || problem.Title == ReasonPhrases.GetReasonPhrase(status)))
+            key = ProblemTexts.Status(status);
+        if (key is not null)
+            problem.Title = TextCatalogues.Format(ReaderLanguage.Of(context.HttpContext, profileLanguage: null), key, []);
     }
 
     private sealed class AnyClientProblemWriter(IOptions<ProblemDetailsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IProblemDetailsWriter

@@ -245,6 +245,24 @@ public sealed class ProblemDetailsTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(["Resident A", "Resident B"], names.Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("zh-CN", "提交的内容有误。", "未找到")]
+    [InlineData("en", "One or more validation errors occurred.", "Not Found")]
+    public async Task Problem_GenericTitle_InTheReadersLanguage(string language, string validationTitle, string notFoundTitle)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await _hub.AdminAsync();
+        admin.DefaultRequestHeaders.AcceptLanguage.ParseAdd(language);
+
+        using var invalid = await admin.PostAsJsonAsync("/api/residents", new CreateResidentRequest(_world.HouseholdA, "  ", 1940, false), ct);
+        using var missing = await admin.GetAsync("/api/alerts/999999999", ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(validationTitle, (await invalid.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(notFoundTitle, (await missing.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("title").GetString());
+    }
+
     [Fact]
     public async Task CreateResident_DecomposedAndPadded_StoredNfcAndTrimmed()
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SmartCommunity.Hub.Devices;
+using SmartCommunity.Hub.Hosting;
 
 namespace SmartCommunity.Hub.Broker.External;
 
@@ -11,21 +12,7 @@ public sealed class DirectorySync(DeviceDirectory directory, IOptions<BrokerOpti
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.External.DirectoryRefreshInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await directory.RefreshAllAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Could not refresh the device directory from the database; will retry");
-                }
-            }
-        }
-        catch (OperationCanceledException) { }
+        await PeriodicSweep.RunAsync(options.Value.External.DirectoryRefreshInterval, time, directory.RefreshAllAsync, logger,
+            "Could not refresh the device directory from the database", stoppingToken);
     }
 }
