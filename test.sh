@@ -136,6 +136,8 @@ fi
 status=0
 log=$(mktemp)
 
+# Before `dotnet test`: the hub's browser tests and the gateway's (LocalBoardBrowserTests: the gateway serves the same
+# dashboard/dist as its duty room's local board) need the built dashboard.
 echo "== dashboard: install, type-check, unit tests, build"
 (cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm run --silent test && npm run --silent build) || status=1
 

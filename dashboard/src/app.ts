@@ -4,7 +4,7 @@
 import { getSession, logout, saveLanguage } from "./api/auth";
 import { Capabilities } from "./api/capabilities";
 import { ApiError } from "./api/http";
-import type { Me, PageDto, Role, SignInFailures } from "./api/types";
+import type { GatewaySession, Me, PageDto, Role, SignInFailures } from "./api/types";
 import { workflow } from "./api/workflow";
 import type { AppContext, View } from "./context";
 import { initLanguage, onLanguageChange, onLanguageChosen, t, type MessageKey } from "./i18n";
@@ -70,6 +70,8 @@ export class App {
   /** Where to go after signing in (the route that was asked for). */
   private returnTo: string | null = null;
   private announcedLoad = false;
+  /** Served by a community gateway (its session answer says so): the duty room's local board, the board page only. */
+  private gateway: GatewaySession | null = null;
   /** The hub was unreachable at boot and this device keeps a family's last known status: show that. */
   private offline = false;
   /** A card to focus after the next render ("Show alert" on a page). */
@@ -97,8 +99,9 @@ export class App {
     // already has every kind's label, icon and unit.
     const vocabulary = this.loadVocabulary();
     try {
-      const me = await getSession();
-      if (me) await this.startSession(me);
+      const session = await getSession();
+      this.gateway = session.gateway;
+      if (session.me) await this.startSession(session.me);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) {
         // Hub unreachable at boot: show sign-in, which explains the problem when used.
@@ -125,7 +128,8 @@ export class App {
   async startSession(me: Me): Promise<void> {
     this.endSession();
     this.announcedLoad = false;
-    const caps = await Capabilities.load();
+    // A gateway offers acknowledge only (no OpenAPI document to read).
+    const caps = this.gateway ? Capabilities.none : await Capabilities.load();
     const live = new LiveAlerts(() => this.sessionExpired());
     const ctx: AppContext = {
       me,
@@ -133,8 +137,9 @@ export class App {
       alarm: this.alarm,
       announcer: this.announcer,
       flow: workflow(caps),
+      gateway: this.gateway,
       params: [],
-      nav: routes.filter((r) => allowed(r, me)).map((r) => ({ path: r.path, title: r.title })),
+      nav: this.routes().filter((r) => allowed(r, me)).map((r) => ({ path: r.path, title: this.titleOf(r) })),
       signOut: () => this.signOut(),
     };
     this.session = ctx;
@@ -191,7 +196,16 @@ export class App {
   /** The first page this user may open (family → family page, technician → devices). */
   private home(): string {
     const me = this.session?.me;
-    return (me && routes.find((r) => allowed(r, me))?.path) ?? DEFAULT_ROUTE;
+    return (me && this.routes().find((r) => allowed(r, me))?.path) ?? DEFAULT_ROUTE;
+  }
+
+  /** At a gateway the duty room has its local board and nothing else (the rest is the hub's). */
+  private routes(): readonly Route[] {
+    return this.gateway ? routes.filter((r) => r.path === "board") : routes;
+  }
+
+  private titleOf(route: Route): MessageKey {
+    return this.gateway && route.path === "board" ? "gateway.boardTitle" : route.title;
   }
 
   private endSession(): void {
@@ -231,7 +245,9 @@ export class App {
       }
     }
     for (const alert of change.removed) {
-      this.announcer.say(t("announce.resolved", { kind: kindLabel(alert.kind), where: whereText(alert) }));
+      // At a gateway an alert leaves the local board when the hub has it, not because it was resolved.
+      const key = alert.outcome === "handed_over" ? "gateway.handedOver" : "announce.resolved";
+      this.announcer.say(t(key, { kind: kindLabel(alert.kind), where: whereText(alert) }));
     }
   }
 
@@ -277,6 +293,7 @@ export class App {
       if (path && path !== "login") this.returnTo = [path, ...params].join("/");
       const view = loginPage({
         notice: this.loginNotice,
+        gateway: this.gateway,
         onSignedIn: async (me) => {
           this.loginNotice = null;
           await this.startSession(me);
@@ -291,11 +308,11 @@ export class App {
     } else {
       const ctx = this.session;
       const home = this.home();
-      const route = routes.find((r) => r.path === path && allowed(r, ctx.me)) ?? routes.find((r) => r.path === home);
+      const route = this.routes().find((r) => r.path === path && allowed(r, ctx.me)) ?? this.routes().find((r) => r.path === home);
       if (!route) throw new Error("No default route");
       if (path !== route.path) history.replaceState(null, "", `#/${route.path}`);
       ctx.params = path === route.path ? params : [];
-      const top = header(ctx, t(route.title), route.path);
+      const top = header(ctx, t(this.titleOf(route)), route.path);
       const page = route.view(ctx);
       this.mounted.push(top, page);
       if (this.signInFailures) main.append(this.failuresNotice(this.signInFailures));

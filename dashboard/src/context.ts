@@ -2,7 +2,7 @@
 // back. Pages and header parts import these from here, never from app.ts, so the shell can import
 // every page without an import cycle.
 
-import type { Me } from "./api/types";
+import type { GatewaySession, Me } from "./api/types";
 import type { Workflow } from "./api/workflow";
 import type { MessageKey } from "./i18n";
 import type { Alarm } from "./sound/alarm";
@@ -17,6 +17,8 @@ export interface AppContext {
   announcer: Announcer;
   /** Workflow endpoints this hub offers (null = not there yet; the UI leaves the control out). */
   flow: Workflow;
+  /** Served by a community gateway: the duty room's local board (null at the hub). */
+  gateway: GatewaySession | null;
   /** Route parameters after the page name: `#/residents/7` → ["7"]. */
   params: string[];
   /** Routes this user may open, for navigation. */

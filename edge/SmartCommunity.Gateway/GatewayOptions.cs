@@ -91,8 +91,12 @@ public sealed partial class GatewayOptions
 
     public GatewayTwilioOptions Twilio { get; set; } = new();
 
-    /// <summary>The password of the local alert board (<c>/board</c>, user <c>duty</c>); without one the board is off.</summary>
+    /// <summary>The duty room's password for the local board (the dashboard served by the gateway; each person signs in
+    /// with their name and it); without one nobody can sign in.</summary>
     public string? BoardPassword { get; set; }
+
+    /// <summary>The built dashboard (dashboard/dist); empty: <c>dashboard/</c> next to the binary, else dashboard/dist above the working directory.</summary>
+    public string? DashboardPath { get; set; }
 
     public string ClientId => "gw/" + Id;
 

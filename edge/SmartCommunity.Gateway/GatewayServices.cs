@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Gateway.Alerts;
+using SmartCommunity.Gateway.Board;
 using SmartCommunity.Gateway.Devices;
 using SmartCommunity.Gateway.Queue;
 using SmartCommunity.Gateway.Uplink;
@@ -55,6 +56,17 @@ public static class GatewayServices
         builder.Services.AddHostedService<RegistrySync>();
         builder.Services.AddSingleton<Forwarder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Forwarder>());
+    }
+}
+
+public static class BoardServices
+{
+    public static void AddBoard(this WebApplicationBuilder builder)
+    {
+        var dataDirectory = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.DataDirectory ?? new GatewayOptions().DataDirectory;
+        builder.AddBoardAuth(dataDirectory);
+        builder.Services.AddSignalR();
+        builder.Services.AddHostedService<BoardPush>();
     }
 }
 

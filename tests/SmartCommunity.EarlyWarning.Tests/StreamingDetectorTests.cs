@@ -19,7 +19,7 @@ public class StreamingDetectorTests
 
         var spike = Assert.Single(fired, f => f.i >= 1500 && f.i < 1510);
         Assert.Equal(35, spike.r.Seen);
-        Assert.InRange(spike.r.Score, 0.65, 1);
+        Assert.InRange(spike.r.Score, detector.Options.FireLevel, 1);
     }
 
     [Fact]

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using SmartCommunity.Hub.Tests;
 using SmartCommunity.Testing;
@@ -44,24 +42,23 @@ public sealed class LocalAlertTests
         var sosSeq = await p.PublishAsync(DeviceClient.Sos, Ct);
         await c.PublishAsync(DeviceClient.Temp, Ct);
 
-        // No automatic redirects: HttpClient drops the Authorization header when it follows one (a browser resends it).
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/board", UriKind.Relative), Ct)).StatusCode);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"duty:{password}")));
-        var zh = await http.GetStringAsync(new Uri("/board?lang=zh-CN", UriKind.Relative), Ct);
-        Assert.Contains("sos-0001", zh, StringComparison.Ordinal);
-        Assert.Contains("紧急呼叫", zh, StringComparison.Ordinal);
-        Assert.Contains("无法连接中心平台", zh, StringComparison.Ordinal);
-        Assert.DoesNotContain("clim-0001", zh, StringComparison.Ordinal);
+        using var board = new BoardClient(gateway.HttpPort);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await board.Http.GetAsync(new Uri("/api/alerts", UriKind.Relative), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, await board.SignInAsync("王芳", password, Ct));
+        var open = await board.OpenAlertsAsync(Ct);
+        var sos = Assert.Single(open);
+        Assert.Equal("sos-0001", sos.GetProperty("deviceId").GetString());
+        Assert.Equal("sos", sos.GetProperty("kind").GetString());
+        Assert.Equal("critical", sos.GetProperty("severity").GetString());
+        Assert.Equal("raised", sos.GetProperty("status").GetString());
         await Eventually.TrueAsync(() => File.Exists(sounded) && File.ReadAllText(sounded).Contains("sos-0001 sos", StringComparison.Ordinal), "the sounder ran", Ct);
 
-        var localId = System.Text.RegularExpressions.Regex.Match(zh, "data-id=\"([0-9a-f-]{36})\"").Groups[1].Value;
-        using var ack = await http.PostAsync(new Uri($"/board/ack/{localId}", UriKind.Relative), new FormUrlEncodedContent([new("name", "王芳")]), Ct);
-        Assert.Equal(HttpStatusCode.Redirect, ack.StatusCode);
-        var en = await http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct);
-        Assert.Contains("SOS call", en, StringComparison.Ordinal);
-        Assert.Contains("王芳", en, StringComparison.Ordinal);
-        Assert.DoesNotContain("<form", en, StringComparison.Ordinal);
+        var localId = sos.GetProperty("localId").GetString();
+        using var ack = await board.AcknowledgeAsync(sos.GetProperty("id").GetInt64(), Ct);
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var acked = Assert.Single(await board.OpenAlertsAsync(Ct));
+        Assert.Equal("acknowledged", acked.GetProperty("status").GetString());
+        Assert.Equal("王芳", acked.GetProperty("acknowledgedBy").GetString());
 
         await hub.StartBrokerAsync();
         await Eventually.TrueAsync(() => hub.Accepted("sos-0001").Count == 1 && hub.Accepted("clim-0001").Count == 2, "the queue replayed", Ct);
@@ -82,8 +79,8 @@ public sealed class LocalAlertTests
         await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("uplinkConnected").GetBoolean(), what: "the uplink up");
         await p.PublishAsync(DeviceClient.Sos, Ct);
         await Eventually.TrueAsync(() => hub.Accepted("sos-0001").Count == 2, "the second SOS forwarded", Ct);
-        var after = await http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct);
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(after, "data-id="));
+        // The hub has the first one now: it left the local board, and the second SOS raised none there.
+        Assert.Empty(await board.OpenAlertsAsync(Ct));
         Assert.Single(hub.Everything, e => e.Topic.EndsWith("/alert", StringComparison.Ordinal));
     }
 
@@ -107,17 +104,17 @@ public sealed class LocalAlertTests
         await using var p = await DeviceClient.ConnectAsync(pendant, gateway.MqttPort, Ct);
         await p.PublishAsync(DeviceClient.Temp, Ct);
         await Eventually.TrueAsync(() => hub.Accepted("sos-0002").Count == 1, "a reading through the relay", Ct);
-        using var http = Board(gateway, password);
+        using var board = new BoardClient(gateway.HttpPort);
+        Assert.Equal(HttpStatusCode.NoContent, await board.SignInAsync("王芳", password, Ct));
 
         uplink.BlackHole();
         var pressed = Stopwatch.StartNew();
         var sosSeq = await p.PublishAsync(DeviceClient.Sos, Ct);
-        var board = await Eventually.GetAsync(() => http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct), b => b.Contains("data-id=", StringComparison.Ordinal),
-            what: "the local alert on the board");
+        var open = await Eventually.GetAsync(() => board.OpenAlertsAsync(Ct), a => a.Length > 0, what: "the local alert on the board");
         var elapsed = pressed.Elapsed;
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"SOS published (gateway PUBACK included) -> local alert on the board: {elapsed.TotalMilliseconds:0} ms (Gateway:LifeSafetyAckTimeout 0.8 s; keep-alive 30 s + 15 s)");
-        Assert.Contains("SOS call", board, StringComparison.Ordinal);
+        Assert.Equal("sos", Assert.Single(open).GetProperty("kind").GetString());
         // Raised because the hub did not answer while the uplink still seemed up, not because anything had noticed it was down.
         var status = await gateway.StatusAsync(Ct);
         Assert.Equal(1, status.GetProperty("lifeSafetyOverdue").GetInt64());
@@ -131,8 +128,8 @@ public sealed class LocalAlertTests
         var alert = JsonDocument.Parse(hub.Everything.Single(e => e.Topic.EndsWith("/alert", StringComparison.Ordinal)).Payload).RootElement;
         Assert.Equal(sosSeq, alert.GetProperty("seq").GetUInt32());
         Assert.Equal("sos", alert.GetProperty("kind").GetString());
-        var after = await http.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct);
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(after, "data-id="));
+        // Still one local alert, and now the hub's: it has left the duty room's board.
+        await Eventually.GetAsync(() => board.OpenAlertsAsync(Ct), a => a.Length == 0, what: "the local alert handed to the hub");
         Assert.Equal(1, (await gateway.StatusAsync(Ct)).GetProperty("lifeSafetyOverdue").GetInt64());
     }
 
@@ -185,11 +182,10 @@ public sealed class LocalAlertTests
         Assert.Contains("SOS call: sos-0003 (SOS pendant)", en["Body"], StringComparison.Ordinal);
         Assert.Contains("community gateway", en["Body"], StringComparison.Ordinal);
 
-        using var http = Board(gateway, password);
-        var board = await http.GetStringAsync(new Uri("/board", UriKind.Relative), Ct);
-        var localId = System.Text.RegularExpressions.Regex.Match(board, "data-id=\"([0-9a-f-]{36})\"").Groups[1].Value;
-        using var ack = await http.PostAsync(new Uri($"/board/ack/{localId}", UriKind.Relative), new FormUrlEncodedContent([new("name", "王芳")]), Ct);
-        Assert.Equal(HttpStatusCode.Redirect, ack.StatusCode);
+        using var board = new BoardClient(gateway.HttpPort);
+        Assert.Equal(HttpStatusCode.NoContent, await board.SignInAsync("王芳", password, Ct));
+        using var ack = await board.AcknowledgeAsync(Assert.Single(await board.OpenAlertsAsync(Ct)).GetProperty("id").GetInt64(), Ct);
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
         await hub.StartBrokerAsync();
         await Eventually.TrueAsync(() => hub.Accepted("sos-0003").Count == 1 && hub.Everything.Any(e => e.Topic.EndsWith("/alert", StringComparison.Ordinal)),
             "the local alert and the SOS at the hub", Ct);
@@ -198,13 +194,5 @@ public sealed class LocalAlertTests
         Assert.Equal(2, twilio.Messages.Count);
         Assert.DoesNotContain(FakeTwilio.AuthToken, gateway.Log(), StringComparison.Ordinal);
         Assert.DoesNotContain(zhPhone, gateway.Log(), StringComparison.Ordinal);
-    }
-
-    private static HttpClient Board(GatewayProcess gateway, string password)
-    {
-        // No automatic redirects: HttpClient drops the Authorization header when it follows one.
-        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"duty:{password}")));
-        return http;
     }
 }

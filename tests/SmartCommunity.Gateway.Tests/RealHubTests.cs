@@ -1,8 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.RegularExpressions;
 using MQTTnet;
 using MQTTnet.Protocol;
 using SmartCommunity.Hub.Alerts;
@@ -16,7 +13,7 @@ namespace SmartCommunity.Gateway.Tests;
 /// Both halves of issue 20 for real: the hub in-process (<see cref="HubApp"/>: its API, embedded broker, ingestion and
 /// alerts) and the gateway's build as its own process, its uplink through a TCP relay the test cuts and restores.
 /// </summary>
-public sealed partial class RealHubTests
+public sealed class RealHubTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -65,13 +62,13 @@ public sealed partial class RealHubTests
             for (var i = 0; i < 5; i++)
                 await d.PublishTempAsync(Ct);
 
-        using var board = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };
-        board.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"duty:{password}")));
-        var page = await Eventually.GetAsync(() => board.GetStringAsync(new Uri("/board?lang=en", UriKind.Relative), Ct),
-            p => p.Contains(sos.Id, StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the SOS on the local board");
-        var localId = BoardId().Match(page).Groups[1].Value;
-        using (var ack = await board.PostAsync(new Uri($"/board/ack/{localId}", UriKind.Relative), new FormUrlEncodedContent([new("name", "王芳")]), Ct))
-            Assert.Equal(HttpStatusCode.Redirect, ack.StatusCode);
+        // The duty room signs in to the local board (the dashboard's API at the gateway) and acknowledges.
+        using var board = new BoardClient(gateway.HttpPort);
+        Assert.Equal(HttpStatusCode.NoContent, await board.SignInAsync("王芳", password, Ct));
+        var local = await Eventually.GetAsync(() => board.OpenAlertsAsync(Ct), a => a.Any(x => x.GetProperty("deviceId").GetString() == sos.Id),
+            TimeSpan.FromSeconds(10), "the SOS on the local board");
+        using (var ack = await board.AcknowledgeAsync(Assert.Single(local).GetProperty("id").GetInt64(), Ct))
+            Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
         Assert.Empty(await AlertsAsync(hub, sos.Id));
 
         // Restored: the local alert, then the queue.
@@ -93,9 +90,6 @@ public sealed partial class RealHubTests
         foreach (var d in devices)
             await d.DisposeAsync();
     }
-
-    [GeneratedRegex("data-id=\"([0-9a-f-]{36})\"")]
-    private static partial Regex BoardId();
 
     private static async Task<List<PointDto>> ReadingsAsync(HttpClient admin, HubDevice d)
     {

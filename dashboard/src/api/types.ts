@@ -22,6 +22,21 @@ export interface Me {
   failedSignIns?: SignInFailures | null;
 }
 
+/** Served by a community gateway (docs/gateway.md): the duty room's local board, not the hub. */
+export interface GatewaySession {
+  id: string;
+  /** The gateway has a duty-room password: people can sign in. */
+  board: boolean;
+}
+
+/** GET /api/gateway/info: the gateway's link to the hub. */
+export interface GatewayInfo {
+  id: string;
+  uplinkConnected: boolean;
+  hubUrl: string | null;
+  openAlerts: number;
+}
+
 export interface SignInFailures {
   count: number;
   first: string;

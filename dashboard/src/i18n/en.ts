@@ -709,6 +709,21 @@ export const en = {
   "manage.dead.attempts": "{count} attempts",
   "manage.dead.retry": "Retry",
   "manage.dead.retried": "Queued again.",
+  // The duty room's local board, served by a community gateway (docs/gateway.md).
+  "gateway.boardTitle": "Local board",
+  "gateway.loginSubtitle": "Community gateway {id}: the duty room's local board",
+  "gateway.loginName": "Your name",
+  "gateway.loginPassword": "Duty room password",
+  "gateway.loginWrong": "Wrong password",
+  "gateway.boardOff": "The local board is off: this gateway has no duty room password.",
+  "gateway.offline": "Cannot reach the community gateway. Check the connection and try again.",
+  "gateway.uplinkDown": "The hub is unreachable.",
+  "gateway.uplinkDownHint": "Alerts are raised here at the community gateway: acknowledge them here; the hub gets them when it is back.",
+  "gateway.uplinkUp": "Connected to the hub.",
+  "gateway.uplinkUpHint": "The hub pages and handles alerts; this board shows what the hub has not received yet.",
+  "gateway.uplinkUnknown": "Cannot tell whether the hub is reachable (the gateway does not answer).",
+  "gateway.openHub": "Open the hub's board",
+  "gateway.handedOver": "Handed over to the hub: {kind}, {where}",
 } as const;
 
 export type MessageKey = keyof typeof en;

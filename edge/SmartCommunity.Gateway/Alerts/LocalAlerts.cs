@@ -20,6 +20,18 @@ public sealed record LocalAlert(
     /// <summary>Whether the hub has this state of the alert (set once published after a reconnect; cleared by a change).</summary>
     [JsonPropertyName("reported")]
     public bool Reported { get; init; }
+
+    /// <summary>The alert's number on the duty room's board (the dashboard keys alerts by a number); given at raise, kept on disk.</summary>
+    [JsonPropertyName("number")]
+    public long Number { get; init; }
+}
+
+public enum LocalAlertChange
+{
+    Raised,
+    Acknowledged,
+    /// <summary>Published to the hub: from now on the hub's alert is the one to act on.</summary>
+    HandedOver,
 }
 
 /// <summary>
@@ -40,6 +52,7 @@ public sealed class LocalAlerts
     private readonly Lock _lock = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private List<LocalAlert> _alerts = [];
+    private long _lastNumber;
 
     public LocalAlerts(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LocalAlerts> logger)
     {
@@ -58,8 +71,29 @@ public sealed class LocalAlerts
                 _logger.LogError(ex, "Local alerts file {Path} unreadable; starting with none", _path);
             }
         }
+        // A file from before alerts had numbers: number them in the order they were raised.
+        _lastNumber = _alerts.Count == 0 ? 0 : _alerts.Max(a => a.Number);
+        for (var i = 0; i < _alerts.Count; i++)
+        {
+            if (_alerts[i].Number == 0)
+                _alerts[i] = _alerts[i] with { Number = ++_lastNumber };
+        }
     }
 
+    /// <summary>An alert raised, acknowledged or handed to the hub (the board pushes it to the duty room's screens).</summary>
+    public event Action<LocalAlert, LocalAlertChange>? Changed;
+
+    /// <summary>The alerts the hub does not have yet: the duty room's board (once reported, the hub's board has them).</summary>
+    public IReadOnlyList<LocalAlert> Open
+    {
+        get
+        {
+            lock (_lock)
+                return [.. _alerts.Where(a => !a.Reported).OrderByDescending(a => a.RaisedAt)];
+        }
+    }
+
+    /// <summary>Every alert kept (the hub's ones for 7 days after reporting), newest first.</summary>
     public IReadOnlyList<LocalAlert> All
     {
         get
@@ -89,15 +123,17 @@ public sealed class LocalAlerts
 
     public LocalAlert Raise(string deviceId, string kind, uint? seq, DateTimeOffset at)
     {
-        var alert = new LocalAlert(Guid.NewGuid().ToString(), deviceId, kind, seq, at, null, null, null);
+        LocalAlert alert;
         lock (_lock)
         {
+            alert = new LocalAlert(Guid.NewGuid().ToString(), deviceId, kind, seq, at, null, null, null) { Number = ++_lastNumber };
             var cutoff = _time.GetUtcNow() - KeepReported;
             _alerts.RemoveAll(a => a.Reported && a.RaisedAt < cutoff);
             _alerts.Add(alert);
             Save();
         }
         _logger.LogCritical("Local alert {LocalId}: {Kind} from {DeviceId} (seq {Seq}) while the hub is unreachable", alert.LocalId, kind, deviceId, seq);
+        Changed?.Invoke(alert, LocalAlertChange.Raised);
         _ = SoundAsync(alert);
         try
         {
@@ -111,18 +147,22 @@ public sealed class LocalAlerts
         return alert;
     }
 
-    public bool Acknowledge(string localId, string by)
+    /// <summary>Acknowledged on the duty room's board: only an alert the hub does not have yet (the hub's staff handle the
+    /// rest). Null when there is no such alert or it was acknowledged already.</summary>
+    public LocalAlert? AcknowledgeOpen(long number, string by)
     {
+        LocalAlert acked;
         lock (_lock)
         {
-            var i = _alerts.FindIndex(a => a.LocalId == localId);
+            var i = _alerts.FindIndex(a => a.Number == number && !a.Reported);
             if (i < 0 || _alerts[i].AckAt is not null)
-                return false;
-            _alerts[i] = _alerts[i] with { AckAt = _time.GetUtcNow(), AckBy = by, Reported = false };
+                return null;
+            acked = _alerts[i] = _alerts[i] with { AckAt = _time.GetUtcNow(), AckBy = by, Reported = false };
             Save();
         }
-        _logger.LogInformation("Local alert {LocalId} acknowledged at the gateway by {By}", localId, by);
-        return true;
+        _logger.LogInformation("Local alert {LocalId} acknowledged at the gateway by {By}", acked.LocalId, by);
+        Changed?.Invoke(acked, LocalAlertChange.Acknowledged);
+        return acked;
     }
 
     public void MarkReported(LocalAlert reported)
@@ -131,12 +171,12 @@ public sealed class LocalAlerts
         {
             var i = _alerts.FindIndex(a => a.LocalId == reported.LocalId);
             // Only the state that was published: an acknowledgement since then is published next time.
-            if (i >= 0 && _alerts[i] == reported)
-            {
-                _alerts[i] = reported with { Reported = true };
-                Save();
-            }
+            if (i < 0 || _alerts[i] != reported)
+                return;
+            _alerts[i] = reported with { Reported = true };
+            Save();
         }
+        Changed?.Invoke(reported with { Reported = true }, LocalAlertChange.HandedOver);
     }
 
     private void Save()

@@ -12,7 +12,8 @@ import { BoardCards } from "./boardCards";
 import { gridFilterNote } from "./gridFilterNote";
 import { renderScheduler } from "./renderScheduler";
 import { showSeverityCounts } from "./severitySummary";
-import { sitePlanSlot } from "./sitePlanSlot";
+import { sitePlanSlot, type SitePlanSlot } from "./sitePlanSlot";
+import { uplinkBanner } from "./uplinkBanner";
 
 const STAFF_ROLES = new Set(["Admin", "EmergencyStaff", "GridWorker", "Technician"]);
 const AGE_TICK_MS = 15_000;
@@ -23,6 +24,7 @@ export function boardPage(ctx: AppContext): View {
   const { store } = ctx.live;
   const cards = new BoardCards({
     canAct: ctx.me.roles.some((r) => STAFF_ROLES.has(r)),
+    canResolve: ctx.gateway === null,
     applied: (alert: AlertDto) => store.upsert(alert),
     stale: () => void ctx.live.resync(),
     flow: ctx.flow,
@@ -34,7 +36,9 @@ export function boardPage(ctx: AppContext): View {
     render();
   };
   const filterNote = gridFilterNote(() => selectGrid(null));
-  const plan = sitePlanSlot(ctx.me, () => gridFilter, selectGrid, () => render());
+  // A gateway knows devices, not places: no site plan on the duty room's local board, but the link to the hub, first.
+  const plan = ctx.gateway ? noPlan() : sitePlanSlot(ctx.me, () => gridFilter, selectGrid, () => render());
+  const uplink = ctx.gateway ? uplinkBanner() : null;
 
   const banner = h("div", { class: "critical-banner", hidden: true, "aria-hidden": "true" });
   const count = h("span", { class: "board__count" });
@@ -54,6 +58,7 @@ export function boardPage(ctx: AppContext): View {
   const element = h(
     "section",
     { class: "board", "aria-labelledby": "board-heading" },
+    uplink?.element ?? null,
     banner,
     h(
       "div",
@@ -105,6 +110,7 @@ export function boardPage(ctx: AppContext): View {
     element,
     dispose() {
       plan.dispose();
+      uplink?.dispose();
       unsubscribeAlerts();
       unsubscribeStatus();
       window.clearInterval(ticker);
@@ -113,6 +119,10 @@ export function boardPage(ctx: AppContext): View {
       cards.dispose();
     },
   };
+}
+
+function noPlan(): SitePlanSlot {
+  return { element: h("div", { class: "board__map", hidden: true }), update() {}, gridName: () => null, dispose() {} };
 }
 
 /** The flashing banner while critical alerts wait for someone. */

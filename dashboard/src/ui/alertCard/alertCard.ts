@@ -21,6 +21,8 @@ import { ResolveForm } from "./resolveForm";
 export interface CardActions {
   /** The user may acknowledge and resolve (staff roles; never family). */
   canAct: boolean;
+  /** Resolve is offered (default). Not on a gateway's local board: the hub's staff close alerts there. */
+  canResolve?: boolean;
   /** Applies the hub's answer (the updated alert) to the board. */
   applied(alert: AlertDto): void;
   /** The alert changed under us (409): refetch the open list. */
@@ -154,7 +156,7 @@ export class AlertCard {
         this.ackButton,
         ...(flow?.dispatch ? [this.dispatch.button] : []),
         ...(flow?.onSite ? [this.onSiteButton] : []),
-        this.resolve.button,
+        ...(this.ops.canResolve === false ? [] : [this.resolve.button]),
         ...(flow?.comment ? [this.comment.button] : []),
         ...(flow?.handOff ? [this.handOffButton] : []),
       );
