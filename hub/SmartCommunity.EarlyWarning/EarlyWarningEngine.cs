@@ -24,11 +24,16 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
 
     private readonly DetectorOptions _detector = detectorOptions ?? DetectorOptions.Default;
     private readonly Dictionary<string, SeriesMonitor> _series = new(StringComparer.Ordinal);
+    // The newest reading each detected series has taken: a successor replays from here, by reading time (a node's buffered
+    // pack that arrived after the last save carries readings older than that save).
+    private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<int, RoutineMonitor> _routines = [];
     private readonly Dictionary<string, ClimateWatch> _climate = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GasWatch> _gas = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DoorWatch> _doors = new(StringComparer.Ordinal);
     private readonly FeedbackGate _feedback = new();
+    // The explanations' clock times ("since 18:05") are read in the communities' zone, as the routines are.
+    private readonly TimeZoneInfo _zone = routineOptions?.TimeZone ?? TimeZoneInfo.Utc;
 
     public int SeriesCount => _series.Count;
 
@@ -83,7 +88,12 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
                 break;
         }
         if (DetectedMeasurements.Contains(r.Name))
+        {
             Add(findings, Series(id, r.Name).Update(r.Time, r.Value));
+            var key = SeriesId(id, r.Name);
+            if (!_lastSeen.TryGetValue(key, out var last) || r.Time > last)
+                _lastSeen[key] = r.Time;
+        }
     }
 
     /// <summary>Clock tick: the rules about something that did not happen (not up, silence, door still open).</summary>
@@ -148,10 +158,23 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
         return true;
     }
 
+    /// <summary>Operator said "false alarm" on a routine alert ("not up", "inactive", "door opened at night") of this resident,
+    /// raised at <paramref name="raisedAt"/> after the last movement <paramref name="since"/>: the resident's routine takes that
+    /// day as usual (<see cref="RoutineMonitor.FalseAlarm"/>).</summary>
+    public bool RoutineFalseAlarm(int residentId, FindingKind kind, DateTimeOffset raisedAt, DateTimeOffset since, DateTimeOffset now) =>
+        _routines.TryGetValue(residentId, out var r) && r.FalseAlarm(kind, raisedAt, since, now);
+
+    /// <summary>Operator said "real" on a routine alert: any tolerance of that kind is taken away.</summary>
+    public bool RoutineReal(int residentId, FindingKind kind, DateTimeOffset raisedAt) =>
+        _routines.TryGetValue(residentId, out var r) && r.Real(kind, raisedAt);
+
     /// <summary>The usual chance of movement in the clock hour of <paramref name="at"/> for this resident, null before the
     /// routine has been learned (the band of a routine alert's evidence).</summary>
     public double? UsualActivity(int residentId, DateTimeOffset at) =>
         _routines.TryGetValue(residentId, out var r) && !r.Learning ? r.UsualActivity(at) : null;
+
+    /// <summary>The newest reading time this series' detector has taken (restored with the state), null when unknown.</summary>
+    public DateTimeOffset? LastSeen(string seriesId) => _lastSeen.TryGetValue(seriesId, out var t) ? t : null;
 
     public StreamingDetector? Detector(string seriesId) => _series.GetValueOrDefault(seriesId)?.Detector;
 
@@ -159,18 +182,24 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
     {
         var id = SeriesId(deviceId, measurement);
         if (!_series.TryGetValue(id, out var m))
-            _series[id] = m = new SeriesMonitor(id, Label(measurement), Unit(measurement), new StreamingDetector(_detector));
+            _series[id] = m = new SeriesMonitor(id, Label(measurement), Unit(measurement), new StreamingDetector(_detector)) { Zone = _zone };
         return m;
     }
 
-    private ClimateWatch Climate(Source s) =>
-        _climate.TryGetValue(s.DeviceId, out var c) ? c : _climate[s.DeviceId] = new ClimateWatch(SeriesId(s.DeviceId, "temp"), s.Rules.TemperatureBand);
+    private ClimateWatch Climate(Source s)
+    {
+        if (!_climate.TryGetValue(s.DeviceId, out var c))
+            return _climate[s.DeviceId] = new ClimateWatch(SeriesId(s.DeviceId, "temp"), s.Rules.TemperatureBand) { Zone = _zone };
+        // A technician set (or removed) the probe's own band: it applies from the next reading.
+        c.Band = s.Rules.TemperatureBand;
+        return c;
+    }
 
     private GasWatch Gas(Source s) =>
-        _gas.TryGetValue(s.DeviceId, out var g) ? g : _gas[s.DeviceId] = new GasWatch(SeriesId(s.DeviceId, "gas"), s.Rules.GasAlarmPpm);
+        _gas.TryGetValue(s.DeviceId, out var g) ? g : _gas[s.DeviceId] = new GasWatch(SeriesId(s.DeviceId, "gas"), s.Rules.GasAlarmPpm) { Zone = _zone };
 
     private DoorWatch Door(string deviceId) =>
-        _doors.TryGetValue(deviceId, out var d) ? d : _doors[deviceId] = new DoorWatch(SeriesId(deviceId, "door"));
+        _doors.TryGetValue(deviceId, out var d) ? d : _doors[deviceId] = new DoorWatch(SeriesId(deviceId, "door")) { Zone = _zone };
 
     private RoutineMonitor Routine(int residentId) =>
         _routines.TryGetValue(residentId, out var r) ? r : _routines[residentId] = new RoutineMonitor(ResidentSeriesId(residentId), routineOptions);
@@ -194,7 +223,7 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
     }
 
     private sealed record Snapshot(int Version, Dictionary<string, string> Detectors, Dictionary<int, RoutineState> Routines,
-        Dictionary<string, Tolerance>? Tolerated = null);
+        Dictionary<string, Tolerance>? Tolerated = null, Dictionary<string, DateTimeOffset>? LastSeen = null);
 
     /// <summary>Saves the learned state as one JSON document (detectors as their compact binary state).</summary>
     public void Save(Stream stream)
@@ -207,7 +236,7 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
             detectors[id] = Convert.ToBase64String(ms.ToArray());
         }
         JsonSerializer.Serialize(stream, new Snapshot(SnapshotVersion, detectors, _routines.ToDictionary(r => r.Key, r => r.Value.State),
-            new Dictionary<string, Tolerance>(_feedback.Tolerated, StringComparer.Ordinal)));
+            new Dictionary<string, Tolerance>(_feedback.Tolerated, StringComparer.Ordinal), new Dictionary<string, DateTimeOffset>(_lastSeen, StringComparer.Ordinal)));
     }
 
     /// <summary>Restores state saved by <see cref="Save"/>; <paramref name="modelFor"/> supplies the persisted model of (series, version).</summary>
@@ -232,10 +261,15 @@ public sealed class EarlyWarningEngine(DetectorOptions? detectorOptions = null, 
                 continue;
             }
             var measurement = id[(id.LastIndexOf('/') + 1)..];
-            _series[id] = new SeriesMonitor(id, Label(measurement), Unit(measurement), detector);
+            _series[id] = new SeriesMonitor(id, Label(measurement), Unit(measurement), detector) { Zone = _zone };
         }
         foreach (var (resident, state) in snapshot.Routines)
             _routines[resident] = new RoutineMonitor(ResidentSeriesId(resident), routineOptions, state);
         _feedback.Restore(snapshot.Tolerated);
+        foreach (var (id, at) in snapshot.LastSeen ?? [])
+        {
+            if (_series.ContainsKey(id))
+                _lastSeen[id] = at;
+        }
     }
 }

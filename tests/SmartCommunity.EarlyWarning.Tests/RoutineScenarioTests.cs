@@ -11,11 +11,11 @@ public class RoutineScenarioTests
     /// every 10-30 min until about 22:30, a bathroom visit some nights. <paramref name="wake"/> can override
     /// a day's wake-up time or (null) make the resident not get up at all.
     /// </summary>
-    private static List<Finding> Live(RoutineMonitor routine, FakeTimeProvider time, int days, Func<int, TimeSpan?, TimeSpan?>? wake = null, int seed = 21)
+    private static List<Finding> Live(RoutineMonitor routine, FakeTimeProvider time, int days, Func<int, TimeSpan?, TimeSpan?>? wake = null, int seed = 21, int from = 0)
     {
-        var rng = new Random(seed);
+        var rng = new Random(seed + from);
         var findings = new List<Finding>();
-        for (var day = 0; day < days; day++)
+        for (var day = from; day < days; day++)
         {
             var date = Synthetic.Start.AddDays(day);
             var weekend = date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
@@ -79,6 +79,76 @@ public class RoutineScenarioTests
         Assert.False(alert.IsPreAlarm);
         Assert.Equal(Severity.High, alert.Severity);
         Assert.Equal(pre.At + new RoutineOptions().PreAlarmFor, alert.At);
+    }
+
+    [Fact]
+    public void Routine_NotUpFalseAlarm_AsLateAMorningQuiet_RealKeepsAlerting()
+    {
+        TimeSpan? Late(int day, TimeSpan? usual) => day is 22 or 23 ? TimeSpan.FromHours(10.5) : usual;
+        var time = new FakeTimeProvider(Synthetic.Start);
+        var judgedFalse = new RoutineMonitor("resident:1");
+        var judgedReal = new RoutineMonitor("resident:2");
+        // Day 22 is a Wednesday: both residents get up at 10:30, hours after their usual 07:00.
+        var otherTime = new FakeTimeProvider(Synthetic.Start);
+        var first = Live(judgedFalse, time, 23, Late);
+        Assert.Equal(first.Select(f => (f.Kind, f.At)), Live(judgedReal, otherTime, 23, Late).Select(f => (f.Kind, f.At)));
+        var pre = first[0];
+        Assert.Equal(FindingKind.NotUpAsUsual, pre.Kind);
+        var verdictAt = Synthetic.Start.AddDays(22).AddHours(12);
+        Assert.True(judgedFalse.FalseAlarm(FindingKind.NotUpAsUsual, pre.At, pre.Since, verdictAt));
+        Assert.True(judgedReal.Real(FindingKind.NotUpAsUsual, pre.At));
+
+        // Thursday, the same late morning: quiet for the one called a false alarm, alerted again for the other.
+        Assert.Empty(Live(judgedFalse, time, 24, Late, from: 23));
+        Assert.Equal([FindingKind.NotUpAsUsual, FindingKind.NotUpAsUsual], Live(judgedReal, otherTime, 24, Late, from: 23).Select(f => f.Kind));
+        // Not blind: a morning with nobody up at all still alerts on the tolerant one.
+        Assert.Contains(Live(judgedFalse, time, 25, (day, usual) => null, from: 24), f => f.Kind == FindingKind.NotUpAsUsual);
+    }
+
+    [Fact]
+    public void Routine_InactiveFalseAlarm_SameSilenceQuiet_LongerSilenceAlerts()
+    {
+        var time = new FakeTimeProvider(Synthetic.Start);
+        var routine = new RoutineMonitor("resident:1");
+        Live(routine, time, 21);
+        // Day 21 (a Monday): up at 07:00, then silent from 12:00 to 18:00.
+        var day = Synthetic.Start.AddDays(21);
+        List<Finding> Silent(DateTimeOffset date, double until)
+        {
+            var found = new List<Finding>();
+            for (var t = TimeSpan.FromHours(7); t < TimeSpan.FromHours(22); t += TimeSpan.FromMinutes(5))
+            {
+                time.SetUtcNow(date + t);
+                if ((t < TimeSpan.FromHours(12) || t >= TimeSpan.FromHours(until)) && t.Minutes % 20 == 0)
+                    routine.Activity(time.GetUtcNow());
+                if (routine.Tick(time.GetUtcNow()) is { } f)
+                    found.Add(f);
+            }
+            return found;
+        }
+        var first = Silent(day, 18);
+        var pre = Assert.Single(first, f => f.Kind == FindingKind.InactiveTooLong && f.IsPreAlarm);
+        Assert.True(routine.FalseAlarm(FindingKind.InactiveTooLong, pre.At, pre.Since, day.AddHours(20)));
+
+        // The next Monday the same silence raises nothing; the one after, a silence until bedtime still alerts.
+        Assert.Empty(Silent(day.AddDays(7), 18));
+        Assert.Contains(Silent(day.AddDays(14), 21.9), f => f.Kind == FindingKind.InactiveTooLong);
+    }
+
+    [Fact]
+    public void DoorOpenedAtNight_FalseAlarm_SameHourQuiet_RealAlertsAgain()
+    {
+        var time = new FakeTimeProvider(Synthetic.Start);
+        var routine = new RoutineMonitor("resident:1");
+        Live(routine, time, 20);
+        var night = Synthetic.Start.AddDays(20).AddHours(3);
+        var f = routine.DoorOpened(night);
+        Assert.NotNull(f);
+        Assert.True(routine.FalseAlarm(FindingKind.DoorOpenAtNight, f.At, f.Since, night.AddHours(6)));
+        Assert.Null(routine.DoorOpened(night.AddDays(1).AddMinutes(10)));
+        Assert.NotNull(routine.DoorOpened(night.AddDays(2).AddHours(-2))); // another hour of the night still alerts
+        Assert.True(routine.Real(FindingKind.DoorOpenAtNight, night));
+        Assert.NotNull(routine.DoorOpened(night.AddDays(3)));
     }
 
     [Fact]

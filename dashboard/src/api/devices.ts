@@ -19,6 +19,16 @@ export function rotateSecret(id: string, graceSeconds?: number): Promise<DeviceC
   return request<DeviceCredentials>("POST", `/api/devices/${encodeURIComponent(id)}/secret`, { body: graceSeconds === undefined ? {} : { graceSeconds } });
 }
 
+/** The probe's own temperature band (°C); the hub refuses one outside −40…85 or narrower than 1 °C. */
+export function setTemperatureBand(id: string, min: number, max: number): Promise<DeviceDto> {
+  return request<DeviceDto>("PUT", `/api/devices/${encodeURIComponent(id)}/band`, { body: { min, max } });
+}
+
+/** Back to the band of the probe's location. */
+export function clearTemperatureBand(id: string): Promise<DeviceDto> {
+  return request<DeviceDto>("DELETE", `/api/devices/${encodeURIComponent(id)}/band`);
+}
+
 export function deviceRejections(id: string): Promise<DeviceRejections> {
   return request<DeviceRejections>("GET", `/api/devices/${encodeURIComponent(id)}/rejections?limit=20`);
 }

@@ -192,6 +192,9 @@ export interface DeviceDto {
   rejected: number;
   registeredAt: string;
   revoked: boolean;
+  /** The probe's own temperature band in °C (a freezer, a fridge); null: its location's. */
+  bandMin?: number | null;
+  bandMax?: number | null;
 }
 
 export interface RegisterDeviceRequest {

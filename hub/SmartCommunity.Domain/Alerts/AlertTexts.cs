@@ -28,10 +28,10 @@ public static class AlertTexts
         ["early.gas_rising"] = "Gas rising: {0:0} ppm against a usual {1:0} ppm, +{2:0} ppm/h since {3}; alarm level {4:0} ppm in about {5:0.0} h",
         ["early.door_left_open"] = "Door open for {0:0} min since {1}; it is usually closed again within {2:0.#} min",
 
-        ["early.anomaly.range"] = "{0} {1:0.#} {2}, outside everything seen so far; unusual since {3} UTC",
-        ["early.anomaly.seasonal"] = "{0} {1:0.#} {2} where about {3:0.#} {2} is usual at this time of day; unusual since {4} UTC",
-        ["early.anomaly.model"] = "{0} {1:0.#} {2}: the recent pattern is unlike this sensor's usual pattern; unusual since {3} UTC",
-        ["early.anomaly.expected"] = "{0} {1:0.#} {2} where about {3:0.#} {2} was expected; unusual since {4} UTC",
+        ["early.anomaly.range"] = "{0} {1:0.#} {2}, outside everything seen so far; unusual since {3}",
+        ["early.anomaly.seasonal"] = "{0} {1:0.#} {2} where about {3:0.#} {2} is usual at this time of day; unusual since {4}",
+        ["early.anomaly.model"] = "{0} {1:0.#} {2}: the recent pattern is unlike this sensor's usual pattern; unusual since {3}",
+        ["early.anomaly.expected"] = "{0} {1:0.#} {2} where about {3:0.#} {2} was expected; unusual since {4}",
 
         ["early.door_open_at_night"] = "Front door opened at {0}; at this hour it is opened on fewer than {1:P0} of nights",
         ["early.not_up"] = "No movement this morning (last movement {0}); usually up by {1} on {2}",
@@ -67,10 +67,10 @@ public static class AlertTexts
         ["early.gas_rising"] = "燃气浓度上升：{0:0} ppm（平常 {1:0} ppm），自 {3} 起每小时上升 {2:0} ppm；约 {5:0.0} 小时后达到报警值 {4:0} ppm",
         ["early.door_left_open"] = "门自 {1} 起已开 {0:0} 分钟；平常 {2:0.#} 分钟内就会关上",
 
-        ["early.anomaly.range"] = "{0} {1:0.#} {2}，超出以往所有读数；自 {3} UTC 起异常",
-        ["early.anomaly.seasonal"] = "{0} {1:0.#} {2}，此时段通常约为 {3:0.#} {2}；自 {4} UTC 起异常",
-        ["early.anomaly.model"] = "{0} {1:0.#} {2}：近期变化规律与该传感器平常不同；自 {3} UTC 起异常",
-        ["early.anomaly.expected"] = "{0} {1:0.#} {2}，预期约为 {3:0.#} {2}；自 {4} UTC 起异常",
+        ["early.anomaly.range"] = "{0} {1:0.#} {2}，超出以往所有读数；自 {3} 起异常",
+        ["early.anomaly.seasonal"] = "{0} {1:0.#} {2}，此时段通常约为 {3:0.#} {2}；自 {4} 起异常",
+        ["early.anomaly.model"] = "{0} {1:0.#} {2}：近期变化规律与该传感器平常不同；自 {3} 起异常",
+        ["early.anomaly.expected"] = "{0} {1:0.#} {2}，预期约为 {3:0.#} {2}；自 {4} 起异常",
 
         ["early.door_open_at_night"] = "大门在 {0} 被打开；这个时段开门的夜晚不到 {1:P0}",
         ["early.not_up"] = "今早没有活动（最后一次活动：{0}）；{2}通常 {1} 前起床",

@@ -32,6 +32,16 @@ public readonly record struct TemperatureBand(double Min, double Max)
         DeviceLocation.Bathroom => new(18, 32),
         _ => new(16, 30),
     };
+
+    /// <summary>What a probe can be given: within the sensor's range (−40…85 °C), the floor below the ceiling by 1 °C or
+    /// more. Null when acceptable, else the reason as a text key and its arguments.</summary>
+    public static LocalizedText? Problem(double min, double max) =>
+        double.IsNaN(min) || double.IsNaN(max) || min < Lowest || max > Highest ? LocalizedText.Of("device.band.range", Lowest, Highest, min, max)
+        : max - min < 1 ? LocalizedText.Of("device.band.order", min, max)
+        : null;
+
+    public const double Lowest = -40;
+    public const double Highest = 85;
 }
 
 /// <summary>

@@ -119,6 +119,9 @@ public sealed record LocalizedText(string Key, IReadOnlyList<object?> Args)
     /// <summary>A time of day as an argument: digits read the same in every language.</summary>
     public static string Clock(DateTimeOffset at) => at.ToString("HH:mm", CultureInfo.InvariantCulture);
 
+    /// <summary>A time of day in the community's zone (what the reader's clock on the wall says, not UTC).</summary>
+    public static string Clock(DateTimeOffset at, TimeZoneInfo zone) => Clock(TimeZoneInfo.ConvertTime(at, zone));
+
     public static string SerializeArgs(IReadOnlyList<object?> args) => JsonSerializer.Serialize(Plain(args));
 
     private static List<object?> Plain(IReadOnlyList<object?> args) => args.Select(a => a switch

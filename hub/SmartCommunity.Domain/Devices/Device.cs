@@ -77,6 +77,16 @@ public sealed class Device
     public void Move(string? label, DeviceLocation location, int? householdId, int? residentId, int? gridId) =>
         (Label, Location, HouseholdId, ResidentId, GridId) = (label, location, householdId, residentId, gridId);
 
+    /// <summary>The temperature band this probe must keep, when not its location's (a freezer −25…−15 °C, a fridge 2…8 °C):
+    /// the fixed rules and early warning read it instead of <see cref="Alerts.TemperatureBand.For"/>.</summary>
+    public double? BandMin { get; private set; }
+    public double? BandMax { get; private set; }
+
+    public Alerts.TemperatureBand? TemperatureBand => BandMin is { } min && BandMax is { } max ? new(min, max) : null;
+
+    /// <summary>Sets (null: removes) the probe's own band; the caller has checked it (<see cref="Alerts.TemperatureBand.Problem"/>).</summary>
+    public void SetTemperatureBand(Alerts.TemperatureBand? band) => (BandMin, BandMax) = (band?.Min, band?.Max);
+
     /// <summary>Revoked: its connection is refused from now on.</summary>
     public void Revoke() => Revoked = true;
 

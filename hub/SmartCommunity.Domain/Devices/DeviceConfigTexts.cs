@@ -16,6 +16,9 @@ public static class DeviceConfigTexts
         ["device_config.inconsistent"] = "{0} must be below {1} ({2} and {3} would be refused by the device)",
         ["device_config.inconsistent_device"] = "{0} must be below {1}: device {4} would get {2} and {3}",
         ["device_config.empty"] = "Give at least one setting",
+        ["device.band.range"] = "The band must lie within {0:0} to {1:0} °C (not {2:0.#} to {3:0.#} °C)",
+        ["device.band.order"] = "The lowest temperature must be at least 1 °C below the highest (not {0:0.#} and {1:0.#} °C)",
+        ["device.band.kind"] = "This device measures no temperature",
     }, new Dictionary<string, string>
     {
         ["device_config.unknown"] = "{0} 不是设备参数",
@@ -26,5 +29,8 @@ public static class DeviceConfigTexts
         ["device_config.inconsistent"] = "{0} 必须小于 {1}（{2} 和 {3} 会被设备拒绝）",
         ["device_config.inconsistent_device"] = "{0} 必须小于 {1}：设备 {4} 将得到 {2} 和 {3}",
         ["device_config.empty"] = "请至少填写一个参数",
+        ["device.band.range"] = "温度范围必须在 {0:0} 到 {1:0} °C 之内（不能是 {2:0.#} 到 {3:0.#} °C）",
+        ["device.band.order"] = "最低温度必须比最高温度至少低 1 °C（不能是 {0:0.#} 和 {1:0.#} °C）",
+        ["device.band.kind"] = "该设备不测量温度",
     });
 }

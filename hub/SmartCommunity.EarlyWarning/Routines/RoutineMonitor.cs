@@ -57,6 +57,19 @@ public sealed class RoutineState
     public bool Escalated { get; set; }
     public bool NotUpToday { get; set; }
     public bool InactivityEpisodeHandled { get; set; }
+    /// <summary>When the resident finally got up on the last morning that raised "not up" (that day is not learned).</summary>
+    public DateTimeOffset? LateWake { get; set; }
+
+    // Staff's "false alarm" verdicts (RoutineMonitor.FalseAlarm), each until the given time; "real" takes them away.
+    /// <summary>Minutes added to the "not up" limit, weekdays and weekends apart.</summary>
+    public double[] WakeSlack { get; set; } = new double[2];
+    public DateTimeOffset?[] WakeSlackUntil { get; set; } = new DateTimeOffset?[2];
+    /// <summary>A silence at least this likely (log probability, 0 = none tolerated) raises no "inactive" alert.</summary>
+    public double SilenceLogFloor { get; set; }
+    public DateTimeOffset? SilenceUntil { get; set; }
+    /// <summary>Local clock hours (one bit each) in which opening the front door at night raises nothing.</summary>
+    public int NightDoorHours { get; set; }
+    public DateTimeOffset? NightDoorUntil { get; set; }
 }
 
 /// <summary>
@@ -98,8 +111,10 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         if (s.FirstActivityToday is null && up != DateTimeOffset.MinValue)
         {
             s.FirstActivityToday = up;
-            // A day with a missed morning is not a sample of the usual wake-up time.
-            if (!s.NotUpToday)
+            // A day with a missed morning is not a sample of the usual wake-up time (unless staff call the alert false).
+            if (s.NotUpToday)
+                s.LateWake = up;
+            else
             {
                 var g = Group(up);
                 var minutes = MinutesIntoDay(up);
@@ -126,7 +141,8 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         var night = local.Hour >= _o.NightStartHour || local.Hour < _o.NightEndHour;
         // Coming back in (no movement at home since the door last opened: the resident was out) is not leaving at night.
         var returning = State.LastDoor is { } door && State.LastActivity == door && at - door < AwayAtMost;
-        var unusual = !Learning && night && !returning && State.HourDoor[h] < _o.NightDoorProbability;
+        var tolerated = State.NightDoorUntil > at && ((State.NightDoorHours >> local.Hour) & 1) == 1;
+        var unusual = !Learning && night && !returning && !tolerated && State.HourDoor[h] < _o.NightDoorProbability;
         State.DoorHours |= 1 << local.Hour;
         Activity(at);
         State.LastDoor = at;
@@ -183,8 +199,90 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         var g = Group(now);
         if (s.WakeDays[g] < 2 || (s.WakeCandidate is { } c && (now - c <= WakeWithin || Plausible(c))))
             return false;
-        var late = s.WakeMean[g] + Math.Max(_o.WakeSigmas * Math.Sqrt(s.WakeVar[g]), _o.MinWakeMargin.TotalMinutes);
-        return MinutesIntoDay(now) > late;
+        var slack = s.WakeSlackUntil[g] > now ? s.WakeSlack[g] : 0;
+        return MinutesIntoDay(now) > WakeLimit(g) + slack;
+    }
+
+    /// <summary>Minutes into the day after which the resident is "not up as usual" (before any tolerated slack).</summary>
+    private double WakeLimit(int g) => State.WakeMean[g] + Math.Max(_o.WakeSigmas * Math.Sqrt(State.WakeVar[g]), _o.MinWakeMargin.TotalMinutes);
+
+    /// <summary>How long staff's "false alarm" widens the routine: as the watches' tolerance (<see cref="FeedbackGate.TolerateFor"/>).</summary>
+    public static readonly TimeSpan TolerateFor = FeedbackGate.TolerateFor;
+    private const double Margin = 0.25;
+
+    /// <summary>
+    /// Staff called a routine alert raised at <paramref name="raisedAt"/> a false alarm. "Not up": the morning is part of the
+    /// routine after all: its wake-up (when known: the resident got up after the alert) is learned into that day group's usual
+    /// time, and the limit is widened so a morning as late again, plus a quarter of its lateness, raises nothing. "Inactive":
+    /// a silence as unlikely as that one (from <paramref name="since"/>, the last movement), and a quarter more in log
+    /// probability, raises nothing. "Door at night": opening the door in that clock hour raises nothing. Each for
+    /// <see cref="TolerateFor"/>, from <paramref name="now"/>. Returns false for kinds a routine does not raise.
+    /// </summary>
+    public bool FalseAlarm(FindingKind kind, DateTimeOffset raisedAt, DateTimeOffset since, DateTimeOffset now)
+    {
+        var s = State;
+        switch (kind)
+        {
+            case FindingKind.NotUpAsUsual:
+            {
+                var g = Group(raisedAt);
+                var late = s.LateWake is { } w && w >= raisedAt && w - raisedAt < TimeSpan.FromHours(20) ? w : raisedAt;
+                var minutes = MinutesIntoDay(late);
+                var usual = s.WakeMean[g];
+                if (s.LateWake == late)
+                {
+                    var n = ++s.WakeDays[g];
+                    var a = Math.Max(1.0 / n, ProfileAlpha);
+                    var d = minutes - s.WakeMean[g];
+                    s.WakeMean[g] += a * d;
+                    s.WakeVar[g] = (1 - a) * (s.WakeVar[g] + a * d * d);
+                    s.LateWake = null;
+                }
+                var tolerated = minutes + Margin * Math.Max(minutes - usual, 0);
+                var slack = Math.Max(tolerated - WakeLimit(g), 0);
+                s.WakeSlack[g] = s.WakeSlackUntil[g] > now ? Math.Max(s.WakeSlack[g], slack) : slack;
+                s.WakeSlackUntil[g] = now + TolerateFor;
+                return true;
+            }
+            case FindingKind.InactiveTooLong:
+            {
+                var p = SilenceProbability(since, raisedAt, out _);
+                var floor = (1 + Margin) * Math.Log(Math.Max(p, 1e-300));
+                s.SilenceLogFloor = s.SilenceUntil > now ? Math.Min(s.SilenceLogFloor, floor) : floor;
+                s.SilenceUntil = now + TolerateFor;
+                return true;
+            }
+            case FindingKind.DoorOpenAtNight:
+                s.NightDoorHours = (s.NightDoorUntil > now ? s.NightDoorHours : 0) | 1 << Local(raisedAt).Hour;
+                s.NightDoorUntil = now + TolerateFor;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Staff called a routine alert real: the tolerance of that kind ("not up": of that day group; "door at night":
+    /// of that hour) is taken away, and a missed morning stays out of the usual wake-up time.</summary>
+    public bool Real(FindingKind kind, DateTimeOffset raisedAt)
+    {
+        var s = State;
+        switch (kind)
+        {
+            case FindingKind.NotUpAsUsual:
+                var g = Group(raisedAt);
+                s.WakeSlack[g] = 0;
+                s.WakeSlackUntil[g] = null;
+                return true;
+            case FindingKind.InactiveTooLong:
+                s.SilenceLogFloor = 0;
+                s.SilenceUntil = null;
+                return true;
+            case FindingKind.DoorOpenAtNight:
+                s.NightDoorHours &= ~(1 << Local(raisedAt).Hour);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private bool InactiveTooLong(DateTimeOffset now)
@@ -195,7 +293,10 @@ public sealed class RoutineMonitor(string residentId, RoutineOptions? options = 
         // The last sign of life was the front door: out, not silent at home.
         if (s.LastDoor == last && now - last < AwayAtMost)
             return false;
-        return SilenceProbability(last, now, out _) < _o.InactivityProbability;
+        var p = SilenceProbability(last, now, out _);
+        if (s.SilenceUntil > now && Math.Log(Math.Max(p, 1e-300)) >= s.SilenceLogFloor)
+            return false;
+        return p < _o.InactivityProbability;
     }
 
     /// <summary>Probability that all whole hours between the last activity and now would be silent on a usual

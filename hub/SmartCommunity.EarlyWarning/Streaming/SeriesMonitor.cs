@@ -1,4 +1,3 @@
-using System.Globalization;
 using SmartCommunity.Domain.Alerts;
 using SmartCommunity.Domain.Catalog;
 
@@ -28,6 +27,9 @@ public sealed class SeriesMonitor(string seriesId, LocalizedText label, string u
 
     public string SeriesId => seriesId;
     public StreamingDetector Detector { get; } = detector;
+
+    /// <summary>The community's zone: "unusual since" is told in its local time.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
     public DateTimeOffset? ExcursionStart { get; set; }
     public static readonly TimeSpan Settle = TimeSpan.FromHours(48);
 
@@ -96,7 +98,7 @@ public sealed class SeriesMonitor(string seriesId, LocalizedText label, string u
 
     private LocalizedText Explain(DetectorResult r, DateTimeOffset since)
     {
-        var at = since.ToString("HH:mm", CultureInfo.InvariantCulture);
+        var at = LocalizedText.Clock(since, Zone);
         return r.Channel switch
         {
             AnomalyChannel.Range => LocalizedText.Of("early.anomaly.range", label, r.Seen, unit, at),

@@ -11,6 +11,25 @@ namespace SmartCommunity.EarlyWarning.Watches;
 /// </summary>
 public sealed class ClimateWatch(string seriesId, TemperatureBand band)
 {
+    /// <summary>The community's zone: the times in the explanation are its local time.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>The band the probe must keep (its location's, or the one a technician set for it); a new band forgets the
+    /// usual daily low learned inside the old one.</summary>
+    public TemperatureBand Band
+    {
+        get => _band;
+        set
+        {
+            if (value == _band)
+                return;
+            _band = value;
+            UsualLow = double.NaN;
+        }
+    }
+
+    private TemperatureBand _band = band;
+
     // Warn when the trend says the band is left within this horizon and the room is already near its floor:
     // a thermostat's night set-back falls too, but levels off well above the floor.
     private static readonly TimeSpan Horizon = TimeSpan.FromHours(2);
@@ -75,33 +94,33 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         // Heating failure: near or below the band's floor, falling fast enough to leave it soon; or falling fast
         // for half an hour, below the usual low and leaving the band within the long horizon.
         var observed = Temperature.Observed >= TimeSpan.FromMinutes(45);
-        var usualLow = double.IsNaN(UsualLow) ? band.Min + UnknownUsualLowAboveFloor : UsualLow;
+        var usualLow = double.IsNaN(UsualLow) ? Band.Min + UnknownUsualLowAboveFloor : UsualLow;
         // A home whose nights usually go this low is on its set-back: near the floor only counts below the usual low.
         // Until it is known (the first night), only a fall that leaves the band within the hour counts this close.
         var nearHorizon = double.IsNaN(UsualLow) ? UnknownHorizon : Horizon;
-        var nearFloor = slope <= -MinFallPerHour && t + slope * nearHorizon.TotalHours < band.Min && t < band.Min + NearFloor
+        var nearFloor = slope <= -MinFallPerHour && t + slope * nearHorizon.TotalHours < Band.Min && t < Band.Min + NearFloor
                         && (double.IsNaN(UsualLow) || t < UsualLow - BelowUsualLow);
         // Until the home's usual low is known, a fast fall must also leave the band within the short horizon: a leaky home's
         // first night set-back falls 1–2 °C/h too, and only the days that follow say where it levels off.
         var fastHorizon = double.IsNaN(UsualLow) ? Horizon : LongHorizon;
         var fastFall = FastFallSince is { } fast && at - fast >= FastFallSustained && FallingFrom - t >= MinDrop
-                       && t < usualLow - BelowUsualLow && t + slope * fastHorizon.TotalHours < band.Min;
+                       && t < usualLow - BelowUsualLow && t + slope * fastHorizon.TotalHours < Band.Min;
         if (observed && (nearFloor || fastFall))
         {
             DayHadFailure = true;
             if (HeatingArmed)
             {
                 HeatingArmed = false;
-                var hoursToFloor = Math.Max((t - band.Min) / -slope, 0);
-                var severity = t < band.Min ? Severity.High : Severity.Warning;
-                var fallingSince = LocalizedText.Clock(FallingSince ?? at);
-                var explanation = t < band.Min
-                    ? LocalizedText.Of("early.heating_failure.below", t, band.Min, -slope, fallingSince)
-                    : LocalizedText.Of("early.heating_failure.falling", t, -slope, band.Min, hoursToFloor, fallingSince);
-                return new Finding(seriesId, FindingKind.HeatingFailure, severity, explanation, FallingSince ?? at, at, band.Min, t);
+                var hoursToFloor = Math.Max((t - Band.Min) / -slope, 0);
+                var severity = t < Band.Min ? Severity.High : Severity.Warning;
+                var fallingSince = LocalizedText.Clock(FallingSince ?? at, Zone);
+                var explanation = t < Band.Min
+                    ? LocalizedText.Of("early.heating_failure.below", t, Band.Min, -slope, fallingSince)
+                    : LocalizedText.Of("early.heating_failure.falling", t, -slope, Band.Min, hoursToFloor, fallingSince);
+                return new Finding(seriesId, FindingKind.HeatingFailure, severity, explanation, FallingSince ?? at, at, Band.Min, t);
             }
         }
-        else if (t >= band.Min + 1 && slope >= 0)
+        else if (t >= Band.Min + 1 && slope >= 0)
         {
             HeatingArmed = true;
         }
@@ -135,7 +154,7 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
         {
             // Only ordinary days teach the usual low: one that left the band would pull it down. A day with a warning
             // that stayed in the band still teaches (a set-back warned about on a new home's first night).
-            if (Day is not null && DayLow >= band.Min)
+            if (Day is not null && DayLow >= Band.Min)
                 UsualLow = double.IsNaN(UsualLow) ? DayLow : UsualLow + 0.3 * (DayLow - UsualLow);
             Day = DateOnly.FromDateTime(at.UtcDateTime);
             DayFirst = at;
@@ -171,6 +190,9 @@ public sealed class ClimateWatch(string seriesId, TemperatureBand band)
 /// </remarks>
 public sealed class GasWatch(string seriesId, double alarmPpm)
 {
+    /// <summary>The community's zone: the times in the explanation are its local time.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
     private const double MinRisePerHour = 30;
     private const double NoiseMultiple = 6;
     private static readonly TimeSpan BackgroundTau = TimeSpan.FromHours(6);
@@ -222,7 +244,7 @@ public sealed class GasWatch(string seriesId, double alarmPpm)
             Armed = false;
             var hours = (alarmPpm - level) / slope;
             var severity = hours < 1 ? Severity.High : Severity.Warning;
-            var text = LocalizedText.Of("early.gas_rising", level, Background, slope, LocalizedText.Clock(since), alarmPpm, hours);
+            var text = LocalizedText.Of("early.gas_rising", level, Background, slope, LocalizedText.Clock(since, Zone), alarmPpm, hours);
             return new Finding(seriesId, FindingKind.GasRising, severity, text, since, at, Background, level);
         }
         if (!Armed && excess < Math.Max(20, 2 * Noise) && slope <= 0)
@@ -234,6 +256,9 @@ public sealed class GasWatch(string seriesId, double alarmPpm)
 /// <summary>A door (fridge, freezer, front door) left open for much longer than it usually is.</summary>
 public sealed class DoorWatch(string seriesId)
 {
+    /// <summary>The community's zone: the times in the explanation are its local time.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
     private static readonly TimeSpan MinOpen = TimeSpan.FromMinutes(3);
 
     public DateTimeOffset? OpenSince { get; set; }
@@ -267,7 +292,7 @@ public sealed class DoorWatch(string seriesId)
         if (now - since < limit)
             return null;
         Reported = true;
-        var text = LocalizedText.Of("early.door_left_open", (now - since).TotalMinutes, LocalizedText.Clock(since), Math.Max(TypicalOpenMinutes, 0.5));
+        var text = LocalizedText.Of("early.door_left_open", (now - since).TotalMinutes, LocalizedText.Clock(since, Zone), Math.Max(TypicalOpenMinutes, 0.5));
         return new Finding(seriesId, FindingKind.DoorLeftOpen, Severity.Warning, text, since, now, TypicalOpenMinutes, (now - since).TotalMinutes);
     }
 }

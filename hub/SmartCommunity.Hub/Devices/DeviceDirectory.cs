@@ -26,7 +26,7 @@ public sealed class DeviceEntry
         PreviousSecret = device is { PreviousSecretHash: { } previous, PreviousSecretValidUntil: { } until } ? new(previous, until) : null;
         Revoked = device.Revoked;
         Place = place;
-        Rules = new RuleContext(device.Id, device.Kind, device.Location);
+        Rules = new RuleContext(device.Id, device.Kind, device.Location, device.TemperatureBand);
         Window = device.LastSeq < 0 ? new SequenceWindow()
             : sharedSequence ? SequenceWindow.SharedMark((uint)device.LastSeq)
             : new SequenceWindow((uint)device.LastSeq);
@@ -168,7 +168,7 @@ public sealed class DeviceDirectory(
             existing.Revoked = d.Revoked;
             existing.PreviousSecret = d is { PreviousSecretHash: { } previous, PreviousSecretValidUntil: { } until } ? new(previous, until) : null;
             existing.Place = place;
-            existing.Rules = new RuleContext(d.Id, d.Kind, d.Location);
+            existing.Rules = new RuleContext(d.Id, d.Kind, d.Location, d.TemperatureBand);
             // Another instance saw the device more recently (it took those messages): supervision here must not
             // report a missed heartbeat for a device that is talking to the cluster.
             lock (existing.Sync)

@@ -30,10 +30,13 @@ public sealed record DeviceCredentials(DeviceDto Device, string Secret, MqttConn
 public sealed record RotateSecretRequest(long? GraceSeconds);
 /// <summary>Where the device is and what it is called; every field as it should be after the change.</summary>
 public sealed record UpdateDeviceRequest(string? Label, string? Location, int? HouseholdId, int? ResidentId, int? GridId);
+/// <summary>The temperature band a probe must keep, in °C (a freezer −25…−15, a fridge 2…8).</summary>
+public sealed record TemperatureBandRequest(double Min, double Max);
 
 public sealed record DeviceDto(
     string Id, string Kind, string Location, string? Label, int? HouseholdId, int? ResidentId, int? GridId,
-    bool Online, DateTimeOffset? LastSeenAt, double? Battery, double? Rssi, string? Firmware, long Rejected, long Throttled, DateTimeOffset RegisteredAt, bool Revoked);
+    bool Online, DateTimeOffset? LastSeenAt, double? Battery, double? Rssi, string? Firmware, long Rejected, long Throttled, DateTimeOffset RegisteredAt, bool Revoked,
+    double? BandMin = null, double? BandMax = null);
 
 public static class DevicesApi
 {
@@ -48,6 +51,8 @@ public static class DevicesApi
         group.MapPut("/{id}", UpdateAsync).WithSummary("Label, location and place: move it to another household (its alerts go to that grid from now on)");
         group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revokes a device: its live connection is dropped at once and it cannot reconnect");
         group.MapGet("/{id}/rejections", DeviceRejectionsAsync);
+        group.MapPut("/{id}/band", SetBandAsync).WithSummary("The temperature band this probe must keep (a freezer, a fridge) instead of its location's; the rules and early warning use it from the next reading");
+        group.MapDelete("/{id}/band", ClearBandAsync).WithSummary("The probe keeps its location's temperature band again");
         app.MapGet("/api/rejections", AllRejectionsAsync).WithTags("Devices").RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Technician))
             .WithSummary("Rejected-message counts per device and reason, and the newest rejections");
         return group;
@@ -182,6 +187,37 @@ public static class DevicesApi
         return TypedResults.Ok(ToDto(device, directory.Find(id), rejections));
     }
 
+    private static Task<Results<Ok<DeviceDto>, NotFound, ValidationProblem>> SetBandAsync(string id, TemperatureBandRequest req, HubDbContext db, DeviceDirectory directory,
+        RejectionLog rejections, AccessScopeResolver scopes, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct) =>
+        ChangeBandAsync(id, new Domain.Alerts.TemperatureBand(req.Min, req.Max), db, directory, rejections, scopes, http, logger, ct);
+
+    private static Task<Results<Ok<DeviceDto>, NotFound, ValidationProblem>> ClearBandAsync(string id, HubDbContext db, DeviceDirectory directory,
+        RejectionLog rejections, AccessScopeResolver scopes, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct) =>
+        ChangeBandAsync(id, null, db, directory, rejections, scopes, http, logger, ct);
+
+    private static async Task<Results<Ok<DeviceDto>, NotFound, ValidationProblem>> ChangeBandAsync(string id, Domain.Alerts.TemperatureBand? band, HubDbContext db,
+        DeviceDirectory directory, RejectionLog rejections, AccessScopeResolver scopes, HttpContext http, ILogger<DeviceDirectory> logger, CancellationToken ct)
+    {
+        var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (device is null)
+            return TypedResults.NotFound();
+        var problem = !device.Kind.Spec().Measurements.Contains("temp") ? LocalizedText.Of("device.band.kind")
+            : band is { } b ? Domain.Alerts.TemperatureBand.Problem(b.Min, b.Max)
+            : null;
+        if (problem is not null)
+        {
+            var language = ReaderLanguage.Of(http, await scopes.ResolveAsync(http.User, ct));
+            return ApiProblem.Invalid(new Dictionary<string, string[]> { ["band"] = [problem.Render(language)] });
+        }
+        device.SetTemperatureBand(band);
+        await db.SaveChangesAsync(ct);
+        // The rules read the band from the directory: refresh it now, not at the next restart.
+        await directory.RefreshAsync(id, ct);
+        http.Features.Set(new Audit.AuditNote(band is { } set ? $"device {id} temperature band {set.Min}…{set.Max} °C" : $"device {id} temperature band removed"));
+        logger.LogInformation("Device {DeviceId}: temperature band {Band}", id, band?.ToString() ?? "of its location");
+        return TypedResults.Ok(ToDto(device, directory.Find(id), rejections));
+    }
+
     private static async Task<Results<Ok<DeviceDto>, NotFound, ProblemHttpResult>> RevokeAsync(
         string id, HubDbContext db, DeviceDirectory directory, RejectionLog rejections, IDeviceBroker broker, ILogger<DeviceDirectory> logger, CancellationToken ct)
     {
@@ -247,7 +283,7 @@ public static class DevicesApi
             }
         }
         return new DeviceDto(d.Id, d.Kind.ToWire(), d.Location.ToString(), d.Label, d.HouseholdId, d.ResidentId, d.GridId,
-            online, seen, bat, rssi, fw, rejections.Total(d.Id), throttled, d.RegisteredAt, d.Revoked);
+            online, seen, bat, rssi, fw, rejections.Total(d.Id), throttled, d.RegisteredAt, d.Revoked, d.BandMin, d.BandMax);
     }
 
     private static MqttConnectionInfo ConnectionInfo(string id, HubOptions o, BrokerOptions broker, HttpContext http)

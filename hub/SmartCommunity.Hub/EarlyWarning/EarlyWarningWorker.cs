@@ -212,10 +212,15 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             var deviceId = seriesId[..slash];
             if (await devices.FindOrLoadAsync(deviceId, ct) is not { Revoked: false } device)
                 continue;
+            // From the series' own newest reading in the saved state: a buffered pack that arrived after the save carries
+            // readings older than it; only a state without that mark (saved by an older version) falls back to the save time.
+            var seriesFrom = _engine.LastSeen(seriesId) is { } last ? last.AddMilliseconds(1) : from;
+            if (seriesFrom < now - MaxReplay)
+                seriesFrom = now - MaxReplay;
             IReadOnlyList<TelemetryPoint> points;
             try
             {
-                points = await telemetry.QueryRangeAsync(new SeriesKey(deviceId, measurement.Name), from, now, MaxReplayPoints, ct);
+                points = await telemetry.QueryRangeAsync(new SeriesKey(deviceId, measurement.Name), seriesFrom, now, MaxReplayPoints, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -326,8 +331,8 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var after = new DateTimeOffset(_feedbackAfter.ResolvedTicks, TimeSpan.Zero);
         var verdicts = await db.Alerts.AsNoTracking()
-            .Where(a => (a.Kind == AlertKind.Anomaly || a.Kind == AlertKind.GasRising || a.Kind == AlertKind.HeatingFailure || a.Kind == AlertKind.HeatStress || a.Kind == AlertKind.DoorLeftOpen) && (a.Outcome == AlertOutcome.FalseAlarm || a.Outcome == AlertOutcome.Real) && a.ResolvedAt >= after)
-            .Select(a => new { a.Id, a.DeviceId, a.Kind, a.Outcome, a.ResolvedAt, a.Evidence }).ToListAsync(ct);
+            .Where(a => (a.Kind == AlertKind.Anomaly || a.Kind == AlertKind.GasRising || a.Kind == AlertKind.HeatingFailure || a.Kind == AlertKind.HeatStress || a.Kind == AlertKind.DoorLeftOpen || a.Kind == AlertKind.Inactivity || a.Kind == AlertKind.Routine) && (a.Outcome == AlertOutcome.FalseAlarm || a.Outcome == AlertOutcome.Real) && a.ResolvedAt >= after)
+            .Select(a => new { a.Id, a.DeviceId, a.Kind, a.Outcome, a.ResolvedAt, a.Evidence, a.RaisedAt, a.ResidentId, a.MessageKey, a.MessageArgs }).ToListAsync(ct);
         foreach (var v in verdicts.OrderBy(v => v.ResolvedAt).ThenBy(v => v.Id))
         {
             var mark = new FeedbackMark(v.ResolvedAt!.Value.UtcTicks, v.Id);
@@ -335,6 +340,19 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                 continue;
             _feedbackAfter = mark;
             var real = v.Outcome == AlertOutcome.Real;
+            if (v.Kind is AlertKind.Inactivity or AlertKind.Routine)
+            {
+                // Only the routines' own alerts (their evidence is the resident's activity): the fixed "no activity" rule
+                // learns nothing.
+                var routine = AlertEvidence.Parse(v.Evidence);
+                if (routine?.Measurement != "activity" || v.ResidentId is not { } resident || RoutineKindOf(v.Kind, v.MessageKey, v.MessageArgs) is not { } routineKind)
+                    continue;
+                var adjusted = real
+                    ? _engine.RoutineReal(resident, routineKind, v.RaisedAt)
+                    : _engine.RoutineFalseAlarm(resident, routineKind, v.RaisedAt, routine.Since, time.GetUtcNow());
+                logger.LogInformation("{Verdict} on {Kind} alert {AlertId} applied to resident {ResidentId}'s routine: {Done}", v.Outcome, routineKind, v.Id, resident, adjusted);
+                continue;
+            }
             if (v.Kind == AlertKind.Anomaly)
             {
                 var applied = Detected.Count(m => real
@@ -359,6 +377,18 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
             var done = real ? _engine.Real(series, kind) : _engine.FalseAlarm(series, kind, evidence?.Expected, seen, time.GetUtcNow());
             logger.LogInformation("{Verdict} on {Kind} alert {AlertId} applied to {Series}: {Done}", v.Outcome, v.Kind, v.Id, series, done);
         }
+    }
+
+    /// <summary>Which routine finding an alert came from: "door opened at night" is the only routine-kind one; an inactivity
+    /// alert says in its text whether it was "not up" or a silence.</summary>
+    private static FindingKind? RoutineKindOf(AlertKind kind, string? key, string? args)
+    {
+        if (kind == AlertKind.Routine)
+            return FindingKind.DoorOpenAtNight;
+        var text = $"{key} {args}";
+        return text.Contains("early.not_up", StringComparison.Ordinal) ? FindingKind.NotUpAsUsual
+            : text.Contains("early.inactive", StringComparison.Ordinal) ? FindingKind.InactiveTooLong
+            : null;
     }
 
     private static FindingKind FindingOf(AlertKind kind) => kind switch
@@ -395,7 +425,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private async Task<FeedbackMark> LatestVerdictAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var last = await db.Alerts.Where(a => (a.Kind == AlertKind.Anomaly || a.Kind == AlertKind.GasRising || a.Kind == AlertKind.HeatingFailure || a.Kind == AlertKind.HeatStress || a.Kind == AlertKind.DoorLeftOpen) && (a.Outcome == AlertOutcome.FalseAlarm || a.Outcome == AlertOutcome.Real) && a.ResolvedAt != null)
+        var last = await db.Alerts.Where(a => (a.Kind == AlertKind.Anomaly || a.Kind == AlertKind.GasRising || a.Kind == AlertKind.HeatingFailure || a.Kind == AlertKind.HeatStress || a.Kind == AlertKind.DoorLeftOpen || a.Kind == AlertKind.Inactivity || a.Kind == AlertKind.Routine) && (a.Outcome == AlertOutcome.FalseAlarm || a.Outcome == AlertOutcome.Real) && a.ResolvedAt != null)
             .OrderByDescending(a => a.ResolvedAt).ThenByDescending(a => a.Id).Select(a => new { a.ResolvedAt, a.Id }).FirstOrDefaultAsync(ct);
         return last is null ? default : new FeedbackMark(last.ResolvedAt!.Value.UtcTicks, last.Id);
     }

@@ -346,6 +346,8 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output) : IAsyncL
         R("POST", "/api/devices/{id}/revoke", Fresh("a new device", Who.DevicePeople, c => FreshDeviceAsync(c, c.Ids.ResidentA, "revoke"))),
         R("GET", "/api/devices/{id}/rejections", For("device B", Who.DevicePeople, i => $"/api/devices/{i.DeviceB}/rejections")),
         R("GET", "/api/rejections", Any(Who.DevicePeople, "/api/rejections")),
+        R("PUT", "/api/devices/{id}/band", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/band", _ => new { min = 10, max = 5 })),
+        R("DELETE", "/api/devices/{id}/band", For("device A", Who.DevicePeople, i => $"/api/devices/{i.DeviceA}/band")),
         R("GET", "/api/gateways", Any(Who.DevicePeople | Who.Staff, "/api/gateways")),
         R("POST", "/api/gateways", Any(Who.Admin, "/api/gateways", new { id = "no-prefix", communityId = 0, name = "" })),
         R("POST", "/api/gateways/{id}/rotate", Fresh("a new gateway", Who.Admin, c => FreshGatewayAsync(c, "/rotate"))),

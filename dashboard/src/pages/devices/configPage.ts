@@ -19,6 +19,7 @@ import type { AppContext, View } from "../../context";
 import { t, tMaybe } from "../../i18n";
 import { append, h, uid } from "../../ui/dom";
 import { deviceKindLabel, formatFull } from "../../ui/format";
+import { bandPanel } from "./bandPanel";
 
 export type ConfigScope = { scope: "device"; id: string } | { scope: "kind"; kind: string };
 
@@ -34,6 +35,7 @@ export function configPage(_ctx: AppContext, target: ConfigScope): View {
     body,
   );
   let disposed = false;
+  let band: HTMLElement | undefined;
 
   const load = (): Promise<Loaded> => (target.scope === "device" ? getDeviceConfig(target.id) : getKindConfig(target.kind));
   const save = (changes: SettingChanges): Promise<Loaded> => (target.scope === "device" ? putDeviceConfig(target.id, changes) : putKindConfig(target.kind, changes));
@@ -70,6 +72,8 @@ export function configPage(_ctx: AppContext, target: ConfigScope): View {
       "deviceId" in config ? deliveryLine(config) : null,
       notice ? h("p", { class: "form-notice", role: "status", "data-testid": "config-notice" }, notice) : null,
       form,
+      // A climate probe may be a freezer's or a fridge's: its own band, beside the firmware's settings.
+      "deviceId" in config && config.kind === "climate" ? (band ??= bandPanel(config.deviceId)) : null,
     );
     const firstError = form.querySelector<HTMLInputElement>("input[aria-invalid='true']");
     firstError?.focus();

@@ -481,6 +481,12 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("BandMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("BandMin")
+                        .HasColumnType("REAL");
+
                     b.Property<double?>("Battery")
                         .HasColumnType("REAL");
 

@@ -498,6 +498,12 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<double?>("BandMax")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("BandMin")
+                        .HasColumnType("double precision");
+
                     b.Property<double?>("Battery")
                         .HasColumnType("double precision");
 
