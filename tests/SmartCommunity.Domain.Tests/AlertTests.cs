@@ -32,6 +32,48 @@ public sealed class AlertTests
     }
 
     [Fact]
+    public void Fold_ReplayedPackOfAGatewaysLocalAlert_CountedOnce()
+    {
+        var a = Alert.Raise(Sos() with { Seq = 4711, Local = true }, Place, T);
+        a.Fold(Sos() with { Seq = 4711 }, T.AddMinutes(10));
+        Assert.Equal(1, a.Occurrences);
+        Assert.Equal(T, a.LastSeenAt);
+        Assert.Null(a.SeenSeqs);
+    }
+
+    [Fact]
+    public void Fold_LocalAlertAfterItsPack_CountedOnce()
+    {
+        var a = Alert.Raise(Sos() with { Seq = 4711 }, Place, T);
+        a.Fold(Sos() with { Seq = 4711, Local = true }, T.AddMinutes(10));
+        Assert.Equal(1, a.Occurrences);
+    }
+
+    [Fact]
+    public void Fold_TwoPressesReportedLocallyThenBothReplayed_CountsTwo()
+    {
+        var a = Alert.Raise(Sos() with { Seq = 10, Local = true }, Place, T);
+        a.Fold(Sos() with { Seq = 12, Local = true }, T.AddMinutes(1));
+        a.Fold(Sos() with { Seq = 10 }, T.AddMinutes(10));
+        a.Fold(Sos() with { Seq = 12 }, T.AddMinutes(10));
+        // A later press with a number seen before from the pack's own path is a new event (the window already refused a true replay).
+        a.Fold(Sos() with { Seq = 13 }, T.AddMinutes(11));
+        Assert.Equal(3, a.Occurrences);
+        Assert.Equal("p13", a.SeenSeqs);
+    }
+
+    [Fact]
+    public void Fold_ManyPresses_RemembersOnlyTheNewest()
+    {
+        var a = Alert.Raise(Sos() with { Seq = 1 }, Place, T);
+        for (var seq = 2u; seq <= 40; seq++)
+            a.Fold(Sos() with { Seq = seq }, T.AddSeconds(seq));
+        Assert.Equal(40, a.Occurrences);
+        Assert.Equal(Alert.MaxSeenSeqs, a.SeenSeqs!.Split(' ').Length);
+        Assert.True(a.SeenSeqs.Length <= 200, "fits its column");
+    }
+
+    [Fact]
     public void Fold_OtherDevice_Throws()
     {
         var a = Alert.Raise(Sos(), Place, T);

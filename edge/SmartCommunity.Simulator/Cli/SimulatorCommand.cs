@@ -19,6 +19,7 @@ internal static class SimulatorCommand
     private static readonly Option<string[]> DeviceOption = new("--device", "-d") { Description = "A device as id:kind:secret (repeatable). Kinds: " + string.Join(", ", WireName.All<DeviceKind>()) + "." };
     private static readonly Option<string?> HostOption = new("--host") { Description = "Broker host (default: from the fleet file, else 127.0.0.1)." };
     private static readonly Option<int?> PortOption = new("--port") { Description = "Broker port (default: from the fleet file, else 1883)." };
+    private static readonly Option<string?> GatewayOption = new("--gateway") { Description = "Run the fleet behind a community gateway: its device broker as host[:port] (port 1883 unless given), instead of the hub. The devices must be registered at the hub in the gateway's community: the gateway knows them from its registry sync and refuses any other." };
     private static readonly Option<string> MqttVersionOption = new("--mqtt-version") { Description = "MQTT protocol version.", DefaultValueFactory = _ => "5" };
     private static readonly Option<double> SpeedOption = new("--speed") { Description = "Run the daily routine this many times faster (intervals are divided by it).", DefaultValueFactory = _ => 1.0 };
     private static readonly Option<double> HeatingFailurePaceOption = new("--heating-failure-pace") { Description = "Play heating-failure this many times faster than a real room cools (~1 °C per 20 min), with a reading every 10 s; e.g. 240 for a demo (below 16 °C within a minute).", DefaultValueFactory = _ => 1.0 };
@@ -38,9 +39,16 @@ internal static class SimulatorCommand
         MqttVersionOption.AcceptOnlyFromAmong("3.1.1", "5");
         var root = new RootCommand("SmartCommunity device simulator: virtual SOS buttons, wearables, smoke, climate, PIR, door and leak sensors publishing SenML over MQTT with their own credentials.")
         {
-            FleetOption, DeviceOption, HostOption, PortOption, MqttVersionOption, SpeedOption, HeatingFailurePaceOption, SetOption, ClientIdSuffixOption,
+            FleetOption, DeviceOption, HostOption, PortOption, GatewayOption, MqttVersionOption, SpeedOption, HeatingFailurePaceOption, SetOption, ClientIdSuffixOption,
             ScenarioOption, SeedOption, DurationOption, NoRoutineOption, NoInteractiveOption, StorageOption, NoAnnounceOfflineOption, VerboseOption,
         };
+        root.Validators.Add(result =>
+        {
+            if (result.GetResult(GatewayOption) is not null && (result.GetResult(HostOption) is not null || result.GetResult(PortOption) is not null))
+            {
+                result.AddError("--gateway names the broker: give it, or --host/--port, not both.");
+            }
+        });
         root.SetAction(RunAsync);
         // Stopping disconnects every device cleanly; give it time before the process is torn down.
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });
@@ -62,6 +70,45 @@ internal static class SimulatorCommand
         }
 
         return settings;
+    }
+
+    /// <summary>A gateway's device broker as <c>host</c>, <c>host:port</c> or <c>[ipv6]:port</c>; devices connect on 1883 unless a port is given.</summary>
+    internal static (string Host, int Port) ParseGateway(string text)
+    {
+        var value = text.Trim();
+        string host;
+        string? port = null;
+        if (value.StartsWith('['))
+        {
+            var close = value.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0 || (close + 1 < value.Length && value[close + 1] != ':'))
+            {
+                throw new FormatException($"Expected host[:port] for --gateway, got '{text}'.");
+            }
+
+            host = value[1..close];
+            port = close + 1 < value.Length ? value[(close + 2)..] : null;
+        }
+        else
+        {
+            var colon = value.LastIndexOf(':');
+            host = colon < 0 ? value : value[..colon];
+            port = colon < 0 ? null : value[(colon + 1)..];
+        }
+
+        if (host.Length == 0 || host.Contains(':', StringComparison.Ordinal) && !value.StartsWith('['))
+        {
+            throw new FormatException($"Expected host[:port] for --gateway, got '{text}' (an IPv6 address goes in brackets).");
+        }
+
+        if (port is null)
+        {
+            return (host, FleetMqtt.Default.Port);
+        }
+
+        return int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 65535
+            ? (host, p)
+            : throw new FormatException($"--gateway port '{port}' is not a port number.");
     }
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -93,10 +140,16 @@ internal static class SimulatorCommand
                 return 2;
             }
 
+            (string Host, int Port)? gateway = parse.GetValue(GatewayOption) is { } g ? ParseGateway(g) : null;
+            if (gateway is { } behind)
+            {
+                logger.LogInformation("Behind the community gateway at {Host}:{Port}: the devices must be in its community's registry at the hub", behind.Host, behind.Port);
+            }
+
             options = new SimulatorOptions
             {
-                Host = parse.GetValue(HostOption) ?? file?.Mqtt.Host ?? FleetMqtt.Default.Host,
-                Port = parse.GetValue(PortOption) ?? file?.Mqtt.Port ?? FleetMqtt.Default.Port,
+                Host = gateway?.Host ?? parse.GetValue(HostOption) ?? file?.Mqtt.Host ?? FleetMqtt.Default.Host,
+                Port = gateway?.Port ?? parse.GetValue(PortOption) ?? file?.Mqtt.Port ?? FleetMqtt.Default.Port,
                 ProtocolVersion = parse.GetValue(MqttVersionOption) == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500,
                 Speed = parse.GetValue(SpeedOption),
                 HeatingFailurePace = parse.GetValue(HeatingFailurePaceOption),

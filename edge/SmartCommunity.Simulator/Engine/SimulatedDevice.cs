@@ -126,6 +126,20 @@ public sealed class SimulatedDevice : IAsyncDisposable
         }
     }
 
+    /// <summary>How far the core's sampling loop has run, on the device's TimeProvider. A test on a fake clock waits for it to
+    /// reach the time it advanced to: the readings of that instant are then made, and <see cref="QueuedRecords"/> says whether
+    /// they left.</summary>
+    public DateTimeOffset RanUntil
+    {
+        get
+        {
+            lock (_node.Lock)
+            {
+                return _node.RanUntil;
+            }
+        }
+    }
+
     /// <summary>Records waiting in the core's outbox (queued while offline, or not yet acknowledged).</summary>
     public int QueuedRecords
     {

@@ -38,6 +38,16 @@ public sealed class Alert
     public DateTimeOffset RaisedAt { get; private set; }
     public DateTimeOffset LastSeenAt { get; private set; }
     public int Occurrences { get; private set; }
+
+    /// <summary>
+    /// The device packs counted in <see cref="Occurrences"/> whose other copy may still come, by the path they came:
+    /// <c>l4711</c> from a community gateway's local alert (the replayed pack follows), <c>p4711</c> from the pack (a late
+    /// local alert may follow); space-separated, the newest <see cref="MaxSeenSeqs"/>. A press reaches the hub both ways
+    /// after an outage, and is one occurrence.
+    /// </summary>
+    public string? SeenSeqs { get; private set; }
+
+    public const int MaxSeenSeqs = 16;
     public string? AcknowledgedBy { get; private set; }
     public DateTimeOffset? AcknowledgedAt { get; private set; }
     public string? AssignedTo { get; private set; }
@@ -122,8 +132,34 @@ public sealed class Alert
         RaisedAt = at,
         LastSeenAt = at,
         Occurrences = 1,
+        SeenSeqs = Remember(null, signal, out _),
         Version = 1,
     };
+
+    /// <summary>
+    /// The list of <see cref="SeenSeqs"/> after <paramref name="signal"/>; <paramref name="isNew"/> is false when the signal
+    /// is the other copy of an event already counted (a gateway's local alert and the forwarded pack with the same
+    /// sequence number), which is then taken off the list.
+    /// </summary>
+    private static string? Remember(string? seen, AlertSignal signal, out bool isNew)
+    {
+        isNew = true;
+        if (signal.Seq is not { } seq)
+            return seen;
+        var n = seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var list = string.IsNullOrEmpty(seen) ? [] : seen.Split(' ').ToList();
+        var other = list.IndexOf((signal.Local ? "p" : "l") + n);
+        isNew = other < 0;
+        if (!isNew)
+            list.RemoveAt(other);
+        else
+        {
+            list.Add((signal.Local ? "l" : "p") + n);
+            if (list.Count > MaxSeenSeqs)
+                list.RemoveRange(0, list.Count - MaxSeenSeqs);
+        }
+        return list.Count == 0 ? null : string.Join(' ', list);
+    }
 
     /// <summary>A repeat of the same condition: the open alert records it instead of a new page.</summary>
     public void Fold(AlertSignal signal, DateTimeOffset at)
@@ -131,6 +167,13 @@ public sealed class Alert
         EnsureOpen();
         if (signal.DeviceId != DeviceId || signal.Kind != Kind)
             throw new InvalidOperationException("only a repeat of the same device and kind folds into an alert");
+        SeenSeqs = Remember(SeenSeqs, signal, out var isNew);
+        if (!isNew)
+        {
+            // The pack a community gateway already reported as a local alert (or the reverse): the same event, counted once.
+            Version++;
+            return;
+        }
         Occurrences++;
         if (at > LastSeenAt)
             LastSeenAt = at;

@@ -65,7 +65,7 @@ public static class SafetyRules
         {
             var signal = Evaluate(ctx, r);
             if (signal is { } s)
-                (signals ??= []).Add(s);
+                (signals ??= []).Add(s with { Seq = pack.Seq });
         }
         return signals ?? (IReadOnlyList<AlertSignal>)[];
     }

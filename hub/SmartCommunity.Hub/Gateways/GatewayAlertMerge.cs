@@ -12,7 +12,8 @@ namespace SmartCommunity.Hub.Gateways;
 /// Local alerts a gateway raised while the hub was unreachable (<c>sc/gw/v1/{id}/alert</c>, docs/gateway.md), published
 /// before it replays its queue. Each becomes the hub's alert of that device and kind — raised at the local time, with
 /// the duty room's acknowledgement carried over before any follow-up runs, so an alert handled locally pages nobody —
-/// and the forwarded pack that replays afterwards folds into it: one alert, not two.
+/// and the forwarded pack that replays afterwards folds into it: one alert, not two, and one occurrence (same device and
+/// sequence number, <see cref="Alert.SeenSeqs"/>).
 /// </summary>
 public sealed class GatewayAlertMerge(DeviceDirectory devices, AlertService alerts, ILogger<GatewayAlertMerge> logger)
 {
@@ -34,14 +35,15 @@ public sealed class GatewayAlertMerge(DeviceDirectory devices, AlertService aler
         if (entry is null || entry.Revoked || entry.Place.CommunityId != session.CommunityId)
             return (RejectReason.GatewayScope, $"local alert from gateway {session.GatewayId} (community {session.CommunityId}) for \"{LogText.Printable(local.DeviceId, 32)}\", not a device of its community");
 
-        var signal = AlertSignal.Of(entry.Id, kind, kind.Spec().Severity, LocalizedText.Of(kind.Spec().LabelKey), local.RaisedAt);
+        // Local and with the pack's sequence number: the replayed pack is the same press and folds in without counting again.
+        var signal = AlertSignal.Of(entry.Id, kind, kind.Spec().Severity, LocalizedText.Of(kind.Spec().LabelKey), local.RaisedAt) with { Seq = local.Seq, Local = true };
         var alert = await alerts.RaiseAsync(signal, entry.Place, ct, a => a.CarryOverLocal(session.GatewayId, local.RaisedAt, local.AckBy, local.AckAt));
         logger.LogInformation("Gateway {GatewayId}: local alert {LocalId} ({Kind} from {DeviceId}, raised {RaisedAt:O}, acknowledged {AckAt:O}) is alert {AlertId}",
             session.GatewayId, LogText.Printable(local.LocalId, 40), kind.ToWire(), entry.Id, local.RaisedAt, local.AckAt, alert.Id);
         return null;
     }
 
-    private sealed record LocalAlert(string LocalId, string DeviceId, string Kind, DateTimeOffset RaisedAt, DateTimeOffset? AckAt, string? AckBy);
+    private sealed record LocalAlert(string LocalId, string DeviceId, string Kind, uint? Seq, DateTimeOffset RaisedAt, DateTimeOffset? AckAt, string? AckBy);
 
     private static LocalAlert? Parse(byte[] payload)
     {
@@ -55,7 +57,8 @@ public sealed class GatewayAlertMerge(DeviceDirectory devices, AlertService aler
         if (deviceId is null || kind is null || raisedAt is null)
             return null;
         var ackBy = Text(root, "ackBy");
-        return new LocalAlert(Text(root, "localId") ?? "", deviceId, kind, raisedAt.Value, Time(root, "ackAt"),
+        uint? seq = root.TryGetProperty("seq", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetUInt32(out var n) ? n : null;
+        return new LocalAlert(Text(root, "localId") ?? "", deviceId, kind, seq, raisedAt.Value, Time(root, "ackAt"),
             ackBy is null ? null : LogText.Printable(ackBy, 100));
     }
 

@@ -18,6 +18,7 @@ public sealed class HubMetrics : IDisposable
     private readonly Counter<long> _brokerAcks;
     private readonly Counter<long> _escalationRepaired;
     private readonly Counter<long> _mqttDropped;
+    private readonly Counter<long> _gatewayPaced;
     private long _brokerAcksTotal;
     private long _messagesTotal, _readingsTotal, _rejectionsTotal, _alertsTotal;
 
@@ -29,6 +30,7 @@ public sealed class HubMetrics : IDisposable
         _rejections = _meter.CreateCounter<long>("sc.messages.rejected", description: "Messages refused, by reason");
         _alerts = _meter.CreateCounter<long>("sc.alerts.raised", description: "Alerts raised, by kind and severity");
         _rateLimited = _meter.CreateCounter<long>("sc.http.rate_limited", description: "HTTP requests refused with 429, by limit (user, anonymous_client, sign_in_client, sign_in_account)");
+        _gatewayPaced = _meter.CreateCounter<long>("sc.messages.gateway_paced", description: "Forwarded messages a community gateway was asked to send again later (PUBACK 0x97: the device is over its message budget); not rejections, nothing is lost");
         _mqttDropped = _meter.CreateCounter<long>("sc.mqtt.connections_dropped", description: "MQTT connections the frame guard ended, by reason (malformed, truncated, packet_timeout, idle_timeout)");
         _brokerAcks = _meter.CreateCounter<long>("sc.broker.acknowledged", description: "Messages acknowledged to the external broker, each once its alerts were persisted and its readings durable");
         _escalationRepaired = _meter.CreateCounter<long>("sc.escalation.repaired", description: "Escalation steps whose timer was missing or stuck and was scheduled again from the alert, by reason (missing, overdue)");
@@ -72,6 +74,8 @@ public sealed class HubMetrics : IDisposable
 
     public void EscalationRepaired(string reason) => _escalationRepaired.Add(1, new KeyValuePair<string, object?>("reason", reason));
     public void MqttConnectionDropped(string reason) => _mqttDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void GatewayPaced() => _gatewayPaced.Add(1);
 
     public void RateLimited(string limit) => _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 

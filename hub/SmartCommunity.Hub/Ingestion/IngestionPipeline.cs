@@ -62,7 +62,8 @@ public sealed class IngestionPipeline(
     /// connection, and each device's will then says offline): the device is marked offline without an alert, since it did not fail.</param>
     /// <param name="forwarded">Sent by a community gateway on the device's behalf: over the budget it is refused at once with
     /// <c>rate_limited</c> (PUBACK 0x97, which the gateway retries after a pause) rather than delayed, because a delay here
-    /// would hold up the gateway's one connection, and with it every other device's messages and live alarms.</param>
+    /// would hold up the gateway's one connection, and with it every other device's messages and live alarms. That pacing is
+    /// counted as the device's throttling, not recorded as a rejection (nothing is lost), and never cuts the connection off.</param>
     public async Task<IngestResult> IngestAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, bool atMostOnce, CancellationToken ct, bool droppedByHub = false,
         bool forwarded = false)
     {
@@ -125,8 +126,15 @@ public sealed class IngestionPipeline(
     {
         if (await WithinBudgetAsync(entry, atMostOnce || forwarded, ct))
             return null;
-        // A gateway's connection carries the whole community: it is never cut for one device (the gateway retries 0x97).
-        if (!forwarded && FloodCutOff(entry))
+        // Pacing, not a refusal: the gateway keeps the message and sends it again after a pause, as a device connected
+        // here at QoS 1 waits for its PUBACK. Counted like that wait (the device's throttled count, sc.messages.gateway_paced),
+        // not as a rejection, which would read as lost data on the technician's page after every replay.
+        if (forwarded)
+        {
+            metrics.GatewayPaced();
+            return IngestResult.Refused(RejectReason.RateLimited);
+        }
+        if (FloodCutOff(entry))
             return Refuse(entry.Id, topic, RejectReason.RateLimited,
                 $"flooding: {options.Value.DeviceFloodDisconnectAfter} messages over the budget of {entry.Budget.RatePerSecond}/s in a row; disconnected, reconnects refused for {options.Value.DeviceFloodCooldown}", disconnect: true);
         return Refuse(entry.Id, topic, RejectReason.RateLimited, $"over the budget of {entry.Budget.RatePerSecond}/s");

@@ -125,6 +125,7 @@ public class HubDbContext : IdentityDbContext<HubUser>, IDataProtectionKeyContex
             e.Property(x => x.Message).HasMaxLength(500);
             e.Property(x => x.MessageKey).HasMaxLength(64);
             e.Property(x => x.MessageArgs).HasMaxLength(2000);
+            e.Property(x => x.SeenSeqs).HasMaxLength(200);
             e.Property(x => x.ResolutionNote).HasMaxLength(2000);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => new { x.Status, x.RaisedAt });

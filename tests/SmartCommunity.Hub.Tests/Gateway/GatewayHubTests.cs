@@ -205,6 +205,46 @@ public sealed class GatewayHubTests
     }
 
     [Fact]
+    public async Task Forward_PacedReplay_NotARejectionRow_CountedAsThrottled_EveryReadingStoredOnce()
+    {
+        // A budget of two messages, refilled at 2/s: a replay of eight at once is paced.
+        var s = await StartAsync(settings: new Dictionary<string, string?> { ["Hub:DeviceMessagesPerSecond"] = "2", ["Hub:DeviceMessageBurst"] = "2" });
+        await using var _ = s.Hub;
+        var gw = await RegisterGatewayAsync(s.Hub, s.World.CommunityId);
+        var climate = await s.Hub.RegisterDeviceAsync("climate", householdId: s.World.HouseholdA);
+        using var mqtt = await ConnectGatewayAsync(s.Hub, gw);
+
+        // As the gateway replays: each message again after a 0x97 until the hub takes it.
+        var paced = 0;
+        for (var seq = 1u; seq <= 8; seq++)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                Assert.True(attempt < 200, $"message {seq} never accepted");
+                var result = await mqtt.PublishAsync(Forwarded($"sc/v1/{climate.Device.Id}/up", Senml.Temp(climate.Device.Id, seq, 20 + seq, Senml.Now - 60 + seq)));
+                if (result.ReasonCode == MqttClientPublishReasonCode.Success)
+                    break;
+                Assert.Equal((MqttClientPublishReasonCode.QuotaExceeded, "rate_limited"), (result.ReasonCode, result.ReasonString));
+                paced++;
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+        }
+
+        Assert.True(paced > 0, "the replay went over the budget");
+        // Nothing was lost, so nothing reads as lost: no rejection counted or listed for the device, its throttled count says it was paced.
+        using var tech = await s.Hub.ClientAsync(World.Technician);
+        var rejections = (await tech.GetFromJsonAsync<DeviceRejections>($"/api/devices/{climate.Device.Id}/rejections"))!;
+        Assert.Empty(rejections.Recent);
+        Assert.Equal(0, await RejectedAsync(s.Hub, climate.Device.Id, "rate_limited"));
+        var device = (await tech.GetFromJsonAsync<DeviceDto>($"/api/devices/{climate.Device.Id}"))!;
+        Assert.Equal(paced, device.Throttled);
+        var stored = await Eventually.GetAsync(async () => (await tech.GetFromJsonAsync<List<SmartCommunity.Hub.Readings.PointDto>>(
+                $"/api/devices/{climate.Device.Id}/readings?name=temp&from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"))}"))!,
+            p => p.Count >= 8, what: "the eight readings");
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => 20.0 + i), stored.Select(p => p.V));
+    }
+
+    [Fact]
     public async Task Forward_OtherCommunitysDevice_RefusedAsGatewayScope_AndCounted()
     {
         var s = await StartAsync();
@@ -431,6 +471,34 @@ public sealed class GatewayHubTests
         time.Advance(TimeSpan.FromMinutes(15));
         // (The pendant's own silence since is supervision's business: a missed-heartbeat alert of its own kind.)
         Assert.Equal(0, (await AlertsAsync(s.Hub, $"?deviceId={pendant.Device.Id}&status=all")).Single(a => a.Kind == "sos").PagesSent);
+    }
+
+    [Fact]
+    public async Task LocalAlert_ThenItsReplayedPack_OneOccurrence_ASecondPressCountsAgain()
+    {
+        var s = await StartAsync();
+        await using var _ = s.Hub;
+        var gw = await RegisterGatewayAsync(s.Hub, s.World.CommunityId);
+        var pendant = await s.Hub.RegisterDeviceAsync("sos", residentId: s.World.ResidentA);
+        using var mqtt = await ConnectGatewayAsync(s.Hub, gw);
+        var pressed = DateTimeOffset.UtcNow.AddMinutes(-5);
+
+        // One press during the outage: the gateway's local alert for pack 4711, then the pack itself from the queue.
+        var local = await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"sc/gw/v1/{gw.Id}/alert")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithPayload($$"""{"v":1,"localId":"0d4c8a52-3f1e-4b7a-9c2d-5e6f7a8b9c0d","deviceId":"{{pendant.Device.Id}}","kind":"sos","seq":4711,"raisedAt":"{{pressed:O}}","ackAt":null,"ackBy":null,"resolvedAt":null}""")
+            .Build());
+        Assert.Equal(MqttClientPublishReasonCode.Success, local.ReasonCode);
+        var replay = await mqtt.PublishAsync(Forwarded($"sc/v1/{pendant.Device.Id}/up",
+            Senml.Pack(pendant.Device.Id, 4711, "{\"n\":\"sos\",\"vb\":true}", pressed.ToUnixTimeSeconds())));
+        Assert.Equal(MqttClientPublishReasonCode.Success, replay.ReasonCode);
+        Assert.Equal(1, Assert.Single(await AlertsAsync(s.Hub, $"?deviceId={pendant.Device.Id}")).Occurrences);
+
+        // A second press, live: another event of the same open alert.
+        var again = await mqtt.PublishAsync(Forwarded($"sc/v1/{pendant.Device.Id}/up",
+            Senml.Pack(pendant.Device.Id, 4712, "{\"n\":\"sos\",\"vb\":true}", pressed.ToUnixTimeSeconds() + 60)));
+        Assert.Equal(MqttClientPublishReasonCode.Success, again.ReasonCode);
+        Assert.Equal(2, Assert.Single(await AlertsAsync(s.Hub, $"?deviceId={pendant.Device.Id}")).Occurrences);
     }
 
     [Fact]

@@ -53,6 +53,27 @@ public sealed class ParsingTests
         Assert.Equal(TimeSpan.FromSeconds(seconds), Durations.Parse(text));
     }
 
+    [Theory]
+    [InlineData("gw-east.local", "gw-east.local", 1883)]
+    [InlineData("192.168.1.20:1884", "192.168.1.20", 1884)]
+    [InlineData("[fd00::20]:1884", "fd00::20", 1884)]
+    [InlineData("[fd00::20]", "fd00::20", 1883)]
+    public void Gateway_HostAndOptionalPort_Parses(string text, string host, int port)
+    {
+        Assert.Equal((host, port), global::SmartCommunity.Simulator.Cli.SimulatorCommand.ParseGateway(text));
+    }
+
+    [Theory]
+    [InlineData(":1883")]
+    [InlineData("gw:port")]
+    [InlineData("gw:70000")]
+    [InlineData("fd00::20")]
+    [InlineData("[fd00::20")]
+    public void Gateway_Invalid_ThrowsFormatException(string text)
+    {
+        Assert.Throws<FormatException>(() => global::SmartCommunity.Simulator.Cli.SimulatorCommand.ParseGateway(text));
+    }
+
     [Fact]
     public void DeviceCredentials_SecretWithColons_KeepsWholeSecret()
     {

@@ -278,6 +278,10 @@ namespace SmartCommunity.Hub.Persistence.Migrations
                     b.Property<string>("ResolvedBy")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SeenSeqs")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Severity")
                         .IsRequired()
                         .HasMaxLength(32)

@@ -291,6 +291,10 @@ namespace SmartCommunity.Hub.Persistence.Migrations.Postgres
                     b.Property<string>("ResolvedBy")
                         .HasColumnType("text");
 
+                    b.Property<string>("SeenSeqs")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Severity")
                         .IsRequired()
                         .HasMaxLength(32)
