@@ -19,7 +19,7 @@ namespace SmartCommunity.Hub.EarlyWarning;
 public sealed class EarlyWarningLeadership : BackgroundService
 {
     // Any fixed number; every instance of a deployment takes the same one. Distinct from the start-up lock.
-    private const long LockKey = 0x5343_4855_4202; // "SCHUB" + 2
+    public const long LockKey = 0x5343_4855_4202; // "SCHUB" + 2
 
     private readonly string? _connectionString;
     private readonly EarlyWarningOptions _options;

@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Npgsql;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.EarlyWarning;
+using SmartCommunity.Hub.Readings;
 using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests.Cluster;
@@ -143,11 +145,29 @@ public sealed class ClusterEarlyWarningTests(ITestOutputHelper output)
 
             // The scorer dies; the node's last two hours (the room overheating after the first half hour) arrive as four
             // half-hour packs before anyone is elected: the survivor gets at least every other one, each holding 34 °C.
+            // The test queues for the election's lock before the kill and holds it until the survivor has stored its share:
+            // the takeover comes strictly after the gap, whatever the machine's load (it raced the survivor's ingestion).
+            await using var election = new NpgsqlConnection(cluster.PostgresConnection);
+            await election.OpenAsync(Ct);
+            await using (var queue = new NpgsqlCommand($"SELECT pg_try_advisory_lock({EarlyWarningLeadership.LockKey})", election))
+                Assert.False((bool)(await queue.ExecuteScalarAsync(Ct))!, "the scorer holds the election's lock");
+            var waiting = new NpgsqlCommand($"SELECT pg_advisory_lock({EarlyWarningLeadership.LockKey})", election).ExecuteScalarAsync(Ct);
             scorer.Kill();
+            await waiting.WaitAsync(TimeSpan.FromSeconds(60), Ct);
             var anomalyAt = start + Step * (PerPack * historyPacks);
             for (var p = 0; p < 4; p++)
                 await PublishAsync(mqtt, node.Id, seq++, anomalyAt + Step * (6 * p), at => at - anomalyAt < TimeSpan.FromMinutes(30) ? Room(at) : 34, points: 6);
             var publishedAt = DateTimeOffset.UtcNow;
+            using (var reader = await cluster.AdminAsync(survivor))
+            {
+                await Eventually.GetAsync(
+                    () => reader.GetFromJsonAsync<List<PointDto>>(
+                        $"/api/devices/{node.Id}/readings?name=temp&from={Uri.EscapeDataString(anomalyAt.ToString("O", CultureInfo.InvariantCulture))}", Ct)!,
+                    points => points!.Count >= 2 * 6, timeout: TimeSpan.FromSeconds(60), what: "the survivor's share of the gap stored");
+            }
+            Assert.False((await StatusAsync(cluster, survivor)).Scoring, "nobody scores while the test holds the election's lock");
+            await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({EarlyWarningLeadership.LockKey})", election))
+                Assert.True((bool)(await release.ExecuteScalarAsync(Ct))!);
 
             var taken = await Eventually.GetAsync(() => StatusAsync(cluster, survivor), s => s.Scoring && s.FullStream == true, timeout: TimeSpan.FromSeconds(60), what: "the survivor taking over");
             output.WriteLine($"pack published {publishedAt:HH:mm:ss.fff}, survivor scoring since {taken.ScoringSince:HH:mm:ss.fff}");
