@@ -195,6 +195,7 @@ public sealed class GatewayBenchmark
             var cores = (CpuSeconds(gateway.ProcessId) - cpu0) / elapsed;
             var rssMiB = RssKiB(gateway.ProcessId) / 1024.0;
             await Eventually.TrueAsync(() => metrics.Snapshot(0, 0).MessagesAccepted - accepted0 >= devices, "the steady minute at the hub", Ct, TimeSpan.FromSeconds(60));
+            var steadyAccepted = metrics.Snapshot(0, 0).MessagesAccepted - accepted0;
 
             // The outage: the uplink is cut while the fleet sends an hour's readings, stamped a minute apart before the steady minute.
             await uplink.CutAsync();
@@ -257,8 +258,11 @@ public sealed class GatewayBenchmark
             var replayCores = (CpuSeconds(gateway.ProcessId) - cpu1) / current;
             await stopSos.CancelAsync();
             await pressing;
+            // The gateway drops a message from its queue on the hub's PUBACK, which waits until the readings are durable: a
+            // second view of "current" (its health, refreshed every second here).
             var drained = await Eventually.GetAsync(() => gateway.StatusAsync(Ct), s => s.GetProperty("health").GetProperty("queueDepth").GetInt64() == 0,
                 TimeSpan.FromSeconds(60), "the gateway's queue drained");
+            var drainedSeconds = Stopwatch.GetElapsedTime(replay).TotalSeconds;
             await Eventually.TrueAsync(() => onBoard.Keys.DefaultIfEmpty(0).Max() >= sent.Count, "every SOS on the board", Ct, TimeSpan.FromSeconds(30));
             var lateness = sent.Select((at, k) => Stopwatch.GetElapsedTime(at, onBoard.Where(e => e.Key >= k + 1).Min(e => e.Value)).TotalMilliseconds).Order().ToList();
 
@@ -276,9 +280,9 @@ public sealed class GatewayBenchmark
             var report = string.Create(CultureInfo.InvariantCulture, $"""
                 gateway benchmark, real hub ({devices} devices, one reading a minute each; the hub in-process with the devices, default budget {options.DeviceMessagesPerSecond}/s burst {options.DeviceMessageBurst}; {Environment.ProcessorCount} cores, load {LoadAverage()})
                   setup: {devices} devices registered through the API in {registerSeconds:F1} s, connected to the gateway in {connectSeconds:F1} s
-                  steady: gateway RSS {rssMiB:F0} MiB, CPU {cores:F3} cores over {elapsed:F0} s
+                  steady: gateway RSS {rssMiB:F0} MiB, CPU {cores:F3} cores over {elapsed:F0} s; {steadyAccepted} messages accepted at the hub
                   outage of {outageMinutes} min of traffic: {backlog} messages queued in {fillSeconds:F1} s ({backlog / fillSeconds:F0} msg/s stored, fsync'd), queue {queued.GetProperty("queueBytes").GetInt64() / 1048576.0:F1} MiB, disk {queued.GetProperty("diskUsedBytes").GetInt64() / 1048576.0:F1} MiB; gateway RSS then {rssQueuedMiB:F0} MiB
-                  replay: {backlog} messages current at the hub (accepted, telemetry queue empty) after {current:F1} s ({backlog / current:F0} msg/s); gateway CPU {replayCores:F2} cores, RSS {RssKiB(gateway.ProcessId) / 1024.0:F0} MiB after
+                  replay: {backlog} messages current at the hub (accepted, telemetry queue empty) after {current:F1} s ({backlog / current:F0} msg/s), the gateway's queue seen empty after {drainedSeconds:F1} s; gateway CPU {replayCores:F2} cores, RSS {RssKiB(gateway.ProcessId) / 1024.0:F0} MiB after
                   hub: store {stored} temp readings of {(long)devices * (1 + perDevice)} expected ({missing} devices short, {extra} over); duplicates {duplicates}; rejections {counters.Rejected - rejectedBefore} during the replay ({counters.Describe()} in all); paced (0x97) {counters.Paced - pacedBefore}; gateway refusedByHub {drained.GetProperty("health").GetProperty("refusedByHub").GetInt64()}
                   live SOS during the replay ({lateness.Count}): median {lateness[lateness.Count / 2]:F0} ms, max {lateness[^1]:F0} ms from press to the duty staff's board
                 """);
