@@ -19,7 +19,8 @@ namespace SmartCommunity.Gateway.Tests;
 /// minute each — its RSS and CPU — then an outage of <c>SC_GW_BENCH_OUTAGE_MINUTES</c> (60) of that fleet's traffic and the
 /// replay: messages per second, time until the hub is current, and how late a live SOS sent every second during the
 /// replay reaches the hub; against the tests' stand-in for the hub's broker, or (the second) the real hub. Run:
-/// <c>dotnet test --project tests/SmartCommunity.Gateway.Tests -c Release -- --filter-class "SmartCommunity.Gateway.Tests.GatewayBenchmark"</c>
+/// <c>dotnet test --project tests/SmartCommunity.Gateway.Tests -c Release -- --filter-method "*.Gateway_ThreeThousandDevices*"</c> (the stand-in),
+/// <c>--filter-method "*GatewayToRealHub*"</c> (the real hub), <c>--filter-class "SmartCommunity.Gateway.Tests.GatewayBenchmark"</c> (both).
 /// </summary>
 [Trait("Category", "Benchmark")]
 public sealed class GatewayBenchmark
