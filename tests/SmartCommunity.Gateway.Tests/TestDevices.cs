@@ -71,10 +71,14 @@ public sealed class DeviceClient : IAsyncDisposable
         .WithTopicFilter($"sc/v1/{Device.Id}/cfg", MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct);
 
     /// <summary>Publishes the next pack (temp or SOS) on <c>up</c>; returns its sequence number once the gateway acknowledged it.</summary>
-    public async Task<uint> PublishAsync(string records, CancellationToken ct)
+    public Task<uint> PublishAsync(string records, CancellationToken ct) => PublishAsync(records, null, ct);
+
+    /// <summary>Like <see cref="PublishAsync(string, CancellationToken)"/>, stamped <paramref name="bt"/> (Unix seconds) instead of now:
+    /// a reading taken earlier, as a device catching up sends it.</summary>
+    public async Task<uint> PublishAsync(string records, long? bt, CancellationToken ct)
     {
         var seq = ++_seq;
-        var payload = Senml.Pack(Device.Id, seq, records);
+        var payload = Senml.Pack(Device.Id, seq, records, bt);
         var result = await _client.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic($"sc/v1/{Device.Id}/up").WithPayload(payload).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct);
         Assert.True(result.IsSuccess, $"{Device.Id} seq {seq}: {result.ReasonCode}");
