@@ -70,6 +70,8 @@ export class App {
   /** Where to go after signing in (the route that was asked for). */
   private returnTo: string | null = null;
   private announcedLoad = false;
+  /** Boot has decided between sign-in and a session and rendered it. */
+  private booted = false;
   /** Served by a community gateway (its session answer says so): the duty room's local board, the board page only. */
   private gateway: GatewaySession | null = null;
   /** The hub was unreachable at boot and this device keeps a family's last known status: show that. */
@@ -88,8 +90,11 @@ export class App {
     root.replaceChildren(this.shell);
     window.addEventListener("hashchange", () => this.render());
     onLanguageChange(() => this.render(true));
-    // A catalogue that arrives late (the hub was unreachable at start) puts the right labels in.
-    onCatalog(() => this.render(true));
+    // A catalogue that arrives late (the hub was unreachable at start) puts the right labels in — once boot has rendered:
+    // before the session answer a render shows sign-in, which boot then replaces, and what was typed in it with it.
+    onCatalog(() => {
+      if (this.booted) this.render(true);
+    });
   }
 
   async boot(): Promise<void> {
@@ -112,6 +117,7 @@ export class App {
       }
     }
     await vocabulary;
+    this.booted = true;
     this.render();
     registerWorker();
   }

@@ -92,6 +92,29 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(family.GetByTestId("family-page")).ToBeVisibleAsync(new() { Timeout = 20_000 });
     }
 
+    /// <summary>
+    /// Sign-in shows only once the app knows there is no session: a catalogue that arrived before the session answer
+    /// rendered it, the answer rendered it again, and what had been typed was gone (a CI run submitted an empty email).
+    /// </summary>
+    [Fact]
+    public async Task SignIn_SessionAnswerSlowerThanTheCatalogue_WhatWasTypedIsKept()
+    {
+        var context = await _browser.Browser.NewContextAsync(new() { ViewportSize = DashboardBrowser.Desktop });
+        var page = await context.NewPageAsync();
+        await page.RouteAsync("**/api/auth/session", async route =>
+        {
+            await Task.Delay(1500);
+            await route.ContinueAsync();
+        });
+        var session = page.WaitForResponseAsync("**/api/auth/session");
+        await page.GotoAsync(_hub.BaseAddress.ToString());
+        await page.GetByTestId("login-email").FillAsync(World.Staff);
+        await page.GetByTestId("login-password").FillAsync(HubApp.Password);
+        await session;
+        await page.GetByTestId("login-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 20_000 });
+    }
+
     [Fact]
     public async Task Sos_AppearsOnTheBoardAndOnThatFamilysPage_AndNowhereElse()
     {
