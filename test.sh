@@ -155,11 +155,28 @@ count() {
     END { print p + 0, f + 0, s + 0 }' "$1"
 }
 
+# A test that never ends: when no test of a run has started or finished for 10 minutes, the hang-dump extension
+# (Directory.Build.targets) ends that run; the tests still in progress are named here and counted as failed.
+results="$servers/test-results"
+hang_guard=(--hangdump --hangdump-timeout 10m --hangdump-type Mini --results-directory "$results")
+hung() { # prints the hung tests to stderr, their number to stdout
+  local f n=0
+  for f in "$results"/*_hang.log; do
+    [ -e "$f" ] || continue
+    echo "== hung: no test started or finished for 10 minutes; in progress when the run was ended (time running):" >&2
+    sed 's/^/   /' "$f" >&2
+    n=$((n + $(grep -c . "$f")))
+    rm -f "$f" "${f%.log}.dmp"
+  done
+  echo "$n"
+}
+
 echo "== dotnet test"
 # Benchmarks live beside the tests but are measurements, not tests: they are left out here.
-dotnet test --solution SmartCommunity.sln -c Release -- --filter-not-trait "Category=Benchmark" 2>&1 | tee "$log"
+dotnet test --solution SmartCommunity.sln -c Release -- --filter-not-trait "Category=Benchmark" "${hang_guard[@]}" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 read -r passed failed skipped < <(count "$log")
+failed=$((failed + $(hung)))
 
 # The end-to-end, restart, closed-loop, supervision, abuse, notification, personal-data and onboarding tests run a second time
 # with the hub on PostgreSQL (SC_HUB_DB=postgres), so the provider is exercised beyond its own tests.
@@ -176,9 +193,10 @@ SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Relea
   --filter-class "SmartCommunity.Hub.Tests.ConsoleApiTests" --filter-class "SmartCommunity.Hub.Tests.ConsoleBrowserTests" \
   --filter-class "SmartCommunity.Hub.Tests.OnboardingTests" --filter-class "SmartCommunity.Hub.Tests.ImportBrowserTests" \
   --filter-class "SmartCommunity.Hub.Tests.CaseTests" --filter-class "SmartCommunity.Hub.Tests.CasesBrowserTests" \
-  2>&1 | tee "$log"
+  "${hang_guard[@]}" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 read -r pg_passed pg_failed pg_skipped < <(count "$log")
+pg_failed=$((pg_failed + $(hung)))
 passed=$((passed + pg_passed)) failed=$((failed + pg_failed)) skipped=$((skipped + pg_skipped))
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

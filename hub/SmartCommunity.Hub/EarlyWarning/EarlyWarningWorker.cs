@@ -38,6 +38,8 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     private readonly List<Finding> _findings = [];
     private volatile string[] _series = [];
     private volatile string[] _untrained = [];
+    // Series handed a model the last tick's snapshot does not know of yet.
+    private readonly ConcurrentDictionary<string, byte> _handedModel = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _modelVersions = new(StringComparer.Ordinal);
     private FeedbackMark _feedbackAfter;
     private long _cancelledAfter;
@@ -67,14 +69,19 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
     /// <summary>Series the engine tracks (a snapshot, for the retraining job).</summary>
     public IReadOnlyList<string> Series => _series;
 
-    /// <summary>Series whose detector has no model yet (a snapshot taken at each tick, for the first training).</summary>
-    public IReadOnlyList<string> Untrained => _untrained;
+    /// <summary>Series whose detector has no model yet (a snapshot taken at each tick, for the first training), less those
+    /// handed one since: a trainer looking between a swap and the next tick would otherwise train the series again.</summary>
+    public IReadOnlyList<string> Untrained => [.. _untrained.Where(id => !_handedModel.ContainsKey(id))];
 
     /// <summary>The model version a series' detector scores with, null without one: diagnostics and tests.</summary>
     public string? ModelVersion(string seriesId) => _modelVersions.GetValueOrDefault(seriesId);
 
     /// <summary>Hands a retrained model to the worker; it is swapped in before the next reading.</summary>
-    public void Swap(string seriesId, PcaWindowModel model) => _swaps.Enqueue((seriesId, model));
+    public void Swap(string seriesId, PcaWindowModel model)
+    {
+        _handedModel[seriesId] = 0;
+        _swaps.Enqueue((seriesId, model));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -154,6 +161,12 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
                     await ApplyFeedbackAsync(scoring);
                     await ApplyCancellationsAsync(scoring);
                     _untrained = [.. _engine.SeriesIds.Where(id => _engine.Detector(id)?.Model is null)];
+                    foreach (var id in _handedModel.Keys)
+                    {
+                        // A model still in the swap queue keeps its series out of Untrained until it is in use.
+                        if (_engine.Detector(id) is not { Model: null })
+                            _handedModel.TryRemove(id, out _);
+                    }
                     Interlocked.Exchange(ref _lastTickAtTicks, now.UtcTicks);
                     Interlocked.Increment(ref _ticks);
                 }
@@ -187,6 +200,7 @@ public sealed class EarlyWarningWorker(Channel<EarlyWarningWork> queue, ModelSto
         _residentDevice.Clear();
         _modelVersions.Clear();
         _swaps.Clear();
+        _handedModel.Clear();
         _series = [];
         _untrained = [];
         // Readings queued before this term belong to no scorer's order any more; the replay covers them.
