@@ -158,7 +158,7 @@ count() {
 # A test that never ends: when no test of a run has started or finished for 10 minutes, the hang-dump extension
 # (Directory.Build.targets) ends that run; the tests still in progress are named here and counted as failed.
 results="$servers/test-results"
-hang_guard=(--hangdump --hangdump-timeout 10m --hangdump-type Mini --results-directory "$results")
+hang_guard=(--hangdump --hangdump-timeout 10m --hangdump-type Mini)
 hung() { # prints the hung tests to stderr, their number to stdout
   local f n=0
   for f in "$results"/*_hang.log; do
@@ -173,15 +173,18 @@ hung() { # prints the hung tests to stderr, their number to stdout
 
 echo "== dotnet test"
 # Benchmarks live beside the tests but are measurements, not tests: they are left out here.
-dotnet test --solution SmartCommunity.sln -c Release -- --filter-not-trait "Category=Benchmark" "${hang_guard[@]}" 2>&1 | tee "$log"
+dotnet test --solution SmartCommunity.sln -c Release --results-directory "$results" -- --filter-not-trait "Category=Benchmark" "${hang_guard[@]}" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 read -r passed failed skipped < <(count "$log")
 failed=$((failed + $(hung)))
+# A test project that ran no test at all (an unknown option, a filter matching nothing) is a failure, not a pass.
+zero=$(grep -c "Zero tests ran" "$log")
+[ "$zero" -eq 0 ] || { echo "== $zero test project(s) ran no test: counted as failed" >&2; failed=$((failed + zero)); }
 
 # The end-to-end, restart, closed-loop, supervision, abuse, notification, personal-data and onboarding tests run a second time
 # with the hub on PostgreSQL (SC_HUB_DB=postgres), so the provider is exercised beyond its own tests.
 echo "== dotnet test: hub on PostgreSQL"
-SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Release --no-build -- \
+SC_HUB_DB=postgres dotnet test --project tests/SmartCommunity.Hub.Tests -c Release --no-build --results-directory "$results" -- \
   --filter-class "SmartCommunity.Hub.Tests.EndToEndTests" --filter-class "SmartCommunity.Hub.Tests.RestartTests" \
   --filter-class "SmartCommunity.Hub.Tests.EscalationRestartTests" --filter-class "SmartCommunity.Hub.Tests.ClosedLoopTests" \
   --filter-class "SmartCommunity.Hub.Tests.DeviceButtonTests" --filter-class "SmartCommunity.Hub.Tests.VisitTests" \
