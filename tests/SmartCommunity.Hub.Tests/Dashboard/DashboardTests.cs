@@ -99,7 +99,7 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task SignIn_SessionAnswerSlowerThanTheCatalogue_WhatWasTypedIsKept()
     {
-        var context = await _browser.Browser.NewContextAsync(new() { ViewportSize = DashboardBrowser.Desktop });
+        await using var context = await _browser.Browser.NewContextAsync(new() { ViewportSize = DashboardBrowser.Desktop });
         var page = await context.NewPageAsync();
         await page.RouteAsync("**/api/auth/session", async route =>
         {
@@ -113,6 +113,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await session;
         await page.GetByTestId("login-submit").ClickAsync();
         await Assertions.Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 20_000 });
+        await page.UnrouteAllAsync(new() { Behavior = UnrouteBehavior.IgnoreErrors });
     }
 
     [Fact]

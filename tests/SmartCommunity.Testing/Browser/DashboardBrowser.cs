@@ -54,7 +54,15 @@ public sealed class DashboardBrowser : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        _playwright.Dispose();
+        // Bounded: a browser that does not close (a route handler still pending, a wedged renderer) fails this test with
+        // a reason instead of holding the whole run until CI's limit.
+        try
+        {
+            await Browser.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        finally
+        {
+            _playwright.Dispose();
+        }
     }
 }

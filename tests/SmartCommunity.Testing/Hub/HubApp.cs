@@ -114,7 +114,13 @@ public sealed class HubApp : IAsyncDisposable
         _stopping = true;
         try
         {
-            await _factory.DisposeAsync();
+            // Bounded (the host's own shutdown timeout is 30 s): a hosted service that ignores its stop token fails this
+            // test with a reason instead of holding the whole run until CI's limit.
+            await _factory.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException("The hub did not stop within 2 minutes: a hosted service or a connection ignored the stop", e);
         }
         finally
         {
