@@ -25,6 +25,9 @@ internal static class NabRunner
     /// <summary>Firings per winning channel over the last run (diagnostics, NAB_DIAG=1).</summary>
     public static readonly int[] FiredBy = new int[8];
 
+    // Diagnostics: NAB_DIAG=raw writes the score before suppression, refractory penalty and feedback.
+    private static readonly bool RawScores = Environment.GetEnvironmentVariable("NAB_DIAG") == "raw";
+
     public static double[] Run(NabSeries series, DetectorOptions options, bool useMl)
     {
         var detector = new StreamingDetector(options);
@@ -41,7 +44,7 @@ internal static class NabRunner
             }
             var t = new DateTimeOffset(series.Times[i], TimeSpan.Zero).ToUnixTimeSeconds();
             var r = detector.Update(t, series.Values[i]);
-            scores[i] = r.Score;
+            scores[i] = RawScores ? r.Raw : r.Score;
             if (r.Fired)
                 Interlocked.Increment(ref FiredBy[(int)r.Channel]);
         }
