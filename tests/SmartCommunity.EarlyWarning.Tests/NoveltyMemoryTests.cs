@@ -84,6 +84,64 @@ public class NoveltyMemoryTests
     }
 
     [Fact]
+    public void Familiar_ShapeSeenBefore_IsKnownWhileItIsStillGoingOn()
+    {
+        var memory = new NoveltyMemory(DetectorOptions.Default);
+        var rng = new Random(4);
+        var i = 0;
+        List<bool> Episode(int cycles)
+        {
+            for (var end = i + cycles * Period; i < end; i++)
+                memory.Update(Cycle(i, rng));
+            var familiar = new List<bool>();
+            // The first three points of the flat stretch: the current block is not complete yet.
+            for (var end = i + 3; i < end; i++)
+            {
+                memory.Update(FlatMiddle(i, rng));
+                familiar.Add(memory.Familiar);
+            }
+            for (var end = i + 2 * Period - 3; i < end; i++)
+                memory.Update(FlatMiddle(i, rng));
+            return familiar;
+        }
+
+        var first = Episode(40);
+        var second = Episode(10);
+
+        Assert.All(first, Assert.False);
+        Assert.All(second, Assert.True);
+    }
+
+    [Fact]
+    public void Update_DipLikeAnEarlierOne_NeedsStrongerEvidenceToFire()
+    {
+        // A steady reading with the same dip twice, 1,188 readings apart (past the first firing's refractory penalty): the
+        // second is as far out point by point, but its shape is known.
+        var start = Synthetic.Start.ToUnixTimeSeconds();
+        double SecondDip(DetectorOptions options)
+        {
+            var detector = new StreamingDetector(options);
+            var rng = new Random(5);
+            var second = 0.0;
+            for (var i = 0; i < 30 * Period; i++)
+            {
+                var dip = i % Period is >= 30 and < 42 && i / Period is 9 or 27;
+                var r = detector.Update(start + 60L * i, (dip ? 12 : 15) + 0.05 * (rng.NextDouble() - 0.5));
+                if (dip && i >= 27 * Period)
+                    second = Math.Max(second, r.Score);
+            }
+            return second;
+        }
+
+        var with = SecondDip(DetectorOptions.Default);
+        var without = SecondDip(DetectorOptions.Default with { FamiliarPenalty = 0 });
+
+        Assert.InRange(without, DetectorOptions.Default.FireLevel, 1);
+        Assert.InRange(with, 0, DetectorOptions.Default.FireLevel - 0.1);
+        Assert.True(with <= without - 0.2, $"with the memory {with}, without {without}");
+    }
+
+    [Fact]
     public void BinomialTail_MoreNewShapesThanUsual_IsLessLikely()
     {
         Assert.Equal(1, NoveltyMemory.BinomialTail(6, 0, 0.1), 9);
