@@ -31,7 +31,7 @@ public static class AlertTexts
         ["early.anomaly.range"] = "{0} {1:0.#} {2}, outside everything seen so far; unusual since {3}",
         ["early.anomaly.seasonal"] = "{0} {1:0.#} {2} where about {3:0.#} {2} is usual at this time of day; unusual since {4}",
         ["early.anomaly.model"] = "{0} {1:0.#} {2}: the recent pattern is unlike this sensor's usual pattern; unusual since {3}",
-        ["early.anomaly.novel"] = "{0} {1:0.#} {2}: a course this sensor has not shown before; unusual since {3}",
+        ["early.anomaly.novel"] = "{0} {1:0.#} {2}: a course of readings this sensor has never shown before; unusual since {3}",
         ["early.anomaly.expected"] = "{0} {1:0.#} {2} where about {3:0.#} {2} was expected; unusual since {4}",
 
         ["early.door_open_at_night"] = "Front door opened at {0}; at this hour it is opened on fewer than {1:P0} of nights",
