@@ -22,6 +22,12 @@ internal static class NabRunner
     public const int RetrainEvery = 1000;
     public const int MaxTrainingRows = 4000;
 
+    /// <summary>Firings per winning channel over the last run (diagnostics, NAB_DIAG=1).</summary>
+    public static readonly int[] FiredBy = new int[8];
+
+    // Diagnostics: NAB_DIAG=raw writes the score before suppression, refractory penalty and feedback.
+    private static readonly bool RawScores = Environment.GetEnvironmentVariable("NAB_DIAG") == "raw";
+
     public static double[] Run(NabSeries series, DetectorOptions options, bool useMl)
     {
         var detector = new StreamingDetector(options);
@@ -37,8 +43,13 @@ internal static class NabRunner
                     detector.UseModel(model);
             }
             var t = new DateTimeOffset(series.Times[i], TimeSpan.Zero).ToUnixTimeSeconds();
-            scores[i] = detector.Update(t, series.Values[i]).Score;
+            var r = detector.Update(t, series.Values[i]);
+            scores[i] = RawScores ? r.Raw : r.Score;
+            if (r.Fired)
+                Interlocked.Increment(ref FiredBy[(int)r.Channel]);
         }
+        if (Environment.GetEnvironmentVariable("NAB_DIAG") == "3")
+            Console.Error.WriteLine($"{series.RelativePath} rows {series.Values.Length} novel {detector.NovelShapes}");
         return scores;
     }
 
@@ -62,6 +73,8 @@ internal static class NabRunner
         foreach (var r in scored)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {r.Profile.Name,-20} {r.Normalized,6:0.0}   (threshold {r.Threshold:0.0000}, raw {r.Raw:0.00}, null {r.Null:0.00}, perfect {r.Perfect:0.00})"));
+        if (Environment.GetEnvironmentVariable("NAB_DIAG") is "1" or "2")
+            report.WriteLine("  firings by channel: " + string.Join(", ", Enum.GetValues<AnomalyChannel>().Select(c => $"{c} {FiredBy[(int)c]}")));
         if (Environment.GetEnvironmentVariable("NAB_DIAG") == "1")
         {
             var std = scored[0];

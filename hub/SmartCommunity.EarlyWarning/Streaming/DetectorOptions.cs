@@ -43,7 +43,7 @@ public sealed record DetectorOptions
     public double EmpiricalFactor { get; init; } = 1e-5;
     public double EmpiricalAlpha { get; init; } = 1.0 / 5000;
 
-    /// <summary>Channels with the histogram: 1 level, 2 time of day, 4 model. Not the time of day: a bathroom that stays
+    /// <summary>Channels with the histogram: 1 level, 2 time of day, 4 model, 8 novelty. Not the time of day: a bathroom that stays
     /// wet for hours looks like every morning's shower to a histogram of 50-minute means, and only the time of day
     /// tells them apart (the home yardstick found 7 of 12 such windows with it, 12 without).</summary>
     public int EmpiricalChannels { get; init; } = 5;
@@ -70,6 +70,27 @@ public sealed record DetectorOptions
     /// <summary>The model channel's tail probability is multiplied by this before it competes with the
     /// baselines: it sees shapes the baselines cannot, but it also sees more harmless novelty.</summary>
     public double ModelTailFactor { get; init; } = 1;
+
+    /// <summary>Novelty memory (<see cref="AnomalyChannel.Novelty"/>): points averaged per block (0 turns it off), blocks per
+    /// shape, quantisation levels over the range of block means seen so far, and bits in the table of shapes seen (at 8,192
+    /// bits a long file's few hundred shapes collided often enough to move NAB by a point; 16,384 to 65,536 score the same).</summary>
+    public int NoveltyBlock { get; init; } = 6;
+    public int NoveltyWindow { get; init; } = 6;
+    public int NoveltyLevels { get; init; } = 10;
+    public int NoveltyBits { get; init; } = 16384;
+
+    /// <summary>Novelty: the last blocks whose count of new shapes is weighed (binomial tail) against the usual rate of new
+    /// shapes (exponentially weighted, this weight per block), once that rate has this many blocks behind it.</summary>
+    public int NoveltyShort { get; init; } = 6;
+    public double NoveltyRateAlpha { get; init; } = 1.0 / 500;
+    public int NoveltyMinBlocks { get; init; } = 30;
+
+    /// <summary>The novelty channel's tail is multiplied by this before it competes with the others.</summary>
+    public double NoveltyTailFactor { get; init; } = 1;
+
+    /// <summary>Subtracted from the score while the shape ending at the current point was seen before (not for a value beyond
+    /// the range): a burst like earlier bursts needs stronger point-wise evidence.</summary>
+    public double FamiliarPenalty { get; init; } = 0.3;
 
     /// <summary>Points in the window handed to the ML.NET window model.</summary>
     public int Window { get; init; } = 8;

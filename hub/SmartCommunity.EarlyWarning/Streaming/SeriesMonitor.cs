@@ -104,6 +104,7 @@ public sealed class SeriesMonitor(string seriesId, LocalizedText label, string u
             AnomalyChannel.Range => LocalizedText.Of("early.anomaly.range", label, r.Seen, unit, at),
             AnomalyChannel.Seasonal => LocalizedText.Of("early.anomaly.seasonal", label, r.Seen, unit, r.Expected, at),
             AnomalyChannel.Model => LocalizedText.Of("early.anomaly.model", label, r.Seen, unit, at),
+            AnomalyChannel.Novelty => LocalizedText.Of("early.anomaly.novel", label, r.Seen, unit, at),
             _ => LocalizedText.Of("early.anomaly.expected", label, r.Seen, unit, r.Expected, at),
         };
     }

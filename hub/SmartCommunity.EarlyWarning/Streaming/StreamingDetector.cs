@@ -8,6 +8,7 @@ public enum AnomalyChannel : byte
     Seasonal,
     Model,
     Range,
+    Novelty,
 }
 
 /// <summary>The detector's verdict on one point. <see cref="Score"/> is in [0, 1]; <see cref="Fired"/> is set
@@ -26,8 +27,8 @@ public readonly record struct DetectorResult(double Score, bool Fired, AnomalyCh
 /// </summary>
 public sealed class StreamingDetector
 {
-    // 2: per-day slot folding and the weekly slots. 3: the likelihood channels' histograms.
-    private const int StateVersion = 3;
+    // 2: per-day slot folding and the weekly slots. 3: the likelihood channels' histograms. 4: the novelty memory.
+    private const int StateVersion = 4;
     private const double TailFloor = 1e-10;
     private const double FarOutside = 1.0;
     private static readonly double LogTailFloor = Math.Log(TailFloor);
@@ -46,6 +47,7 @@ public sealed class StreamingDetector
     private readonly LikelihoodChannel _seasonalChannel;
     private readonly LikelihoodChannel _modelChannel;
     private readonly WindowFeatures _features;
+    private readonly NoveltyMemory? _novelty;
     private IWindowModel? _model;
     private Ewm _level;
     private double _min = double.PositiveInfinity;
@@ -72,6 +74,7 @@ public sealed class StreamingDetector
         _seasonalChannel = new LikelihoodChannel(_o, (_o.EmpiricalChannels & 2) != 0);
         _modelChannel = new LikelihoodChannel(_o, (_o.EmpiricalChannels & 4) != 0);
         _features = new WindowFeatures(_o.Window, _o.LikelihoodAlpha);
+        _novelty = _o.NoveltyBlock > 0 ? new NoveltyMemory(_o) : null;
         _model = model;
     }
 
@@ -79,6 +82,9 @@ public sealed class StreamingDetector
 
     private int WeekSlot(long day, int slot) => (int)(((day % 7) + 7) % 7) * _o.SlotsPerDay + slot;
     public long Count => _count;
+
+    /// <summary>Blocks of points whose coarse shape the novelty memory had not seen before (0 when it is off).</summary>
+    public int NovelShapes => _novelty?.NovelBlocks ?? 0;
 
     /// <summary>When the detector saw its first point (null before): how long it has known its series.</summary>
     public DateTimeOffset? FirstSeen => _count == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(_firstSeen);
@@ -194,7 +200,10 @@ public sealed class StreamingDetector
             modelTail = Math.Min(1, _o.ModelTailFactor * _modelChannel.Update(model.Residual(f), _o.LikelihoodAlpha));
         }
 
-        // 4. Far outside the range seen so far.
+        // 4. Novelty: a coarse shape of the last few blocks of points that the series has never shown.
+        var noveltyTail = Math.Min(1, _o.NoveltyTailFactor * (_novelty?.Update(x) ?? 1.0));
+
+        // 5. Far outside the range seen so far.
         var outside = false;
         var far = false;
         if (_count > 1)
@@ -225,12 +234,20 @@ public sealed class StreamingDetector
             tail = modelTail;
             channel = AnomalyChannel.Model;
         }
+        if (noveltyTail < tail)
+        {
+            tail = noveltyTail;
+            channel = AnomalyChannel.Novelty;
+        }
         var score = Math.Log(tail + TailFloor) / LogTailFloor;
         if (outside && _o.RangeScore > score)
         {
             score = _o.RangeScore;
             channel = AnomalyChannel.Range;
         }
+        // A shape the series has shown before is less news than the point-wise channels think (not a value beyond the range).
+        if (_novelty is { Familiar: true } && channel != AnomalyChannel.Range)
+            score -= _o.FamiliarPenalty;
         var raw = Math.Clamp(score - Damping, 0, 1);
         if (_count <= _suppressedUntil)
             return new DetectorResult(0, false, channel, expected, x, raw, far);
@@ -281,6 +298,8 @@ public sealed class StreamingDetector
         _seasonalChannel.Write(w);
         _modelChannel.Write(w);
         _features.Write(w);
+        w.Write(_novelty is not null);
+        _novelty?.Write(w);
         w.Write(_model?.Version ?? "");
     }
 
@@ -324,6 +343,9 @@ public sealed class StreamingDetector
         d._seasonalChannel.Read(r);
         d._modelChannel.Read(r);
         d._features.Read(r);
+        if (r.ReadBoolean() != d._novelty is not null)
+            throw new InvalidDataException("Detector state was saved with the novelty memory switched differently.");
+        d._novelty?.Read(r);
         modelVersion = r.ReadString();
         d._model = modelVersion.Length > 0 ? modelFor?.Invoke(modelVersion) : null;
         return d;
