@@ -15,8 +15,11 @@ public sealed record HomeAlert(string DeviceId, Finding Finding)
 
 /// <summary>One file's run: every alert, which windows were detected, and which alerts were false (outside every
 /// event) or late (after a window, during the event's after-effects).</summary>
-public sealed record HomeFileResult(HomeFile File, IReadOnlyList<HomeAlert> Alerts)
+public sealed record HomeFileResult(HomeFile File, IReadOnlyList<HomeAlert> Alerts, int VerdictsGiven = 0, int VerdictsApplied = 0)
 {
+    /// <summary>Routine alerts ("not up", "inactive", "door opened at night") among the false alarms.</summary>
+    public int RoutineVerdicts => FalseAlarms.Count(a => a.Finding.SeriesId.StartsWith("resident:", StringComparison.Ordinal));
+
     public bool Detected(HomeWindow w) => Alerts.Any(a => a.Finding.At >= w.Start && a.Finding.At <= w.End);
 
     public IEnumerable<HomeAlert> FalseAlarms => Alerts.Where(a => !File.Windows.Any(w => a.Finding.At >= w.Start && a.Finding.At <= w.Over));
@@ -64,6 +67,7 @@ public static class HomeYardstick
         var history = new Dictionary<string, List<(DateTimeOffset At, double Value)>>(StringComparer.Ordinal);
         var backoff = new Dictionary<string, (DateTimeOffset At, TimeSpan Wait)>(StringComparer.Ordinal);
         var verdicts = new Queue<HomeAlert>((feedback ?? []).OrderBy(a => a.Finding.At));
+        int given = 0, applied = 0;
         var alerts = new List<HomeAlert>();
         var findings = new List<Finding>();
         string? residentDevice = null;
@@ -118,7 +122,10 @@ public static class HomeYardstick
                 engine.Tick(now, findings);
                 Raise(null);
                 while (verdicts.TryPeek(out var v) && v.Finding.At < now)
-                    Verdict(engine, verdicts.Dequeue(), now);
+                {
+                    given++;
+                    applied += Verdict(engine, verdicts.Dequeue(), now) ? 1 : 0;
+                }
                 nextTick += Tick;
             }
         }
@@ -141,7 +148,7 @@ public static class HomeYardstick
         Until(file.End);
         if (Environment.GetEnvironmentVariable("HOME_TRACE") is { } trace && file.Name.StartsWith(trace, StringComparison.Ordinal))
             Trace(file);
-        return new HomeFileResult(file, alerts);
+        return new HomeFileResult(file, alerts, given, applied);
     }
 
     /// <summary>Development aid: every detector verdict of a file's series within 3 h of its windows.</summary>
@@ -161,18 +168,23 @@ public static class HomeYardstick
 
     /// <summary>A "false alarm" verdict as the hub's worker applies it: an anomaly makes every detected series of the device
     /// less eager; a watch's finding is tolerated on its series up to what it had reached (the hub takes the episode's
-    /// extreme up to the verdict; given right after the alert, that is the finding's own value); routine findings take none.</summary>
-    private static void Verdict(EarlyWarningEngine engine, HomeAlert alert, DateTimeOffset now)
+    /// extreme up to the verdict; given right after the alert, that is the finding's own value); a routine finding makes the
+    /// resident's routine take that day as usual. False when the engine had nothing to adjust.</summary>
+    internal static bool Verdict(EarlyWarningEngine engine, HomeAlert alert, DateTimeOffset now)
     {
         var f = alert.Finding;
         if (f.Kind == FindingKind.Anomaly)
-        {
-            engine.FalseAlarmOnDevice(alert.DeviceId);
-            return;
-        }
+            return engine.FalseAlarmOnDevice(alert.DeviceId) > 0;
+        // A routine alert ("not up", "inactive", "door opened at night") teaches the resident's routine, with the time of the
+        // last movement its evidence carries (the hub reads it from the alert's evidence).
+        if (f.SeriesId.StartsWith(ResidentPrefix, StringComparison.Ordinal)
+            && int.TryParse(f.SeriesId.AsSpan(ResidentPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var resident))
+            return engine.RoutineFalseAlarm(resident, f.Kind, f.At, f.Since, now);
         var measurement = f.Kind switch { FindingKind.GasRising => "gas", FindingKind.DoorLeftOpen => "door", _ => "temp" };
-        engine.FalseAlarm(EarlyWarningEngine.SeriesId(alert.DeviceId, measurement), f.Kind, f.Expected, f.Seen, now);
+        return engine.FalseAlarm(EarlyWarningEngine.SeriesId(alert.DeviceId, measurement), f.Kind, f.Expected, f.Seen, now);
     }
+
+    private static readonly string ResidentPrefix = EarlyWarningEngine.ResidentSeriesId(0)[..^1];
 
     private static TimeSpan Next(TimeSpan wait) =>
         wait == TimeSpan.Zero ? FirstTrainCheck : TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, MaxBackoff.Ticks));
@@ -220,6 +232,8 @@ public static class HomeYardstick
         {
             var after = RunAll(files, useMl, results);
             report.WriteLine("  One round of feedback (each false alarm of the first pass marked \"false alarm\" by staff when raised, applied as the hub does):");
+            report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  verdicts applied: {after.Sum(r => r.VerdictsApplied)} of {after.Sum(r => r.VerdictsGiven)} (routine ones: {results.Sum(r => r.RoutineVerdicts)})"));
             report.WriteLine("  category      false before  false after  detected before  detected after");
             foreach (var category in HomeScenarios.Categories.Append("all"))
             {

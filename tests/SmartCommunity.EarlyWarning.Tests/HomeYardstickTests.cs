@@ -25,6 +25,25 @@ public class HomeYardstickTests
         Assert.Empty(results.SelectMany(r => r.FalseAlarms.Select(a => $"{r.File.Name}: {a}")));
     }
 
+    /// <summary>
+    /// The yardstick's feedback round gives every false alarm of the first pass its "false alarm" verdict as the hub's
+    /// worker would; a routine one ("not up as usual") goes to the resident's routine, not to a sensor series (it used to
+    /// land on a temperature series the motion sensor does not have, and was silently dropped).
+    /// </summary>
+    [Fact]
+    public void HomeYardstick_FeedbackOnWakeUpFalseAlarms_EveryVerdictAppliedRoutineOnesToTheRoutine()
+    {
+        var files = HomeScenarios.Corpus(perCategory: 16, normal: 0, days: 28).Where(f => f.Category == "wake-up").ToList();
+        var first = HomeYardstick.RunAll(files, useMl: false);
+        var routine = first.Sum(r => r.RoutineVerdicts);
+        Assert.True(routine > 0, "the seeded wake-up homes give no routine false alarm to give a verdict on");
+
+        var after = HomeYardstick.RunAll(files, useMl: false, feedbackFrom: first);
+
+        Assert.Equal(first.Sum(r => r.FalseAlarms.Count()), after.Sum(r => r.VerdictsGiven));
+        Assert.Equal(after.Sum(r => r.VerdictsGiven), after.Sum(r => r.VerdictsApplied));
+    }
+
     [Fact]
     public void HomeScenarios_SameSeed_SameReadingsAndLabels()
     {
