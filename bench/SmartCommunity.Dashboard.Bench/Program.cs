@@ -12,23 +12,37 @@ using SmartCommunity.Hub.Devices;
 using SmartCommunity.Testing;
 
 // The dashboard benchmark (docs/dashboard-benchmark.md): measures and reports, never asserts timings.
-return await SmartCommunity.Dashboard.Bench.DashboardBenchmark.RunAsync();
+if (args is ["--help" or "-h"])
+{
+    Console.WriteLine(SmartCommunity.Dashboard.Bench.DashboardBenchOptions.Usage);
+    return 0;
+}
+SmartCommunity.Dashboard.Bench.DashboardBenchOptions options;
+try
+{
+    options = SmartCommunity.Dashboard.Bench.DashboardBenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(SmartCommunity.Dashboard.Bench.DashboardBenchOptions.Usage);
+    return 2;
+}
+return await SmartCommunity.Dashboard.Bench.DashboardBenchmark.RunAsync(options);
 
 namespace SmartCommunity.Dashboard.Bench
 {
     /// <summary>
-    /// A staff board holds 500 open alerts, then 500 SOS devices raise one alert each at 50 per second over MQTT. For every
-    /// new alert it measures the time from the device's publish to the card being in the page, and whether the page keeps
-    /// up. Writes docs/dashboard-benchmark.md; the exit code says whether the page kept up (0) or not (1).
+    /// A staff board holds N open alerts (default 1,000), then SOS devices raise one alert each at R per second (default
+    /// 100) over MQTT for D seconds (default 10). For every new alert it measures the time from the device's publish to the
+    /// card being in the page, and whether the page keeps up. Prints a report and one summary line (key=value); the exit
+    /// code says whether the page kept up (0) or not (1).
     ///
     ///   cd dashboard &amp;&amp; npm run build &amp;&amp; cd .. &amp;&amp;
-    ///   dotnet run --project bench/SmartCommunity.Dashboard.Bench -c Release
+    ///   dotnet run --project bench/SmartCommunity.Dashboard.Bench -c Release -- [--open N] [--rate R] [--duration D]
     /// </summary>
     internal static class DashboardBenchmark
     {
-        private const int OpenAlerts = 500;
-        private const int Burst = 500;
-        private const int PerSecond = 50;
 
         // Records when each card enters the page: a MutationObserver in the page, installed before the app starts.
         private const string Recorder = """
@@ -63,15 +77,22 @@ namespace SmartCommunity.Dashboard.Bench
             }).observe(document, { childList: true, subtree: true });
             """;
 
-        public static async Task<int> RunAsync()
+        public static async Task<int> RunAsync(DashboardBenchOptions options)
         {
-            await using var hub = new HubApp().Start();
+            var openCount = options.Open;
+            var burst = options.Burst;
+            var perSecond = options.Rate;
+            // The box is shared: the load average before and after says how comparable a run is.
+            var loadBefore = LoadAverage();
+            // The set-up registers a thousand devices through the API in a few seconds: the per-person request limit (a policy
+            // against a misbehaving client) is off, as in scripts/bench.
+            await using var hub = new HubApp(settings: new Dictionary<string, string?> { ["Hub:RateLimits:Enabled"] = "false" }).Start();
             var world = await hub.SeedWorldAsync();
             await using var browser = await DashboardBrowser.LaunchAsync();
 
-            // 1. The standing load: 500 open alerts (raised in-process; not measured).
+            // 1. The standing load: N open alerts (raised in-process; not measured).
             var alerts = hub.Services.GetRequiredService<AlertService>();
-            for (var i = 0; i < OpenAlerts; i++)
+            for (var i = 0; i < openCount; i++)
             {
                 var severity = (i % 10) switch { 0 => Severity.Critical, < 4 => Severity.High, _ => Severity.Warning };
                 await alerts.RaiseAsync(new AlertSignal($"base-{i:0000}", AlertKind.TemperatureLow, severity, "standing load", DateTimeOffset.UtcNow),
@@ -79,14 +100,21 @@ namespace SmartCommunity.Dashboard.Bench
             }
 
             // 2. The burst devices: registered and connected before the clock starts.
+            // One admin session for all of them, not a sign-in (PBKDF2) per device.
             var devices = new List<(DeviceCredentials Creds, IMqttClient Client)>();
-            for (var i = 0; i < Burst; i++)
+            using (var admin = await hub.AdminAsync())
             {
-                var creds = await hub.RegisterDeviceAsync("sos", householdId: i % 2 == 0 ? world.HouseholdA : world.HouseholdB, id: $"burst-{i:0000}");
-                devices.Add((creds, await hub.ConnectDeviceAsync(creds)));
+                for (var i = 0; i < burst; i++)
+                {
+                    var response = await admin.PostAsJsonAsync("/api/devices",
+                        new RegisterDeviceRequest("sos", $"burst-{i:0000}", null, null, i % 2 == 0 ? world.HouseholdA : world.HouseholdB, null, null));
+                    response.EnsureSuccessStatusCode();
+                    var creds = (await response.Content.ReadFromJsonAsync<DeviceCredentials>())!;
+                    devices.Add((creds, await hub.ConnectDeviceAsync(creds)));
+                }
             }
 
-            // 3. The board: first load of 500 cards.
+            // 3. The board: first load of N cards.
             var context = await browser.Browser.NewContextAsync(new() { ViewportSize = DashboardBrowser.Desktop, Locale = "en-US" });
             await context.AddInitScriptAsync(Recorder);
             var page = await context.NewPageAsync();
@@ -96,10 +124,10 @@ namespace SmartCommunity.Dashboard.Bench
             await page.GetByTestId("login-password").FillAsync(HubApp.Password);
             var signInAt = loadStart.Elapsed;
             await page.GetByTestId("login-submit").ClickAsync();
-            await Assertions.Expect(page.Locator("[data-testid=alert-card]")).ToHaveCountAsync(OpenAlerts, new() { Timeout = 120_000 });
+            await Assertions.Expect(page.Locator("[data-testid=alert-card]")).ToHaveCountAsync(openCount, new() { Timeout = 120_000 });
             var firstLoad = loadStart.Elapsed - signInAt;
 
-            // 4. The burst: publish i at start + i/50 s, each from its own device, without waiting for the previous one.
+            // 4. The burst: publish i at start + i/rate s, each from its own device, without waiting for the previous one.
             // SC_PROFILE=<file>: a V8 CPU profile of the page over the burst (open it in Chrome DevTools, Performance).
             var profilePath = Environment.GetEnvironmentVariable("SC_PROFILE");
             ICDPSession? cdp = null;
@@ -121,12 +149,12 @@ namespace SmartCommunity.Dashboard.Bench
                 await tracing.SendAsync("Tracing.start", new Dictionary<string, object> { ["categories"] = Environment.GetEnvironmentVariable("SC_TRACE_CATEGORIES") ?? "devtools.timeline,disabled-by-default-devtools.timeline", ["transferMode"] = "ReportEvents" });
             }
             var busyBefore = await page.EvaluateAsync<double>("() => window.__busy");
-            var published = new long[Burst];
-            var acked = new long[Burst];
+            var published = new long[burst];
+            var acked = new long[burst];
             var start = DateTimeOffset.UtcNow.AddMilliseconds(200);
             var sends = devices.Select(async (d, i) =>
             {
-                var due = start.AddMilliseconds(i * 1000.0 / PerSecond);
+                var due = start.AddMilliseconds(i * 1000.0 / perSecond);
                 var wait = due - DateTimeOffset.UtcNow;
                 if (wait > TimeSpan.Zero)
                     await Task.Delay(wait);
@@ -141,7 +169,7 @@ namespace SmartCommunity.Dashboard.Bench
             var keptUp = true;
             try
             {
-                await Assertions.Expect(page.Locator("[data-testid=alert-card]")).ToHaveCountAsync(OpenAlerts + Burst, new() { Timeout = 300_000 });
+                await Assertions.Expect(page.Locator("[data-testid=alert-card]")).ToHaveCountAsync(openCount + burst, new() { Timeout = 300_000 });
             }
             catch (PlaywrightException)
             {
@@ -179,7 +207,7 @@ namespace SmartCommunity.Dashboard.Bench
             var hubPart = new List<double>();
             var pagePart = new List<double>();
             var missing = 0;
-            for (var i = 0; i < Burst; i++)
+            for (var i = 0; i < burst; i++)
             {
                 if (burstAlerts.TryGetValue($"burst-{i:0000}", out var alert) && seen.TryGetValue(alert.Id.ToString(CultureInfo.InvariantCulture), out var at))
                 {
@@ -203,29 +231,29 @@ namespace SmartCommunity.Dashboard.Bench
             static double Pct(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
             double P(double q) => Pct(latencies, q);
             var lastSeen = seen.Values.Max();
-            var firstHalf = latencies.Count > 0 ? Median(published.Take(Burst / 5).Select((p, i) => Latency(i))) : double.NaN;
-            var lastFifth = latencies.Count > 0 ? Median(published.Skip(Burst - Burst / 5).Select((p, i) => Latency(Burst - Burst / 5 + i))) : double.NaN;
+            var firstHalf = latencies.Count > 0 ? Median(published.Take(burst / 5).Select((p, i) => Latency(i))) : double.NaN;
+            var lastFifth = latencies.Count > 0 ? Median(published.Skip(burst - burst / 5).Select((p, i) => Latency(burst - burst / 5 + i))) : double.NaN;
             double Latency(int i) => byDevice.TryGetValue($"burst-{i:0000}", out var id) && seen.TryGetValue(id.ToString(CultureInfo.InvariantCulture), out var at) ? at - published[i] : double.NaN;
             var publishSpan = (lastPublish - published.Min()) / 1000.0;
 
             var report = new StringBuilder();
             report.AppendLine("# Dashboard benchmark: publish → visible on the staff board");
             report.AppendLine();
-            report.AppendLine("A staff board (Debian Chromium, headless, 1366×860) holds 500 open alerts; then 500 SOS devices raise one alert each over MQTT, 50 per second for 10 s. For every new alert: the time from the device's MQTT publish (QoS 1) to its card being inserted into the page (a MutationObserver in the page; the card is painted in that frame), split at the hub's PUBACK and at the message's arrival on the browser's WebSocket. The hub (with escalation paging: every unacknowledged critical alert is re-paged every 30 s, which pushes an AlertUpdated), the 500 MQTT clients and the browser share one machine.");
+            report.AppendLine(CultureInfo.InvariantCulture, $"A staff board (Debian Chromium, headless, 1366×860) holds {openCount} open alerts; then {burst} SOS devices raise one alert each over MQTT, {perSecond} per second for {options.Duration.TotalSeconds:0} s. For every new alert: the time from the device's MQTT publish (QoS 1) to its card being inserted into the page (a MutationObserver in the page; the card is painted in that frame), split at the hub's PUBACK and at the message's arrival on the browser's WebSocket. The hub (with escalation paging: every unacknowledged critical alert is re-paged every 30 s, which pushes an AlertUpdated), the {burst} MQTT clients and the browser share one machine.");
             report.AppendLine();
             report.AppendLine("Run it (not part of CI):");
             report.AppendLine();
             report.AppendLine("```sh");
             report.AppendLine("cd dashboard && npm ci && npm run build && cd ..");
-            report.AppendLine("dotnet run --project bench/SmartCommunity.Dashboard.Bench -c Release");
+            report.AppendLine(CultureInfo.InvariantCulture, $"dotnet run --project bench/SmartCommunity.Dashboard.Bench -c Release -- --open {openCount} --rate {perSecond} --duration {options.Duration.TotalSeconds:0}");
             report.AppendLine("```");
             report.AppendLine();
             report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTimeOffset.UtcNow:yyyy-MM-dd}.");
             report.AppendLine();
             report.AppendLine("| figure | value |");
             report.AppendLine("| --- | --- |");
-            report.AppendLine(CultureInfo.InvariantCulture, $"| first load of 500 open alerts (sign-in click → 500 cards) | {firstLoad.TotalMilliseconds:0} ms |");
-            report.AppendLine(CultureInfo.InvariantCulture, $"| burst published | {Burst} alerts in {publishSpan:0.0} s ({Burst / Math.Max(publishSpan, 0.001):0} /s) |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| first load of {openCount} open alerts (sign-in click → {openCount} cards) | {firstLoad.TotalMilliseconds:0} ms |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| burst published | {burst} alerts in {publishSpan:0.0} s ({burst / Math.Max(publishSpan, 0.001):0} /s) |");
             report.AppendLine(CultureInfo.InvariantCulture, $"| publish → visible p50 | {P(0.50):0} ms |");
             report.AppendLine(CultureInfo.InvariantCulture, $"| publish → visible p99 | {P(0.99):0} ms |");
             report.AppendLine(CultureInfo.InvariantCulture, $"| publish → visible max | {(latencies.Count > 0 ? latencies[^1] : double.NaN):0} ms |");
@@ -233,23 +261,39 @@ namespace SmartCommunity.Dashboard.Bench
             report.AppendLine(CultureInfo.InvariantCulture, $"| of which PUBACK → visible in the page (SignalR, render), p50 / p99 | {Pct(pagePart, 0.5):0} / {Pct(pagePart, 0.99):0} ms |");
             report.AppendLine(CultureInfo.InvariantCulture, $"| … PUBACK → message on the browser's WebSocket, p50 / p99 | {Pct(transit, 0.5):0} / {Pct(transit, 0.99):0} ms |");
             report.AppendLine(CultureInfo.InvariantCulture, $"| … WebSocket message → card in the DOM (store, next frame), p50 / p99 | {Pct(render, 0.5):0} / {Pct(render, 0.99):0} ms |");
-            report.AppendLine(CultureInfo.InvariantCulture, $"| median latency, first 100 vs last 100 of the burst | {firstHalf:0} ms vs {lastFifth:0} ms |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| median latency, first vs last fifth of the burst | {firstHalf:0} ms vs {lastFifth:0} ms |");
             report.AppendLine(CultureInfo.InvariantCulture, $"| last publish → last card visible | {lastSeen - lastPublish} ms |");
             report.AppendLine(CultureInfo.InvariantCulture, $"| page main thread in long tasks (> 50 ms) during the burst | {busyDuring:0} ms of {burstWindow} ms ({100 * busyDuring / burstWindow:0} %) |");
-            report.AppendLine(CultureInfo.InvariantCulture, $"| load average at the end (other work on the machine) | {File.ReadAllText("/proc/loadavg").Split(' ')[0]} |");
-            report.AppendLine(CultureInfo.InvariantCulture, $"| alerts on the board at the end | {await page.Locator("[data-testid=alert-card]").CountAsync()} of {OpenAlerts + Burst} ({missing} not seen) |");
-            report.AppendLine(CultureInfo.InvariantCulture, $"| page keeps up | {(keptUp && missing == 0 && lastFifth <= Math.Max(1.5 * firstHalf, firstHalf + 250) && lastSeen - lastPublish <= 5000 ? "yes: every alert shown, latency does not grow during the burst, the board is current within 5 s of the last publish" : "no: every alert arrives, but latency grows during the burst (see the split above)")} |");
+            var loadAfter = LoadAverage();
+            var onBoard = await page.Locator("[data-testid=alert-card]").CountAsync();
+            var pageKeptUp = keptUp && missing == 0 && lastFifth <= Math.Max(1.5 * firstHalf, firstHalf + 250) && lastSeen - lastPublish <= 5000;
+            report.AppendLine(CultureInfo.InvariantCulture, $"| load average before / at the end (other work on the machine) | {loadBefore} / {loadAfter} |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| alerts on the board at the end | {onBoard} of {openCount + burst} ({missing} not seen) |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| page keeps up | {(pageKeptUp ? "yes: every alert shown, latency does not grow during the burst, the board is current within 5 s of the last publish" : "no: every alert arrives, but latency grows during the burst (see the split above)")} |");
             report.AppendLine();
-            report.AppendLine("How the board keeps up: pushes go into the store at once, and the list is re-rendered at most once per animation frame (a board of more than a few hundred cards at most four times a second; cards are keyed by id and moved only when their position changes), so a burst costs one DOM pass per frame, not one per alert. A card's forms (dispatch, comment, resolve) are in the document only while open: Chromium's autofill re-scans every form on the page after DOM changes.");
+            report.AppendLine("How the board keeps up: pushes go into the store at once, and the list is re-rendered at most once per animation frame (a board of more than 200 cards at most every 100 ms; cards are keyed by id and moved only when their position changes), so a burst costs one DOM pass per frame, not one per alert. A card's forms (dispatch, comment, resolve) are built when first opened and are in the document only while open: Chromium's autofill re-scans every form on the page after DOM changes.");
             report.AppendLine();
             report.AppendLine("Profiling (a V8 CPU profile or a Chromium trace of the page over the burst): `SC_PROFILE=/tmp/board.cpuprofile` or `SC_TRACE=/tmp/board.trace.json` (categories in `SC_TRACE_CATEGORIES`, default `devtools.timeline`) with the command above; `SC_NO_MINIFY=1 npm run build` in dashboard/ keeps function names readable.");
             Console.WriteLine(report.ToString());
-            await File.WriteAllTextAsync(Path.Combine(RepoPaths.Docs, "dashboard-benchmark.md"), report.ToString());
+            if (options.ReportPath is { } reportPath)
+                await File.WriteAllTextAsync(reportPath, report.ToString());
+            // One line for scripts and the history: every figure of the table above, key=value, no spaces in values.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"dashboard-bench open={openCount} rate={perSecond} duration_s={options.Duration.TotalSeconds:0} burst={burst} " +
+                $"first_load_ms={firstLoad.TotalMilliseconds:0} publish_span_s={publishSpan:0.0} " +
+                $"p50_ms={P(0.50):0} p99_ms={P(0.99):0} max_ms={(latencies.Count > 0 ? latencies[^1] : double.NaN):0} " +
+                $"puback_p50_ms={Pct(hubPart, 0.5):0} puback_p99_ms={Pct(hubPart, 0.99):0} " +
+                $"ws_p50_ms={Pct(transit, 0.5):0} ws_p99_ms={Pct(transit, 0.99):0} dom_p50_ms={Pct(render, 0.5):0} dom_p99_ms={Pct(render, 0.99):0} " +
+                $"first_fifth_p50_ms={firstHalf:0} last_fifth_p50_ms={lastFifth:0} drain_ms={lastSeen - lastPublish} " +
+                $"longtask_pct={100 * busyDuring / burstWindow:0} on_board={onBoard} missing={missing} kept_up={(pageKeptUp ? 1 : 0)} " +
+                $"load_before={loadBefore} load_after={loadAfter}"));
 
             foreach (var (_, client) in devices)
                 client.Dispose();
             return keptUp && missing == 0 ? 0 : 1;
         }
+
+        private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
         private static double Median(IEnumerable<double> values)
         {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SmartCommunity.Hub.Demo;
 using SmartCommunity.Hub.Devices;
@@ -32,6 +33,9 @@ public sealed class HubStartup(IServiceProvider services, IOptions<HubOptions> o
             // Makes the Data Protection key now if there is none, so instances sharing the key store start with one key.
             sp.GetRequiredService<IDataProtectionProvider>().CreateProtector("SmartCommunity.Hub.KeyRing").Protect("ready");
         }, cancellationToken);
+
+        if (!db.Database.IsNpgsql())
+            await HubScheduling.UseWriteAheadLogAsync(o.DataPath(HubScheduling.StoreFile), cancellationToken);
 
         await sp.GetRequiredService<PlaceNames>().ReloadAsync(db, cancellationToken);
         await sp.GetRequiredService<DeviceDirectory>().LoadAsync(cancellationToken);

@@ -18,7 +18,7 @@ import { uplinkBanner } from "./uplinkBanner";
 const STAFF_ROLES = new Set(["Admin", "EmergencyStaff", "GridWorker", "Technician"]);
 const AGE_TICK_MS = 15_000;
 const LARGE_BOARD = 200;
-const LARGE_BOARD_GAP_MS = 250;
+const LARGE_BOARD_GAP_MS = 100;
 
 export function boardPage(ctx: AppContext): View {
   const { store } = ctx.live;

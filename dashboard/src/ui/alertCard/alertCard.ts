@@ -1,6 +1,6 @@
 // One alert on the board. The descriptive part is rebuilt on every update (it holds nothing
 // focusable); the action buttons and the forms (resolve, dispatch, comment) persist, so focus and
-// a half-filled form survive live updates.
+// a half-filled form survive live updates. A form is built the first time it opens.
 
 import { acknowledgeAlert } from "../../api/alerts";
 import { ApiError } from "../../api/http";
@@ -201,7 +201,7 @@ export class AlertCard {
       if (!show && button.contains(document.activeElement)) this.resolve.button.focus();
       button.hidden = !show;
     }
-    if (!canDispatch && !this.dispatch.form.hidden) this.setOpen(this.dispatch.form, false);
+    if (!canDispatch && this.dispatch.isOpen) this.setOpen(this.dispatch.form, false);
     const canHandOff = a.status !== "resolved" && !a.handedOffTo;
     if (!canHandOff && this.handOffButton.contains(document.activeElement)) this.resolve.button.focus();
     this.handOffButton.hidden = !canHandOff;
@@ -253,17 +253,18 @@ export class AlertCard {
   }
 
   private setBusy(busy: boolean): void {
+    // A form not built yet has no confirm button to disable (and cannot open while the card is busy).
     for (const b of [
       this.ackButton,
       this.resolve.button,
-      this.resolve.confirm,
+      this.resolve.confirmIfBuilt,
       this.cancelButton,
       this.dispatch.button,
-      this.dispatch.confirm,
+      this.dispatch.confirmIfBuilt,
       this.onSiteButton,
-      this.comment.confirm,
+      this.comment.confirmIfBuilt,
     ]) {
-      setAttr(b, "aria-disabled", busy ? "true" : null);
+      if (b) setAttr(b, "aria-disabled", busy ? "true" : null);
     }
   }
 
@@ -286,8 +287,8 @@ export class AlertCard {
       return;
     }
     if (form.isConnected) return;
-    const forms = [this.resolve.form, this.dispatch.form, this.comment.form];
-    const next = forms.slice(forms.indexOf(form) + 1).find((f) => f.isConnected) ?? null;
+    const forms = [this.resolve.formIfBuilt, this.dispatch.formIfBuilt, this.comment.formIfBuilt];
+    const next = forms.slice(forms.indexOf(form) + 1).find((f) => f?.isConnected) ?? null;
     this.article.insertBefore(form, next);
   }
 }

@@ -1,35 +1,43 @@
-// Comment: a line of text on the alert's timeline.
+// Comment: a line of text on the alert's timeline. The form is built when first opened (see CardForm).
 
 import type { Workflow } from "../../api/workflow";
 import { t } from "../../i18n";
 import { h, uid } from "../dom";
 import { iconEl } from "../icons";
-import { cardForm, closeForm, onFormKeys, toggleButton, toggleForm, type CardHost } from "./cardForm";
+import { cardForm, CardForm, closeForm, onFormKeys, toggleButton, toggleForm, type CardHost } from "./cardForm";
 
-export class CommentForm {
+interface Parts {
+  form: HTMLFormElement;
+  confirm: HTMLButtonElement;
+  text: HTMLInputElement;
+}
+
+export class CommentForm extends CardForm<Parts> {
   readonly button: HTMLButtonElement;
-  readonly form: HTMLFormElement;
-  readonly confirm: HTMLButtonElement;
-  private readonly text: HTMLInputElement;
+  private readonly formId = uid("comment");
 
   constructor(
     private readonly host: CardHost,
     private readonly flow: Workflow | undefined,
   ) {
-    const formId = uid("comment");
+    super();
+    this.button = toggleButton("ghost", "comment-button", this.formId, iconEl("message"), h("span", {}, t("card.comment")));
+    this.button.addEventListener("click", () => toggleForm(host, this.form, this.button, this.parts.text, () => this.close()));
+  }
+
+  protected build(): Parts {
     const textId = uid("comment-text");
-    this.button = toggleButton("ghost", "comment-button", formId, iconEl("message"), h("span", {}, t("card.comment")));
-    this.button.addEventListener("click", () => toggleForm(host, this.form, this.button, this.text, () => this.close()));
-    this.text = h("input", { id: textId, type: "text", class: "input", maxlength: "1000", autocomplete: "off", required: true, "data-testid": "comment-text" });
-    this.confirm = h("button", { type: "submit", class: "btn btn--primary", "data-testid": "comment-send" }, h("span", {}, t("card.send")));
-    this.form = cardForm(
-      formId,
+    const text = h("input", { id: textId, type: "text", class: "input", maxlength: "1000", autocomplete: "off", required: true, "data-testid": "comment-text" });
+    const confirm = h("button", { type: "submit", class: "btn btn--primary", "data-testid": "comment-send" }, h("span", {}, t("card.send")));
+    const form = cardForm(
+      this.formId,
       t("card.comment"),
-      [h("div", { class: "field field--grow" }, h("label", { for: textId, class: "label" }, t("card.commentLabel")), this.text)],
-      this.confirm,
+      [h("div", { class: "field field--grow" }, h("label", { for: textId, class: "label" }, t("card.commentLabel")), text)],
+      confirm,
       () => this.close(),
     );
-    onFormKeys(this.form, () => this.send(), () => this.close());
+    onFormKeys(form, () => this.send(), () => this.close());
+    return { form, confirm, text };
   }
 
   close(): void {
@@ -37,12 +45,13 @@ export class CommentForm {
   }
 
   private send(): void {
-    const text = this.text.value.trim();
+    const { text: input, confirm } = this.parts;
+    const text = input.value.trim();
     const comment = this.flow?.comment;
-    if (!text || !comment) return void this.text.reportValidity();
-    void this.host.run(this.confirm, "card.saving", async () => {
+    if (!text || !comment) return void input.reportValidity();
+    void this.host.run(confirm, "card.saving", async () => {
       await comment(this.host.alert().id, text);
-      this.text.value = "";
+      input.value = "";
       this.close();
       return null;
     });
