@@ -7,6 +7,8 @@
 #     SC_MQTT_ADMIN_USER and SC_MQTT_ADMIN_PASSWORD) is used instead of starting one;
 #  3. builds the dashboard, checks the firmware core against nanoFramework's mscorlib, runs every xUnit project of the
 #     solution with `dotnet test`, then the hub's end-to-end classes again with the hub on PostgreSQL.
+#     A run in which no test starts or finishes for 10 minutes is ended (hang dump); the tests then in progress are
+#     named and counted as failed, so a hung test cannot hold CI to its limit.
 # Ends with one line: "tests: N passed, N failed[, N skipped]".
 #   ./test.sh --dry-run    steps 1 and 2 only: install, start the servers, print their settings, stop them.
 set -uo pipefail
