@@ -140,15 +140,24 @@ public sealed class Fleet : IAsyncDisposable
                     var p = _publishers[next];
                     var index = next;
                     next = (next + 1) % _publishers.Count;
+                    // Not tried again once lost: a publish on a closed client throws at once, and at 20,000 msg/s those
+                    // exceptions took the publisher's time (7 million in one 140 s phase) instead of the live clients' sends.
+                    if (lost[index])
+                    {
+                        lostSends++;
+                        continue;
+                    }
                     try
                     {
                         await p.Client.PublishAsync(p.Climate(MqttQualityOfServiceLevel.AtMostOnce), CancellationToken.None);
                         sent++;
                     }
-                    catch (MQTTnet.Exceptions.MqttCommunicationException)
+                    catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
                     {
                         // A client that lost its connection (on a starved box its keep-alive can lapse) costs its
-                        // readings, counted and reported, not the whole phase.
+                        // readings, counted and reported, not the whole phase. The publish is not cancellable from
+                        // here, so a cancellation is the client's own: it gave up a send to a hub that no longer read
+                        // its socket (20,000 msg/s on a box where the hub stores 5,000).
                         lost[index] = true;
                         lostSends++;
                     }
@@ -159,6 +168,19 @@ public sealed class Fleet : IAsyncDisposable
         {
         }
         return new PacedResult(sent, skipped, Stopwatch.GetElapsedTime(started), lostSends, lost.Count(l => l));
+    }
+
+    /// <summary>
+    /// Connects again the clients that lost their connection, and returns how many. On a busy box a QoS 0 phase can leave a
+    /// minute of backlog in the sockets; a keep-alive ping queued behind it goes unanswered and the client gives up, and a
+    /// background load paced on such a fleet would fall short of its rate.
+    /// </summary>
+    public async Task<int> ReconnectLostAsync(CancellationToken ct)
+    {
+        var lost = _publishers.Where(p => !p.Client.IsConnected).ToList();
+        await Parallel.ForEachAsync(lost, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (p, token) => await p.Client.ReconnectAsync(token));
+        return lost.Count;
     }
 
     public async ValueTask DisposeAsync()
