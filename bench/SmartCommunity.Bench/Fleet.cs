@@ -137,16 +137,19 @@ public sealed class Fleet : IAsyncDisposable
                 }
                 for (var i = 0; i < due; i++)
                 {
+                    // A lost client is passed over (counted) and its turn goes to the next live one, as a failed publish's
+                    // turn is caught up on the next tick. Not tried again: a publish on a closed client throws at once, and
+                    // at 20,000 msg/s those exceptions took the pacer's time (7 million in one 140 s phase).
+                    for (var passed = 0; lost[next] && passed < _publishers.Count; passed++)
+                    {
+                        lostSends++;
+                        next = (next + 1) % _publishers.Count;
+                    }
+                    if (lost[next])
+                        break;
                     var p = _publishers[next];
                     var index = next;
                     next = (next + 1) % _publishers.Count;
-                    // Not tried again once lost: a publish on a closed client throws at once, and at 20,000 msg/s those
-                    // exceptions took the publisher's time (7 million in one 140 s phase) instead of the live clients' sends.
-                    if (lost[index])
-                    {
-                        lostSends++;
-                        continue;
-                    }
                     try
                     {
                         await p.Client.PublishAsync(p.Climate(MqttQualityOfServiceLevel.AtMostOnce), CancellationToken.None);

@@ -251,6 +251,10 @@ namespace SmartCommunity.Bench
         private static async Task<ThroughputResult> MeasureThroughputAsync(
             string target, int round, Fleet fleet, MqttQualityOfServiceLevel qos, BenchOptions o, Func<CancellationToken, Task<Counters>> probe, HubProcess? hub, CancellationToken ct)
         {
+            // A QoS 0 phase on a busy box can leave a minute of backlog in the sockets and the fleet without connections
+            // (keep-alive behind it): the next phase would otherwise measure nothing (hub QoS 1: "0 (100 clients failed)").
+            if (await fleet.ReconnectLostAsync(ct) is > 0 and var reconnected)
+                Log($"round {round}, {target}: {reconnected} clients had lost their connection (keep-alive behind a backlog); connected again");
             var cpu = new CpuMeter(hub);
             var r = await Throughput.MeasureAsync(target, fleet, qos, o, probe, ct);
             r = r with { Cpu = cpu.Stop(), Round = round };
