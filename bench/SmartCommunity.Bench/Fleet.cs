@@ -10,6 +10,7 @@ namespace SmartCommunity.Bench;
 public sealed class Publisher(string deviceId, IMqttClient client)
 {
     private long _seq;
+    private long _lastTimeMs;
 
     public string DeviceId { get; } = deviceId;
     public string Topic { get; } = Senml.UpTopic(deviceId);
@@ -17,8 +18,27 @@ public sealed class Publisher(string deviceId, IMqttClient client)
 
     public uint NextSeq() => (uint)Interlocked.Increment(ref _seq);
 
+    /// <summary>
+    /// The reading's time in Unix ms: now, or one millisecond after this device's previous reading. A bench device
+    /// publishes hundreds of packs a second; stamped with the same whole second, as a real one stamps its one
+    /// reading per 10 s, they all collided on one (series, time), and since 84386c2 the SQLite store keeps each at
+    /// the next free millisecond after reading the run of taken ones (and drops a repeated value in it as a
+    /// redelivery), which made the bench measure a quadratic probe real devices never cause (hub QoS 0 ~4× slower).
+    /// </summary>
+    public long NextTimeMs()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        while (true)
+        {
+            var last = Volatile.Read(ref _lastTimeMs);
+            var next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref _lastTimeMs, next, last) == last)
+                return next;
+        }
+    }
+
     public MqttApplicationMessage Climate(MqttQualityOfServiceLevel qos) => new MqttApplicationMessageBuilder()
-        .WithTopic(Topic).WithPayload(Senml.Climate(DeviceId, NextSeq())).WithQualityOfServiceLevel(qos).Build();
+        .WithTopic(Topic).WithPayload(Senml.Climate(DeviceId, NextSeq(), NextTimeMs())).WithQualityOfServiceLevel(qos).Build();
 
     public MqttApplicationMessage Sos() => new MqttApplicationMessageBuilder()
         .WithTopic(Topic).WithPayload(Senml.Sos(DeviceId, NextSeq())).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();

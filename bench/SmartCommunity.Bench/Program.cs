@@ -115,7 +115,7 @@ namespace SmartCommunity.Bench
             var report = new Report(o);
             Log($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
             Log($"fleet-size phase: {(o.FleetDevices > 0 ? $"{o.FleetDevices} devices, one reading per {o.FleetReadingInterval.TotalSeconds:0} s each, held {o.FleetHold.TotalSeconds:0} s" : "skipped")}");
-            Log($"fleet: {o.Clients} clients, climate pack {Senml.Climate(Senml.ClimateId(0), 42).Length} bytes, {o.Rounds} round(s) of {o.ThroughputDuration.TotalSeconds:0} s per throughput phase, {o.AlertEvents} SOS per latency phase");
+            Log($"fleet: {o.Clients} clients, climate pack {Senml.Climate(Senml.ClimateId(0), 42, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 * 1000 + 123).Length} bytes, {o.Rounds} round(s) of {o.ThroughputDuration.TotalSeconds:0} s per throughput phase, {o.AlertEvents} SOS per latency phase");
             var climateIds = Enumerable.Range(0, o.Clients).Select(Senml.ClimateId).ToList();
 
             // A quick run starts the fleet phase's hub now, beside the first one, instead of after it: the two start-ups
