@@ -6,7 +6,7 @@ namespace SmartCommunity.Bench;
 
 /// <summary>What the fleet-size phase saw: set-up times, the paced hold, and the hub's memory and CPU at each step.</summary>
 public sealed record FleetResult(
-    int Requested, int Devices, TimeSpan RegisterElapsed, int RegisterParallelism,
+    int Requested, int Devices, TimeSpan RegisterElapsed, string RegisterHow,
     TimeSpan ConnectElapsed, int ConnectParallelism, int OnlineAtHub,
     TimeSpan Hold, TimeSpan ReadingInterval, PacedResult Paced, long Accepted, long ReadingsAccepted, long Rejected,
     ProcMemory HubBeforeRegistration, ProcMemory HubRegistered, ProcMemory HubConnected, ProcMemory HubEnd, long? HubMaxRssDuringHold,
@@ -26,7 +26,12 @@ public sealed record FleetResult(
 /// </summary>
 public static class FleetSize
 {
-    public static async Task<FleetResult> RunAsync(string hubDll, BenchOptions o, CancellationToken ct)
+    /// <summary>The phase's own hub, with the bench's settings (the default device budget: see the class comment).</summary>
+    public static Task<HubProcess> StartHubAsync(string hubDll, BenchOptions o, CancellationToken ct) =>
+        HubProcess.StartAsync(hubDll, o.HubArgs, o.KeepData, TimeSpan.FromSeconds(90), ct);
+
+    /// <param name="started">A hub started earlier for this phase (a quick run starts it beside the first hub); null starts one now.</param>
+    public static async Task<FleetResult> RunAsync(string hubDll, BenchOptions o, CancellationToken ct, Task<HubProcess>? started = null)
     {
         var devices = o.FleetDevices;
         // Every client is a socket in this process (and one in the hub, which inherits the limit); stdio, the
@@ -35,8 +40,8 @@ public static class FleetSize
             throw new InvalidOperationException(
                 $"the open-file limit (ulimit -n) is {limit}, too low for {devices} MQTT clients plus the hub; raise it (scripts/bench does, up to the hard limit) or pass a smaller --fleet");
 
-        Log($"fleet: starting a fresh hub for {devices} devices");
-        await using var hub = await HubProcess.StartAsync(hubDll, o.HubArgs, o.KeepData, TimeSpan.FromSeconds(90), ct);
+        Log(started is null ? $"fleet: starting a fresh hub for {devices} devices" : $"fleet: {devices} devices on the hub started beside the first one");
+        await using var hub = await (started ?? StartHubAsync(hubDll, o, ct));
         try
         {
             return await RunAsync(hub, devices, o, ct);
@@ -54,7 +59,8 @@ public static class FleetSize
         var world = await api.CreateWorldAsync(ct);
         var beforeRegistration = hub.Memory();
 
-        // 1. Registration: POST /api/devices, the only way in (one device per request), a few requests in flight.
+        // 1. Registration: bulk onboarding, HubApi.ImportBatch devices a request, one request at a time (the way an
+        //    administrator adds a fleet), or with --register api one POST /api/devices per device, a few in flight.
         //    Bounded by a deadline: if the API is too slow for the whole fleet, the phase goes on with what it got
         //    and the report says so.
         var registered = new (string Id, string? Secret)[requested];
@@ -65,13 +71,29 @@ public static class FleetSize
             deadline.CancelAfter(o.FleetRegisterDeadline);
             try
             {
-                await Parallel.ForAsync(0, requested, new ParallelOptions { MaxDegreeOfParallelism = o.FleetRegisterParallelism, CancellationToken = deadline.Token }, async (i, token) =>
+                if (o.RegisterThroughImport)
                 {
-                    var id = Senml.FleetId(i);
-                    registered[i] = (id, (await api.RegisterDeviceAsync("climate", id, world.HouseholdId, null, token)).Secret);
-                    if (Interlocked.Increment(ref done) % 1000 == 0)
-                        Log($"fleet: registered {done} devices in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
-                });
+                    for (var from = 0; from < requested; from += HubApi.ImportBatch)
+                    {
+                        var ids = Enumerable.Range(from, Math.Min(HubApi.ImportBatch, requested - from)).Select(Senml.FleetId).ToList();
+                        var batch = await api.ImportDevicesAsync("climate", ids, world, deadline.Token);
+                        for (var i = 0; i < batch.Count; i++)
+                            registered[from + i] = batch[i];
+                        done += batch.Count;
+                        if (done < requested)
+                            Log($"fleet: registered {done} devices in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+                    }
+                }
+                else
+                {
+                    await Parallel.ForAsync(0, requested, new ParallelOptions { MaxDegreeOfParallelism = o.FleetRegisterParallelism, CancellationToken = deadline.Token }, async (i, token) =>
+                    {
+                        var id = Senml.FleetId(i);
+                        registered[i] = (id, (await api.RegisterDeviceAsync("climate", id, world.HouseholdId, null, token)).Secret);
+                        if (Interlocked.Increment(ref done) % 1000 == 0)
+                            Log($"fleet: registered {done} devices in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+                    });
+                }
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -81,7 +103,8 @@ public static class FleetSize
         var registerElapsed = Stopwatch.GetElapsedTime(started);
         var fleetDevices = registered.Where(d => d.Id is not null).ToList();
         var afterRegistration = hub.Memory();
-        Log($"fleet: registered {fleetDevices.Count} devices in {registerElapsed.TotalSeconds:0.0} s ({fleetDevices.Count / registerElapsed.TotalSeconds:0}/s, {o.FleetRegisterParallelism} requests in flight); hub {afterRegistration}");
+        var how = o.RegisterThroughImport ? $"imports of up to {HubApi.ImportBatch}" : $"{o.FleetRegisterParallelism} requests in flight";
+        Log($"fleet: registered {fleetDevices.Count} devices in {registerElapsed.TotalSeconds:0.0} s ({fleetDevices.Count / registerElapsed.TotalSeconds:0}/s, {how}); hub {afterRegistration}");
 
         // 2. Connect them all (MQTT 5, 30 s keep-alive, clean session), a bounded number of handshakes at a time.
         var connectCpu = new CpuMeter(hub);
@@ -140,7 +163,7 @@ public static class FleetSize
         var online = after.DevicesOnline;
         var end = hub.Memory();
         var benchEnd = ProcStatus.Self();
-        var result = new FleetResult(requested, fleet.Publishers.Count, registerElapsed, o.FleetRegisterParallelism, connectElapsed, o.FleetConnectParallelism, online,
+        var result = new FleetResult(requested, fleet.Publishers.Count, registerElapsed, how, connectElapsed, o.FleetConnectParallelism, online,
             paced.Elapsed, o.FleetReadingInterval, paced, after.MessagesAccepted - before.MessagesAccepted, after.ReadingsAccepted - before.ReadingsAccepted,
             after.MessagesRejected - before.MessagesRejected, beforeRegistration, afterRegistration, connected, end, maxRss, connectUse, holdUse, benchConnected, benchEnd);
         Log($"fleet: held {paced.Elapsed.TotalSeconds:0} s at {rate} msg/s target: sent {paced.Sent} (skipped {paced.Skipped}, not sent on {paced.LostClients} lost connections {paced.NotSent}), accepted {result.Accepted} ({result.AcceptedRatio:P1}), rejected {result.Rejected}; " +

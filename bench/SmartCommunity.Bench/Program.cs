@@ -115,27 +115,61 @@ namespace SmartCommunity.Bench
             var report = new Report(o);
             Log($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
             Log($"fleet-size phase: {(o.FleetDevices > 0 ? $"{o.FleetDevices} devices, one reading per {o.FleetReadingInterval.TotalSeconds:0} s each, held {o.FleetHold.TotalSeconds:0} s" : "skipped")}");
-            Log($"fleet: {o.Clients} clients, climate pack {Senml.Climate(Senml.ClimateId(0), 42).Length} bytes, {o.Rounds} round(s) of {o.ThroughputDuration.TotalSeconds:0} s per throughput phase, {o.AlertEvents} SOS per latency phase");
+            Log($"fleet: {o.Clients} clients, climate pack {Senml.Climate(Senml.ClimateId(0), 42, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 * 1000 + 123).Length} bytes, {o.Rounds} round(s) of {o.ThroughputDuration.TotalSeconds:0} s per throughput phase, {o.AlertEvents} SOS per latency phase");
             var climateIds = Enumerable.Range(0, o.Clients).Select(Senml.ClimateId).ToList();
 
-            if (!o.FleetOnly)
+            // A quick run starts the fleet phase's hub now, beside the first one, instead of after it: the two start-ups
+            // overlap (6–7 s each on a busy box) and the second hub then idles until its phase. A full run starts it
+            // afterwards, so the 10,000-device figures come from a hub that did nothing else.
+            var fleetHub = o.Quick && !o.FleetOnly && o.FleetDevices > 0 ? FleetSize.StartHubAsync(hubDll, o, ct) : null;
+            try
             {
-                Log($"starting the hub: {hubDll} {string.Join(' ', [.. BenchOptions.StandardHubArgs, .. o.HubArgs])}");
-                await using var hub = await HubProcess.StartAsync(hubDll, [.. BenchOptions.StandardHubArgs, .. o.HubArgs], o.KeepData, TimeSpan.FromSeconds(90), ct);
-                try
+                if (!o.FleetOnly)
+                    await RunFirstHubAsync(hubDll, o, report, climateIds, ct);
+                // 5. Fleet size, on a hub of its own (the first one is stopped by now), so its memory is the fleet's alone.
+                if (o.FleetDevices > 0)
                 {
-                    await RunPhasesAsync(hub, o, report, climateIds, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Console.Error.WriteLine($"bench: failed: {ex.Message}\n--- last lines of the hub log ({hub.LogPath}) ---\n{hub.Tail(30)}");
-                    throw;
+                    var started = fleetHub;
+                    fleetHub = null;
+                    report.Fleet = await FleetSize.RunAsync(hubDll, o, ct, started);
                 }
             }
-            // 5. Fleet size, on a fresh hub (the first one is stopped by now), so its memory is the fleet's alone.
-            if (o.FleetDevices > 0)
-                report.Fleet = await FleetSize.RunAsync(hubDll, o, ct);
+            finally
+            {
+                // The first hub's phases failed or were cancelled: the idle fleet hub goes too.
+                if (fleetHub is not null)
+                    await StopQuietlyAsync(fleetHub);
+            }
             return report;
+        }
+
+        private static async Task StopQuietlyAsync(Task<HubProcess> starting)
+        {
+            try
+            {
+                await (await starting).DisposeAsync();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // It never started (its own error is reported by StartAsync); nothing to stop.
+            }
+        }
+
+        private static async Task RunFirstHubAsync(string hubDll, BenchOptions o, Report report, List<string> climateIds, CancellationToken ct)
+        {
+            Log($"starting the hub: {hubDll} {string.Join(' ', [.. BenchOptions.StandardHubArgs, .. o.HubArgs])}");
+            var starting = Stopwatch.GetTimestamp();
+            await using var hub = await HubProcess.StartAsync(hubDll, [.. BenchOptions.StandardHubArgs, .. o.HubArgs], o.KeepData, TimeSpan.FromSeconds(90), ct);
+            Log($"hub healthy (pid {hub.ProcessId}) {Stopwatch.GetElapsedTime(starting).TotalSeconds:0.0} s after its start");
+            try
+            {
+                await RunPhasesAsync(hub, o, report, climateIds, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"bench: failed: {ex.Message}\n--- last lines of the hub log ({hub.LogPath}) ---\n{hub.Tail(30)}");
+                throw;
+            }
         }
 
         private static async Task RunPhasesAsync(HubProcess hub, BenchOptions o, Report report, List<string> climateIds, CancellationToken ct)
@@ -144,15 +178,18 @@ namespace SmartCommunity.Bench
             using var api = new HubApi(hub.BaseAddress, await HubApi.LoginAsync(hub.BaseAddress, HubProcess.AdminEmail, hub.AdminPassword, ct));
             var world = await api.CreateWorldAsync(ct);
             var climate = new List<(string, string?)>();
-            foreach (var id in climateIds)
-                climate.Add((id, (await api.RegisterDeviceAsync("climate", id, world.HouseholdId, null, ct)).Secret));
+            if (o.RegisterThroughImport)
+                climate.AddRange(await api.ImportDevicesAsync("climate", climateIds, world, ct));
+            else
+                foreach (var id in climateIds)
+                    climate.Add((id, (await api.RegisterDeviceAsync("climate", id, world.HouseholdId, null, ct)).Secret));
             var sos = new List<(string, string?)>();
             for (var i = 0; i < o.SosDevices; i++)
             {
                 var id = Senml.SosId(i);
                 sos.Add((id, (await api.RegisterDeviceAsync("sos", id, world.HouseholdId, world.ResidentId, ct)).Secret));
             }
-            Log($"hub up (pid {hub.ProcessId}, http {hub.HttpPort}, mqtt {hub.MqttPort}); registered {climate.Count} climate and {sos.Count} SOS devices");
+            Log($"hub up (pid {hub.ProcessId}, http {hub.HttpPort}, mqtt {hub.MqttPort}); registered {climate.Count} climate ({(o.RegisterThroughImport ? "one import" : "one request each")}) and {sos.Count} SOS devices");
 
             await using var alerts = await AlertLatency.ConnectAsync(hub.BaseAddress, await HubApi.LoginAsync(hub.BaseAddress, world.StaffEmail, world.StaffPassword, ct), ct);
             await using var fleet = await Fleet.ConnectAsync(hub.MqttPort, climate, ct);
@@ -165,9 +202,11 @@ namespace SmartCommunity.Bench
             {
                 await using var ceilingFleet = await Fleet.ConnectAsync(broker.Port, [.. climateIds.Select(id => (id, (string?)null))], ct);
                 // Warm-up (JIT tiers, SQLite caches, first batches), not recorded.
-                await WarmUpAsync(ceilingFleet, ct);
-                await WarmUpAsync(fleet, ct);
+                await WarmUpAsync(ceilingFleet, o, ct);
+                await WarmUpAsync(fleet, o, ct);
+                var drained = Stopwatch.GetTimestamp();
                 await api.WaitQueueEmptyAsync(TimeSpan.FromSeconds(60), ct);
+                Log($"warm-up done; the hub stored its backlog in {Stopwatch.GetElapsedTime(drained).TotalSeconds:0.0} s");
                 for (var round = 1; round <= o.Rounds; round++)
                 {
                     foreach (var qos in new[] { MqttQualityOfServiceLevel.AtMostOnce, MqttQualityOfServiceLevel.AtLeastOnce })
@@ -190,6 +229,11 @@ namespace SmartCommunity.Bench
                 await api.WaitQueueEmptyAsync(TimeSpan.FromSeconds(60), ct);
                 report.Heavy = await MeasureLatencyAsync($"load {o.HeavyMessagesPerSecond} msg/s", o.HeavyMessagesPerSecond, alerts, buttons, fleet, api, hub, o, ct);
             }
+            if (o.AlarmMessagesPerSecond > 0)
+            {
+                await api.WaitQueueEmptyAsync(TimeSpan.FromSeconds(60), ct);
+                report.Alarm = await MeasureLatencyAsync($"alarm {o.AlarmMessagesPerSecond} msg/s", o.AlarmMessagesPerSecond, alerts, buttons, fleet, api, hub, o, ct);
+            }
             var final = await api.StatsAsync(ct);
             report.HubRejected = final.MessagesRejected;
             report.RejectedByReason = await api.RejectionsByReasonAsync(ct);
@@ -198,15 +242,19 @@ namespace SmartCommunity.Bench
             report.HubResidentBytes = hub.ResidentBytes();
         }
 
-        private static async Task WarmUpAsync(Fleet fleet, CancellationToken ct)
+        private static async Task WarmUpAsync(Fleet fleet, BenchOptions o, CancellationToken ct)
         {
-            await fleet.FloodAsync(MqttQualityOfServiceLevel.AtMostOnce, TimeSpan.FromSeconds(1), 50_000, ct);
-            await fleet.FloodAsync(MqttQualityOfServiceLevel.AtLeastOnce, TimeSpan.FromSeconds(1), 50_000, ct);
+            await fleet.FloodAsync(MqttQualityOfServiceLevel.AtMostOnce, TimeSpan.FromSeconds(1), o.WarmUpMaxMessages, ct);
+            await fleet.FloodAsync(MqttQualityOfServiceLevel.AtLeastOnce, TimeSpan.FromSeconds(1), o.WarmUpMaxMessages, ct);
         }
 
         private static async Task<ThroughputResult> MeasureThroughputAsync(
             string target, int round, Fleet fleet, MqttQualityOfServiceLevel qos, BenchOptions o, Func<CancellationToken, Task<Counters>> probe, HubProcess? hub, CancellationToken ct)
         {
+            // A QoS 0 phase on a busy box can leave a minute of backlog in the sockets and the fleet without connections
+            // (keep-alive behind it): the next phase would otherwise measure nothing (hub QoS 1: "0 (100 clients failed)").
+            if (await fleet.ReconnectLostAsync(ct) is > 0 and var reconnected)
+                Log($"round {round}, {target}: {reconnected} clients had lost their connection (keep-alive behind a backlog); connected again");
             var cpu = new CpuMeter(hub);
             var r = await Throughput.MeasureAsync(target, fleet, qos, o, probe, ct);
             r = r with { Cpu = cpu.Stop(), Round = round };
@@ -218,6 +266,8 @@ namespace SmartCommunity.Bench
         private static async Task<LatencyRun> MeasureLatencyAsync(
             string phase, int backgroundMessagesPerSecond, AlertLatency alerts, Fleet buttons, Fleet fleet, HubApi api, HubProcess hub, BenchOptions o, CancellationToken ct)
         {
+            if (backgroundMessagesPerSecond > 0 && await fleet.ReconnectLostAsync(ct) is > 0 and var reconnected)
+                Log($"{reconnected} background clients had lost their connection (keep-alive behind a backlog); connected again");
             using var background = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var pacing = backgroundMessagesPerSecond > 0 ? fleet.PaceAsync(backgroundMessagesPerSecond, background.Token) : null;
             try
@@ -238,9 +288,11 @@ namespace SmartCommunity.Bench
                 await background.CancelAsync();
                 var paced = pacing is null ? null : await pacing;
                 var run = new LatencyRun(latency, backgroundMessagesPerSecond, bgMessages / window.TotalSeconds, bgReadings / window.TotalSeconds,
-                    paced, after.TelemetryQueueDepth, use, window);
+                    paced, after.TelemetryQueueDepth, use, window) { LoadAverage = LoadAverage() };
+                var publisher = paced is null ? "" : $", published {paced.Rate:0} msg/s (dropped as late {paced.Skipped}, lost {paced.NotSent})";
                 Log($"alert latency ({phase}): p50 {latency.Percentile(0.5):0.00} ms, p99 {latency.Percentile(0.99):0.00} ms, max {latency.Max:0.00} ms, missed {latency.Missed}; " +
-                    $"background ingested {run.BackgroundMessagesPerSecond:0} msg/s = {run.BackgroundReadingsPerSecond:0} readings/s (target {backgroundMessagesPerSecond} msg/s); cpu hub/bench/other {use}");
+                    $"background ingested {run.BackgroundMessagesPerSecond:0} msg/s = {run.BackgroundReadingsPerSecond:0} readings/s (target {backgroundMessagesPerSecond} msg/s{publisher}), " +
+                    $"telemetry queue at the end {after.TelemetryQueueDepth}; cpu hub/bench/other {use}; load average {run.LoadAverage}");
                 if (latency.Outliers.Count > 0)
                     Log($"  presses over {AlertLatency.OutlierMs:0} ms (s into the phase: ms): " +
                         string.Join(", ", latency.Outliers.Select(x => $"{x.AtSeconds:0.0}: {x.Ms:0}")));
@@ -251,6 +303,19 @@ namespace SmartCommunity.Bench
                 await background.CancelAsync();
                 if (pacing is not null)
                     await pacing;
+            }
+        }
+
+        /// <summary>The 1-minute load average (/proc/loadavg): the box is shared, and a latency taken at load 20 is not one taken at 1.</summary>
+        internal static string LoadAverage()
+        {
+            try
+            {
+                return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            }
+            catch (IOException)
+            {
+                return "?";
             }
         }
 

@@ -7,7 +7,11 @@ namespace SmartCommunity.Bench;
 /// <summary>One latency phase: the samples plus what the background load actually was while they were taken.</summary>
 public sealed record LatencyRun(
     LatencyResult Latency, int BackgroundTargetMessagesPerSecond, double BackgroundMessagesPerSecond, double BackgroundReadingsPerSecond,
-    PacedResult? Paced, long QueueDepthAtEnd, CpuUse Cpu, TimeSpan Window);
+    PacedResult? Paced, long QueueDepthAtEnd, CpuUse Cpu, TimeSpan Window)
+{
+    /// <summary>The 1-minute load average at the end of the phase.</summary>
+    public string LoadAverage { get; init; } = "?";
+}
 
 /// <summary>Collects the results and prints them: two Markdown tables (pasteable into docs/benchmarks.md) and one summary line.</summary>
 public sealed class Report(BenchOptions options)
@@ -35,6 +39,9 @@ public sealed class Report(BenchOptions options)
     public LatencyRun? Idle { get; set; }
     public LatencyRun? Load { get; set; }
     public LatencyRun? Heavy { get; set; }
+
+    /// <summary>The optional phase at --alarm-msgs (issue #22: 20,000 msg/s).</summary>
+    public LatencyRun? Alarm { get; set; }
     public long HubRejected { get; set; }
     public IReadOnlyDictionary<string, long> RejectedByReason { get; set; } = new Dictionary<string, long>();
     public long? HubResidentBytes { get; set; }
@@ -62,11 +69,11 @@ public sealed class Report(BenchOptions options)
         w.WriteLine($"Fleet size: {f.Devices} devices connected at once (MQTT 5, 30 s keep-alive) to a fresh hub, one climate pack (QoS 0) per {F(f.ReadingInterval.TotalSeconds)} s each, " +
                     $"spread evenly, held {F(f.Hold.TotalSeconds)} s; memory from /proc/<pid>/status");
         w.WriteLine();
-        w.WriteLine("| devices | register s (devices/s, in flight) | connect s (devices/s) | hold s | target msg/s | sent (skipped) | accepted | accepted/sent | rejected | online at hub | " +
+        w.WriteLine("| devices | register s (devices/s, how) | connect s (devices/s) | hold s | target msg/s | sent (skipped) | accepted | accepted/sent | rejected | online at hub | " +
                     "hub VmRSS MiB: before registration / registered / connected / end of hold | hub max VmRSS in hold MiB | hub VmHWM MiB | hub fds | CPU cores hub / bench / other: connect; hold | bench VmRSS MiB, fds |");
         w.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var registered = f.Devices < f.Requested ? $" of {f.Requested} requested" : "";
-        w.WriteLine($"| {f.Devices}{registered} | {F(f.RegisterElapsed.TotalSeconds, "0.0")} ({F(f.RegisterPerSecond)}, {f.RegisterParallelism}) | {F(f.ConnectElapsed.TotalSeconds, "0.0")} ({F(f.ConnectPerSecond)}) | " +
+        w.WriteLine($"| {f.Devices}{registered} | {F(f.RegisterElapsed.TotalSeconds, "0.0")} ({F(f.RegisterPerSecond)}, {f.RegisterHow}) | {F(f.ConnectElapsed.TotalSeconds, "0.0")} ({F(f.ConnectPerSecond)}) | " +
                     $"{F(f.Hold.TotalSeconds)} | {F(f.Devices / f.ReadingInterval.TotalSeconds)} | {f.Paced.Sent} ({f.Paced.Skipped}) | {f.Accepted} | {F(f.AcceptedRatio, "0.000")} | {f.Rejected} | {f.OnlineAtHub} | " +
                     $"{M(f.HubBeforeRegistration.RssBytes)} / {M(f.HubRegistered.RssBytes)} / {M(f.HubConnected.RssBytes)} / {M(f.HubEnd.RssBytes)} | {M(f.HubMaxRssDuringHold)} | {M(f.HubEnd.HwmBytes)} | " +
                     $"{f.HubEnd.OpenFds?.ToString(CultureInfo.InvariantCulture) ?? "?"} | {f.ConnectCpu}; {f.HoldCpu} | {M(f.BenchEnd.RssBytes)}, {f.BenchEnd.OpenFds?.ToString(CultureInfo.InvariantCulture) ?? "?"} |");
@@ -100,15 +107,15 @@ public sealed class Report(BenchOptions options)
         w.WriteLine();
         w.WriteLine($"Alert latency: SOS publish (MQTT QoS 1) → AlertRaised at a SignalR client signed in as staff, one press at a time, {options.AlertEvents} presses per phase");
         w.WriteLine();
-        w.WriteLine("| phase | presses | missed | p50 ms | p90 ms | p99 ms | max ms | background target msg/s | background ingested msg/s | readings/s | queue at end | CPU cores hub / bench / other |");
-        w.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var run in new[] { Idle, Load, Heavy })
+        w.WriteLine("| phase | presses | missed | p50 ms | p90 ms | p99 ms | max ms | background target msg/s | background published msg/s | background ingested msg/s | readings/s | queue at end | CPU cores hub / bench / other | load average |");
+        w.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var run in new[] { Idle, Load, Heavy, Alarm })
         {
             if (run is null)
                 continue;
             var l = run.Latency;
             w.WriteLine($"| {l.Phase} | {l.Events} | {l.Missed} | {F(l.Percentile(0.5), "0.00")} | {F(l.Percentile(0.9), "0.00")} | {F(l.Percentile(0.99), "0.00")} | {F(l.Max, "0.00")} | " +
-                        $"{run.BackgroundTargetMessagesPerSecond} | {F(run.BackgroundMessagesPerSecond)} | {F(run.BackgroundReadingsPerSecond)} | {run.QueueDepthAtEnd} | {run.Cpu} |");
+                        $"{run.BackgroundTargetMessagesPerSecond} | {(run.Paced is { } p ? F(p.Rate) : "")} | {F(run.BackgroundMessagesPerSecond)} | {F(run.BackgroundReadingsPerSecond)} | {run.QueueDepthAtEnd} | {run.Cpu} | {run.LoadAverage} |");
         }
         w.WriteLine();
         var reasons = RejectedByReason.Count == 0 ? "" : $" ({string.Join(", ", RejectedByReason.Select(r => $"{r.Key} {r.Value}"))})";
@@ -157,7 +164,7 @@ public sealed class Report(BenchOptions options)
             fields.Add(("alert_5kmsg_p99_ms", F(Heavy.Latency.Percentile(0.99), "0.00")));
             fields.Add(("bg_5kmsg_ingested_msgs_per_s", F(Heavy.BackgroundMessagesPerSecond)));
         }
-        var missed = (Idle?.Latency.Missed ?? 0) + (Load?.Latency.Missed ?? 0) + (Heavy?.Latency.Missed ?? 0);
+        var missed = (Idle?.Latency.Missed ?? 0) + (Load?.Latency.Missed ?? 0) + (Heavy?.Latency.Missed ?? 0) + (Alarm?.Latency.Missed ?? 0);
         fields.Add(("alerts_missed", missed.ToString(CultureInfo.InvariantCulture)));
         fields.Add(("hub_rejected", HubRejected.ToString(CultureInfo.InvariantCulture)));
         fields.Add(("hub_rss_mib", HubResidentBytes is { } b ? F(b / 1048576.0) : "n/a"));
@@ -174,6 +181,18 @@ public sealed class Report(BenchOptions options)
             fields.Add(("fleet_hold_hub_cores", F(f.HoldCpu.HubCores ?? double.NaN, "0.00")));
         }
         fields.Add(("quick", options.Quick ? "1" : "0"));
+        // Added after the keys above (issue #22), so scripts reading those by position or name keep working.
+        if (Alarm is { } a)
+        {
+            fields.Add(("alarm_bg_target_msgs", a.BackgroundTargetMessagesPerSecond.ToString(CultureInfo.InvariantCulture)));
+            fields.Add(("alarm_bg_published_msgs_per_s", F(a.Paced?.Rate ?? double.NaN)));
+            fields.Add(("alarm_bg_ingested_msgs_per_s", F(a.BackgroundMessagesPerSecond)));
+            fields.Add(("alarm_p50_ms", F(a.Latency.Percentile(0.5), "0.00")));
+            fields.Add(("alarm_p99_ms", F(a.Latency.Percentile(0.99), "0.00")));
+            fields.Add(("alarm_max_ms", F(a.Latency.Max, "0.00")));
+            fields.Add(("alarm_missed", a.Latency.Missed.ToString(CultureInfo.InvariantCulture)));
+            fields.Add(("alarm_load_avg", a.LoadAverage));
+        }
         return "bench " + string.Join(' ', fields.Select(f => $"{f.Item1}={f.Item2}"));
     }
 }

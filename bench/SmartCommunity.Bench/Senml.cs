@@ -28,14 +28,17 @@ public static class Senml
     /// A climate reading with a fresh seq and the current base time. The values wander inside the safe
     /// indoor band (20–24 °C, 40–60 %RH) so the background load raises no temperature alerts of its own.
     /// Written with at most the measurement's precision and no trailing zeros, as the canonical form requires.
+    /// <paramref name="timeMs"/> (Unix ms) gives <c>bt</c> with milliseconds (the hub keeps time to the millisecond,
+    /// docs/protocol.md); without it <c>bt</c> is the current whole second, as the firmware stamps.
     /// </summary>
-    public static byte[] Climate(string deviceId, uint seq)
+    public static byte[] Climate(string deviceId, uint seq, long? timeMs = null)
     {
         var temp = 20 + (seq % 400) / 100.0;
         var hum = 40 + (seq % 200) / 10.0;
+        var bt = timeMs is { } ms ? ms / 1000.0 : Now();
         Span<byte> buffer = stackalloc byte[MaxPackBytes];
         if (!Utf8.TryWrite(buffer, CultureInfo.InvariantCulture,
-                $"[{{\"bn\":\"urn:dev:sc:{deviceId}:\",\"bt\":{Now()},\"n\":\"seq\",\"v\":{seq}}},{{\"n\":\"temp\",\"u\":\"Cel\",\"v\":{temp:0.##}}},{{\"n\":\"hum\",\"u\":\"%RH\",\"v\":{hum:0.#}}}]",
+                $"[{{\"bn\":\"urn:dev:sc:{deviceId}:\",\"bt\":{bt:0.###},\"n\":\"seq\",\"v\":{seq}}},{{\"n\":\"temp\",\"u\":\"Cel\",\"v\":{temp:0.##}}},{{\"n\":\"hum\",\"u\":\"%RH\",\"v\":{hum:0.#}}}]",
                 out var written))
             throw new InvalidOperationException("climate pack does not fit the buffer");
         return buffer[..written].ToArray();
