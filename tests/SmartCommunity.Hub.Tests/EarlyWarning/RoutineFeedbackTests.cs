@@ -39,8 +39,7 @@ public sealed class RoutineFeedbackTests(ITestOutputHelper output)
         using var mqttA = await hub.ConnectDeviceAsync(pirA);
         using var mqttB = await hub.ConnectDeviceAsync(pirB);
         var worker = hub.Services.GetRequiredService<EarlyWarningWorker>();
-        (SteppedNode Node, IMqttClient Mqtt)[] sensors =
-            [(Sensor(pirA), mqttA), (Sensor(pirB), mqttB)];
+        (SteppedNode Node, IMqttClient Mqtt)[] sensors = [(Sensor(pirA), mqttA), (Sensor(pirB), mqttB)];
         long published = 0;
 
         var cursor = Start;
@@ -49,8 +48,8 @@ public sealed class RoutineFeedbackTests(ITestOutputHelper output)
             for (; cursor < to; cursor += Step)
             {
                 time.SetUtcNow(cursor + Step);
-                foreach (var (node, mqtt) in sensors)
-                    published += (await node.SendUntilAsync(mqtt, cursor + Step)).Records;
+                // Two devices, each on its own connection: they send at the same time.
+                published += (await Task.WhenAll(sensors.Select(s => s.Node.SendUntilAsync(s.Mqtt, cursor + Step)))).Sum(r => r.Records);
                 // Each pack taken by the worker before the clock moves on: a tick must not run ahead of a morning's movements.
                 await Eventually.GetAsync(() => Task.FromResult(worker.PointsScored), n => n >= published, what: "the packs scored");
             }
