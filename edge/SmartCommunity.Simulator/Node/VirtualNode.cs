@@ -62,7 +62,9 @@ internal sealed class VirtualNode
     private long _pirSpacing;
     private long _fastUntil = long.MinValue;
 
-    public VirtualNode(DeviceCredentials credentials, IReadOnlyDictionary<string, int> settings, IStorage storage, SimulatedClock clock, Random random, bool routine)
+    /// <param name="sampleAtBoot">False: the loop's first pass waits for <see cref="SampleAtBoot"/> (a caller that sets its
+    /// signals after construction).</param>
+    public VirtualNode(DeviceCredentials credentials, IReadOnlyDictionary<string, int> settings, IStorage storage, SimulatedClock clock, Random random, bool routine, bool sampleAtBoot = true)
     {
         _clock = clock;
         _random = random;
@@ -92,9 +94,14 @@ internal sealed class VirtualNode
             _doorChangeAt = _nowMs + (long)Door.NextChangeIn(_clock.LocalAt(TimeSpan.FromMilliseconds(_nowMs))).TotalMilliseconds;
         }
 
-        // The loop's first pass runs at boot: the sensors that are due now are read now.
-        Sample(_nowMs);
+        if (sampleAtBoot)
+        {
+            SampleAtBoot();
+        }
     }
+
+    /// <summary>The loop's first pass, at boot: the sensors that are due now are read now.</summary>
+    public void SampleAtBoot() => Sample(_nowMs);
 
     public Lock Lock { get; } = new();
 
@@ -123,8 +130,22 @@ internal sealed class VirtualNode
     /// otherwise the <see cref="Co"/> model (clean indoor air, or a blocked flue), or its baseline on a node of another kind.</summary>
     public int? CoPpm { get; set; }
 
+    /// <summary>What the climate sensor's temperature reads (°C) at a local time, when set: instead of the
+    /// <see cref="Climate"/> model's (humidity still comes from the model). A scenario the model cannot make.</summary>
+    public Func<DateTimeOffset, double>? TemperatureSignal { get; set; }
+
+    /// <summary>What the gas sensor reads (ppm) at a local time, when set: instead of the <see cref="Gas"/> model.</summary>
+    public Func<DateTimeOffset, double>? GasSignal { get; set; }
+
+    /// <summary>The PIR module's output level at a local time, when set: instead of pulses drawn from the
+    /// <see cref="ActivityRoutine"/>. The core counts its rising edges (PirCounter).</summary>
+    public Func<DateTimeOffset, bool>? PirSignal { get; set; }
+
     /// <summary>Runs the sampling loop from where it stopped up to the simulated now.</summary>
     public void RunToNow() => RunUntil(ElapsedMs());
+
+    /// <summary>Runs the sampling loop from where it stopped up to the simulated instant of real time <paramref name="real"/>.</summary>
+    public void RunUntil(DateTimeOffset real) => RunUntil((long)_clock.ElapsedAt(real).TotalMilliseconds);
 
     /// <summary>Queues a message from the <c>down</c> or <c>cfg</c> topic; the loop hands it to the core (as the device's main loop does).</summary>
     public void EnqueueDownlink(byte[] payload) => _downlinks.Enqueue(payload);
@@ -269,14 +290,14 @@ internal sealed class VirtualNode
                     _core.OnLeak(_leakWet, now);
                     break;
                 case DeviceKind.Pir:
-                    _core.OnPir(PirLevel(now), now);
+                    _core.OnPir(PirSignal is { } pir ? pir(LocalAt(now)) : PirLevel(now), now);
                     break;
             }
         }
 
         if (Gas is not null && scheduler.IsDue(SamplingScheduler.Gas, now))
         {
-            _core.OnGas(now < _gasSpikeUntil ? _gasSpikePpm : (int)Gas.Sample(), now);
+            _core.OnGas(now < _gasSpikeUntil ? _gasSpikePpm : GasSignal is { } gas ? (int)Math.Round(gas(LocalAt(now))) : (int)Gas.Sample(), now);
         }
 
         // Due only on a node provisioned with the co profile (the core sets the slot's period).
@@ -287,7 +308,13 @@ internal sealed class VirtualNode
 
         if (Climate is not null && _routine && scheduler.IsDue(SamplingScheduler.Climate, now))
         {
-            var (temp, hum) = Climate.Sample(LocalAt(now));
+            var local = LocalAt(now);
+            var (temp, hum) = Climate.Sample(local);
+            if (TemperatureSignal is { } celsius)
+            {
+                temp = celsius(local);
+            }
+
             _core.OnClimate((int)Math.Round(temp * 100), (int)Math.Round(hum * 10), now);
         }
 

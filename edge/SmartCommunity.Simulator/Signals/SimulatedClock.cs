@@ -38,6 +38,9 @@ public sealed class SimulatedClock
     /// <summary>Simulated time since the clock started (what a virtual node's monotonic millisecond clock shows).</summary>
     public TimeSpan Elapsed => (_time.GetUtcNow() - _start) * Speed;
 
+    /// <summary>Simulated time passed by the real instant <paramref name="real"/> (what <see cref="Elapsed"/> shows then).</summary>
+    public TimeSpan ElapsedAt(DateTimeOffset real) => (real - _start) * Speed;
+
     /// <summary>The real (UTC) time at which <paramref name="elapsed"/> of simulated time had passed.</summary>
     public DateTimeOffset RealAt(TimeSpan elapsed) => _start + (elapsed / Speed);
 

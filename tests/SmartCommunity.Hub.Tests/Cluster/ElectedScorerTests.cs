@@ -1,10 +1,6 @@
-using System.Globalization;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using MQTTnet;
-using MQTTnet.Protocol;
 using Quartz;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.Hub.EarlyWarning;
@@ -51,13 +47,17 @@ public sealed class ElectedScorerTests
             var id = node.Device.Id;
             var series = EarlyWarningEngine.SeriesId(id, "temp");
             using var mqtt = await ExternalMosquitto.ConnectDeviceAsync(id, node.Secret);
-            uint seq = 1;
+            // The firmware core reads an ordinary room once a minute (temperature and humidity) and flushes every half hour.
+            var room = FirmwareNodes.Boot(node, Start, new Dictionary<string, int> { ["reading_s"] = 60, ["queue_batch"] = 32 });
+            room.Celsius = Ordinary;
+            long sent = 0;
             for (var at = Start; at < Start.AddHours(4); at += Pack)
             {
                 time.SetUtcNow(at + Pack);
-                await PublishAsync(mqtt, id, seq++, at);
+                sent += (await room.SendUntilAsync(mqtt, at + Pack)).Records;
             }
-            await Eventually.GetAsync(() => Task.FromResult(worker.PointsScored), n => n >= 8 * 30, what: "four hours of readings scored from the full stream");
+            Assert.Equal(2 * (4 * 60 + 1), sent); // at boot and every minute for four hours
+            await Eventually.GetAsync(() => Task.FromResult(worker.PointsScored), n => n >= sent, what: "four hours of readings scored from the full stream");
 
             // The first training (every 10 min) gives the series its model within the morning.
             var first = await Eventually.GetAsync(() =>
@@ -80,7 +80,12 @@ public sealed class ElectedScorerTests
             // Both versions are rows of the shared database, none a file of this instance.
             await using var db = hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContext();
             var models = await db.EarlyWarningBlobs.Where(b => b.Name.StartsWith("models/")).Select(b => b.Name).ToListAsync(Ct);
-            Assert.Equal([$"models/{ModelStore.FileSafe(series)}/{first}.zip", $"models/{ModelStore.FileSafe(series)}/{nightly}.zip"], models.Order(StringComparer.Ordinal));
+            var temp = $"models/{ModelStore.FileSafe(series)}/";
+            var hum = $"models/{ModelStore.FileSafe(EarlyWarningEngine.SeriesId(id, "hum"))}/";
+            Assert.Equal([$"{temp}{first}.zip", $"{temp}{nightly}.zip"], models.Where(m => m.StartsWith(temp, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+            // The node sends humidity with every temperature: that series' models are there too, and nothing else.
+            Assert.Contains(models, m => m.StartsWith(hum, StringComparison.Ordinal));
+            Assert.All(models, m => Assert.True(m.StartsWith(temp, StringComparison.Ordinal) || m.StartsWith(hum, StringComparison.Ordinal), m));
             Assert.False(Directory.Exists(Path.Combine(hub.Services.GetRequiredService<ModelStore>().Root, "models")));
             Assert.Empty(hub.UnexpectedErrors());
         }
@@ -91,18 +96,10 @@ public sealed class ElectedScorerTests
         }
     }
 
-    /// <summary>Half an hour of one-minute readings of an ordinary room in one pack.</summary>
-    private static async Task PublishAsync(IMqttClient mqtt, string id, uint seq, DateTimeOffset from)
+    /// <summary>An ordinary room: 21 ± 0.5 °C over three hours, with a small wiggle from minute to minute.</summary>
+    private static double Ordinary(DateTimeOffset at)
     {
-        var records = new StringBuilder();
-        for (var m = 0; m < (int)Pack.TotalMinutes; m++)
-        {
-            var v = Math.Round(21 + 0.5 * Math.Sin((from.AddMinutes(m) - Start).TotalMinutes / 90) + 0.05 * ((m * 7919) % 11 - 5) / 5.0, 2).ToString(CultureInfo.InvariantCulture);
-            records.Append(records.Length == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"{{\"n\":\"temp\",\"u\":\"Cel\",\"v\":{v},\"t\":{m * 60}}}");
-        }
-        var result = await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{id}/up")
-            .WithPayload(Senml.Pack(id, seq, records.ToString(), from.ToUnixTimeSeconds()))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
-        Assert.True(result.IsSuccess, $"publish: {result.ReasonCode}");
+        var m = (int)(at - Start).TotalMinutes;
+        return 21 + 0.5 * Math.Sin(m / 90.0) + 0.05 * ((m * 7919) % 11 - 5) / 5.0;
     }
 }

@@ -1,17 +1,12 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using MQTTnet;
-using MQTTnet.Protocol;
 using Quartz;
 using SmartCommunity.EarlyWarning;
 using SmartCommunity.Hub.Alerts;
 using SmartCommunity.Hub.EarlyWarning;
-using SmartCommunity.Simulator.Signals;
 using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
@@ -21,14 +16,15 @@ namespace SmartCommunity.Hub.Tests;
 /// hub trains the series' first model from its stored history within hours (not at the next nightly run), the
 /// nightly job retrains it in the communities' time zone and the worker swaps the new version in without a restart,
 /// and an unusual afternoon reaches the duty officer's board as an early-warning alert that explains itself. One fake
-/// clock drives the hub; the readings are the simulator's indoor-climate model, one per minute, sent as the node's
-/// half-hourly buffered packs.
+/// clock drives the hub and the node: the firmware core reads the simulator's indoor-climate model once a minute
+/// (temperature and humidity) and flushes its queue every half hour, as its own packs.
 /// </summary>
 public sealed class LiveModelTests(ITestOutputHelper output)
 {
     // A Monday, 00:00 UTC (08:00 in Shanghai).
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Pack = TimeSpan.FromMinutes(30);
+    private static readonly Dictionary<string, int> Settings = new() { ["reading_s"] = 60, ["queue_batch"] = 32 };
 
     [Fact]
     public async Task ClimateNode_TwoWeeksOverMqtt_FirstModelWithinHours_NightlyRetrainSwapped_AnomalyOnTheBoardExplained()
@@ -47,8 +43,7 @@ public sealed class LiveModelTests(ITestOutputHelper output)
         board.On<AlertDto>("AlertRaised", a => raised.Enqueue(a));
         await board.StartSubscribedAsync();
         using var mqtt = await hub.ConnectDeviceAsync(node);
-        var room = new ClimateModel(new Random(21));
-        uint seq = 1;
+        var room = FirmwareNodes.Boot(node, Start, Settings, seed: 21);
 
         // Two weeks of an ordinary heated home. An anomaly the detector still finds in them is what the duty officer
         // would call a false alarm: resolved so, as staff do (the series becomes less eager).
@@ -57,7 +52,7 @@ public sealed class LiveModelTests(ITestOutputHelper output)
         for (var at = Start; at < Start.AddDays(14); at += Pack)
         {
             time.SetUtcNow(at + Pack);
-            await PublishAsync(mqtt, id, seq++, at, minute => room.Sample(minute).Temperature);
+            await room.SendUntilAsync(mqtt, at + Pack);
             if (firstModel is null && worker.ModelVersion(series) is not null)
                 firstModel = time.GetUtcNow();
             while (raised.TryDequeue(out var a))
@@ -92,10 +87,12 @@ public sealed class LiveModelTests(ITestOutputHelper output)
 
         // An afternoon the heating runs away: 27–28 °C, inside the safe band, outside everything this home has done.
         var runaway = time.GetUtcNow();
+        room.RunUntil(runaway); // the ordinary minutes while the retrain ran
+        room.Celsius = at => 27 + (at - runaway).TotalHours * 0.3;
         for (var at = runaway; at < runaway.AddHours(3) && !raised.Any(a => a.DeviceId == id && a.RaisedAt >= runaway); at += Pack)
         {
             time.SetUtcNow(at + Pack);
-            await PublishAsync(mqtt, id, seq++, at, minute => 27 + (minute - runaway).TotalHours * 0.3);
+            await room.SendUntilAsync(mqtt, at + Pack);
         }
         var alert = await Eventually.GetAsync(() => Task.FromResult(raised.FirstOrDefault(a => a.DeviceId == id && a.RaisedAt >= runaway)), a => a is not null,
             what: "the early-warning alert on the board");
@@ -113,19 +110,5 @@ public sealed class LiveModelTests(ITestOutputHelper output)
             .ExpectLoggedErrors("RetrainTimeZone");
         var e = Assert.ThrowsAny<Exception>(() => hub.Start());
         Assert.Contains("RetrainTimeZone", e.ToString(), StringComparison.Ordinal);
-    }
-
-    /// <summary>Half an hour of one-minute readings in one pack, as the node sends its buffer.</summary>
-    private static Task PublishAsync(IMqttClient mqtt, string id, uint seq, DateTimeOffset from, Func<DateTimeOffset, double> celsius)
-    {
-        var records = new StringBuilder();
-        for (var m = 0; m < (int)Pack.TotalMinutes; m++)
-        {
-            var v = Math.Round(celsius(from.AddMinutes(m)), 2).ToString(CultureInfo.InvariantCulture);
-            records.Append(records.Length == 0 ? "" : ",").Append($"{{\"n\":\"temp\",\"u\":\"Cel\",\"v\":{v},\"t\":{m * 60}}}");
-        }
-        return mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{id}/up")
-            .WithPayload(Senml.Pack(id, seq, records.ToString(), from.ToUnixTimeSeconds()))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
     }
 }

@@ -1,19 +1,19 @@
-using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
-using MQTTnet.Protocol;
 using SmartCommunity.Hub.Alerts;
+using SmartCommunity.Hub.Devices;
 using SmartCommunity.Hub.EarlyWarning;
+using SmartCommunity.Simulator.Node;
 using SmartCommunity.Testing;
 
 namespace SmartCommunity.Hub.Tests;
 
 /// <summary>
-/// Issue 21, "feedback that learns", for the routines: two residents' motion sensors report the same weeks over MQTT on a
-/// fake clock (up at 07:00 in Shanghai, movement every half hour until 22:00). After the routines have learned, both get up
+/// Issue 21, "feedback that learns", for the routines: two residents' motion sensors (the firmware core, counting the PIR
+/// module's activations per 5-minute interval) report the same weeks over MQTT on a fake clock (up at 07:00 in Shanghai,
+/// movement every half hour until 22:00), flushing their queue every half hour. After the routines have learned, both get up
 /// at 10:30 on a Tuesday and both get "not up as usual"; staff call one a false alarm (a late morning is part of that
 /// resident's life) and the other real. On Wednesday, as late again, only the second is alerted.
 /// </summary>
@@ -23,6 +23,7 @@ public sealed class RoutineFeedbackTests(ITestOutputHelper output)
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Step = TimeSpan.FromMinutes(30);
     private static readonly TimeSpan Shanghai = TimeSpan.FromHours(8);
+    private static readonly Dictionary<string, int> Settings = new() { ["pir_interval_s"] = 300, ["queue_batch"] = 32 };
     // Tuesday 17 and Wednesday 18 November, local: up at 10:30 instead of 07:00.
     private static readonly DateOnly[] LateDays = [new(2026, 11, 17), new(2026, 11, 18)];
 
@@ -38,8 +39,7 @@ public sealed class RoutineFeedbackTests(ITestOutputHelper output)
         using var mqttA = await hub.ConnectDeviceAsync(pirA);
         using var mqttB = await hub.ConnectDeviceAsync(pirB);
         var worker = hub.Services.GetRequiredService<EarlyWarningWorker>();
-        (string Id, IMqttClient Mqtt)[] sensors = [(pirA.Device.Id, mqttA), (pirB.Device.Id, mqttB)];
-        uint seq = 1;
+        (SteppedNode Node, IMqttClient Mqtt)[] sensors = [(Sensor(pirA), mqttA), (Sensor(pirB), mqttB)];
         long published = 0;
 
         var cursor = Start;
@@ -48,13 +48,8 @@ public sealed class RoutineFeedbackTests(ITestOutputHelper output)
             for (; cursor < to; cursor += Step)
             {
                 time.SetUtcNow(cursor + Step);
-                var moves = Movements(cursor, cursor + Step);
-                if (moves.Count == 0)
-                    continue;
-                foreach (var (id, mqtt) in sensors)
-                    await PublishAsync(mqtt, id, seq, cursor, moves);
-                seq++;
-                published += moves.Count * sensors.Length;
+                // Two devices, each on its own connection: they send at the same time.
+                published += (await Task.WhenAll(sensors.Select(s => s.Node.SendUntilAsync(s.Mqtt, cursor + Step)))).Sum(r => r.Records);
                 // Each pack taken by the worker before the clock moves on: a tick must not run ahead of a morning's movements.
                 await Eventually.GetAsync(() => Task.FromResult(worker.PointsScored), n => n >= published, what: "the packs scored");
             }
@@ -88,32 +83,25 @@ public sealed class RoutineFeedbackTests(ITestOutputHelper output)
     private static DateTimeOffset Local(DateOnly day, double hour) =>
         new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Shanghai).AddHours(hour).ToUniversalTime();
 
-    /// <summary>Movement every half hour from getting up (07:00 local, 10:30 on the late days) to 22:00.</summary>
-    private static List<DateTimeOffset> Movements(DateTimeOffset from, DateTimeOffset to)
+    /// <summary>A motion sensor seeing the resident pass every half hour from getting up (07:00 local, 10:30 on the late
+    /// days) to 22:00: the PIR output high for two seconds at hh:00:30 and hh:30:30 (reported at the close of the core's
+    /// 5-minute interval, hh:05 and hh:35; the quiet intervals report 0).</summary>
+    private static SteppedNode Sensor(DeviceCredentials device)
     {
-        var moves = new List<DateTimeOffset>();
-        for (var at = from; at < to; at += TimeSpan.FromMinutes(10))
-        {
-            var local = at.ToOffset(Shanghai);
-            var up = LateDays.Contains(DateOnly.FromDateTime(local.DateTime)) ? 10.5 : 7;
-            var hour = local.TimeOfDay.TotalHours;
-            if (hour >= up && hour < 22 && local.Minute % 30 == 0)
-                moves.Add(at);
-        }
-        return moves;
+        var node = FirmwareNodes.Boot(device, Start, Settings);
+        node.Motion = Moving;
+        return node;
+    }
+
+    private static bool Moving(DateTimeOffset at)
+    {
+        var local = at.ToOffset(Shanghai);
+        var up = LateDays.Contains(DateOnly.FromDateTime(local.DateTime)) ? 10.5 : 7;
+        var hour = local.TimeOfDay.TotalHours;
+        return hour >= up && hour < 22 && local.Minute % 30 == 0 && local.Second is >= 30 and < 32;
     }
 
     private static async Task<List<AlertDto>> NotUpAsync(HttpClient staff, string deviceId) =>
         (await staff.GetFromJsonAsync<List<AlertDto>>($"/api/alerts?status=all&deviceId={deviceId}"))!
         .Where(a => a.Kind == "inactivity" && a.Message.Contains("usually up by", StringComparison.Ordinal)).ToList();
-
-    private static Task PublishAsync(IMqttClient mqtt, string id, uint seq, DateTimeOffset from, List<DateTimeOffset> moves)
-    {
-        var records = new StringBuilder();
-        foreach (var at in moves)
-            records.Append(records.Length == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"{{\"n\":\"motion\",\"u\":\"count\",\"v\":1,\"t\":{(int)(at - from).TotalSeconds}}}");
-        return mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"sc/v1/{id}/up")
-            .WithPayload(Senml.Pack(id, seq, records.ToString(), from.ToUnixTimeSeconds()))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
-    }
 }
