@@ -105,6 +105,7 @@ public sealed class SeriesMonitor(string seriesId, LocalizedText label, string u
             AnomalyChannel.Seasonal => LocalizedText.Of("early.anomaly.seasonal", label, r.Seen, unit, r.Expected, at),
             AnomalyChannel.Model => LocalizedText.Of("early.anomaly.model", label, r.Seen, unit, at),
             AnomalyChannel.Novelty => LocalizedText.Of("early.anomaly.novel", label, r.Seen, unit, at),
+            AnomalyChannel.Steady => LocalizedText.Of("early.anomaly.steady", label, r.Seen, unit, r.Expected, at),
             _ => LocalizedText.Of("early.anomaly.expected", label, r.Seen, unit, r.Expected, at),
         };
     }
