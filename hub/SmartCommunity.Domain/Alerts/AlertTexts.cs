@@ -32,6 +32,7 @@ public static class AlertTexts
         ["early.anomaly.seasonal"] = "{0} {1:0.#} {2} where about {3:0.#} {2} is usual at this time of day; unusual since {4}",
         ["early.anomaly.model"] = "{0} {1:0.#} {2}: the recent pattern is unlike this sensor's usual pattern; unusual since {3}",
         ["early.anomaly.novel"] = "{0} {1:0.#} {2}: a course of readings this sensor has never shown before; unusual since {3}",
+        ["early.anomaly.steady"] = "{0} {1:0.#} {2}: it moved after staying at exactly {3:0.#} {2} for longer than ever before (a stuck or idle sensor changed); unusual since {4}",
         ["early.anomaly.expected"] = "{0} {1:0.#} {2} where about {3:0.#} {2} was expected; unusual since {4}",
 
         ["early.door_open_at_night"] = "Front door opened at {0}; at this hour it is opened on fewer than {1:P0} of nights",
@@ -72,6 +73,7 @@ public static class AlertTexts
         ["early.anomaly.seasonal"] = "{0} {1:0.#} {2}，此时段通常约为 {3:0.#} {2}；自 {4} 起异常",
         ["early.anomaly.model"] = "{0} {1:0.#} {2}：近期变化规律与该传感器平常不同；自 {3} 起异常",
         ["early.anomaly.novel"] = "{0} {1:0.#} {2}：出现该传感器此前从未有过的变化走势；自 {3} 起异常",
+        ["early.anomaly.steady"] = "{0} {1:0.#} {2}：此前一直停在 {3:0.#} {2}，停留时间比以往任何一次都长，现在变了（卡住或闲置的传感器有了变化）；自 {4} 起异常",
         ["early.anomaly.expected"] = "{0} {1:0.#} {2}，预期约为 {3:0.#} {2}；自 {4} 起异常",
 
         ["early.door_open_at_night"] = "大门在 {0} 被打开；这个时段开门的夜晚不到 {1:P0}",

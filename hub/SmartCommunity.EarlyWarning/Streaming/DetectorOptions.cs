@@ -56,6 +56,11 @@ public sealed record DetectorOptions
     public double RangeTolerance { get; init; } = 0.02;
     public double RangeScore { get; init; } = 1.0;
 
+    /// <summary>A constant stretch (exactly equal values) of at least <see cref="SteadyRun"/> points that is longer than every
+    /// earlier one scores <see cref="SteadyScore"/> on the point it ends (0 turns it off).</summary>
+    public int SteadyRun { get; init; } = 100;
+    public double SteadyScore { get; init; } = 1.0;
+
     /// <summary>A firing: score at or above this level; afterwards scores are held down for
     /// <see cref="SuppressFor"/> points, so one event yields one alarm.</summary>
     public double FireLevel { get; init; } = 0.6;

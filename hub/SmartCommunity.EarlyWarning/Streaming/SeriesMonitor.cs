@@ -18,9 +18,9 @@ public sealed class SeriesMonitor(string seriesId, LocalizedText label, string u
 {
     // A score above this starts an "excursion"; its start is what the explanation calls "since".
     private const double ExcursionLevel = 0.3;
-    // Confirmation: 90 min and 12 points (more than the detector's 10-point short window, so one odd point cannot carry
+    // Confirmation: 95 min and 12 points (more than the detector's 10-point short window, so one odd point cannot carry
     // it) with the raw score averaging at least HoldLevel and never dropping below CancelLevel.
-    public static readonly TimeSpan ConfirmFor = TimeSpan.FromMinutes(90);
+    public static readonly TimeSpan ConfirmFor = TimeSpan.FromMinutes(95);
     public const int ConfirmPoints = 12;
     public const double HoldLevel = 0.5;
     public const double CancelLevel = 0.3;
@@ -105,6 +105,7 @@ public sealed class SeriesMonitor(string seriesId, LocalizedText label, string u
             AnomalyChannel.Seasonal => LocalizedText.Of("early.anomaly.seasonal", label, r.Seen, unit, r.Expected, at),
             AnomalyChannel.Model => LocalizedText.Of("early.anomaly.model", label, r.Seen, unit, at),
             AnomalyChannel.Novelty => LocalizedText.Of("early.anomaly.novel", label, r.Seen, unit, at),
+            AnomalyChannel.Steady => LocalizedText.Of("early.anomaly.steady", label, r.Seen, unit, r.Expected, at),
             _ => LocalizedText.Of("early.anomaly.expected", label, r.Seen, unit, r.Expected, at),
         };
     }

@@ -9,6 +9,8 @@ public enum AnomalyChannel : byte
     Model,
     Range,
     Novelty,
+    /// <summary>The series left a constant stretch longer than any it had shown before (a stuck or idle sensor moved).</summary>
+    Steady,
 }
 
 /// <summary>The detector's verdict on one point. <see cref="Score"/> is in [0, 1]; <see cref="Fired"/> is set
@@ -28,7 +30,8 @@ public readonly record struct DetectorResult(double Score, bool Fired, AnomalyCh
 public sealed class StreamingDetector
 {
     // 2: per-day slot folding and the weekly slots. 3: the likelihood channels' histograms. 4: the novelty memory.
-    private const int StateVersion = 4;
+    // 5: the longest constant stretch.
+    private const int StateVersion = 5;
     private const double TailFloor = 1e-10;
     private const double FarOutside = 1.0;
     private static readonly double LogTailFloor = Math.Log(TailFloor);
@@ -58,6 +61,10 @@ public sealed class StreamingDetector
     private long _suppressedUntil;
     private long _lastFired;
     private int _falseAlarms;
+    // The current run of exactly equal values and the longest run the series has ended so far.
+    private double _runValue = double.NaN;
+    private long _runLength;
+    private long _longestRun;
 
     public StreamingDetector(DetectorOptions? options = null, IWindowModel? model = null)
     {
@@ -217,6 +224,19 @@ public sealed class StreamingDetector
         _min = Math.Min(_min, x);
         _max = Math.Max(_max, x);
 
+        // 6. Left a constant stretch longer than every earlier one: the series' longest idle or stuck spell is over.
+        var leftSteady = false;
+        var steadyValue = _runValue;
+        if (x == _runValue)
+            _runLength++;
+        else
+        {
+            leftSteady = _o.SteadyRun > 0 && _runLength >= _o.SteadyRun && _runLength > _longestRun;
+            _longestRun = Math.Max(_longestRun, _runLength);
+            _runValue = x;
+            _runLength = 1;
+        }
+
         if (!scoring)
             return new DetectorResult(0, false, AnomalyChannel.None, levelExpected, x);
 
@@ -245,8 +265,15 @@ public sealed class StreamingDetector
             score = _o.RangeScore;
             channel = AnomalyChannel.Range;
         }
-        // A shape the series has shown before is less news than the point-wise channels think (not a value beyond the range).
-        if (_novelty is { Familiar: true } && channel != AnomalyChannel.Range)
+        if (leftSteady && _o.SteadyScore > score)
+        {
+            score = _o.SteadyScore;
+            channel = AnomalyChannel.Steady;
+            expected = steadyValue;
+        }
+        // A shape the series has shown before is less news than the point-wise channels think (not a value beyond the range,
+        // nor the end of the longest constant stretch: its shape is as familiar as every idle spell's).
+        if (_novelty is { Familiar: true } && channel is not AnomalyChannel.Range and not AnomalyChannel.Steady)
             score -= _o.FamiliarPenalty;
         var raw = Math.Clamp(score - Damping, 0, 1);
         if (_count <= _suppressedUntil)
@@ -280,6 +307,9 @@ public sealed class StreamingDetector
         w.Write(_falseAlarms);
         w.Write(_min);
         w.Write(_max);
+        w.Write(_runValue);
+        w.Write(_runLength);
+        w.Write(_longestRun);
         _level.Write(w);
         for (var i = 0; i < _slotMean.Length; i++)
         {
@@ -324,6 +354,9 @@ public sealed class StreamingDetector
             _falseAlarms = r.ReadInt32(),
             _min = r.ReadDouble(),
             _max = r.ReadDouble(),
+            _runValue = r.ReadDouble(),
+            _runLength = r.ReadInt64(),
+            _longestRun = r.ReadInt64(),
             _level = Ewm.Read(r),
         };
         for (var i = 0; i < d._slotMean.Length; i++)
