@@ -18,7 +18,7 @@ public sealed record HomeAlert(string DeviceId, Finding Finding)
 public sealed record HomeFileResult(HomeFile File, IReadOnlyList<HomeAlert> Alerts, int VerdictsGiven = 0, int VerdictsApplied = 0)
 {
     /// <summary>Routine alerts ("not up", "inactive", "door opened at night") among the false alarms.</summary>
-    public int RoutineVerdicts => FalseAlarms.Count(a => a.Finding.SeriesId.StartsWith("resident:", StringComparison.Ordinal));
+    public int RoutineVerdicts => FalseAlarms.Count(a => HomeYardstick.ResidentOf(a.Finding) is not null);
 
     public bool Detected(HomeWindow w) => Alerts.Any(a => a.Finding.At >= w.Start && a.Finding.At <= w.End);
 
@@ -79,7 +79,7 @@ public static class HomeYardstick
         {
             foreach (var f in findings)
             {
-                var on = device ?? (f.SeriesId.StartsWith("resident:", StringComparison.Ordinal) ? residentDevice : f.SeriesId[..f.SeriesId.LastIndexOf('/')]);
+                var on = device ?? (ResidentOf(f) is not null ? residentDevice : f.SeriesId[..f.SeriesId.LastIndexOf('/')]);
                 if (on is not null)
                     alerts.Add(new HomeAlert(on, f));
             }
@@ -177,12 +177,16 @@ public static class HomeYardstick
             return engine.FalseAlarmOnDevice(alert.DeviceId) > 0;
         // A routine alert ("not up", "inactive", "door opened at night") teaches the resident's routine, with the time of the
         // last movement its evidence carries (the hub reads it from the alert's evidence).
-        if (f.SeriesId.StartsWith(ResidentPrefix, StringComparison.Ordinal)
-            && int.TryParse(f.SeriesId.AsSpan(ResidentPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var resident))
+        if (ResidentOf(f) is { } resident)
             return engine.RoutineFalseAlarm(resident, f.Kind, f.At, f.Since, now);
         var measurement = f.Kind switch { FindingKind.GasRising => "gas", FindingKind.DoorLeftOpen => "door", _ => "temp" };
         return engine.FalseAlarm(EarlyWarningEngine.SeriesId(alert.DeviceId, measurement), f.Kind, f.Expected, f.Seen, now);
     }
+
+    /// <summary>The resident a routine finding is about (its series is the resident's), null for a sensor series' finding.</summary>
+    internal static int? ResidentOf(Finding f) =>
+        f.SeriesId.StartsWith(ResidentPrefix, StringComparison.Ordinal)
+        && int.TryParse(f.SeriesId.AsSpan(ResidentPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var resident) ? resident : null;
 
     private static readonly string ResidentPrefix = EarlyWarningEngine.ResidentSeriesId(0)[..^1];
 
